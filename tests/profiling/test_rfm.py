@@ -1,0 +1,249 @@
+"""rfm_summary / calibration_holdout_split: published counts, lifetimes parity, properties."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import precimark as pm
+from precimark.datasets import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END
+from precimark.schema import CALIBRATION_HOLDOUT_COLUMNS, RFM_COLUMNS
+
+
+def _lifetimes_utils():  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import utils
+    return utils
+
+
+def test_cdnow_calibration_counts_match_the_papers(cdnow_sample: pd.DataFrame) -> None:
+    rfm = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="W")
+    assert list(rfm.columns) == list(RFM_COLUMNS)
+    assert len(rfm) == 2357
+    assert int((rfm["frequency"] == 0).sum()) == 1411
+    assert int((rfm["frequency"] > 0).sum()) == 946  # the Gamma-Gamma note's repeat buyers
+    assert rfm["T"].max() == pytest.approx(272 / 7)
+
+
+def test_cdnow_matches_the_published_summary_file(cdnow_sample: pd.DataFrame) -> None:
+    """lifetimes ships the papers' calibration summary (weeks, rounded to 2 decimals)."""
+    dist = importlib.metadata.distribution("lifetimes")
+    path = dist.locate_file("lifetimes/datasets/cdnow_customers_summary.csv")
+    published = pd.read_csv(str(path)).set_index("ID")
+    rfm = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="W")
+    assert (rfm.index.to_numpy() == published.index.to_numpy()).all()
+    np.testing.assert_array_equal(rfm["frequency"], published["frequency"])
+    np.testing.assert_allclose(rfm["recency"], published["recency"], atol=0.006)
+    np.testing.assert_allclose(rfm["T"], published["T"], atol=0.006)
+
+
+@pytest.mark.parametrize("end", ["1997-09-30", "1998-06-30", None])
+def test_parity_with_lifetimes_summary(cdnow_sample: pd.DataFrame, end: str | None) -> None:
+    expected = _lifetimes_utils().summary_data_from_transaction_data(
+        cdnow_sample,
+        "customer_id",
+        "date",
+        monetary_value_col="amount",
+        observation_period_end=end or cdnow_sample["date"].max(),
+        freq="D",
+    )
+    got = pm.rfm_summary(cdnow_sample, observation_end=end)
+    assert (got.index.to_numpy() == expected.index.to_numpy()).all()
+    for column in RFM_COLUMNS:
+        np.testing.assert_allclose(got[column], expected[column], rtol=1e-12, err_msg=column)
+    weeks = pm.rfm_summary(cdnow_sample, observation_end=end, time_unit="W")
+    np.testing.assert_allclose(weeks["T"], expected["T"] / 7, rtol=1e-12)
+
+
+def test_parity_with_lifetimes_calibration_holdout(cdnow_sample: pd.DataFrame) -> None:
+    expected = _lifetimes_utils().calibration_and_holdout_data(
+        cdnow_sample,
+        "customer_id",
+        "date",
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        freq="D",
+        monetary_value_col="amount",
+    )
+    got = pm.calibration_holdout_split(
+        cdnow_sample, calibration_end="1997-09-30", observation_end="1998-06-30"
+    )
+    assert list(got.columns) == list(CALIBRATION_HOLDOUT_COLUMNS)
+    assert (got.index.to_numpy() == expected.index.to_numpy()).all()
+    for column in CALIBRATION_HOLDOUT_COLUMNS:
+        if column == "monetary_value_holdout":
+            continue  # lifetimes averages raw holdout rows; we merge same-day rows as in calibration
+        np.testing.assert_allclose(got[column], expected[column], rtol=1e-12, err_msg=column)
+    # Where no holdout day has two rows, the two definitions agree.
+    days = cdnow_sample[cdnow_sample["date"] > "1997-09-30"].groupby("customer_id")["date"]
+    single = (days.nunique() == days.size()).reindex(got.index, fill_value=True)
+    np.testing.assert_allclose(
+        got.loc[single, "monetary_value_holdout"],
+        expected.loc[single, "monetary_value_holdout"],
+        rtol=1e-12,
+    )
+    assert not single.all()  # and the test data do hold same-day holdout rows
+
+
+def test_calibration_columns_equal_rfm_summary_at_calibration_end(
+    cdnow_sample: pd.DataFrame,
+) -> None:
+    split = pm.calibration_holdout_split(
+        cdnow_sample,
+        calibration_end=CDNOW_CALIBRATION_END,
+        observation_end=CDNOW_OBSERVATION_END,
+        time_unit="W",
+    )
+    rfm = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="W")
+    for column in RFM_COLUMNS:
+        pd.testing.assert_series_equal(split[f"{column}_cal"], rfm[column], check_names=False)
+    assert split["duration_holdout"].iloc[0] == pytest.approx(273 / 7)
+    # Holdout purchases are counted on distinct days, like the calibration frequency.
+    whole = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_OBSERVATION_END, time_unit="W")
+    np.testing.assert_array_equal(
+        split["frequency_cal"] + split["frequency_holdout"], whole.loc[split.index, "frequency"]
+    )
+
+
+def test_same_day_purchases_merge_and_later_ones_are_excluded() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01 09:00",
+                    "2024-01-01 18:00",
+                    "2024-01-03 00:00",
+                    "2024-02-01 00:00",
+                    "2024-01-02 00:00",
+                ]
+            ),
+            "amount": [1.0, 2.0, 4.0, 100.0, 3.0],
+        }
+    )
+    rfm = pm.rfm_summary(tx, observation_end="2024-01-10")
+    assert rfm.loc["a"].to_dict() == {
+        "frequency": 1,
+        "recency": 2.0,
+        "T": 9.0,
+        "monetary_value": 4.0,
+    }
+    assert rfm.loc["b"].to_dict() == {
+        "frequency": 0,
+        "recency": 0.0,
+        "T": 8.0,
+        "monetary_value": 0.0,
+    }
+
+
+def test_custom_column_names_and_input_not_mutated() -> None:
+    tx = pd.DataFrame(
+        {"user": [2, 1, 1], "ts": ["2024-01-05", "2024-01-01", "2024-01-04"], "paid": [1, 2, 3]}
+    )
+    before = tx.copy()
+    rfm = pm.rfm_summary(tx, columns=pm.Columns(customer_id="user", date="ts", amount="paid"))
+    pd.testing.assert_frame_equal(tx, before)
+    assert rfm.index.name == "user"
+    assert rfm.index.tolist() == [1, 2]
+    assert rfm.loc[1, "recency"] == 3.0
+    assert rfm.loc[1, "T"] == 4.0
+
+
+def test_timezone_aware_dates_use_their_local_calendar_day() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "date": pd.to_datetime(["2024-01-01 23:30", "2024-01-02 00:30"]).tz_localize(
+                "Europe/Berlin"
+            ),
+            "amount": [1.0, 1.0],
+        }
+    )
+    rfm = pm.rfm_summary(tx)
+    assert rfm.loc[1, "frequency"] == 1
+    assert rfm.loc[1, "recency"] == 1.0
+
+
+# ----------------------------------------------------------------------------- properties
+
+_transactions = st.lists(
+    st.tuples(
+        st.integers(0, 6),  # customer
+        st.integers(0, 60),  # day
+        st.floats(0, 500, allow_nan=False, allow_infinity=False),  # amount
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+def _frame(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
+    customer, day, amount = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "customer_id": list(customer),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(list(day), unit="D"),
+            "amount": list(amount),
+        }
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=_transactions, unit=st.sampled_from(["D", "W"]), extra_days=st.integers(0, 30))
+def test_rfm_invariants(rows: list[tuple[int, int, float]], unit: str, extra_days: int) -> None:
+    tx = _frame(rows)
+    end = tx["date"].max() + pd.Timedelta(days=extra_days)
+    rfm = pm.rfm_summary(tx, observation_end=end, time_unit=unit)  # type: ignore[arg-type]
+    assert rfm.index.is_unique and rfm.index.is_monotonic_increasing
+    assert set(rfm.index) == set(tx["customer_id"])
+    assert (rfm["recency"] >= 0).all()
+    assert (rfm["recency"] <= rfm["T"]).all()
+    none = rfm["frequency"] == 0
+    assert (rfm.loc[none, "recency"] == 0).all()
+    assert (rfm.loc[none, "monetary_value"] == 0).all()
+    distinct_days = tx.groupby("customer_id")["date"].nunique()
+    np.testing.assert_array_equal(rfm["frequency"], distinct_days.loc[rfm.index] - 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=_transactions, buckets=st.integers(1, 4))
+def test_partitions_of_whole_customers_give_the_same_rows(
+    rows: list[tuple[int, int, float]], buckets: int
+) -> None:
+    tx = _frame(rows)
+    end = pd.Timestamp("2024-03-15")
+    whole = pm.rfm_summary(tx, observation_end=end)
+    parts = [
+        pm.rfm_summary(part, observation_end=end)
+        for _, part in tx.groupby(tx["customer_id"] % buckets)
+    ]
+    pd.testing.assert_frame_equal(pd.concat(parts).sort_index(), whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=_transactions, cal_day=st.integers(0, 59))
+def test_split_equals_two_summaries(rows: list[tuple[int, int, float]], cal_day: int) -> None:
+    tx = _frame(rows)
+    cal_end = pd.Timestamp("2024-01-01") + pd.Timedelta(days=cal_day)
+    if tx["date"].min() > cal_end:
+        return
+    end = pd.Timestamp("2024-03-01")
+    split = pm.calibration_holdout_split(tx, calibration_end=cal_end, observation_end=end)
+    cal = pm.rfm_summary(tx, observation_end=cal_end)
+    whole = pm.rfm_summary(tx, observation_end=end).loc[cal.index]
+    np.testing.assert_array_equal(split.index, cal.index)
+    np.testing.assert_array_equal(split["frequency_holdout"], whole["frequency"] - cal["frequency"])
+    holdout_spend = split["frequency_holdout"] * split["monetary_value_holdout"]
+    np.testing.assert_allclose(
+        holdout_spend + cal["frequency"] * cal["monetary_value"],
+        whole["frequency"] * whole["monetary_value"],
+        rtol=1e-9,
+        atol=1e-9,
+    )
