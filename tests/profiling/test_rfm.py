@@ -247,3 +247,23 @@ def test_split_equals_two_summaries(rows: list[tuple[int, int, float]], cal_day:
         rtol=1e-9,
         atol=1e-9,
     )
+
+
+def test_string_and_sparse_integer_ids_give_the_same_summary(cdnow_sample: pd.DataFrame) -> None:
+    """Integer ids are sorted directly, other ids are factorised: both paths agree."""
+    base = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_OBSERVATION_END)
+    as_text = cdnow_sample.assign(customer_id=cdnow_sample["customer_id"].map("c{:05d}".format))
+    text = pm.rfm_summary(as_text, observation_end=CDNOW_OBSERVATION_END)
+    assert text.index[0] == "c00001"
+    np.testing.assert_array_equal(text.to_numpy(), base.to_numpy())
+    huge = cdnow_sample.assign(customer_id=cdnow_sample["customer_id"] * 10**15)
+    sparse = pm.rfm_summary(huge, observation_end=CDNOW_OBSERVATION_END)
+    np.testing.assert_array_equal(sparse.index.to_numpy(), base.index.to_numpy() * 10**15)
+    np.testing.assert_array_equal(sparse.to_numpy(), base.to_numpy())
+    split = pm.calibration_holdout_split(
+        as_text, calibration_end=CDNOW_CALIBRATION_END, observation_end=CDNOW_OBSERVATION_END
+    )
+    split_int = pm.calibration_holdout_split(
+        cdnow_sample, calibration_end=CDNOW_CALIBRATION_END, observation_end=CDNOW_OBSERVATION_END
+    )
+    np.testing.assert_array_equal(split.to_numpy(), split_int.to_numpy())

@@ -39,11 +39,17 @@ _DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
 class _DayTotals(NamedTuple):
     """Purchases merged by (customer, calendar day), sorted by customer then day."""
 
-    customers: npt.NDArray[Any]
-    """Sorted distinct customer ids; ``code`` indexes into it."""
     code: npt.NDArray[np.int64]
+    """Customer code of each day total: sorted, not necessarily dense."""
     day: npt.NDArray[np.int64]
     total: npt.NDArray[np.float64]
+    lookup: npt.NDArray[Any] | None
+    """Customer id of each code when ids were factorised; None when ``id = code + offset``."""
+    offset: int
+
+    def ids(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        """Return the customer ids of the given codes."""
+        return self.lookup[codes] if self.lookup is not None else codes + self.offset
 
 
 class _Runs(NamedTuple):
@@ -61,27 +67,26 @@ def _day_totals(tx: Transactions, last_day: int) -> _DayTotals:
     ids, days, amounts = (
         (tx.ids, tx.days, tx.amounts)
         if keep.all()
-        else (
-            tx.ids[keep],
-            tx.days[keep],
-            tx.amounts[keep],
-        )
+        else (tx.ids[keep], tx.days[keep], tx.amounts[keep])
     )
-    codes, customers = pd.factorize(ids, sort=True)
     first = int(days.min())
     span = int(days.max()) - first + 1
-    key = codes.astype(np.int64) * span + (days - first)
+    lookup: npt.NDArray[Any] | None = None
+    offset = 0
+    if ids.dtype.kind in "iu" and (int(ids.max()) - int(ids.min()) + 1) * span < 2**62:
+        # Integer ids sort as they are: no hashing pass needed.
+        offset = int(ids.min())
+        codes = ids.astype(np.int64) - offset
+    else:
+        codes, uniques = pd.factorize(ids, sort=True)
+        lookup = np.asarray(uniques)
+    key = codes.astype(np.int64, copy=False) * span + (days - first)
     order = np.argsort(key)
     key = key[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    total = np.add.reduceat(amounts[order], starts) if len(starts) else amounts[:0]
+    total = np.add.reduceat(amounts[order], starts)
     key = key[starts]
-    return _DayTotals(
-        customers=np.asarray(customers),
-        code=key // span,
-        day=key % span + first,
-        total=total,
-    )
+    return _DayTotals(key // span, key % span + first, total, lookup, offset)
 
 
 def _runs(
@@ -196,7 +201,7 @@ def rfm_summary(
             T: (end - runs.first_day) / scale,
             MONETARY_VALUE: runs.monetary_value,
         },
-        index=pd.Index(totals.customers[runs.code], name=cols.customer_id),
+        index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
     )
 
 
@@ -275,12 +280,11 @@ def calibration_holdout_split(
     totals = _day_totals(tx, obs_end)
     in_cal = totals.day <= cal_end
     runs = _runs(totals.code[in_cal], totals.day[in_cal], totals.total[in_cal])
-    holdout = ~in_cal
-    n = len(totals.customers)
-    holdout_count = np.bincount(totals.code[holdout], minlength=n)[runs.code]
-    holdout_spend = np.bincount(totals.code[holdout], weights=totals.total[holdout], minlength=n)[
-        runs.code
-    ]
+    # Holdout days of the calibration customers (those born later are not in the split).
+    holdout = ~in_cal & np.isin(totals.code, runs.code)
+    slot = np.searchsorted(runs.code, totals.code[holdout])
+    holdout_count = np.bincount(slot, minlength=len(runs.code))
+    holdout_spend = np.bincount(slot, weights=totals.total[holdout], minlength=len(runs.code))
     scale = _DAYS_PER_UNIT[unit]
     return pd.DataFrame(
         {
@@ -297,5 +301,5 @@ def calibration_holdout_split(
             ),
             DURATION_HOLDOUT: np.full(len(runs.code), (obs_end - cal_end) / scale),
         },
-        index=pd.Index(totals.customers[runs.code], name=cols.customer_id),
+        index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
     )

@@ -1,0 +1,173 @@
+"""Privacy by design: the consent gate (more — pseudonymisation, PII handling — lands here too).
+
+Consent is checked before profiling, targeting or personalised pricing. A customer without the
+needed consent is excluded (or, in pricing, gets the non-personalised list price); missing
+consent information counts as *no* consent unless the caller says otherwise explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from precimark._validation import (
+    check_choice,
+    check_columns,
+    check_frame,
+    check_unique_index,
+    fail,
+    fail_rows,
+)
+
+__all__ = [
+    "PURPOSES",
+    "ConsentLike",
+    "ConsentPolicy",
+    "ConsentResult",
+    "Purpose",
+    "require_consent",
+]
+
+Purpose: TypeAlias = Literal["profiling", "marketing", "personalised_pricing"]
+"""What the data are processed for; each purpose needs its own consent."""
+PURPOSES: tuple[Purpose, ...] = ("profiling", "marketing", "personalised_pricing")
+
+_DEFAULT_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {purpose: f"consent_{purpose}" for purpose in PURPOSES}
+)
+
+
+@dataclass(frozen=True)
+class ConsentPolicy:
+    """Where each purpose's consent is recorded, and what a missing value means.
+
+    Parameters
+    ----------
+    columns : Mapping[str, str], optional
+        Consent column per purpose. Default: ``consent_profiling``, ``consent_marketing``,
+        ``consent_personalised_pricing``.
+    missing_means_consent : bool, default False
+        Treat a missing (NaN/None) consent value as consent. Off by default: no record, no
+        processing.
+
+    Examples
+    --------
+    >>> from precimark.privacy import ConsentPolicy
+    >>> ConsentPolicy().column_for("marketing")
+    'consent_marketing'
+    """
+
+    columns: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_COLUMNS)
+    missing_means_consent: bool = False
+
+    def column_for(self, purpose: Purpose) -> str:
+        """Return the consent column for ``purpose``."""
+        check_choice(purpose, "purpose", PURPOSES)
+        if purpose not in self.columns:
+            raise fail(
+                "argument 'policy'",
+                f"no consent column for purpose {purpose!r}",
+                "a column for every purpose the policy is used for",
+            )
+        return self.columns[purpose]
+
+
+ConsentLike: TypeAlias = str | ConsentPolicy
+"""What ``consent=`` accepts across precimark: a consent column name or a policy."""
+
+
+@dataclass(frozen=True)
+class ConsentResult:
+    """Outcome of a consent check.
+
+    Attributes
+    ----------
+    purpose : str
+        The purpose checked.
+    allowed : Index
+        Ids of the customers who may be processed for the purpose.
+    excluded : Index
+        Ids of the customers who may not (no consent, opt-out or no record).
+    """
+
+    purpose: str
+    allowed: pd.Index
+    excluded: pd.Index
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of customers excluded."""
+        return len(self.excluded)
+
+
+def require_consent(
+    customers: pd.DataFrame,
+    purpose: Purpose,
+    *,
+    consent: ConsentLike | None = None,
+) -> ConsentResult:
+    """Return which customers may be processed for ``purpose``.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer, indexed by customer id, holding the consent column(s).
+    purpose : {"profiling", "marketing", "personalised_pricing"}
+        What the data are to be used for.
+    consent : str or ConsentPolicy, optional
+        The consent column to read, or a policy naming one column per purpose. Default:
+        ``ConsentPolicy()`` (column ``consent_<purpose>``).
+
+    Returns
+    -------
+    ConsentResult
+        ``allowed`` and ``excluded`` customer ids (in the order of ``customers``).
+
+    Raises
+    ------
+    DataValidationError
+        If the consent column is missing, is neither boolean nor 0/1, or the index repeats a
+        customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.privacy import require_consent
+    >>> customers = pd.DataFrame(
+    ...     {"consent_marketing": [True, False, None]}, index=pd.Index([1, 2, 3], name="customer_id")
+    ... )
+    >>> result = require_consent(customers, "marketing")
+    >>> list(result.allowed), result.n_excluded
+    ([1], 2)
+    """
+    check_choice(purpose, "purpose", PURPOSES)
+    policy = consent if isinstance(consent, ConsentPolicy) else ConsentPolicy()
+    if consent is not None and not isinstance(consent, ConsentPolicy | str):
+        raise fail(
+            "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
+        )
+    column = consent if isinstance(consent, str) else policy.column_for(purpose)
+    frame = check_frame(customers, "customers")
+    check_columns(frame, [column], "customers")
+    check_unique_index(frame, "customers")
+    values = frame[column]
+    present = values.notna().to_numpy()
+    known = values[present]
+    as_object = known.astype(object)
+    valid = as_object.isin([True, False, 1, 0]).to_numpy()
+    if not valid.all():
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[np.flatnonzero(present)[~valid]] = True
+        raise fail_rows(
+            f"column '{column}'", bad, frame.index, "non-boolean consent value", "True/False or 1/0"
+        )
+    granted = np.full(len(frame), policy.missing_means_consent, dtype=bool)
+    granted[present] = as_object.astype(bool).to_numpy()
+    return ConsentResult(
+        purpose=purpose, allowed=frame.index[granted], excluded=frame.index[~granted]
+    )
