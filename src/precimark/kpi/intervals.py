@@ -5,7 +5,8 @@
 - difference of two independent proportions: Newcombe's hybrid score interval (Newcombe 1998,
   method 10), built from the two Wilson intervals;
 - mean: Student t interval; difference of two means: Welch's t interval (unequal variances);
-- relative difference ``mean_a / mean_b - 1``: delta method on the ratio of means.
+- relative difference ``mean_a / mean_b - 1``: delta method on the ratio of means;
+- ratio metric ``sum(y) / sum(x)`` over units (e.g. average order value): delta method.
 
 The ``*_from_*`` functions compute the same intervals from summary statistics (counts, means,
 variances), so that :mod:`precimark.kpi.aggregates` gives exactly the raw-row results.
@@ -27,6 +28,7 @@ __all__ = [
     "mean_from_moments",
     "proportion",
     "proportion_difference",
+    "ratio",
     "relative_difference",
     "relative_difference_from_moments",
     "welch_from_moments",
@@ -278,3 +280,48 @@ def relative_difference(a: object, b: object, *, confidence: float = 0.95) -> Es
     return relative_difference_from_moments(
         *_moments(a, "a"), *_moments(b, "b"), confidence=confidence
     )
+
+
+def ratio(numerators: object, denominators: object, *, confidence: float = 0.95) -> Estimate:
+    """Estimate a ratio metric ``sum(numerators) / sum(denominators)`` with a delta-method interval.
+
+    Ratio metrics (average order value = revenue / orders, revenue per visit, ...) are
+    averaged over orders but *sampled* by customer: one customer's orders are not independent.
+    The delta method treats customer ``i``'s pair ``(y_i, x_i)`` as the unit: with
+    ``R = ȳ / x̄``, ``se² = (s_y² - 2 R s_xy + R² s_x²) / (n x̄²)`` (Deng et al. 2018,
+    "Applying the delta method in metric analytics").
+
+    Parameters
+    ----------
+    numerators, denominators : Series, array or list of numbers
+        One pair per unit (same length), e.g. revenue and number of orders per customer.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    Estimate
+        Method ``"delta"``; ``n`` is the number of units.
+
+    Examples
+    --------
+    >>> from precimark.kpi import ratio
+    >>> ratio([30.0, 100.0, 20.0], [1, 3, 1]).value
+    30.0
+    """
+    y = as_sample(numerators, "numerators", min_size=2)
+    x = as_sample(denominators, "denominators", min_size=2)
+    if y.size != x.size:
+        raise fail(
+            "argument 'denominators'",
+            f"{x.size} values for {y.size} numerators",
+            "one denominator per numerator",
+        )
+    level = check_confidence(confidence)
+    x_bar = float(x.mean())
+    if x_bar <= 0.0:
+        raise fail("argument 'denominators'", "a mean <= 0", "positive denominators on average")
+    value = float(y.mean()) / x_bar
+    residual = (y - value * x) / x_bar
+    half = _z(level) * float(residual.std(ddof=1)) / math.sqrt(y.size)
+    return Estimate(value, value - half, value + half, level, "delta", y.size)
