@@ -9,6 +9,13 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from precimark import datasets
+from precimark.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+    customer_lifetime_value,
+)
 from precimark.exceptions import (
     ConvergenceError,
     DataQualityWarning,
@@ -26,15 +33,20 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
     from precimark._version import __version__
 
 __all__ = [
+    "BetaGeoModel",
     "Columns",
     "ConvergenceError",
     "DataQualityWarning",
     "DataValidationError",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
     "NotFittedError",
+    "ParetoNBDModel",
     "PrecimarkError",
     "PrecimarkWarning",
     "__version__",
     "calibration_holdout_split",
+    "customer_lifetime_value",
     "datasets",
     "rfm_summary",
 ]

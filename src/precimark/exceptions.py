@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 
 __all__ = [
     "ConvergenceError",
+    "ConvergenceWarning",
     "DataQualityWarning",
     "DataValidationError",
     "NotFittedError",
@@ -52,3 +53,7 @@ class PrecimarkWarning(UserWarning):
 
 class DataQualityWarning(PrecimarkWarning):
     """The data are valid but break an assumption of the method (results may mislead)."""
+
+
+class ConvergenceWarning(PrecimarkWarning):
+    """A fit needed retries (other starting points, rescaling, a penalizer) to converge."""

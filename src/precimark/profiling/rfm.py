@@ -160,6 +160,7 @@ def rfm_summary(
           (0 when ``frequency`` is 0).
 
         Customers whose first purchase is after ``observation_end`` are not included.
+        ``attrs["time_unit"]`` records ``time_unit``, so models fitted on the frame know it.
 
     Raises
     ------
@@ -194,7 +195,7 @@ def rfm_summary(
     totals = _day_totals(tx, end)
     runs = _runs(totals.code, totals.day, totals.total)
     scale = _DAYS_PER_UNIT[unit]
-    return pd.DataFrame(
+    summary = pd.DataFrame(
         {
             FREQUENCY: runs.frequency,
             RECENCY: (runs.last_day - runs.first_day) / scale,
@@ -203,6 +204,8 @@ def rfm_summary(
         },
         index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
     )
+    summary.attrs["time_unit"] = unit
+    return summary
 
 
 def calibration_holdout_split(
@@ -286,7 +289,7 @@ def calibration_holdout_split(
     holdout_count = np.bincount(slot, minlength=len(runs.code))
     holdout_spend = np.bincount(slot, weights=totals.total[holdout], minlength=len(runs.code))
     scale = _DAYS_PER_UNIT[unit]
-    return pd.DataFrame(
+    split = pd.DataFrame(
         {
             f"{FREQUENCY}_cal": runs.frequency,
             f"{RECENCY}_cal": (runs.last_day - runs.first_day) / scale,
@@ -303,3 +306,5 @@ def calibration_holdout_split(
         },
         index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
     )
+    split.attrs["time_unit"] = unit
+    return split

@@ -1,0 +1,27 @@
+"""Customer lifetime value: BTYD purchase models, Gamma-Gamma spend, discounted CLV, evaluation."""
+
+from __future__ import annotations
+
+from precimark.clv.evaluation import HoldoutEvaluation, compare_models, evaluate
+from precimark.clv.models import (
+    BetaGeoBetaBinomModel,
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+)
+from precimark.clv.stats import RFMHistogram
+from precimark.clv.value import customer_lifetime_value
+
+__all__ = [
+    "BetaGeoBetaBinomModel",
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "HoldoutEvaluation",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDModel",
+    "RFMHistogram",
+    "compare_models",
+    "customer_lifetime_value",
+    "evaluate",
+]

@@ -1,0 +1,245 @@
+"""Honest holdout evaluation of purchase models, and a model comparison table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from precimark._validation import check_columns, check_frame, fail
+from precimark.clv.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, _PurchaseModel
+from precimark.clv.stats import resolve_time_unit
+from precimark.schema import DURATION_HOLDOUT, FREQUENCY, FREQUENCY_HOLDOUT, RECENCY, T
+
+__all__ = ["HoldoutEvaluation", "compare_models", "evaluate"]
+
+_CAL = [f"{FREQUENCY}_cal", f"{RECENCY}_cal", f"{T}_cal"]
+_MAX_BUCKET = 7  # counts 0..6 and "7+"
+
+
+@dataclass(frozen=True)
+class HoldoutEvaluation:
+    """How well a purchase model fitted on a calibration period predicts the holdout.
+
+    Attributes
+    ----------
+    per_frequency : DataFrame
+        By calibration frequency (0..6, "7+"): ``n_customers``, ``actual`` and ``predicted``
+        mean holdout purchases (Fader, Hardie & Lee 2005, Figure 4).
+    calibration_fit : DataFrame
+        Number of customers with 0..6 and 7+ calibration repeat purchases: ``actual`` and
+        ``expected`` under the model (Figure 2), with each cell's chi-square contribution.
+    chi_square, chi_square_dof, chi_square_pvalue : float, int, float
+        Goodness of fit of ``calibration_fit`` (dof = cells - 1 - parameters).
+    total_actual, total_predicted : float
+        Holdout purchases of all customers, observed and predicted.
+    mae, rmse : float
+        Per-customer errors of predicted holdout purchases.
+    spearman : float
+        Rank correlation of predicted and actual holdout purchases.
+    top_decile_capture : float
+        Share of all actual holdout purchases made by the 10% of customers with the highest
+        predictions (0.1 would be no better than random).
+    """
+
+    per_frequency: pd.DataFrame
+    calibration_fit: pd.DataFrame
+    chi_square: float
+    chi_square_dof: int
+    chi_square_pvalue: float
+    total_actual: float
+    total_predicted: float
+    mae: float
+    rmse: float
+    spearman: float
+    top_decile_capture: float
+
+    def summary(self) -> pd.Series:
+        """Return the scalar measures as one Series.
+
+        Returns
+        -------
+        Series
+        """
+        return pd.Series(
+            {
+                "total_actual": self.total_actual,
+                "total_predicted": self.total_predicted,
+                "mae": self.mae,
+                "rmse": self.rmse,
+                "spearman": self.spearman,
+                "top_decile_capture": self.top_decile_capture,
+                "chi_square": self.chi_square,
+                "chi_square_pvalue": self.chi_square_pvalue,
+            },
+            name="holdout_evaluation",
+        )
+
+
+def _check_split(frame: object) -> pd.DataFrame:
+    split = check_frame(frame, "calibration_holdout")
+    check_columns(split, [*_CAL, FREQUENCY_HOLDOUT, DURATION_HOLDOUT], "calibration_holdout")
+    return split
+
+
+def _calibration_rfm(split: pd.DataFrame) -> pd.DataFrame:
+    rfm = split[_CAL].set_axis([FREQUENCY, RECENCY, T], axis=1)
+    rfm.attrs = dict(split.attrs)
+    return rfm
+
+
+def evaluate(model: _PurchaseModel, calibration_holdout: pd.DataFrame) -> HoldoutEvaluation:
+    """Evaluate a purchase model fitted on the calibration period against the holdout.
+
+    Parameters
+    ----------
+    model : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
+        Fitted on the calibration columns of ``calibration_holdout`` (or on the same period).
+    calibration_holdout : DataFrame
+        Output of :func:`~precimark.calibration_holdout_split`, in the model's time unit.
+
+    Returns
+    -------
+    HoldoutEvaluation
+
+    Examples
+    --------
+    >>> import precimark as pm
+    >>> from precimark.clv import evaluate
+    >>> from precimark.datasets import load_cdnow
+    >>> split = pm.calibration_holdout_split(load_cdnow(sample=True),
+    ...     calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W")
+    >>> cal = split[["frequency_cal", "recency_cal", "T_cal"]].set_axis(
+    ...     ["frequency", "recency", "T"], axis=1)
+    >>> model = pm.BetaGeoModel().fit(cal, time_unit="W")
+    >>> report = evaluate(model, split)
+    >>> round(report.total_actual), round(report.total_predicted)
+    (1788, 1727)
+    """
+    check_is_fitted(model, "params_")
+    split = _check_split(calibration_holdout)
+    rfm = _calibration_rfm(split)
+    duration = split[DURATION_HOLDOUT].to_numpy(np.float64)
+    if np.ptp(duration) > 0:
+        raise fail(
+            "column 'duration_holdout'",
+            "different holdout lengths",
+            "one holdout length for every customer",
+        )
+    predicted = model.expected_purchases(rfm, float(duration[0])).to_numpy()
+    actual = split[FREQUENCY_HOLDOUT].to_numpy(np.float64)
+
+    freq_cal = split[f"{FREQUENCY}_cal"].to_numpy()
+    bucket = np.minimum(freq_cal, _MAX_BUCKET)
+    labels = [str(k) for k in range(_MAX_BUCKET)] + [f"{_MAX_BUCKET}+"]
+    per_frequency = (
+        pd.DataFrame({"bucket": bucket, "actual": actual, "predicted": predicted})
+        .groupby("bucket")
+        .agg(
+            n_customers=("actual", "size"),
+            actual=("actual", "mean"),
+            predicted=("predicted", "mean"),
+        )
+        .reindex(range(_MAX_BUCKET + 1))
+        .set_axis(pd.Index(labels, name="frequency_cal"))
+    )
+    per_frequency["n_customers"] = per_frequency["n_customers"].fillna(0).astype(np.int64)
+
+    ages, age_counts = np.unique(rfm[T].to_numpy(np.float64), return_counts=True)
+    probabilities = np.column_stack([model._pmf(k, ages) for k in range(_MAX_BUCKET)])
+    expected = age_counts @ probabilities
+    expected = np.append(expected, len(rfm) - expected.sum())
+    observed = np.bincount(bucket, minlength=_MAX_BUCKET + 1).astype(np.float64)
+    contribution = (observed - expected) ** 2 / expected
+    chi_square = float(contribution.sum())
+    dof = len(observed) - 1 - len(model.params_)
+    calibration_fit = pd.DataFrame(
+        {"actual": observed, "expected": expected, "chi_square": contribution},
+        index=pd.Index(labels, name="frequency_cal"),
+    )
+
+    order = np.argsort(-predicted, kind="stable")
+    top = order[: max(1, len(order) // 10)]
+    total_actual = float(actual.sum())
+    return HoldoutEvaluation(
+        per_frequency=per_frequency,
+        calibration_fit=calibration_fit,
+        chi_square=chi_square,
+        chi_square_dof=dof,
+        chi_square_pvalue=float(stats.chi2.sf(chi_square, dof)),
+        total_actual=total_actual,
+        total_predicted=float(predicted.sum()),
+        mae=float(np.mean(np.abs(predicted - actual))),
+        rmse=float(np.sqrt(np.mean((predicted - actual) ** 2))),
+        spearman=float(stats.spearmanr(predicted, actual).statistic),
+        top_decile_capture=float(actual[top].sum() / total_actual)
+        if total_actual > 0
+        else float("nan"),
+    )
+
+
+def compare_models(
+    calibration_holdout: pd.DataFrame,
+    models: Sequence[_PurchaseModel] | None = None,
+) -> pd.DataFrame:
+    """Fit several purchase models on the calibration period and rank them.
+
+    Parameters
+    ----------
+    calibration_holdout : DataFrame
+        Output of :func:`~precimark.calibration_holdout_split` (its ``attrs`` carry the time
+        unit).
+    models : sequence of unfitted purchase models, optional
+        Default: BG/NBD, MBG/NBD and Pareto/NBD with default settings. They are cloned, not
+        modified.
+
+    Returns
+    -------
+    DataFrame
+        One row per model, sorted by holdout RMSE (best first): ``log_likelihood``, ``aic``,
+        ``bic``, ``n_params``, ``total_predicted``, ``total_actual``, ``mae``, ``rmse``,
+        ``spearman``, ``chi_square``.
+
+    Examples
+    --------
+    >>> import precimark as pm
+    >>> from precimark.clv import compare_models
+    >>> from precimark.datasets import load_cdnow
+    >>> split = pm.calibration_holdout_split(load_cdnow(sample=True),
+    ...     calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W")
+    >>> table = compare_models(split)
+    >>> sorted(table.index)
+    ['BetaGeoModel', 'ModifiedBetaGeoModel', 'ParetoNBDModel']
+    """
+    split = _check_split(calibration_holdout)
+    rfm = _calibration_rfm(split)
+    unit = resolve_time_unit(rfm, None)
+    candidates = (
+        list(models)
+        if models is not None
+        else [BetaGeoModel(), ModifiedBetaGeoModel(), ParetoNBDModel()]
+    )
+    rows = {}
+    for candidate in candidates:
+        model = clone(candidate).fit(rfm, time_unit=unit)
+        report = evaluate(model, split)
+        rows[type(model).__name__] = {
+            "log_likelihood": model.log_likelihood_,
+            "aic": model.aic_,
+            "bic": model.bic_,
+            "n_params": len(model.params_),
+            "total_predicted": report.total_predicted,
+            "total_actual": report.total_actual,
+            "mae": report.mae,
+            "rmse": report.rmse,
+            "spearman": report.spearman,
+            "chi_square": report.chi_square,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index").sort_values("rmse")
+    table.index.name = "model"
+    return table
