@@ -1,0 +1,608 @@
+"""The pricing policy: rules combined under guardrails into one explained decision per row.
+
+:meth:`PricingPolicy.decide` is vectorised: rules and guardrails work on whole arrays, and the
+text columns (rules fired, reasons, hints) are built once per distinct combination and stored
+as categoricals, so a million customers are priced in a few seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from precimark._typing import DateLike
+from precimark._validation import (
+    check_choice,
+    check_columns,
+    check_frame,
+    check_unique_index,
+    fail,
+    fail_rows,
+)
+from precimark.pricing.guardrails import GUARDRAIL_NAMES, Guardrails
+from precimark.pricing.rules import (
+    BoolArray,
+    Context,
+    Effect,
+    FloatArray,
+    IntArray,
+    Rule,
+    rule_from_dict,
+)
+from precimark.privacy.consent import ConsentLike, require_consent
+from precimark.privacy.usage import DataUse
+
+__all__ = ["DECISION_COLUMNS", "NO_CONSENT", "Combine", "PricingPolicy"]
+
+Combine: TypeAlias = Literal["best", "stack", "first"]
+NO_CONSENT = "no consent"
+"""Reason code of a customer priced without personal data for lack of consent."""
+
+DECISION_COLUMNS: tuple[str, ...] = (
+    "product",
+    "policy",
+    "policy_version",
+    "list_price",
+    "reference_price",
+    "final_price",
+    "discount",
+    "discount_rate",
+    "announced_discount",
+    "rules_fired",
+    "rules_applied",
+    "guardrails_applied",
+    "reason_codes",
+    "personalised",
+    "features_used",
+    "probability",
+    "valid_until",
+    "what_would_change",
+    "decided_at",
+)
+"""Columns of :meth:`PricingPolicy.decide`, in order (the index is the customer id)."""
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """Prices and bookkeeping for the consenting customers' rows."""
+
+    price: FloatArray
+    fired: BoolArray  # rows x rules
+    applied: BoolArray  # rows x rules
+    guards: BoolArray  # rows x guardrails
+    effects: list[Effect]
+
+
+@dataclass(frozen=True)
+class PricingPolicy:
+    """Rules combined under guardrails into explained price decisions.
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+        The rules, in priority order (matters for ``combine="first"`` and ties).
+    combine : {"best", "stack", "first"}, default "best"
+        ``"best"``: the largest discount among the rules that fire; ``"stack"``: every firing
+        rule's discount, multiplied (10% and 5% give 14.5%); ``"first"``: the first rule that
+        fires.
+    guardrails : Guardrails, optional
+        Default ``Guardrails()`` (30% maximum discount, new-customer parity).
+    name, version : str
+        Recorded on every decision.
+
+    Raises
+    ------
+    DataValidationError
+        If a rule reads a protected attribute, two rules share a name, or an argument is
+        invalid.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import ListPrice, PricingPolicy, SensitivityDiscount
+    >>> policy = PricingPolicy([SensitivityDiscount(threshold=0.5), ListPrice()], name="demo")
+    >>> customers = pd.DataFrame(
+    ...     {"price_sensitivity": [0.9, 0.1], "consent_personalised_pricing": [True, True]},
+    ...     index=pd.Index([1, 2], name="customer_id"),
+    ... )
+    >>> d = policy.decide(customers, 100.0, at="2025-01-01")
+    >>> d[["final_price", "reason_codes"]]
+                 final_price                                        reason_codes
+    customer_id
+    1                   90.0  price sensitivity above 0.5: 10% off for 7 days
+    2                  100.0                                          list price
+    """
+
+    rules: Sequence[Rule]
+    _: KW_ONLY
+    combine: Combine = "best"
+    guardrails: Guardrails | None = None
+    name: str = "pricing_policy"
+    version: str = "1"
+
+    def __post_init__(self) -> None:
+        rules = tuple(self.rules) if not isinstance(self.rules, Rule) else (self.rules,)
+        if not rules or not all(isinstance(r, Rule) for r in rules):
+            raise fail("argument 'rules'", repr(self.rules), "a non-empty sequence of rules")
+        names = [r.name for r in rules]
+        if len(set(names)) != len(names):
+            raise fail(
+                "argument 'rules'",
+                f"repeated rule names {names}",
+                "a distinct name per rule",
+                "Pass name=... to one of them.",
+            )
+        object.__setattr__(self, "rules", rules)
+        check_choice(self.combine, "combine", ("best", "stack", "first"))
+        guardrails = Guardrails() if self.guardrails is None else self.guardrails
+        if not isinstance(guardrails, Guardrails):
+            raise fail("argument 'guardrails'", repr(guardrails), "a Guardrails")
+        object.__setattr__(self, "guardrails", guardrails)
+        for label, value in (("name", self.name), ("version", self.version)):
+            if not isinstance(value, str) or not value:
+                raise fail(f"argument '{label}'", repr(value), "a non-empty string")
+        protected = {c.lower() for c in guardrails.protected_columns}
+        for rule in rules:
+            for column, _ in rule.reads():
+                if column.lower() in protected:
+                    raise fail(
+                        f"rule '{rule.name}'",
+                        f"reads the protected attribute {column!r}",
+                        "no protected attribute among the inputs of a price",
+                        "Remove the rule; fairness_report(..., by=...) can audit prices by "
+                        "a protected attribute instead.",
+                    )
+
+    @property
+    def _guardrails(self) -> Guardrails:
+        assert isinstance(self.guardrails, Guardrails)
+        return self.guardrails
+
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """Customer columns the policy reads, what for and which rule reads them.
+
+        Examples
+        --------
+        >>> from precimark.pricing import ChannelDiscount, PricingPolicy
+        >>> PricingPolicy([ChannelDiscount({"wallet": 0.03})]).data_usage_[0]
+        DataUse(column='channel', purpose='personalised_pricing',
+                used_by='pricing_policy/channel_discount: payment-channel discount')
+        """
+        used = [
+            DataUse(column, "personalised_pricing", f"{self.name}/{rule.name}: {what}")
+            for rule in self._rules
+            for column, what in rule.reads()
+        ]
+        used += [
+            DataUse(column, "personalised_pricing", f"{self.name}/guardrails: {what}")
+            for column, what in self._guardrails.reads()
+        ]
+        return tuple(dict.fromkeys(used))
+
+    @property
+    def _rules(self) -> tuple[Rule, ...]:
+        return tuple(self.rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary; :meth:`from_dict` rebuilds the policy.
+
+        Examples
+        --------
+        >>> import json
+        >>> from precimark.pricing import ListPrice, PricingPolicy
+        >>> policy = PricingPolicy([ListPrice()], name="flat", version="2")
+        >>> PricingPolicy.from_dict(json.loads(json.dumps(policy.to_dict()))) == policy
+        True
+        """
+        return {
+            "rules": [rule.to_dict() for rule in self._rules],
+            "combine": self.combine,
+            "guardrails": self._guardrails.to_dict(),
+            "name": self.name,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PricingPolicy:
+        """Rebuild a policy from :meth:`to_dict` output."""
+        return cls(
+            [rule_from_dict(r) for r in data["rules"]],
+            combine=data["combine"],
+            guardrails=Guardrails.from_dict(data["guardrails"]),
+            name=data["name"],
+            version=data["version"],
+        )
+
+    def decide(
+        self,
+        customers: pd.DataFrame,
+        prices: float | pd.Series[float] | pd.DataFrame,
+        *,
+        consent: ConsentLike | None = None,
+        at: DateLike | None = None,
+        price_history: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Price every customer x product, with the reasons.
+
+        Parameters
+        ----------
+        customers : DataFrame
+            One row per customer, indexed by customer id, with the columns the rules read and
+            the personalised-pricing consent column.
+        prices : float, Series or DataFrame
+            One list price; or list prices indexed by product; or a frame indexed by product
+            with ``list_price`` and optionally ``unit_cost``.
+        consent : str or ConsentPolicy, optional
+            Where personalised-pricing consent is recorded (see
+            :func:`precimark.privacy.require_consent`). Customers without it get the list
+            price with reason ``"no consent"``; none of their features are read.
+        at : date-like, optional
+            When the decision is made (default: now). Sets offer expiry, tier grace periods
+            and the reference-price window.
+        price_history : DataFrame, optional
+            Past prices with columns ``product``, ``date`` and ``price``. The reference price
+            of a product is its lowest price in the ``reference_days`` before ``at`` (its list
+            price when it has none); announced discounts are measured from it.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by customer id, one row per customer x product, columns
+            :data:`DECISION_COLUMNS`: ``list_price``, ``reference_price``, ``final_price``,
+            ``discount`` (list - final), ``discount_rate`` (of the list price),
+            ``announced_discount`` (of the reference price), ``rules_fired``,
+            ``rules_applied``, ``guardrails_applied``, ``reason_codes`` and
+            ``what_would_change`` (texts, ``"; "``-separated), ``personalised`` and
+            ``features_used`` (the personal columns the price depends on), ``probability``
+            (1.0: the rules are deterministic), ``valid_until`` (offer expiry, NaT if none)
+            and ``decided_at``.
+        """
+        frame = check_frame(customers, "customers")
+        check_unique_index(frame, "customers")
+        table = _price_table(prices, self._guardrails)
+        when = _timestamp(at)
+        gate = require_consent(frame, "personalised_pricing", consent=consent)
+        allowed = ~frame.index.isin(gate.excluded)
+        check_columns(frame, self._columns(), "customers")
+
+        guards = self._guardrails
+        n_c, n_p = len(frame), len(table)
+        row_p = np.tile(np.arange(n_p), n_c)
+        list_price = table["list_price"].to_numpy(dtype=np.float64)[row_p]
+        unit_cost = table["unit_cost"].to_numpy(dtype=np.float64)[row_p]
+        ceiling = np.inf if guards.price_ceiling is None else guards.price_ceiling
+        base = np.minimum(list_price, ceiling)
+        reference = _reference_prices(table, price_history, when, guards.reference_days)[row_p]
+
+        n_rows, n_rules = n_c * n_p, len(self._rules)
+        positions = np.flatnonzero(allowed)
+        rows = (positions[:, None] * n_p + np.arange(n_p)).ravel()
+        final = base.copy()
+        fired = np.zeros((n_rows, n_rules), dtype=bool)
+        applied = np.zeros((n_rows, n_rules), dtype=bool)
+        flags = np.zeros((n_rows, len(GUARDRAIL_NAMES)), dtype=bool)
+        flags[:, 0] = list_price > ceiling + _TOL
+        reasons: list[tuple[IntArray, list[str]]] = []
+        hints: list[tuple[IntArray, list[str]]] = []
+        if positions.size:
+            ctx = Context(
+                customers=frame.iloc[positions],
+                row_customer=np.repeat(np.arange(positions.size), n_p),
+                base_price=base[rows],
+                unit_cost=unit_cost[rows],
+                at=when,
+            )
+            outcome = self._personal(ctx)
+            final[rows] = outcome.price
+            fired[rows] = outcome.fired
+            applied[rows] = outcome.applied
+            flags[rows, 1:] = outcome.guards[:, 1:]
+            for j, effect in enumerate(outcome.effects):
+                codes = np.where(applied[rows, j], effect.reason.codes, -1)
+                reasons.append((_scatter(codes, rows, n_rows), list(effect.reason.categories)))
+                codes = np.asarray(effect.hint.codes, np.int64)
+                hints.append((_scatter(codes, rows, n_rows), list(effect.hint.categories)))
+        no_consent = np.ones(n_c, dtype=bool)
+        no_consent[positions] = False
+        no_consent_rows = np.repeat(no_consent, n_p)
+        flag_parts = [
+            (np.where(flags[:, g], 0, -1), [_guard_text(name, guards)])
+            for g, name in enumerate(GUARDRAIL_NAMES)
+        ]
+        consent_part = (np.where(no_consent_rows, 0, -1), [NO_CONSENT])
+        valid_days = np.full(n_rows, np.inf)
+        for j, rule in enumerate(self._rules):
+            days = getattr(rule, "valid_days", None)
+            if days is not None:
+                valid_days = np.where(applied[:, j], np.minimum(valid_days, days), valid_days)
+        finite = np.isfinite(valid_days)
+        valid_until = np.full(n_rows, np.datetime64("NaT"), dtype="datetime64[ns]")
+        valid_until[finite] = when.to_datetime64() + (
+            valid_days[finite].astype(np.int64) * np.timedelta64(1, "D")
+        )
+        personal_rule = np.array([r.personalised for r in self._rules], dtype=bool)
+        personal_applied = applied & personal_rule
+        discount = list_price - final
+        index = pd.Index(
+            np.repeat(frame.index.to_numpy(), n_p), name=frame.index.name or "customer_id"
+        )
+        zeros = np.zeros(n_rows, dtype=np.int64)
+        data: dict[str, Any] = {
+            "product": pd.Categorical.from_codes(row_p, categories=table.index),
+            "policy": pd.Categorical.from_codes(zeros, categories=pd.Index([self.name])),
+            "policy_version": pd.Categorical.from_codes(zeros, categories=pd.Index([self.version])),
+            "list_price": list_price,
+            "reference_price": reference,
+            "final_price": final,
+            "discount": discount,
+            "discount_rate": discount / list_price,
+            "announced_discount": np.maximum(1.0 - final / reference, 0.0),
+            "rules_fired": _bit_texts(fired, [r.name for r in self._rules]),
+            "rules_applied": _bit_texts(applied, [r.name for r in self._rules]),
+            "guardrails_applied": _bit_texts(flags, list(GUARDRAIL_NAMES)),
+            "reason_codes": _texts([consent_part, *reasons, *flag_parts], "list price"),
+            "personalised": personal_applied.any(axis=1),
+            "features_used": _bit_texts(
+                personal_applied,
+                [", ".join(dict.fromkeys(c for c, _ in r.reads())) for r in self._rules],
+                sep=", ",
+            ),
+            "probability": np.ones(n_rows),
+            "valid_until": valid_until,
+            "what_would_change": _texts(
+                [(consent_part[0], ["consent to personalised pricing"]), *hints], ""
+            ),
+            "decided_at": np.full(n_rows, when.to_datetime64().astype("datetime64[ns]")),
+        }
+        return pd.DataFrame(data, index=index)
+
+    def _columns(self) -> list[str]:
+        columns = [c for rule in self._rules for c, _ in rule.reads()]
+        columns += [c for c, _ in self._guardrails.reads()]
+        return list(dict.fromkeys(columns))
+
+    def _combine(self, effects: Sequence[Effect]) -> tuple[BoolArray, BoolArray, FloatArray]:
+        """Return fired and applied (rows x rules) and the combined discount per row."""
+        fired = np.column_stack([e.fired for e in effects])
+        discount = np.column_stack([e.discount for e in effects])
+        if self.combine == "stack":
+            applied = fired
+            total = 1.0 - np.prod(np.where(fired, 1.0 - discount, 1.0), axis=1)
+            return fired, applied, total
+        if self.combine == "best":
+            choice = np.argmax(np.where(fired, discount, -1.0), axis=1)
+        else:
+            choice = np.argmax(fired, axis=1)
+        rows = np.arange(fired.shape[0])
+        applied = np.zeros_like(fired)
+        applied[rows, choice] = fired[rows, choice]
+        total = np.where(applied[rows, choice], discount[rows, choice], 0.0)
+        return fired, applied, total
+
+    def _bounds(
+        self, price: FloatArray, ctx: Context
+    ) -> tuple[FloatArray, list[tuple[str, BoolArray]]]:
+        """Apply max discount, floor and minimum margin; report where each bound."""
+        guards = self._guardrails
+        base = ctx.base_price
+        bound: list[tuple[str, BoolArray]] = []
+        lows: list[tuple[str, FloatArray]] = []
+        if guards.max_discount is not None:
+            lows.append(("max_discount", base * (1.0 - guards.max_discount)))
+        if guards.price_floor is not None:
+            lows.append(("price_floor", np.minimum(base, guards.price_floor)))
+        if guards.min_margin is not None:
+            lows.append(("min_margin", np.minimum(base, ctx.unit_cost * (1 + guards.min_margin))))
+        for name, low in lows:
+            binds = price < low - _TOL
+            price = np.maximum(price, low)
+            bound.append((name, binds))
+        return price, bound
+
+    def _personal(self, ctx: Context) -> _Outcome:
+        """Rules, combination and guardrails for the consenting customers' rows."""
+        effects = [rule.evaluate(ctx) for rule in self._rules]
+        fired, applied, total = self._combine(effects)
+        price, bound = self._bounds(ctx.base_price * (1.0 - total), ctx)
+        guards = np.zeros((price.size, len(GUARDRAIL_NAMES)), dtype=bool)
+        for name, binds in bound:
+            guards[:, GUARDRAIL_NAMES.index(name)] = binds
+        history = [bool(rule.history_columns()) for rule in self._rules]
+        if self._guardrails.new_customer_parity and any(history):
+            new_effects = [
+                rule.evaluate(ctx, as_new=True) if h else e
+                for rule, h, e in zip(self._rules, history, effects, strict=True)
+            ]
+            _, new_applied, new_total = self._combine(new_effects)
+            new_price, new_bound = self._bounds(ctx.base_price * (1.0 - new_total), ctx)
+            binds = new_price < price - _TOL
+            price = np.where(binds, new_price, price)
+            applied = np.where(binds[:, None], new_applied, applied)
+            guards[binds] = False
+            for name, b in new_bound:
+                guards[binds, GUARDRAIL_NAMES.index(name)] = b[binds]
+            guards[:, GUARDRAIL_NAMES.index("new_customer_parity")] = binds
+        if self._guardrails.budget is not None:
+            price, revoked = self._allocate(price, ctx)
+            applied = applied & ~revoked[:, None]
+            guards[revoked] = False
+            guards[:, GUARDRAIL_NAMES.index("budget")] = revoked
+        return _Outcome(price, fired, applied, guards, effects)
+
+    def _allocate(self, price: FloatArray, ctx: Context) -> tuple[FloatArray, BoolArray]:
+        """Keep offers by expected value per unit of expected cost until the budget is spent."""
+        guards = self._guardrails
+        assert guards.budget is not None
+        uplift = ctx.per_row(ctx.numeric(guards.uplift_column))
+        if guards.propensity_column is None:
+            taking = np.ones_like(uplift)
+        else:
+            taking = np.clip(ctx.per_row(ctx.numeric(guards.propensity_column)) + uplift, 0, 1)
+        cost = taking * (ctx.base_price - price)
+        revoked = np.zeros(price.size, dtype=bool)
+        offers = np.flatnonzero(ctx.base_price - price > _TOL)
+        if cost[offers].sum() <= guards.budget:
+            return price, revoked
+        value = uplift[offers] * (price[offers] - ctx.unit_cost[offers])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(cost[offers] > 0, value / cost[offers], np.inf)
+        order = np.argsort(-ratio, kind="stable")
+        spent = np.cumsum(cost[offers][order])
+        dropped = offers[order[spent > guards.budget + _TOL]]
+        revoked[dropped] = True
+        return np.where(revoked, ctx.base_price, price), revoked
+
+
+def _scatter(codes: npt.NDArray[Any], rows: IntArray, n_rows: int) -> IntArray:
+    full = np.full(n_rows, -1, dtype=np.int64)
+    full[rows] = codes
+    return full
+
+
+def _guard_text(name: str, guards: Guardrails) -> str:
+    texts = {
+        "price_ceiling": f"price ceiling {guards.price_ceiling}",
+        "max_discount": f"discount capped at {guards.max_discount or 0:.0%}",
+        "price_floor": f"price floor {guards.price_floor}",
+        "min_margin": f"minimum margin of {guards.min_margin or 0:.0%} over unit cost",
+        "new_customer_parity": "lowered to the price of an equivalent new customer",
+        "budget": "campaign budget spent: no offer",
+    }
+    return texts[name]
+
+
+def _texts(parts: Sequence[tuple[IntArray, list[str]]], empty: str) -> pd.Categorical:
+    """Join per-row labels (code -1 = none) with "; ", built once per distinct combination."""
+    n = parts[0][0].size
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for codes, labels in parts:
+        key += (codes + 1) * radix
+        radix *= len(labels) + 1
+    uniq, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in uniq.tolist():
+        words = []
+        for _, labels in parts:
+            k, code = divmod(k, len(labels) + 1)
+            if code:
+                words.append(labels[code - 1])
+        texts.append("; ".join(w for w in words if w) or empty)
+    categories, remap = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(remap[inverse], categories=pd.Index(list(categories)))
+
+
+def _bit_texts(bits: BoolArray, names: list[str], sep: str = ", ") -> pd.Categorical:
+    """Names of the set columns of ``bits`` per row, joined by ``sep``."""
+    key = bits.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))
+    uniq, inverse = np.unique(key, return_inverse=True)
+    texts = [
+        sep.join(dict.fromkeys(n for j, n in enumerate(names) if (k >> j) & 1 and n))
+        for k in uniq.tolist()
+    ]
+    categories, remap = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(remap[inverse], categories=pd.Index(list(categories)))
+
+
+def _timestamp(at: DateLike | None) -> pd.Timestamp:
+    if at is None:
+        return pd.Timestamp.now().floor("s")
+    try:
+        stamp = pd.Timestamp(at)
+    except (TypeError, ValueError) as err:
+        raise fail("argument 'at'", repr(at), "a date or timestamp") from err
+    if pd.isna(stamp):
+        raise fail("argument 'at'", "a missing date (NaT)", "a date or timestamp")
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _price_table(prices: object, guards: Guardrails) -> pd.DataFrame:
+    """Prices as a frame indexed by product with ``list_price`` and ``unit_cost``."""
+    if isinstance(prices, int | float | np.number) and not isinstance(prices, bool):
+        table = pd.DataFrame(
+            {"list_price": [float(prices)]}, index=pd.Index(["default"], name="product")
+        )
+    elif isinstance(prices, pd.Series):
+        table = prices.rename("list_price").to_frame()
+    elif isinstance(prices, pd.DataFrame):
+        table = check_frame(prices, "prices")
+        check_columns(table, ["list_price"], "prices")
+    else:
+        raise fail(
+            "argument 'prices'",
+            f"a {type(prices).__name__}",
+            "a number, a Series of list prices by product or a DataFrame with 'list_price'",
+        )
+    if len(table) == 0:
+        raise fail("argument 'prices'", "no products", "at least one product")
+    if table.index.duplicated().any():
+        raise fail_rows(
+            "argument 'prices' index",
+            table.index.duplicated(),
+            table.index,
+            "repeated product",
+            "one row per product",
+        )
+    out = pd.DataFrame(index=table.index.rename("product"))
+    for column, required in (("list_price", True), ("unit_cost", False)):
+        if column not in table.columns:
+            if guards.min_margin is not None and column == "unit_cost":
+                raise fail(
+                    "argument 'prices'",
+                    "no 'unit_cost' column",
+                    "a unit cost per product with Guardrails(min_margin=...)",
+                )
+            out[column] = 0.0
+            continue
+        series = table[column]
+        if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            raise fail(f"column '{column}'", f"values of dtype {series.dtype}", "numbers")
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values) | (values <= 0 if required else values < 0)
+        if bad.any():
+            # fail_rows names the first offending product here (prices are per product)
+            raise fail_rows(
+                f"column '{column}'",
+                bad,
+                table.index,
+                "missing, infinite or out-of-range price",
+                "finite prices > 0" if required else "finite costs >= 0",
+            )
+        out[column] = values
+    return out
+
+
+def _reference_prices(
+    table: pd.DataFrame, history: pd.DataFrame | None, at: pd.Timestamp, days: int
+) -> FloatArray:
+    """Lowest price of each product in the ``days`` before ``at`` (list price if none)."""
+    listed = table["list_price"].to_numpy(dtype=np.float64)
+    if history is None:
+        return listed
+    frame = check_frame(history, "price_history")
+    check_columns(frame, ["product", "date", "price"], "price_history")
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    prices = pd.to_numeric(frame["price"], errors="coerce")
+    bad = (dates.isna() | prices.isna() | (prices <= 0)).to_numpy()
+    if bad.any():
+        raise fail_rows(
+            "argument 'price_history'",
+            bad,
+            frame["product"],
+            "row with a missing date or a non-positive price (first product shown)",
+            "a date and a price > 0 on every row",
+        )
+    window = ((dates >= at - pd.Timedelta(days=days)) & (dates < at)).to_numpy()
+    lowest = prices[window].groupby(frame["product"][window].to_numpy()).min()
+    found = lowest.reindex(table.index).to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isnan(found), listed, found)

@@ -1,0 +1,613 @@
+"""Pricing rules: frozen, serialisable dataclasses that each propose a discount per decision row.
+
+A rule reads a few customer columns (names configurable per rule), decides for every
+customer x product row whether it *fires* and which discount (a fraction of the base price) it
+proposes, and says in plain words why it fired and what would make it fire. Rules never
+surcharge: every discount is in ``[0, 1)``. A :class:`~precimark.pricing.PricingPolicy` combines
+the rules and applies its guardrails.
+
+Rules round-trip through :meth:`to_dict` / :func:`rule_from_dict` (JSON-safe dictionaries).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from precimark._validation import fail, fail_rows
+
+__all__ = [
+    "ChannelDiscount",
+    "ListPrice",
+    "LoyaltyTiers",
+    "Rule",
+    "SensitivityDiscount",
+    "Tier",
+    "UpliftTargetedOffer",
+    "rule_from_dict",
+]
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+IntArray: TypeAlias = npt.NDArray[np.int64]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule sees: the (consenting) customers and one entry per decision row."""
+
+    customers: pd.DataFrame
+    """Customers being priced, indexed by customer id."""
+    row_customer: IntArray
+    """Position in ``customers`` of each decision row."""
+    base_price: FloatArray
+    """List price capped at the price ceiling, per row."""
+    unit_cost: FloatArray
+    """Unit cost per row (0 where unknown)."""
+    at: pd.Timestamp
+    """When the decision is made."""
+
+    def numeric(self, column: str) -> FloatArray:
+        """Return customer column ``column`` as float per customer, checked finite."""
+        series = self.customers[column]
+        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+            series.dtype
+        ):
+            raise fail(f"column '{column}'", f"values of dtype {series.dtype}", "numbers")
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise fail_rows(
+                f"column '{column}'",
+                bad,
+                self.customers.index,
+                "missing or infinite value",
+                "a finite number for every customer with personalised-pricing consent",
+            )
+        return values
+
+    def per_row(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Broadcast a per-customer array to the decision rows."""
+        return values[self.row_customer]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A rule's proposal for every decision row."""
+
+    fired: BoolArray
+    discount: FloatArray
+    """Proposed discount (fraction of the base price); 0 where the rule did not fire."""
+    reason: pd.Categorical
+    """Why it fired (missing where it did not)."""
+    hint: pd.Categorical
+    """What would make it fire or give more (missing where nothing would)."""
+
+
+def _categorical(codes: IntArray, labels: Sequence[str]) -> pd.Categorical:
+    """Categorical from codes (-1 = missing) and labels that may repeat."""
+    uniques, remap = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    remap = np.append(remap, -1)  # code -1 stays missing
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(list(uniques)))
+
+
+def _constant(mask: BoolArray, label: str) -> pd.Categorical:
+    return _categorical(np.where(mask, 0, -1), [label])
+
+
+def _check_rate(value: object, name: str, *, allow_zero: bool = True) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (0 <= value < 1 if allow_zero else 0 < value < 1)
+    )
+    if not ok:
+        bounds = "0 <= x < 1" if allow_zero else "0 < x < 1"
+        raise fail(
+            f"argument '{name}'",
+            repr(value),
+            f"a discount as a fraction of the price, {bounds}",
+            "Rules never surcharge: write 10% off as 0.1.",
+        )
+
+
+def _check_name(value: object, name: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise fail(f"argument '{name}'", repr(value), "a non-empty string")
+
+
+class Rule:
+    """Base of every pricing rule (a frozen dataclass subclass).
+
+    Subclasses define ``personalised`` (does the price depend on personal data?),
+    :meth:`reads` (customer columns read, with what for) and :meth:`evaluate`.
+    """
+
+    personalised: ClassVar[bool] = True
+    name: str
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the customer columns this rule reads, each with what it is read for."""
+        return ()
+
+    def history_columns(self) -> tuple[str, ...]:
+        """Columns describing the customer's past (reset for an equivalent new customer)."""
+        return ()
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Propose a discount for each decision row of ``ctx``."""
+        raise NotImplementedError  # pragma: no cover
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary; :func:`rule_from_dict` rebuilds the rule."""
+        out: dict[str, Any] = {"type": type(self).__name__}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = [v.to_dict() if isinstance(v, Tier) else v for v in value]
+            out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ListPrice(Rule):
+    """Charge the list price: the fallback for customers no other rule covers.
+
+    Reads no customer data, so it is not personalised.
+
+    Parameters
+    ----------
+    name : str, default "list_price"
+
+    Examples
+    --------
+    >>> from precimark.pricing import ListPrice
+    >>> ListPrice().to_dict()
+    {'type': 'ListPrice', 'name': 'list_price'}
+    """
+
+    personalised: ClassVar[bool] = False
+    name: str = "list_price"
+
+    def __post_init__(self) -> None:
+        _check_name(self.name, "name")
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Fire on every row with no discount."""
+        n = ctx.row_customer.size
+        fired = np.ones(n, dtype=bool)
+        return Effect(
+            fired,
+            np.zeros(n),
+            _constant(fired, "list price"),
+            _constant(np.zeros(n, dtype=bool), ""),
+        )
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One loyalty tier: reached at ``threshold`` of the tier metric, with its discount.
+
+    Examples
+    --------
+    >>> from precimark.pricing import Tier
+    >>> Tier("Gold", 10, 0.1)
+    Tier(name='Gold', threshold=10, discount=0.1)
+    """
+
+    name: str
+    threshold: float
+    discount: float
+
+    def __post_init__(self) -> None:
+        _check_name(self.name, "name")
+        if isinstance(self.threshold, bool) or not (
+            isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
+        ):
+            raise fail("argument 'threshold'", repr(self.threshold), "a finite number")
+        _check_rate(self.discount, "discount")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary."""
+        return {"name": self.name, "threshold": self.threshold, "discount": self.discount}
+
+
+@dataclass(frozen=True)
+class LoyaltyTiers(Rule):
+    """Tier prices by accumulated orders (or spend) over a window.
+
+    A customer gets the highest tier whose threshold their metric reaches (upgrade is
+    immediate). A customer whose metric fell below their previous tier keeps it until
+    ``grace_days`` after they reached it (downgrade only after the grace period); without the
+    previous-tier columns there is no grace.
+
+    Parameters
+    ----------
+    tiers : sequence of Tier
+        Tiers in increasing order of threshold (strictly) and discount (non-decreasing).
+    metric : str, default "orders_365d"
+        Customer column holding the accumulated orders or spend.
+    metric_label : str, default "orders within 365 days"
+        How to say one unit of the metric in explanations ("3 more orders within 365 days").
+    grace_days : int, default 90
+        Days a reached tier is kept even if the metric falls below it.
+    previous_tier : str, optional
+        Column with the tier name the customer held (missing = none).
+    tier_since : str, optional
+        Column with the date the previous tier was reached (required with ``previous_tier``).
+    name : str, default "loyalty_tiers"
+
+    Examples
+    --------
+    >>> from precimark.pricing import LoyaltyTiers, Tier
+    >>> rule = LoyaltyTiers((Tier("Silver", 3, 0.05), Tier("Gold", 10, 0.1)))
+    >>> [c for c, _ in rule.reads()]
+    ['orders_365d']
+    """
+
+    tiers: tuple[Tier, ...]
+    metric: str = "orders_365d"
+    metric_label: str = "orders within 365 days"
+    grace_days: int = 90
+    previous_tier: str | None = None
+    tier_since: str | None = None
+    name: str = "loyalty_tiers"
+
+    def __post_init__(self) -> None:
+        tiers = tuple(t if isinstance(t, Tier) else Tier(**t) for t in self.tiers)
+        object.__setattr__(self, "tiers", tiers)
+        if not tiers:
+            raise fail("argument 'tiers'", "no tiers", "at least one Tier")
+        thresholds = [t.threshold for t in tiers]
+        discounts = [t.discount for t in tiers]
+        if any(b <= a for a, b in pairwise(thresholds)) or any(
+            b < a for a, b in pairwise(discounts)
+        ):
+            raise fail(
+                "argument 'tiers'",
+                f"thresholds {thresholds} with discounts {discounts}",
+                "strictly increasing thresholds and non-decreasing discounts",
+            )
+        for value, what in ((self.metric, "metric"), (self.name, "name")):
+            _check_name(value, what)
+        if isinstance(self.grace_days, bool) or not (
+            isinstance(self.grace_days, int) and self.grace_days >= 0
+        ):
+            raise fail("argument 'grace_days'", repr(self.grace_days), "a whole number >= 0")
+        if (self.previous_tier is None) != (self.tier_since is None):
+            raise fail(
+                "arguments 'previous_tier' and 'tier_since'",
+                "only one of them",
+                "both (the tier held and when it was reached) or neither",
+            )
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the metric column, and the previous-tier columns when given."""
+        out = [(self.metric, "loyalty tier")]
+        if self.previous_tier is not None and self.tier_since is not None:
+            out += [
+                (self.previous_tier, "loyalty tier grace"),
+                (self.tier_since, "loyalty tier grace"),
+            ]
+        return tuple(out)
+
+    def history_columns(self) -> tuple[str, ...]:
+        """Every column this rule reads describes the past."""
+        return tuple(column for column, _ in self.reads())
+
+    def tier_of(self, ctx: Context, *, as_new: bool = False) -> IntArray:
+        """Tier position per customer of ``ctx`` (-1 = no tier)."""
+        thresholds = np.array([t.threshold for t in self.tiers], dtype=np.float64)
+        n = len(ctx.customers)
+        value = np.zeros(n) if as_new else ctx.numeric(self.metric)
+        tier = np.searchsorted(thresholds, value, side="right").astype(np.int64) - 1
+        if as_new or self.previous_tier is None or self.tier_since is None:
+            return tier
+        names = pd.Index([t.name for t in self.tiers])
+        held_series = ctx.customers[self.previous_tier]
+        held = names.get_indexer(pd.Index(held_series.astype(object)))
+        unknown = (held < 0) & held_series.notna().to_numpy()
+        if unknown.any():
+            raise fail_rows(
+                f"column '{self.previous_tier}'",
+                unknown,
+                ctx.customers.index,
+                "unknown tier name",
+                "one of " + ", ".join(repr(t) for t in names) + " or missing",
+            )
+        since = pd.to_datetime(ctx.customers[self.tier_since]).to_numpy(dtype="datetime64[ns]")
+        no_date = (held >= 0) & np.isnat(since)
+        if no_date.any():
+            raise fail_rows(
+                f"column '{self.tier_since}'",
+                no_date,
+                ctx.customers.index,
+                "missing date for a held tier",
+                "the date each held tier was reached",
+            )
+        age = (ctx.at.to_datetime64() - since) / np.timedelta64(1, "D")
+        in_grace = (held > tier) & (age < self.grace_days)
+        return np.where(in_grace, held, tier)
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Fire where the customer holds a tier; hint at the next tier's distance."""
+        k = len(self.tiers)
+        tier = self.tier_of(ctx, as_new=as_new)
+        discounts = np.array([t.discount for t in self.tiers] + [0.0])
+        fired_c = tier >= 0
+        reasons = [f"loyalty tier {t.name}: {t.discount:.0%} off" for t in self.tiers]
+        hint_c = np.full(len(tier), -1, dtype=np.int64)
+        hint_labels: list[str] = []
+        if not as_new:
+            value = ctx.numeric(self.metric)
+            nxt = tier + 1
+            has_next = nxt < k
+            thresholds = np.array([t.threshold for t in self.tiers] + [np.inf])
+            gap = np.where(has_next, thresholds[np.minimum(nxt, k)] - value, 0.0)
+            gap = np.ceil(np.round(gap, 6) * 100) / 100  # cents (or hundredths of an order)
+            key = np.where(has_next, nxt * 10**12 + np.round(gap * 100).astype(np.int64), -1)
+            uniq, inverse = np.unique(key, return_inverse=True)
+            for u in uniq:
+                if u < 0:
+                    hint_labels.append("")
+                    continue
+                target = self.tiers[int(u // 10**12)]
+                amount = (u % 10**12) / 100
+                hint_labels.append(
+                    f"{amount:g} more {self.metric_label} → {target.name}: "
+                    f"{target.discount:.0%} off"
+                )
+            hint_c = np.where(key >= 0, inverse, -1)
+        fired = ctx.per_row(fired_c)
+        return Effect(
+            fired,
+            np.where(fired, ctx.per_row(discounts[tier]), 0.0),
+            _categorical(ctx.per_row(np.where(fired_c, tier, -1)), reasons),
+            _categorical(ctx.per_row(hint_c), hint_labels or [""]),
+        )
+
+
+@dataclass(frozen=True)
+class SensitivityDiscount(Rule):
+    """A time-limited discount for price-sensitive customers.
+
+    Fires where the price-sensitivity score exceeds ``threshold`` (and, with
+    ``require_positive_uplift``, where the predicted uplift of the offer is positive). The
+    decision's ``valid_until`` is ``valid_days`` after the decision.
+
+    Parameters
+    ----------
+    threshold : float, default 0.6
+        Score above which a customer counts as price-sensitive.
+    discount : float, default 0.1
+        Fraction off the base price (0 < discount < 1).
+    valid_days : int, default 7
+        Validity of the offer, in days (>= 1).
+    column : str, default "price_sensitivity"
+    require_positive_uplift : bool, default False
+    uplift_column : str, default "uplift"
+        Predicted incremental purchase probability of the offer.
+    name : str, default "sensitivity_discount"
+
+    Examples
+    --------
+    >>> from precimark.pricing import SensitivityDiscount
+    >>> SensitivityDiscount(threshold=0.7, discount=0.15).valid_days
+    7
+    """
+
+    threshold: float = 0.6
+    discount: float = 0.1
+    valid_days: int = 7
+    column: str = "price_sensitivity"
+    require_positive_uplift: bool = False
+    uplift_column: str = "uplift"
+    name: str = "sensitivity_discount"
+
+    def __post_init__(self) -> None:
+        _check_rate(self.discount, "discount", allow_zero=False)
+        if isinstance(self.threshold, bool) or not (
+            isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
+        ):
+            raise fail("argument 'threshold'", repr(self.threshold), "a finite number")
+        if isinstance(self.valid_days, bool) or not (
+            isinstance(self.valid_days, int) and self.valid_days >= 1
+        ):
+            raise fail("argument 'valid_days'", repr(self.valid_days), "a whole number >= 1")
+        for value, what in ((self.column, "column"), (self.uplift_column, "uplift_column")):
+            _check_name(value, what)
+        _check_name(self.name, "name")
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the sensitivity score (and the uplift when required)."""
+        out = [(self.column, "price-sensitivity discount")]
+        if self.require_positive_uplift:
+            out.append((self.uplift_column, "price-sensitivity discount"))
+        return tuple(out)
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Fire above the threshold (and positive uplift when required)."""
+        score = ctx.numeric(self.column)
+        fired_c = score > self.threshold
+        if self.require_positive_uplift:
+            fired_c &= ctx.numeric(self.uplift_column) > 0
+        fired = ctx.per_row(fired_c)
+        reason = (
+            f"price sensitivity above {self.threshold:g}: {self.discount:.0%} off for "
+            f"{self.valid_days} days"
+        )
+        hint = f"price sensitivity above {self.threshold:g} → {self.discount:.0%} off"
+        return Effect(
+            fired,
+            np.where(fired, self.discount, 0.0),
+            _constant(fired, reason),
+            _constant(ctx.per_row(score <= self.threshold), hint),
+        )
+
+
+@dataclass(frozen=True)
+class ChannelDiscount(Rule):
+    """A reduction for paying through given channels (e.g. a wallet); never a surcharge.
+
+    Parameters
+    ----------
+    discounts : Mapping[str, float]
+        Discount (0 < d < 1) per payment channel; other channels pay the base price.
+    column : str, default "channel"
+        Customer column with the (preferred or chosen) payment channel.
+    name : str, default "channel_discount"
+
+    Examples
+    --------
+    >>> from precimark.pricing import ChannelDiscount
+    >>> ChannelDiscount({"wallet": 0.03}).to_dict()
+    {'type': 'ChannelDiscount', 'discounts': {'wallet': 0.03}, 'column': 'channel', 'name': 'channel_discount'}
+    """
+
+    discounts: Mapping[str, float] = field(default_factory=dict)
+    column: str = "channel"
+    name: str = "channel_discount"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.discounts, Mapping) or not self.discounts:
+            raise fail(
+                "argument 'discounts'", repr(self.discounts), "a non-empty {channel: discount}"
+            )
+        for channel, value in self.discounts.items():
+            _check_name(channel, "discounts key")
+            _check_rate(value, f"discounts[{channel!r}]", allow_zero=False)
+        object.__setattr__(self, "discounts", MappingProxyType(dict(self.discounts)))
+        _check_name(self.column, "column")
+        _check_name(self.name, "name")
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the payment channel column."""
+        return ((self.column, "payment-channel discount"),)
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Fire for the listed channels."""
+        channels = list(self.discounts)
+        position = pd.Index(channels).get_indexer(
+            pd.Index(ctx.customers[self.column].astype(object))
+        )
+        rates = np.array([self.discounts[c] for c in channels] + [0.0])
+        fired_c = position >= 0
+        fired = ctx.per_row(fired_c)
+        best = max(channels, key=lambda c: self.discounts[c])
+        return Effect(
+            fired,
+            ctx.per_row(rates[position]),
+            _categorical(
+                ctx.per_row(position),
+                [f"paying with {c}: {self.discounts[c]:.0%} off" for c in channels],
+            ),
+            _constant(
+                ctx.per_row(~fired_c), f"paying with {best} → {self.discounts[best]:.0%} off"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class UpliftTargetedOffer(Rule):
+    """An offer made only where its expected incremental margin exceeds its cost.
+
+    With base price ``P``, unit cost ``c``, discount ``d``, purchase probability without the
+    offer ``p0`` and uplift ``u`` (incremental probability caused by the offer), the offer
+    fires where ``u * (P * (1 - d) - c) > p0 * d * P + offer_cost``: the margin it creates
+    beats the discount given to customers who would have bought anyway plus its fixed cost.
+
+    Parameters
+    ----------
+    discount : float, default 0.1
+    offer_cost : float, default 0.0
+        Fixed cost of making one offer (e.g. a voucher's handling), in currency.
+    uplift_column : str, default "uplift"
+    propensity_column : str, default "propensity"
+        Purchase probability without the offer.
+    name : str, default "uplift_offer"
+
+    Examples
+    --------
+    >>> from precimark.pricing import UpliftTargetedOffer
+    >>> [c for c, _ in UpliftTargetedOffer().reads()]
+    ['uplift', 'propensity']
+    """
+
+    discount: float = 0.1
+    offer_cost: float = 0.0
+    uplift_column: str = "uplift"
+    propensity_column: str = "propensity"
+    name: str = "uplift_offer"
+
+    def __post_init__(self) -> None:
+        _check_rate(self.discount, "discount", allow_zero=False)
+        if isinstance(self.offer_cost, bool) or not (
+            isinstance(self.offer_cost, int | float)
+            and math.isfinite(self.offer_cost)
+            and self.offer_cost >= 0
+        ):
+            raise fail("argument 'offer_cost'", repr(self.offer_cost), "a finite number >= 0")
+        for value, what in (
+            (self.uplift_column, "uplift_column"),
+            (self.propensity_column, "propensity_column"),
+            (self.name, "name"),
+        ):
+            _check_name(value, what)
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the uplift and baseline propensity columns."""
+        return (
+            (self.uplift_column, "uplift-targeted offer"),
+            (self.propensity_column, "uplift-targeted offer"),
+        )
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Fire where the expected incremental margin beats the offer's cost."""
+        uplift = ctx.per_row(ctx.numeric(self.uplift_column))
+        base = ctx.per_row(ctx.numeric(self.propensity_column))
+        price = ctx.base_price
+        gain = uplift * (price * (1 - self.discount) - ctx.unit_cost)
+        cost = base * self.discount * price + self.offer_cost
+        fired = gain > cost
+        return Effect(
+            fired,
+            np.where(fired, self.discount, 0.0),
+            _constant(fired, f"offer pays for itself: {self.discount:.0%} off"),
+            _constant(~fired, "a higher predicted response to the offer"),
+        )
+
+
+_RULES: dict[str, type[Rule]] = {
+    cls.__name__: cls
+    for cls in (ListPrice, LoyaltyTiers, SensitivityDiscount, ChannelDiscount, UpliftTargetedOffer)
+}
+
+
+def rule_from_dict(data: Mapping[str, Any]) -> Rule:
+    """Rebuild a rule from :meth:`Rule.to_dict` output.
+
+    Examples
+    --------
+    >>> from precimark.pricing import SensitivityDiscount, rule_from_dict
+    >>> rule = SensitivityDiscount(threshold=0.7)
+    >>> rule_from_dict(rule.to_dict()) == rule
+    True
+    """
+    kind = data.get("type") if isinstance(data, Mapping) else None
+    if kind not in _RULES:
+        raise fail("argument 'data'", f"rule type {kind!r}", "one of " + ", ".join(_RULES))
+    kwargs = {k: v for k, v in data.items() if k != "type"}
+    if "tiers" in kwargs:
+        kwargs["tiers"] = tuple(Tier(**t) for t in kwargs["tiers"])
+    return _RULES[kind](**kwargs)
