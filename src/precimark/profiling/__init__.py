@@ -3,5 +3,16 @@
 from __future__ import annotations
 
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
+from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
+from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
 
-__all__ = ["calibration_holdout_split", "rfm_summary"]
+__all__ = [
+    "DEFAULT_SEGMENT_RULES",
+    "RFMEdges",
+    "SegmentRule",
+    "calibration_holdout_split",
+    "fit_rfm_edges",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_summary",
+]
