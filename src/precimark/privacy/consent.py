@@ -1,4 +1,4 @@
-"""Privacy by design: the consent gate (more — pseudonymisation, PII handling — lands here too).
+"""The consent gate: who may be processed for which purpose.
 
 Consent is checked before profiling, targeting or personalised pricing. A customer without the
 needed consent is excluded (or, in pricing, gets the non-personalised list price); missing
@@ -23,6 +23,7 @@ from precimark._validation import (
     fail,
     fail_rows,
 )
+from precimark.privacy.usage import DataUse
 
 __all__ = [
     "PURPOSES",
@@ -76,6 +77,28 @@ class ConsentPolicy:
             )
         return self.columns[purpose]
 
+    def require(self, customers: pd.DataFrame, purpose: Purpose) -> ConsentResult:
+        """Return which customers may be processed for ``purpose`` under this policy.
+
+        Shorthand for ``require_consent(customers, purpose, consent=self)``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precimark.privacy import ConsentPolicy
+        >>> customers = pd.DataFrame({"ok": [True, None]}, index=pd.Index([1, 2], name="customer_id"))
+        >>> ConsentPolicy({"profiling": "ok"}, missing_means_consent=True).require(customers, "profiling")
+        ConsentResult(purpose='profiling', allowed=2, excluded=0)
+        """
+        return require_consent(customers, purpose, consent=self)
+
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """The consent columns the policy reads (purpose ``"consent_check"``)."""
+        return tuple(
+            DataUse(column, "consent_check", "ConsentPolicy") for column in self.columns.values()
+        )
+
 
 ConsentLike: TypeAlias = str | ConsentPolicy
 """What ``consent=`` accepts across precimark: a consent column name or a policy."""
@@ -93,6 +116,17 @@ class ConsentResult:
         Ids of the customers who may be processed for the purpose.
     excluded : Index
         Ids of the customers who may not (no consent, opt-out or no record).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.privacy import require_consent
+    >>> customers = pd.DataFrame({"consent_profiling": [1, 0, 1]}, index=[7, 8, 9])
+    >>> result = require_consent(customers, "profiling")
+    >>> result
+    ConsentResult(purpose='profiling', allowed=2, excluded=1)
+    >>> list(result.excluded)
+    [8]
     """
 
     purpose: str
@@ -103,6 +137,18 @@ class ConsentResult:
     def n_excluded(self) -> int:
         """Number of customers excluded."""
         return len(self.excluded)
+
+    @property
+    def n_allowed(self) -> int:
+        """Number of customers allowed."""
+        return len(self.allowed)
+
+    def __repr__(self) -> str:
+        # Counts only: a repr lands in logs and notebooks, the id lists stay in the attributes.
+        return (
+            f"ConsentResult(purpose={self.purpose!r}, allowed={self.n_allowed}, "
+            f"excluded={self.n_excluded})"
+        )
 
 
 def require_consent(
