@@ -6,6 +6,14 @@ See the user guide page ``docs/kpi.md``.
 from __future__ import annotations
 
 from precimark.kpi.estimates import ESTIMATE_COLUMNS, Estimate, estimates_frame
+from precimark.kpi.finance import (
+    campaign_cost,
+    cost_per_incremental_customer,
+    incremental_revenue,
+    payback_period,
+    roas,
+    roi,
+)
 from precimark.kpi.intervals import (
     mean,
     mean_difference,
@@ -14,6 +22,7 @@ from precimark.kpi.intervals import (
     ratio,
     relative_difference,
 )
+from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.retention import (
     average_order_value,
     churn_rate,
@@ -23,22 +32,44 @@ from precimark.kpi.retention import (
     repeat_purchase_rate,
     retention_rate,
 )
+from precimark.kpi.satisfaction import (
+    csat,
+    csat_difference,
+    mean_rating,
+    mean_rating_difference,
+    nps,
+    nps_difference,
+)
 
 __all__ = [
     "ESTIMATE_COLUMNS",
     "Estimate",
     "average_order_value",
+    "campaign_cost",
     "churn_rate",
     "cohort_retention",
+    "cost_per_incremental_customer",
+    "csat",
+    "csat_difference",
     "customer_activity",
     "estimates_frame",
+    "incremental_revenue",
     "mean",
     "mean_difference",
+    "mean_rating",
+    "mean_rating_difference",
+    "nps",
+    "nps_difference",
+    "payback_period",
     "proportion",
     "proportion_difference",
     "purchase_frequency",
     "ratio",
+    "referral_rate",
+    "referrer_rate",
     "relative_difference",
     "repeat_purchase_rate",
     "retention_rate",
+    "roas",
+    "roi",
 ]

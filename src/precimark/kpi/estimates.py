@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
 from precimark._validation import fail
 
@@ -169,3 +170,8 @@ def check_confidence(confidence: object) -> float:
     ):
         raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1), e.g. 0.95")
     return float(confidence)
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided standard normal quantile for a confidence level (1.959... for 0.95)."""
+    return float(stats.norm.ppf(0.5 + confidence / 2.0))

@@ -20,7 +20,7 @@ from scipy import stats
 
 from precimark._validation import fail
 from precimark.kpi._checks import as_sample, check_count
-from precimark.kpi.estimates import Estimate, check_confidence
+from precimark.kpi.estimates import Estimate, check_confidence, z_value
 
 __all__ = [
     "mean",
@@ -33,10 +33,6 @@ __all__ = [
     "relative_difference_from_moments",
     "welch_from_moments",
 ]
-
-
-def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 
 def _wilson(successes: int, n: int, z: float) -> tuple[float, float]:
@@ -81,7 +77,7 @@ def proportion(successes: int, n: int, *, confidence: float = 0.95) -> Estimate:
     """
     level = check_confidence(confidence)
     hits, total = _counts(successes, n, ("successes", "n"))
-    low, high = _wilson(hits, total, _z(level))
+    low, high = _wilson(hits, total, z_value(level))
     return Estimate(hits / total, low, high, level, "wilson", total)
 
 
@@ -120,7 +116,7 @@ def proportion_difference(
     level = check_confidence(confidence)
     hits_a, total_a = _counts(successes_a, n_a, ("successes_a", "n_a"))
     hits_b, total_b = _counts(successes_b, n_b, ("successes_b", "n_b"))
-    z = _z(level)
+    z = z_value(level)
     p_a, p_b = hits_a / total_a, hits_b / total_b
     low_a, high_a = _wilson(hits_a, total_a, z)
     low_b, high_b = _wilson(hits_b, total_b, z)
@@ -240,7 +236,7 @@ def relative_difference_from_moments(
         return Estimate(value, -math.inf, math.inf, level, "delta", n_a + n_b, None, warning)
     ratio = mean_a / mean_b
     se = math.sqrt(var_a / n_a / mean_b**2 + mean_a**2 * var_b / n_b / mean_b**4)
-    half = _z(level) * se
+    half = z_value(level) * se
     p_value = (
         (1.0 if ratio == 1.0 else 0.0)
         if se == 0.0
@@ -323,5 +319,5 @@ def ratio(numerators: object, denominators: object, *, confidence: float = 0.95)
         raise fail("argument 'denominators'", "a mean <= 0", "positive denominators on average")
     value = float(y.mean()) / x_bar
     residual = (y - value * x) / x_bar
-    half = _z(level) * float(residual.std(ddof=1)) / math.sqrt(y.size)
+    half = z_value(level) * float(residual.std(ddof=1)) / math.sqrt(y.size)
     return Estimate(value, value - half, value + half, level, "delta", y.size)
