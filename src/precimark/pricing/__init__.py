@@ -3,13 +3,25 @@
 Build a :class:`PricingPolicy` from rules (:class:`ListPrice`, :class:`LoyaltyTiers`,
 :class:`SensitivityDiscount`, :class:`ChannelDiscount`, :class:`UpliftTargetedOffer`) under
 :class:`Guardrails`; :meth:`PricingPolicy.decide` prices customers (consent-gated) with the
-reasons; :func:`explain` says why in plain words.
+reasons; :func:`explain` says why in plain words; :func:`simulate_policy`, :func:`evaluate_offline` and
+:func:`fairness_report` evaluate a policy; :func:`estimate_elasticity` measures price response;
+:func:`differentiated_pricing_policy` is a template for the four classic customer types.
 """
 
 from __future__ import annotations
 
 from precimark.pricing.decisions import explain, to_records
+from precimark.pricing.elasticity import ELASTICITY_COLUMNS, estimate_elasticity
 from precimark.pricing.engine import DECISION_COLUMNS, NO_CONSENT, PricingPolicy
+from precimark.pricing.evaluation import (
+    ElasticityResponse,
+    FairnessReport,
+    OffPolicyEstimate,
+    UpliftResponse,
+    evaluate_offline,
+    fairness_report,
+    simulate_policy,
+)
 from precimark.pricing.guardrails import DEFAULT_PROTECTED, GUARDRAIL_NAMES, Guardrails
 from precimark.pricing.rules import (
     ChannelDiscount,
@@ -21,22 +33,33 @@ from precimark.pricing.rules import (
     UpliftTargetedOffer,
     rule_from_dict,
 )
+from precimark.pricing.templates import differentiated_pricing_policy
 
 __all__ = [
     "DECISION_COLUMNS",
     "DEFAULT_PROTECTED",
+    "ELASTICITY_COLUMNS",
     "GUARDRAIL_NAMES",
     "NO_CONSENT",
     "ChannelDiscount",
+    "ElasticityResponse",
+    "FairnessReport",
     "Guardrails",
     "ListPrice",
     "LoyaltyTiers",
+    "OffPolicyEstimate",
     "PricingPolicy",
     "Rule",
     "SensitivityDiscount",
     "Tier",
+    "UpliftResponse",
     "UpliftTargetedOffer",
+    "differentiated_pricing_policy",
+    "estimate_elasticity",
+    "evaluate_offline",
     "explain",
+    "fairness_report",
     "rule_from_dict",
+    "simulate_policy",
     "to_records",
 ]

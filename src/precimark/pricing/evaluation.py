@@ -1,0 +1,497 @@
+"""Evaluate a pricing policy before launch: simulation, off-policy estimates, fairness.
+
+- :func:`simulate_policy`: expected revenue, margin, discount cost and conversions of a policy
+  under a response model (:class:`UpliftResponse`, :class:`ElasticityResponse` or your own).
+- :func:`evaluate_offline`: the value a policy *would have had* on a logged, randomised
+  decision log, by inverse propensity scoring (IPS), self-normalised IPS (SNIPS) or doubly
+  robust (DR) estimation, with standard errors and diagnostics.
+- :func:`fairness_report`: offer rate, mean discount and mean price per group, with the gaps.
+
+References
+----------
+Dudík, M., Langford, J. & Li, L. (2011). Doubly Robust Policy Evaluation and Learning. *ICML*.
+Swaminathan, A. & Joachims, T. (2015). The Self-Normalized Estimator for Counterfactual
+Learning. *NeurIPS*.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import KFold
+
+from precimark._typing import DateLike
+from precimark._validation import (
+    check_choice,
+    check_columns,
+    check_frame,
+    check_unique_index,
+    fail,
+    fail_rows,
+)
+from precimark.exceptions import DataQualityWarning
+from precimark.pricing.engine import PricingPolicy, _price_table
+from precimark.pricing.rules import FloatArray
+from precimark.privacy.consent import ConsentLike
+
+__all__ = [
+    "ElasticityResponse",
+    "FairnessReport",
+    "OffPolicyEstimate",
+    "UpliftResponse",
+    "evaluate_offline",
+    "fairness_report",
+    "simulate_policy",
+]
+
+OffPolicyMethod: TypeAlias = Literal["ips", "snips", "dr"]
+ResponseModel: TypeAlias = Callable[[pd.DataFrame, pd.DataFrame], Any]
+"""``model(decisions, features) -> purchase probability per decision row``; ``features`` are
+the customers' columns aligned with the decision rows."""
+
+
+def _column(features: pd.DataFrame, column: str) -> FloatArray:
+    check_columns(features, [column], "customers")
+    values = pd.to_numeric(features[column], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise fail_rows(
+            f"column '{column}'", bad, features.index, "missing or non-numeric value", "numbers"
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class UpliftResponse:
+    """Purchase probability = propensity, plus the uplift where an offer (discount) is made.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import UpliftResponse
+    >>> d = pd.DataFrame({"discount": [0.0, 5.0]}, index=[1, 2])
+    >>> f = pd.DataFrame({"propensity": [0.2, 0.2], "uplift": [0.1, 0.1]}, index=[1, 2])
+    >>> UpliftResponse()(d, f)
+    array([0.2, 0.3])
+    """
+
+    propensity_column: str = "propensity"
+    uplift_column: str = "uplift"
+
+    def __call__(self, decisions: pd.DataFrame, features: pd.DataFrame) -> FloatArray:
+        """Return the purchase probability of each decision row."""
+        base = _column(features, self.propensity_column)
+        uplift = _column(features, self.uplift_column)
+        offered = decisions["discount"].to_numpy(np.float64) > 1e-9
+        return np.clip(base + np.where(offered, uplift, 0.0), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ElasticityResponse:
+    """Constant-elasticity demand: probability = propensity x (price / list price) ^ elasticity.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import ElasticityResponse
+    >>> d = pd.DataFrame({"final_price": [100.0, 90.0], "list_price": [100.0, 100.0]})
+    >>> f = pd.DataFrame({"propensity": [0.2, 0.2]})
+    >>> ElasticityResponse(elasticity=-2.0)(d, f).round(4)
+    array([0.2   , 0.2469])
+    """
+
+    elasticity: float = -1.5
+    propensity_column: str = "propensity"
+
+    def __call__(self, decisions: pd.DataFrame, features: pd.DataFrame) -> FloatArray:
+        """Return the purchase probability of each decision row."""
+        base = _column(features, self.propensity_column)
+        ratio = decisions["final_price"].to_numpy(np.float64) / decisions["list_price"].to_numpy(
+            np.float64
+        )
+        probability: FloatArray = np.clip(base * np.power(ratio, self.elasticity), 0.0, 1.0)
+        return probability
+
+
+def simulate_policy(
+    policy: PricingPolicy,
+    customers: pd.DataFrame,
+    response_model: ResponseModel,
+    *,
+    prices: float | pd.Series[float] | pd.DataFrame,
+    consent: ConsentLike | None = None,
+    at: DateLike | None = None,
+) -> pd.Series[float]:
+    """Return the expected outcome of a policy under a response model.
+
+    Parameters
+    ----------
+    policy : PricingPolicy
+    customers : DataFrame
+        As for :meth:`PricingPolicy.decide`, plus the columns the response model reads.
+    response_model : callable
+        ``response_model(decisions, features)`` returns the purchase probability of each
+        decision row (``features``: the customers' rows aligned with the decisions).
+    prices, consent, at
+        As for :meth:`PricingPolicy.decide`.
+
+    Returns
+    -------
+    Series
+        ``n_decisions``, ``expected_conversions``, ``expected_revenue`` (sum of probability x
+        final price), ``expected_margin`` (probability x (final price - unit cost)) and
+        ``expected_discount_cost`` (probability x discount).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import (
+    ...     PricingPolicy, SensitivityDiscount, UpliftResponse, simulate_policy)
+    >>> customers = pd.DataFrame({
+    ...     "price_sensitivity": [0.9, 0.1], "propensity": [0.1, 0.5], "uplift": [0.2, 0.0],
+    ...     "consent_personalised_pricing": [True, True]}, index=[1, 2])
+    >>> policy = PricingPolicy([SensitivityDiscount(threshold=0.5)])
+    >>> simulate_policy(policy, customers, UpliftResponse(), prices=100.0, at="2025-01-01")
+    n_decisions               2.0
+    expected_conversions      0.8
+    expected_revenue         77.0
+    expected_margin          77.0
+    expected_discount_cost    3.0
+    dtype: float64
+    """
+    decisions = policy.decide(customers, prices, consent=consent, at=at)
+    table = _price_table(prices, policy._guardrails)
+    n_products = len(table)
+    unit_cost = np.tile(table["unit_cost"].to_numpy(np.float64), len(customers))
+    features = customers.iloc[np.repeat(np.arange(len(customers)), n_products)]
+    probability = np.asarray(response_model(decisions, features), dtype=np.float64)
+    if probability.shape != (len(decisions),) or not np.all(
+        np.isfinite(probability) & (probability >= 0) & (probability <= 1)
+    ):
+        raise fail(
+            "argument 'response_model'",
+            "probabilities of the wrong shape or outside [0, 1]",
+            f"{len(decisions)} probabilities in [0, 1]",
+        )
+    final = decisions["final_price"].to_numpy(np.float64)
+    return pd.Series(
+        {
+            "n_decisions": float(len(decisions)),
+            "expected_conversions": float(probability.sum()),
+            "expected_revenue": float(probability @ final),
+            "expected_margin": float(probability @ (final - unit_cost)),
+            "expected_discount_cost": float(
+                probability @ decisions["discount"].to_numpy(np.float64)
+            ),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class OffPolicyEstimate:
+    """Estimated value of a policy from a logged decision log, with diagnostics.
+
+    Attributes
+    ----------
+    value : float
+        Estimated mean reward per customer under the evaluated policy.
+    std_error : float
+        Standard error (influence-function / delta method).
+    ci_low, ci_high : float
+        Normal confidence interval at ``confidence``.
+    method : str
+        ``"ips"``, ``"snips"`` or ``"dr"``.
+    confidence : float
+    n : int
+        Logged rows used.
+    effective_sample_size : float
+        ``(sum w)^2 / sum w^2`` of the importance weights: how many logged rows the estimate is
+        really worth.
+    max_weight : float
+        Largest importance weight (one row's sway over IPS).
+    untried_actions : tuple of float
+        Discount rates the policy chooses that the log never tried (IPS and SNIPS cannot see
+        their reward; DR extrapolates it with its reward model).
+    share_untried : float
+        Share of rows whose policy action is among ``untried_actions``.
+    """
+
+    value: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    method: str
+    confidence: float
+    n: int
+    effective_sample_size: float
+    max_weight: float
+    untried_actions: tuple[float, ...]
+    share_untried: float
+
+
+def evaluate_offline(
+    policy: PricingPolicy,
+    log: pd.DataFrame,
+    *,
+    prices: float | pd.Series[float] | pd.DataFrame,
+    method: OffPolicyMethod = "ips",
+    action: str = "discount_rate",
+    probability: str = "probability",
+    reward: str = "reward",
+    features: Sequence[str] | None = None,
+    consent: ConsentLike | None = None,
+    at: DateLike | None = None,
+    confidence: float = 0.95,
+    n_folds: int = 2,
+    random_state: int = 0,
+) -> OffPolicyEstimate:
+    """Estimate the value a policy would have had, from a logged randomised decision log.
+
+    Parameters
+    ----------
+    policy : PricingPolicy
+        The policy to evaluate (deterministic; one product).
+    log : DataFrame
+        One logged decision per customer, indexed by customer id: the columns the policy reads
+        (and its consent column), the discount rate the logging policy chose (``action``), the
+        probability with which it chose it (``probability``, > 0) and the observed reward.
+    prices : float, Series or DataFrame
+        One product's list price (as for :meth:`PricingPolicy.decide`).
+    method : {"ips", "snips", "dr"}, default "ips"
+        Inverse propensity scoring, its self-normalised version, or doubly robust (a
+        cross-fitted linear reward model per action, on ``features``).
+    action, probability, reward : str
+        Column names in ``log``.
+    features : sequence of str, optional
+        Reward-model inputs for DR (default: the columns the policy reads).
+    consent, at
+        As for :meth:`PricingPolicy.decide`.
+    confidence : float, default 0.95
+    n_folds : int, default 2
+        Cross-fitting folds of the DR reward model.
+    random_state : int, default 0
+        Seed of the DR folds.
+
+    Returns
+    -------
+    OffPolicyEstimate
+
+    Warns
+    -----
+    DataQualityWarning
+        When the policy chooses actions the log never tried.
+
+    Notes
+    -----
+    Actions are discount rates matched to 4 decimals. With importance weight
+    ``w = 1{logged action == policy action} / probability``: IPS is ``mean(w r)``; SNIPS
+    ``sum(w r) / sum(w)``; DR ``mean(q(x, pi(x)) + w (r - q(x, a)))``. Standard errors are
+    the standard deviations of the per-row influence terms over ``sqrt(n)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from precimark.pricing import PricingPolicy, SensitivityDiscount, evaluate_offline
+    >>> rng = np.random.default_rng(0)
+    >>> n = 4000
+    >>> log = pd.DataFrame({"price_sensitivity": rng.random(n),
+    ...                     "consent_personalised_pricing": True,
+    ...                     "discount_rate": rng.choice([0.0, 0.1], n), "probability": 0.5})
+    >>> log["reward"] = rng.random(n) < 0.2 + log["discount_rate"] * log["price_sensitivity"]
+    >>> policy = PricingPolicy([SensitivityDiscount(threshold=0.5)])
+    >>> est = evaluate_offline(policy, log, prices=100.0, method="snips", at="2025-01-01")
+    >>> round(est.value, 2), round(est.std_error, 3), est.untried_actions
+    (0.24, 0.01, ())
+    """
+    check_choice(method, "method", ("ips", "snips", "dr"))
+    if not 0 < confidence < 1:
+        raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1)")
+    frame = check_frame(log, "log")
+    check_unique_index(frame, "log")
+    check_columns(frame, [action, probability, reward], "log")
+    logged = _column(frame, action)
+    propensity = _column(frame, probability)
+    outcome = _column(frame, reward)
+    bad = (propensity <= 0) | (propensity > 1)
+    if bad.any():
+        raise fail_rows(
+            f"column '{probability}'",
+            bad,
+            frame.index,
+            "logging probability outside (0, 1]",
+            "the probability with which the logged action was chosen",
+            "Off-policy evaluation needs randomised logs with every probability > 0.",
+        )
+    decisions = policy.decide(frame, prices, consent=consent, at=at)
+    if len(decisions) != len(frame):
+        raise fail("argument 'prices'", f"{len(decisions) // len(frame)} products", "one product")
+    target = np.round(decisions["discount_rate"].to_numpy(np.float64), 4)
+    logged = np.round(logged, 4)
+    match = logged == target
+    weight = match / propensity
+    tried = np.unique(logged)
+    untried_mask = ~np.isin(target, tried)
+    untried = tuple(float(a) for a in np.unique(target[untried_mask]))
+    if untried:
+        warnings.warn(
+            f"the policy chooses discount rates the log never tried: {list(untried)} "
+            f"({untried_mask.mean():.1%} of rows); IPS/SNIPS ignore their reward.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    n = len(frame)
+    if method == "ips":
+        terms = weight * outcome
+        value = float(terms.mean())
+    elif method == "snips":
+        total = weight.sum()
+        if total == 0:
+            raise fail(
+                "argument 'log'",
+                "no logged action that the policy would have chosen",
+                "overlap between the logged and the evaluated policy",
+            )
+        value = float(weight @ outcome / total)
+        terms = weight * (outcome - value) / weight.mean() + value
+    else:
+        columns = list(features) if features is not None else policy._columns()
+        check_columns(frame, columns, "log")
+        design = pd.get_dummies(frame[columns], dtype=np.float64).to_numpy(np.float64)
+        q_logged, q_target = _cross_fitted_rewards(
+            design, logged, outcome, target, n_folds, random_state
+        )
+        terms = q_target + weight * (outcome - q_logged)
+        value = float(terms.mean())
+    std_error = float(np.std(terms, ddof=1) / np.sqrt(n))
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    square = float(weight @ weight)
+    return OffPolicyEstimate(
+        value=value,
+        std_error=std_error,
+        ci_low=value - z * std_error,
+        ci_high=value + z * std_error,
+        method=method,
+        confidence=confidence,
+        n=n,
+        effective_sample_size=float(weight.sum() ** 2 / square) if square > 0 else 0.0,
+        max_weight=float(weight.max()),
+        untried_actions=untried,
+        share_untried=float(untried_mask.mean()),
+    )
+
+
+def _cross_fitted_rewards(
+    design: FloatArray,
+    logged: FloatArray,
+    outcome: FloatArray,
+    target: FloatArray,
+    n_folds: int,
+    random_state: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Out-of-fold reward predictions at the logged and at the target action."""
+    q_logged = np.zeros(len(outcome))
+    q_target = np.zeros(len(outcome))
+    folds = KFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+    for train, test in folds.split(design):
+        fallback = float(outcome[train].mean())
+        for a in np.unique(np.concatenate([logged[test], target[test]])):
+            rows = train[logged[train] == a]
+            if rows.size > design.shape[1] + 1:
+                model = LinearRegression().fit(design[rows], outcome[rows])
+                predict: Callable[[FloatArray], FloatArray] = model.predict
+            else:
+                mean = float(outcome[rows].mean()) if rows.size else fallback
+
+                def predict(x: FloatArray, mean: float = mean) -> FloatArray:
+                    return np.full(len(x), mean)
+
+            for where, out in ((logged, q_logged), (target, q_target)):
+                at = test[where[test] == a]
+                if at.size:
+                    out[at] = predict(design[at])
+    return q_logged, q_target
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    """Offer rate, mean discount and mean final price per group, with the largest gaps.
+
+    Attributes
+    ----------
+    by_group : DataFrame
+        Indexed by group: ``n``, ``offer_rate``, ``mean_discount_rate``, ``mean_final_price``.
+    largest_gap : Series
+        Per metric (``offer_rate``, ``mean_discount_rate``, ``mean_final_price``): the largest
+        minus the smallest group value.
+    """
+
+    by_group: pd.DataFrame
+    largest_gap: pd.Series[float]
+
+
+def fairness_report(
+    decisions: pd.DataFrame, by: str | pd.Series[Any], *, customers: pd.DataFrame | None = None
+) -> FairnessReport:
+    """Compare offers and prices across groups (e.g. a protected attribute the policy never read).
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        Output of :meth:`PricingPolicy.decide`.
+    by : str or Series
+        A column of ``decisions`` or of ``customers``, or a Series of group labels indexed by
+        customer id.
+    customers : DataFrame, optional
+        Customer attributes indexed by customer id (when ``by`` names one of its columns).
+
+    Returns
+    -------
+    FairnessReport
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import fairness_report
+    >>> d = pd.DataFrame({"discount_rate": [0.1, 0.0, 0.0], "final_price": [90.0, 100, 100]},
+    ...                  index=[1, 2, 3])
+    >>> report = fairness_report(d, pd.Series(["a", "a", "b"], index=[1, 2, 3]))
+    >>> float(report.largest_gap["offer_rate"])
+    0.5
+    """
+    frame = check_frame(decisions, "decisions")
+    check_columns(frame, ["discount_rate", "final_price"], "decisions")
+    if isinstance(by, pd.Series):
+        groups = by.reindex(frame.index)
+    elif isinstance(by, str) and by in frame.columns:
+        groups = frame[by]
+    elif isinstance(by, str) and customers is not None:
+        check_columns(customers, [by], "customers")
+        groups = customers[by].reindex(frame.index)
+    else:
+        raise fail("argument 'by'", repr(by), "a column of decisions or customers, or a Series")
+    missing = groups.isna().to_numpy()
+    if missing.any():
+        raise fail_rows(
+            "argument 'by'", missing, frame.index, "customer without a group", "a group for each"
+        )
+    rate = frame["discount_rate"].to_numpy(np.float64)
+    table = pd.DataFrame(
+        {
+            "offer_rate": rate > 1e-9,
+            "mean_discount_rate": rate,
+            "mean_final_price": frame["final_price"].to_numpy(np.float64),
+        }
+    )
+    grouped = table.groupby(groups.to_numpy(), observed=True, sort=True)
+    out = grouped.mean()
+    out.insert(0, "n", grouped.size())
+    out.index.name = by.name if isinstance(by, pd.Series) else by
+    gaps = out.drop(columns="n").max() - out.drop(columns="n").min()
+    return FairnessReport(by_group=out, largest_gap=gaps)
