@@ -109,7 +109,7 @@ def estimate_elasticity(
         if controls
         else np.zeros((len(frame), 0))
     )
-    bad = ~np.isfinite(design).all(axis=1) if design.shape[1] else np.zeros(len(frame), bool)
+    bad = np.asarray(~np.isfinite(design).all(axis=1), dtype=np.bool_)
     if bad.any():
         raise fail_rows(
             "argument 'controls'", bad, frame.index, "row with a missing control", "values"
