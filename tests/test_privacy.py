@@ -241,6 +241,7 @@ def test_several_columns_missing_ids_and_empty_frames() -> None:
         }
     )
     out = pseudonymize(frame, ["buyer", "seller"], key=KEY)
+    assert out["seller"].dtype == pd.Series(["a", None]).dtype  # the default string dtype
     assert out["buyer"].isna().tolist() == [False, True, False]
     assert out["buyer"].iloc[0] == out["buyer"].iloc[2] == _oracle_hex(KEY, 1)
     assert out["seller"].iloc[2] == _oracle_hex(KEY, "s2")
@@ -275,7 +276,11 @@ def test_several_columns_missing_ids_and_empty_frames() -> None:
             lambda: pseudonymize(pd.DataFrame({"id": [1]}), [], key=KEY),
             r"argument 'columns': no column",
         ),
-        (lambda: pseudonymize([1, 2], "id", key=KEY), r"argument 'frame': a list"),  # type: ignore[arg-type]
+        (lambda: pseudonymize([1, 2], "id", key=KEY), r"argument 'frame': a list"),
+        (
+            lambda: pseudonymize(pd.DataFrame([[1, 2]], columns=["id", "id"]), "id", key=KEY),
+            r"argument 'frame': duplicated column names",
+        ),  # type: ignore[arg-type]
     ],
 )
 def test_pseudonymize_errors_never_show_the_key(call: object, pattern: str) -> None:
@@ -409,6 +414,14 @@ def test_drop_pii_sniffs_values_without_quoting_them() -> None:
     }
     assert report.loc[1, "reason"] == "30 of 30 sampled values look like phone numbers"
     assert not report["reason"].str.contains("@|555|10\\.0", regex=True).any()
+
+
+def test_drop_pii_with_repeated_column_names() -> None:
+    frame = pd.DataFrame([["a@b.example", "x", "y", 1]], columns=["c", "c", "email", "email2"])
+    clean, report = drop_pii(frame)
+    assert clean.columns.tolist() == ["c"]
+    assert clean.iloc[0, 0] == "x"
+    assert report["column"].tolist() == ["c", "email", "email2"]
 
 
 def test_drop_pii_extra_and_keep() -> None:

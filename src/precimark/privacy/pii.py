@@ -159,15 +159,17 @@ def drop_pii(
     extra = _strings(extra, "extra")
     kept = _strings(keep, "keep")
     check_columns(frame, kept, "frame")
-    rows = []
-    for label in frame.columns:
-        if label in kept:
-            continue
-        found = _by_name(str(label), extra) or _by_values(frame[label])
-        if found is not None:
+    rows, kept_positions = [], []
+    for position, label in enumerate(frame.columns):  # by position: labels may repeat
+        found = None
+        if label not in kept:
+            found = _by_name(str(label), extra) or _by_values(frame.iloc[:, position])
+        if found is None:
+            kept_positions.append(position)
+        else:
             rows.append((label, *found))
     report = pd.DataFrame(rows, columns=list(PII_REPORT_COLUMNS), dtype="str")
-    return frame.drop(columns=[row[0] for row in rows]), report
+    return frame.iloc[:, kept_positions].copy(), report
 
 
 def _strings(items: Iterable[str], name: str) -> list[str]:
@@ -216,5 +218,8 @@ def _by_values(column: pd.Series[Any]) -> tuple[str, str] | None:
         regex = re.compile(pattern)
         hits = sum(1 for value in sample if regex.fullmatch(value.strip()))
         if sample and hits >= _SHARE * len(positions):
-            return kind, f"{hits} of {len(positions)} sampled values look like {_KIND_WORDS[kind]}"
+            return (
+                kind,
+                f"{hits:,} of {len(positions):,} sampled values look like {_KIND_WORDS[kind]}",
+            )
     return None

@@ -136,6 +136,8 @@ class Pseudonymizer:
         names = [columns] if isinstance(columns, str) else list(columns)
         if not names:
             raise fail("argument 'columns'", "no column", "at least one column name")
+        if not frame.columns.is_unique:
+            raise fail("argument 'frame'", "duplicated column names", "unique column names")
         single_index = not isinstance(frame.index, pd.MultiIndex)
         in_index = [
             n for n in names if n not in frame.columns and single_index and n == frame.index.name
@@ -154,7 +156,7 @@ class Pseudonymizer:
 
     def _pseudonyms(
         self, values: pd.Series[Any] | pd.Index, where: str
-    ) -> npt.NDArray[np.int64] | ExtensionArray:
+    ) -> npt.NDArray[np.int64] | npt.NDArray[np.object_] | ExtensionArray:
         if values.dtype.kind in "fc":
             raise fail(
                 where,
@@ -169,8 +171,8 @@ class Pseudonymizer:
             head = np.frombuffer(b"".join(digests), dtype=">u8")[::4] >> np.uint64(1)
             ints = np.append(head.astype(np.int64), 0)[codes]  # code -1 -> the appended 0
             return pd.arrays.IntegerArray(ints, missing) if missing.any() else ints
-        hexes = np.array([d.hex() for d in digests] + [None], dtype=object)[codes]
-        return pd.array(hexes, dtype="str")
+        # an object array: pandas infers its string dtype (and keeps None missing) on wrapping
+        return np.array([d.hex() for d in digests] + [None], dtype=object)[codes]
 
     def _digests(self, uniques: Any) -> list[bytes]:
         if uniques.dtype.kind in "iu":
