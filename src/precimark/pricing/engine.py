@@ -306,10 +306,9 @@ class PricingPolicy:
             applied[rows] = outcome.applied
             flags[rows, 1:] = outcome.guards[:, 1:]
             for j, effect in enumerate(outcome.effects):
-                codes = np.where(applied[rows, j], effect.reason.codes, -1)
-                reasons.append((_scatter(codes, rows, n_rows), list(effect.reason.categories)))
-                codes = np.asarray(effect.hint.codes, np.int64)
-                hints.append((_scatter(codes, rows, n_rows), list(effect.hint.categories)))
+                codes = np.where(applied[rows, j], effect.reason[0], -1)
+                reasons.append((_scatter(codes, rows, n_rows), effect.reason[1]))
+                hints.append((_scatter(effect.hint[0], rows, n_rows), effect.hint[1]))
         no_consent = np.ones(n_c, dtype=bool)
         no_consent[positions] = False
         no_consent_rows = np.repeat(no_consent, n_p)

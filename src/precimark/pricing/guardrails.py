@@ -122,6 +122,8 @@ class Guardrails:
         _optional_number(self.min_margin, "min_margin", low=0.0)
         _optional_number(self.price_floor, "price_floor", low=0.0)
         _optional_number(self.price_ceiling, "price_ceiling", low=0.0)
+        if self.price_ceiling is not None and self.price_ceiling <= 0:
+            raise fail("argument 'price_ceiling'", repr(self.price_ceiling), "a price > 0")
         _optional_number(self.budget, "budget", low=0.0)
         if (
             self.price_floor is not None

@@ -38,6 +38,8 @@ __all__ = [
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
+Labels: TypeAlias = tuple[IntArray, list[str]]
+"""Per-row texts as codes into a list of labels (code -1: none)."""
 
 
 @dataclass(frozen=True)
@@ -86,21 +88,18 @@ class Effect:
     fired: BoolArray
     discount: FloatArray
     """Proposed discount (fraction of the base price); 0 where the rule did not fire."""
-    reason: pd.Categorical
-    """Why it fired (missing where it did not)."""
-    hint: pd.Categorical
-    """What would make it fire or give more (missing where nothing would)."""
+    reason: Labels
+    """Why it fired (code -1 where it did not)."""
+    hint: Labels
+    """What would make it fire or give more (code -1 where nothing would)."""
 
 
-def _categorical(codes: IntArray, labels: Sequence[str]) -> pd.Categorical:
-    """Categorical from codes (-1 = missing) and labels that may repeat."""
-    uniques, remap = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-    remap = np.append(remap, -1)  # code -1 stays missing
-    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(list(uniques)))
+def _labels(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> Labels:
+    return np.asarray(codes, dtype=np.int64), list(labels)
 
 
-def _constant(mask: BoolArray, label: str) -> pd.Categorical:
-    return _categorical(np.where(mask, 0, -1), [label])
+def _constant(mask: BoolArray, label: str) -> Labels:
+    return np.where(mask, 0, -1).astype(np.int64), [label]
 
 
 def _check_rate(value: object, name: str, *, allow_zero: bool = True) -> None:
@@ -373,8 +372,8 @@ class LoyaltyTiers(Rule):
         return Effect(
             fired,
             np.where(fired, ctx.per_row(discounts[tier]), 0.0),
-            _categorical(ctx.per_row(np.where(fired_c, tier, -1)), reasons),
-            _categorical(ctx.per_row(hint_c), hint_labels or [""]),
+            _labels(ctx.per_row(np.where(fired_c, tier, -1)), reasons),
+            _labels(ctx.per_row(hint_c), hint_labels or [""]),
         )
 
 
@@ -508,7 +507,7 @@ class ChannelDiscount(Rule):
         return Effect(
             fired,
             ctx.per_row(rates[position]),
-            _categorical(
+            _labels(
                 ctx.per_row(position),
                 [f"paying with {c}: {self.discounts[c]:.0%} off" for c in channels],
             ),
