@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from precimark.profiling.profile import CustomerProfiler
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
 from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
 
 __all__ = [
+    "CustomerProfiler",
     "DEFAULT_SEGMENT_RULES",
     "RFMEdges",
     "SegmentRule",

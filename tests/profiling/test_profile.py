@@ -1,0 +1,369 @@
+"""CustomerProfiler: the archive against rfm_summary and a pandas groupby oracle, update ==
+rebuild, consent, as-of attributes, optional columns, CLV columns, bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.exceptions import NotFittedError
+
+import precimark as pm
+from precimark.datasets import CDNOW_CALIBRATION_END, SimulatedBase, make_transactions
+from precimark.privacy import ConsentPolicy, DataUse, data_usage_report
+from precimark.profiling import CustomerProfiler
+
+_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_profile.py"
+
+
+def _naive_archive():  # type: ignore[no-untyped-def]
+    """The benchmark's plain-pandas version of the archive, used as the oracle."""
+    spec = importlib.util.spec_from_file_location("bench_profile", _BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.naive_archive
+
+
+@pytest.fixture(scope="module")
+def sim() -> SimulatedBase:
+    return make_transactions(2_000, seed=11)
+
+
+def test_archive_matches_rfm_summary_and_the_pandas_oracle(sim: SimulatedBase) -> None:
+    tx, end = sim.transactions, sim.observation_end
+    before = tx.copy()
+    profiler = CustomerProfiler()
+    archive = profiler.fit_transform(tx, observation_end=end)
+    pd.testing.assert_frame_equal(tx, before)  # input not modified
+    rfm = pm.rfm_summary(tx, observation_end=end)
+    pd.testing.assert_frame_equal(archive[list(rfm.columns)], rfm, check_exact=False, rtol=1e-12)
+    expected = _naive_archive()(tx, end, profiler.top_band_threshold_)
+    numeric = [
+        c for c in expected.columns if c not in ("segment", "top_category", "preferred_channel")
+    ]
+    np.testing.assert_allclose(
+        archive[numeric].to_numpy(float), expected[numeric].to_numpy(float), rtol=1e-9
+    )
+    for column in ("segment", "top_category", "preferred_channel"):
+        assert (archive[column].astype(str) == expected[column].astype(str)).all(), column
+    assert archive["tenure_days"].equals(archive["T"].astype(np.int64))
+    assert (archive["days_since_last_purchase"] == archive["T"] - archive["recency"]).all()
+    concentration = archive.filter(like="spend_share_").pow(2).sum(axis=1)
+    np.testing.assert_allclose(archive["category_concentration"], concentration)
+    # The top band is the top 20% of order prices.
+    top = (tx["list_price"] >= profiler.top_band_threshold_).mean()
+    assert top == pytest.approx(0.2, abs=0.01)
+
+
+def test_price_sensitivity_tracks_the_planted_truth(sim: SimulatedBase) -> None:
+    archive = CustomerProfiler().fit_transform(sim.transactions)
+    assert archive["price_sensitivity"].between(0, 1).all()
+    truth = sim.customers.loc[archive.index, "price_sensitivity"]
+    enough = archive["orders"] >= 5  # 267 customers; fewer orders are mostly noise
+    rho = stats.spearmanr(archive.loc[enough, "price_sensitivity"], truth[enough]).statistic
+    assert rho > 0.5  # 0.59 with seed 11
+    # The shrunk score ranks customers better than the raw share of discounted orders.
+    shrunk = stats.spearmanr(archive["price_sensitivity"], truth).statistic
+    raw = stats.spearmanr(archive["discount_order_share"], truth).statistic
+    assert shrunk > raw
+    # Discounts in the simulator are 10/15/20/30%.
+    taken = archive.loc[archive["discount_order_share"] > 0, "average_discount"]
+    assert taken.between(0.099, 0.301).all()
+    # Shrinkage: one discounted order out of one is not a score of 1.
+    assert archive["price_sensitivity"].max() < 1
+
+
+def _split(sim: SimulatedBase, day: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    cut = pd.Timestamp(day)
+    tx = sim.transactions
+    return (
+        tx[tx["date"] < cut + pd.Timedelta(days=1)],
+        tx[tx["date"] >= cut + pd.Timedelta(days=1)],
+        cut,
+    )
+
+
+def test_update_equals_rebuild(sim: SimulatedBase) -> None:
+    old, new, cut = _split(sim, "2024-09-30")
+    end = sim.observation_end
+    kwargs = {"consent": "consent_profiling", "attributes": ["signup_date"]}
+    incremental = CustomerProfiler(**kwargs).fit(old, sim.customers, observation_end=cut)
+    first_threshold = incremental.top_band_threshold_
+    middle = pd.Timestamp("2025-02-01")
+    incremental.update(new[new["date"] < middle], sim.customers)
+    incremental.update(new[new["date"] >= middle], sim.customers, observation_end=end)
+    assert incremental.top_band_threshold_ == first_threshold
+    rebuilt = CustomerProfiler(**kwargs, top_band_threshold=first_threshold).fit(
+        sim.transactions, sim.customers, observation_end=end
+    )
+    pd.testing.assert_frame_equal(
+        incremental.transform(), rebuilt.transform(), check_exact=False, rtol=1e-12
+    )
+    assert incremental.excluded_.sort_values().equals(rebuilt.excluded_.sort_values())
+
+
+def test_update_with_new_customers_and_categories() -> None:
+    day = pd.Timestamp("2024-01-01")
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 1, 3, 3],
+            "date": [day, day, day + pd.Timedelta(days=1), day + pd.Timedelta(days=5)]
+            + [day + pd.Timedelta(days=6)] * 2,
+            "amount": [10.0, 5.0, 8.0, 20.0, 7.0, 3.0],
+            "category": ["a", "b", "a", "c", "c", "a"],
+        }
+    )
+    profiler = CustomerProfiler(top_band_threshold=9.0)
+    profiler.fit(tx.iloc[:3], observation_end=day + pd.Timedelta(days=2))
+    profiler.update(tx.iloc[3:])
+    rebuilt = CustomerProfiler(top_band_threshold=9.0).fit_transform(tx)
+    pd.testing.assert_frame_equal(profiler.transform(), rebuilt)
+    archive = rebuilt
+    assert archive.loc[1, ["frequency", "recency", "monetary_value"]].tolist() == [1, 5.0, 20.0]
+    assert archive.loc[1, "spend_share_a"] == pytest.approx(10 / 35)
+    assert archive.loc[3, "top_category"] == "c"
+    assert archive.loc[1, "top_band_share"] == pytest.approx(2 / 3)
+
+
+def test_update_refuses_transactions_on_or_before_the_profile_date(sim: SimulatedBase) -> None:
+    old, new, cut = _split(sim, "2024-09-30")
+    profiler = CustomerProfiler().fit(old, observation_end=cut)
+    with pytest.raises(pm.DataValidationError, match=r"column 'date': \d+ transactions? on or"):
+        profiler.update(sim.transactions)
+    with pytest.raises(pm.DataValidationError, match="argument 'observation_end'"):
+        profiler.update(new, observation_end="2024-01-01")
+    with pytest.raises(pm.DataValidationError, match="'channel'"):
+        profiler.update(new.drop(columns="channel"))
+
+
+def test_consent_excludes_and_withdrawal_erases(sim: SimulatedBase) -> None:
+    customers = sim.customers
+    profiler = CustomerProfiler(consent="consent_profiling")
+    archive = profiler.fit_transform(sim.transactions, customers)
+    allowed = customers.index[customers["consent_profiling"]]
+    buyers = pd.Index(sim.transactions["customer_id"].unique())
+    assert archive.index.equals(buyers.intersection(allowed).sort_values())
+    assert profiler.excluded_.sort_values().equals(buyers.difference(allowed).sort_values())
+    # Ids without a consent record are not profiled either.
+    partial = customers.drop(index=archive.index[:5])
+    assert (
+        not CustomerProfiler(consent="consent_profiling")
+        .fit_transform(sim.transactions, partial)
+        .index.isin(archive.index[:5])
+        .any()
+    )
+
+    old, new, cut = _split(sim, "2024-09-30")
+    profiler.fit(old, customers, observation_end=cut)
+    changed = customers.copy()
+    withdrawn = profiler.aggregates_.index[:3]
+    granted = profiler.excluded_[:2]
+    changed.loc[withdrawn, "consent_profiling"] = False
+    changed.loc[granted, "consent_profiling"] = True
+    with pytest.warns(pm.DataQualityWarning, match="2 customers .* consented"):
+        profiler.update(new, changed)
+    result = profiler.transform()
+    assert not result.index.isin(withdrawn).any()
+    assert not result.index.isin(granted).any()
+    assert profiler.excluded_.isin(withdrawn).sum() == 3
+
+
+def test_consent_policy_and_missing_customers(sim: SimulatedBase) -> None:
+    by_policy = CustomerProfiler(consent=ConsentPolicy()).fit_transform(
+        sim.transactions, sim.customers
+    )
+    by_column = CustomerProfiler(consent="consent_profiling").fit_transform(
+        sim.transactions, sim.customers
+    )
+    pd.testing.assert_frame_equal(by_policy, by_column)
+    with pytest.raises(pm.DataValidationError, match="argument 'customers'"):
+        CustomerProfiler(consent="consent_profiling").fit(sim.transactions)
+
+
+def test_attributes_are_taken_as_of_the_profile_date() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2],
+            "date": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-02-10"]),
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "valid_from": pd.to_datetime(["2023-12-01", "2024-01-20", "2023-11-01", "2024-03-01"]),
+            "tier": ["silver", "gold", "bronze", "gold"],
+            "consent_profiling": [True, True, True, False],
+        },
+        index=pd.Index([1, 1, 2, 2], name="customer_id"),
+    )
+    profiler = CustomerProfiler(
+        attributes=["tier"], attributes_as_of="valid_from", consent="consent_profiling"
+    )
+    early = profiler.fit_transform(tx, history, observation_end="2024-01-10")
+    assert early["tier"].to_dict() == {1: "silver", 2: "bronze"}
+    late = profiler.fit_transform(tx, history, observation_end="2024-02-28")
+    assert late["tier"].to_dict() == {1: "gold", 2: "bronze"}
+    # On 2024-03-01 customer 2 withdrew consent.
+    after = profiler.fit_transform(tx, history, observation_end="2024-03-05")
+    assert after.index.tolist() == [1]
+    assert [u.column for u in profiler.data_usage_] == [
+        "customer_id",
+        "date",
+        "amount",
+        "consent_profiling",
+        "valid_from",
+        "tier",
+    ]
+
+
+def test_data_usage_report(sim: SimulatedBase) -> None:
+    profiler = CustomerProfiler(consent="consent_profiling").fit(sim.transactions, sim.customers)
+    assert all(isinstance(u, DataUse) for u in profiler.data_usage_)
+    report = data_usage_report(profiler)
+    assert report.set_index("column")["purpose"].to_dict() == {
+        "customer_id": "profiling",
+        "date": "profiling",
+        "amount": "profiling",
+        "list_price": "profiling",
+        "category": "profiling",
+        "channel": "profiling",
+        "consent_profiling": "consent_check",
+    }
+    with pytest.raises(NotFittedError):
+        CustomerProfiler().transform()
+
+
+def test_cdnow_without_optional_columns(cdnow_sample: pd.DataFrame) -> None:
+    profiler = CustomerProfiler()
+    archive = profiler.fit_transform(cdnow_sample, observation_end=CDNOW_CALIBRATION_END)
+    assert profiler.optional_columns_ == ()
+    assert list(archive.columns) == [
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_score",
+        "segment",
+        "first_purchase",
+        "last_purchase",
+        "tenure_days",
+        "days_since_last_purchase",
+        "orders",
+        "total_spend",
+        "average_order_value",
+        "aov_percentile",
+        "spend_percentile",
+        "top_band_share",
+    ]
+    assert len(archive) == 2357
+    assert int((archive["frequency"] == 0).sum()) == 1411
+    assert [u.column for u in profiler.data_usage_] == ["customer_id", "date", "amount"]
+    # Without a list price the price band is on amounts.
+    in_cal = cdnow_sample[cdnow_sample["date"] <= CDNOW_CALIBRATION_END]
+    assert profiler.top_band_threshold_ == pytest.approx(in_cal["amount"].quantile(0.8))
+
+
+def test_single_customer_and_identical_customers() -> None:
+    day = pd.Timestamp("2024-03-01")
+    one = pd.DataFrame({"customer_id": [7], "date": [day], "amount": [12.5], "channel": ["card"]})
+    archive = CustomerProfiler().fit_transform(one)
+    assert archive.loc[7, ["orders", "frequency", "T", "aov_percentile"]].tolist() == [
+        1,
+        0,
+        0.0,
+        100.0,
+    ]
+    assert archive.loc[7, "preferred_channel"] == "card"
+    same = pd.DataFrame(
+        {"customer_id": [1, 2, 3], "date": [day] * 3, "amount": [5.0] * 3, "list_price": [5.0] * 3}
+    )
+    archive = CustomerProfiler().fit_transform(same)
+    assert archive.drop(columns=[]).nunique().max() == 1
+    assert (archive["spend_percentile"] == 100).all()
+    assert (archive["price_sensitivity"] == 0).all()
+
+
+def test_bad_input_is_named(sim: SimulatedBase) -> None:
+    tx = sim.transactions
+    bad = tx.copy()
+    bad["category"] = bad["category"].astype(object)
+    bad.loc[bad.index[4], "category"] = None
+    with pytest.raises(
+        pm.DataValidationError, match=r"column 'category': 1 missing value \(first customer"
+    ):
+        CustomerProfiler().fit(bad)
+    bad = tx.assign(list_price=tx["list_price"].where(tx.index != tx.index[2], -1.0))
+    with pytest.raises(pm.DataValidationError, match="column 'list_price'"):
+        CustomerProfiler().fit(bad)
+    with pytest.raises(pm.DataValidationError, match="column 'amount'"):
+        CustomerProfiler().fit(tx.assign(amount=-tx["amount"]))
+    with pytest.raises(pm.DataValidationError, match="argument 'top_band_quantile'"):
+        CustomerProfiler(top_band_quantile=1.5).fit(tx)
+    with pytest.raises(pm.DataValidationError, match="argument 'attributes'"):
+        CustomerProfiler(attributes=["price_sensitivity"]).fit_transform(tx, sim.customers)
+    with pytest.raises(pm.DataValidationError, match="argument 'customers' index"):
+        CustomerProfiler().fit(tx, pd.concat([sim.customers, sim.customers.iloc[:1]]))
+    with pytest.raises(pm.DataValidationError, match="argument 'clv_period'"):
+        CustomerProfiler(purchase_model=_FakePurchase(), clv_period="1M").fit(tx)
+
+
+class _FakePurchase:
+    """Constant rate 0.1 per day, alive with probability 1 / (1 + frequency)."""
+
+    time_unit_ = "D"
+
+    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
+        return 1.0 / (1.0 + rfm["frequency"])
+
+    def expected_purchases(self, rfm: pd.DataFrame, horizon: object) -> pd.Series:
+        days = pd.Timedelta(horizon) / pd.Timedelta(days=1)  # type: ignore[arg-type]
+        return 0.1 * days * self.probability_alive(rfm)
+
+
+class _FakeSpend:
+    def expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
+        return rfm["monetary_value"] + 10.0
+
+
+def test_clv_columns_from_duck_typed_models(sim: SimulatedBase) -> None:
+    profiler = CustomerProfiler(
+        purchase_model=_FakePurchase(),
+        spend_model=_FakeSpend(),
+        clv_periods=3,
+        clv_period="10D",
+        discount_rate=0.1,
+    )
+    archive = profiler.fit_transform(sim.transactions)
+    alive = 1.0 / (1.0 + archive["frequency"])
+    np.testing.assert_allclose(archive["probability_alive"], alive)
+    np.testing.assert_allclose(archive["expected_purchases"], 3.0 * alive)
+    # One purchase per 10 days per alive unit, discounted 10% a period.
+    per_period = 1.0 * alive * (archive["monetary_value"] + 10.0)
+    expected = per_period * (1 / 1.1 + 1 / 1.1**2 + 1 / 1.1**3)
+    np.testing.assert_allclose(archive["customer_lifetime_value"], expected)
+    only_purchase = CustomerProfiler(purchase_model=_FakePurchase()).fit_transform(sim.transactions)
+    assert "customer_lifetime_value" not in only_purchase.columns
+    assert "probability_alive" in only_purchase.columns
+
+
+def test_clv_columns_match_precimark_clv(sim: SimulatedBase) -> None:
+    clv = pytest.importorskip("precimark.clv.value")
+    models = pytest.importorskip("precimark.clv.models")
+    rfm = pm.rfm_summary(sim.transactions, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bg = models.BetaGeoModel().fit(rfm)
+        gg = models.GammaGammaModel().fit(rfm)
+    archive = CustomerProfiler(purchase_model=bg, spend_model=gg).fit_transform(sim.transactions)
+    expected = clv.customer_lifetime_value(bg, gg, rfm, horizon=12, freq="30D", discount_rate=0.01)
+    np.testing.assert_allclose(archive["customer_lifetime_value"], expected, rtol=1e-9)
+    np.testing.assert_allclose(archive["probability_alive"], bg.probability_alive(rfm), rtol=1e-12)
