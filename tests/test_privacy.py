@@ -104,6 +104,49 @@ def test_consent_column_name_and_custom_policy() -> None:
         policy.require(customers, "profiling")
 
 
+def test_consent_policy_is_checked_and_frozen() -> None:
+    with pytest.raises(
+        DataValidationError, match="argument 'missing_means_consent': a str; expected True or False"
+    ):
+        ConsentPolicy(missing_means_consent="false")  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match="argument 'columns': 'marketting'; expected one"):
+        ConsentPolicy({"marketting": "opt_in"})
+    with pytest.raises(DataValidationError, match="argument 'columns' for 'marketing': None"):
+        ConsentPolicy({"marketing": None})  # type: ignore[dict-item]
+    with pytest.raises(DataValidationError, match="argument 'columns': a list"):
+        ConsentPolicy(["consent_marketing"])  # type: ignore[arg-type]
+    columns = {"marketing": "opt_in"}
+    policy = ConsentPolicy(columns)
+    columns["marketing"] = "something_else"
+    assert policy.column_for("marketing") == "opt_in"
+    assert ConsentPolicy(missing_means_consent=np.bool_(True)).missing_means_consent
+
+
+@pytest.mark.parametrize(
+    "roundtrip",
+    [
+        lambda p: pickle.loads(pickle.dumps(p)),
+        lambda p: cloudpickle.loads(cloudpickle.dumps(p)),
+        lambda p: joblib.load(_joblib_bytes(p)),
+        copy.deepcopy,
+    ],
+)
+def test_consent_policy_round_trips(roundtrip: object) -> None:
+    policy = ConsentPolicy({"marketing": "opt_in"}, missing_means_consent=True)
+    back = roundtrip(policy)  # type: ignore[operator]
+    assert back == policy
+    assert back.column_for("marketing") == "opt_in"
+    assert back.missing_means_consent is True
+    assert roundtrip(ConsentPolicy()) == ConsentPolicy()  # type: ignore[operator]
+
+
+def _joblib_bytes(obj: object) -> io.BytesIO:
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    buffer.seek(0)
+    return buffer
+
+
 @given(st.lists(st.sampled_from([True, False, None, 1, 0]), min_size=1, max_size=40))
 @settings(max_examples=60, deadline=None)
 def test_consent_allows_exactly_the_true_values(values: list[object]) -> None:

@@ -66,6 +66,32 @@ class ConsentPolicy:
     columns: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_COLUMNS)
     missing_means_consent: bool = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.columns, Mapping):
+            raise fail(
+                "argument 'columns'",
+                f"a {type(self.columns).__name__}",
+                "a mapping from purpose to consent column",
+            )
+        for purpose, column in self.columns.items():
+            check_choice(purpose, "columns", PURPOSES)
+            if not isinstance(column, str) or not column:
+                raise fail(
+                    f"argument 'columns' for {purpose!r}", repr(column), "a column name (a string)"
+                )
+        if not isinstance(self.missing_means_consent, bool | np.bool_):
+            raise fail(
+                "argument 'missing_means_consent'",
+                f"a {type(self.missing_means_consent).__name__}",
+                "True or False",
+            )
+        # a private read-only copy: changing the caller's dict later cannot change the policy
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    def __reduce__(self) -> tuple[type[ConsentPolicy], tuple[dict[str, str], bool]]:
+        # a mappingproxy does not pickle; rebuild from a plain dict (pickle, deepcopy, clone)
+        return (type(self), (dict(self.columns), self.missing_means_consent))
+
     def column_for(self, purpose: Purpose) -> str:
         """Return the consent column for ``purpose``."""
         check_choice(purpose, "purpose", PURPOSES)
