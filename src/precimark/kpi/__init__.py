@@ -5,6 +5,14 @@ See the user guide page ``docs/kpi.md``.
 
 from __future__ import annotations
 
+from precimark.kpi.campaign import (
+    SRM_THRESHOLD,
+    CampaignEffect,
+    campaign_effect,
+    cumulative_incremental_revenue,
+    sales_growth,
+    sample_ratio_mismatch,
+)
 from precimark.kpi.estimates import ESTIMATE_COLUMNS, Estimate, estimates_frame
 from precimark.kpi.finance import (
     campaign_cost,
@@ -23,6 +31,7 @@ from precimark.kpi.intervals import (
     relative_difference,
 )
 from precimark.kpi.referral import referral_rate, referrer_rate
+from precimark.kpi.resampling import bootstrap
 from precimark.kpi.retention import (
     average_order_value,
     churn_rate,
@@ -42,15 +51,20 @@ from precimark.kpi.satisfaction import (
 )
 
 __all__ = [
+    "CampaignEffect",
     "ESTIMATE_COLUMNS",
     "Estimate",
+    "SRM_THRESHOLD",
     "average_order_value",
+    "bootstrap",
     "campaign_cost",
+    "campaign_effect",
     "churn_rate",
     "cohort_retention",
     "cost_per_incremental_customer",
     "csat",
     "csat_difference",
+    "cumulative_incremental_revenue",
     "customer_activity",
     "estimates_frame",
     "incremental_revenue",
@@ -72,4 +86,6 @@ __all__ = [
     "retention_rate",
     "roas",
     "roi",
+    "sales_growth",
+    "sample_ratio_mismatch",
 ]

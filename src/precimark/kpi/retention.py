@@ -8,7 +8,7 @@ being correlated. Windows are calendar days, both ends inclusive.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +16,7 @@ import pandas as pd
 
 from precimark._typing import DateLike
 from precimark._validation import Transactions, check_choice, fail, to_day, validate_transactions
+from precimark.kpi._log import activity_by_customer, day_window
 from precimark.kpi.estimates import Estimate
 from precimark.kpi.intervals import mean, proportion, ratio
 from precimark.schema import Columns
@@ -29,19 +30,6 @@ __all__ = [
     "repeat_purchase_rate",
     "retention_rate",
 ]
-
-
-class _Window(NamedTuple):
-    first: int
-    last: int
-
-
-def _window(tx: Transactions, start: DateLike | None, end: DateLike | None) -> _Window:
-    first = int(tx.days.min()) if start is None else int(to_day(start, "start").astype(np.int64))
-    last = int(tx.days.max()) if end is None else int(to_day(end, "end").astype(np.int64))
-    if last < first:
-        raise fail("argument 'end'", f"{np.datetime64(last, 'D')}, before start", "end >= start")
-    return _Window(first, last)
 
 
 def customer_activity(
@@ -82,17 +70,7 @@ def customer_activity(
     """
     cols = columns if columns is not None else Columns()
     tx = validate_transactions(transactions, cols)
-    window = _window(tx, start, end)
-    return _activity(tx, window, cols.customer_id)
-
-
-def _activity(tx: Transactions, window: _Window, name: str) -> pd.DataFrame:
-    keep = (tx.days >= window.first) & (tx.days <= window.last)
-    codes, uniques = pd.factorize(tx.ids[keep], sort=True)
-    orders = np.bincount(codes, minlength=len(uniques))
-    revenue = np.bincount(codes, weights=tx.amounts[keep], minlength=len(uniques))
-    index = pd.Index(uniques, name=name)
-    return pd.DataFrame({"orders": orders.astype(np.int64), "revenue": revenue}, index=index)
+    return activity_by_customer(tx, day_window(tx, start, end), cols.customer_id)
 
 
 def _active_ids(tx: Transactions, first: int, last: int) -> npt.NDArray[Any]:
@@ -108,10 +86,7 @@ def _retained(
     columns: Columns | None,
 ) -> tuple[int, int, tuple[str, ...]]:
     tx = validate_transactions(transactions, columns)
-    first = int(to_day(period_start, "period_start").astype(np.int64))
-    last = int(to_day(period_end, "period_end").astype(np.int64))
-    if last < first:
-        raise fail("argument 'period_end'", "a day before period_start", "period_end >= start")
+    first, last = day_window(tx, period_start, period_end, ("period_start", "period_end"))
     following = (
         2 * last - first + 1
         if next_end is None
@@ -368,7 +343,7 @@ def cohort_retention(
     check_choice(freq, "freq", ("W", "M", "Q"))
     check_choice(values, "values", ("share", "count"))
     tx = validate_transactions(transactions, columns)
-    window = _window(tx, None, observation_end)
+    window = day_window(tx, None, observation_end)
     keep = tx.days <= window.last
     days, inverse = np.unique(np.append(tx.days[keep], window.last), return_inverse=True)
     ordinals = pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq).asi8
