@@ -566,3 +566,54 @@ def test_report_rejects_bad_declarations() -> None:
         data_usage_report({"email": "marketing"})
     with pytest.raises(DataValidationError, match=r"argument 'purpose': ''; expected a non-empty"):
         DataUse("email", "", "x")
+
+
+# --- no personal data in messages or reprs --------------------------------------------------
+
+
+def test_messages_and_reprs_never_show_personal_data() -> None:
+    """Feed personal data to every entry point's failure paths; only ids may come back."""
+    index = pd.Index([901, 902], name="customer_id")
+    pii = pd.DataFrame(
+        {
+            "consent_marketing": ["alice@example.com", "Alice Smith"],
+            "email": ["alice@example.com", "bob@example.com"],
+            "phone": ["+31 6 12345678", "+31 6 87654321"],
+            "street": ["Kerkstraat 12", "Dorpsweg 3"],
+            "score": [1.5, 2.5],
+        },
+        index=index,
+    )
+
+    class Leaky:
+        data_usage_ = ("alice@example.com",)
+
+    failing = [
+        lambda: require_consent(pii, "marketing"),
+        lambda: require_consent(pii, "marketing", consent="email"),
+        lambda: pseudonymize(pii, "score", key=KEY),
+        lambda: pseudonymize(pii, "name", key=KEY),
+        lambda: Pseudonymizer("Alice Smith"),
+        lambda: data_usage_report(Leaky()),
+        lambda: drop_pii(pii, keep=["nickname"]),
+    ]
+    texts = []
+    for call in failing:
+        with pytest.raises(DataValidationError) as info:
+            call()
+        texts.append(str(info.value))
+    assert any("first customer: 901" in text for text in texts)  # ids are allowed
+    _, report = drop_pii(pii)
+    texts += report["reason"].tolist()
+    texts += [
+        repr(
+            ConsentPolicy(missing_means_consent=True).require(
+                pii.assign(consent_marketing=None), "marketing"
+            )
+        ),
+        repr(Pseudonymizer("Alice Smith's secret key")),
+        repr(data_usage_report(ConsentPolicy())),
+    ]
+    for text in texts:
+        for value in (*PII_VALUES, "bob@example.com", "Dorpsweg", "87654321", "secret key"):
+            assert value not in text, (value, text)

@@ -1,4 +1,17 @@
-"""Privacy by design: consent gate, pseudonymisation, data minimisation and transparency."""
+"""Privacy by design: consent gate, pseudonymisation, data minimisation and transparency.
+
+- :mod:`~precimark.privacy.consent`: :func:`require_consent` and :class:`ConsentPolicy`, the
+  gate every profiling, targeting and personalised-pricing step passes (``consent=``).
+- :mod:`~precimark.privacy.pseudonym`: :func:`pseudonymize` and :class:`Pseudonymizer`, a keyed
+  hash (HMAC-SHA256) of customer ids.
+- :mod:`~precimark.privacy.pii`: :func:`drop_pii` removes direct identifiers (names, emails,
+  phones, addresses, ...) and reports which.
+- :mod:`~precimark.privacy.usage`: :class:`DataUse`, the :class:`SupportsDataUsage` protocol and
+  :func:`data_usage_report`: which columns a fitted pipeline or policy reads, and for what.
+
+Errors, warnings and reprs of this package name at most a customer id, never other personal
+data or a key. See the user guide page "Privacy by design" (``docs/privacy.md``).
+"""
 
 from __future__ import annotations
 
