@@ -345,6 +345,8 @@ def test_key_is_not_in_repr_and_pickling_is_refused() -> None:
     for text in (repr(pz), str(pz)):
         assert text == "Pseudonymizer(key=<hidden>, output='hex')"
     assert not hasattr(pz, "__dict__")  # only the keyed hash states, no key attribute
+    with pytest.raises(AttributeError):
+        pz.output = "int"  # type: ignore[misc]
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(pz)
     with pytest.raises(TypeError, match="cannot be pickled"):

@@ -68,7 +68,7 @@ class Pseudonymizer:
     (True, [5.0, 9.5, 3.0])
     """
 
-    __slots__ = ("_inner", "_outer", "output")
+    __slots__ = ("_inner", "_outer", "_output")
 
     def __init__(self, key: bytes | str, *, output: PseudonymOutput = "hex") -> None:
         check_choice(output, "output", ("hex", "int"))
@@ -78,7 +78,12 @@ class Pseudonymizer:
         padded = raw.ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(padded.translate(_IPAD))
         self._outer = hashlib.sha256(padded.translate(_OPAD))
-        self.output: PseudonymOutput = output
+        self._output: PseudonymOutput = output
+
+    @property
+    def output(self) -> PseudonymOutput:
+        """The output kind, ``"hex"`` or ``"int"`` (read-only)."""
+        return self._output
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(key=<hidden>, output={self.output!r})"
@@ -167,7 +172,7 @@ class Pseudonymizer:
         codes, uniques = pd.factorize(values)
         missing = codes < 0
         digests = self._digests(uniques)
-        if self.output == "int":
+        if self._output == "int":
             head = np.frombuffer(b"".join(digests), dtype=">u8")[::4] >> np.uint64(1)
             ints = np.append(head.astype(np.int64), 0)[codes]  # code -1 -> the appended 0
             return pd.arrays.IntegerArray(ints, missing) if missing.any() else ints
