@@ -38,7 +38,7 @@ from precimark._validation import (
 )
 from precimark.exceptions import DataQualityWarning
 from precimark.pricing.engine import PricingPolicy, _price_table
-from precimark.pricing.rules import FloatArray
+from precimark.pricing.rules import FloatArray, numeric_column
 from precimark.privacy.consent import ConsentLike
 
 __all__ = [
@@ -57,15 +57,9 @@ ResponseModel: TypeAlias = Callable[[pd.DataFrame, pd.DataFrame], Any]
 the customers' columns aligned with the decision rows."""
 
 
-def _column(features: pd.DataFrame, column: str) -> FloatArray:
-    check_columns(features, [column], "customers")
-    values = pd.to_numeric(features[column], errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise fail_rows(
-            f"column '{column}'", bad, features.index, "missing or non-numeric value", "numbers"
-        )
-    return values
+def _column(frame: pd.DataFrame, column: str) -> FloatArray:
+    check_columns(frame, [column], "customers")
+    return numeric_column(frame, column, allow_bool=True)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,23 @@ Labels: TypeAlias = tuple[IntArray, list[str]]
 """Per-row texts as codes into a list of labels (code -1: none)."""
 
 
+def numeric_column(
+    frame: pd.DataFrame, column: str, who: str = "on every row", *, allow_bool: bool = False
+) -> FloatArray:
+    """Return ``frame[column]`` as floats, refusing non-numeric, missing or infinite values."""
+    series = frame[column]
+    is_bool = pd.api.types.is_bool_dtype(series.dtype)
+    if (is_bool and not allow_bool) or not (is_bool or pd.api.types.is_numeric_dtype(series.dtype)):
+        raise fail(f"column '{column}'", f"values of dtype {series.dtype}", "numbers")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise fail_rows(
+            f"column '{column}'", bad, frame.index, "missing or infinite value", f"a number {who}"
+        )
+    return values
+
+
 @dataclass(frozen=True)
 class Context:
     """What a rule sees: the (consenting) customers and one entry per decision row."""
@@ -59,22 +76,9 @@ class Context:
 
     def numeric(self, column: str) -> FloatArray:
         """Return customer column ``column`` as float per customer, checked finite."""
-        series = self.customers[column]
-        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
-            series.dtype
-        ):
-            raise fail(f"column '{column}'", f"values of dtype {series.dtype}", "numbers")
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            raise fail_rows(
-                f"column '{column}'",
-                bad,
-                self.customers.index,
-                "missing or infinite value",
-                "a finite number for every customer with personalised-pricing consent",
-            )
-        return values
+        return numeric_column(
+            self.customers, column, "for every customer with personalised-pricing consent"
+        )
 
     def per_row(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Broadcast a per-customer array to the decision rows."""
