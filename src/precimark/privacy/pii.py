@@ -157,6 +157,13 @@ def drop_pii(
     if not isinstance(frame, pd.DataFrame):
         raise fail("argument 'frame'", f"a {type(frame).__name__}", "a pandas DataFrame")
     extra = _strings(extra, "extra")
+    for pattern in extra:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise fail(
+                "argument 'extra'", f"an invalid pattern ({err})", "regular expressions"
+            ) from err
     kept = _strings(keep, "keep")
     check_columns(frame, kept, "frame")
     rows, kept_positions = [], []
@@ -191,13 +198,7 @@ def _by_name(label: str, extra: list[str]) -> tuple[str, str] | None:
     kinds = [*PII_PATTERNS.items(), ("extra", tuple(extra))]
     for kind, patterns in kinds:
         for pattern in patterns:
-            try:
-                hit = re.search(rf"(?:^|_)(?:{pattern})(?:_|$)", normal)
-            except re.error as err:
-                raise fail(
-                    "argument 'extra'", f"an invalid pattern ({err})", "regular expressions"
-                ) from err
-            if hit:
+            if re.search(rf"(?:^|_)(?:{pattern})(?:_|$)", normal):
                 return kind, f"name matches {pattern!r}"
     return None
 
