@@ -1,0 +1,685 @@
+"""Ranking, calibration and uplift metrics, tie-aware and never a silent NaN.
+
+Conventions shared by every function here:
+
+- **Ties.** Rows with equal scores form one group that is never split by row order: a top-k
+  cut that falls inside a tie group counts each of its rows with the same fractional weight
+  (the expectation over random tie-breaking), curves have one point per distinct score and
+  bins keep tie groups together. Shuffling the rows never changes a result, and only the
+  order of the scores matters (any strictly increasing transform gives the same result).
+- **Degenerate input** (no treated or no control rows, no positives, a zero normaliser)
+  raises :class:`~precimark.exceptions.DataValidationError` instead of returning NaN.
+- **Uplift definitions** follow scikit-uplift (Radcliffe 2007; Devriendt, Guns & Verbeke
+  2020): at the ``n`` highest-scored rows with ``n_t`` treated, ``n_c`` control rows and
+  outcome sums ``y_t``, ``y_c``, the Qini curve is ``y_t - y_c * n_t / n_c`` and the uplift
+  curve is ``(y_t / n_t - y_c / n_c) * n``. Outcomes may be binary or continuous (spend)
+  except where a docstring says otherwise.
+- :func:`bootstrap_interval` gives a percentile confidence interval for any of them, with an
+  explicit ``random_state``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import sklearn
+from sklearn.metrics import make_scorer
+
+from precimark._typing import SeedLike
+from precimark._validation import check_choice, fail
+
+__all__ = [
+    "Interval",
+    "bootstrap_interval",
+    "expected_calibration_error",
+    "gain_table",
+    "lift_at_k",
+    "make_uplift_scorer",
+    "precision_at_k",
+    "qini_auc_score",
+    "qini_curve",
+    "uplift_at_k",
+    "uplift_auc_score",
+    "uplift_curve",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# --- input checks ----------------------------------------------------------------------------
+
+
+def _vector(values: npt.ArrayLike, name: str, n: int | None = None) -> FloatArray:
+    """Return ``values`` as a finite 1-D float array (of length ``n`` when given)."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise fail(f"argument '{name}'", f"an array of shape {array.shape}", "a 1-D array")
+    if array.dtype.kind not in "biuf":
+        raise fail(f"argument '{name}'", f"values of dtype {array.dtype}", "numbers")
+    out = array.astype(np.float64)
+    if len(out) == 0:
+        raise fail(f"argument '{name}'", "no values", "at least one value")
+    if n is not None and len(out) != n:
+        raise fail(f"argument '{name}'", f"{len(out)} values", f"{n} values, one per row")
+    bad = ~np.isfinite(out)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise fail(
+            f"argument '{name}'",
+            f"{int(bad.sum())} missing or infinite value(s) (first at position {first})",
+            "finite numbers",
+        )
+    return out
+
+
+def _binary(values: FloatArray, name: str) -> FloatArray:
+    bad = (values != 0) & (values != 1)
+    if bad.any():
+        raise fail(
+            f"argument '{name}'",
+            f"{int(bad.sum())} value(s) other than 0 and 1 (first: {values[np.argmax(bad)]!r})",
+            "0/1 values",
+        )
+    return values
+
+
+def _uplift_inputs(
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    y = _vector(y_true, "y_true")
+    score = _vector(uplift, "uplift", len(y))
+    t = _binary(_vector(treatment, "treatment", len(y)), "treatment")
+    if t.all() or not t.any():
+        raise fail(
+            "argument 'treatment'",
+            f"only {'treated' if t.all() else 'control'} rows",
+            "both treated (1) and control (0) rows",
+        )
+    return y, score, t
+
+
+def _count(k: float, n: int, name: str = "k") -> float:
+    """Return the number of rows in the top ``k`` (a share in (0, 1] of ``n``, or a count)."""
+    if isinstance(k, bool) or not isinstance(k, int | float | np.integer | np.floating):
+        raise fail(f"argument '{name}'", repr(k), "a share in (0, 1] or a row count >= 1")
+    if isinstance(k, int | np.integer):
+        if not 1 <= k <= n:
+            raise fail(f"argument '{name}'", repr(k), f"a row count in 1..{n}")
+        return float(k)
+    if not 0.0 < k <= 1.0:
+        raise fail(f"argument '{name}'", repr(k), "a share in (0, 1]")
+    return float(max(math.floor(k * n + 1e-9), 1))
+
+
+# --- tie-aware building blocks -----------------------------------------------------------------
+
+
+def _tie_groups(score: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray]:
+    """Group ids by descending score, rows ranked strictly above each group, group sizes."""
+    _, inverse, counts = np.unique(-score, return_inverse=True, return_counts=True)
+    sizes = counts.astype(np.float64)
+    before = np.cumsum(sizes) - sizes
+    return inverse.reshape(-1), before, sizes
+
+
+def _top_weights(score: FloatArray, m: float) -> FloatArray:
+    """Weight of each row in the top ``m``: 1 inside, 0 outside, a share in the cut tie group."""
+    group, before, sizes = _tie_groups(score)
+    weights: FloatArray = np.clip((m - before) / sizes, 0.0, 1.0)[group]
+    return weights
+
+
+def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ...]:
+    """Cumulative sums of ``columns`` at each distinct score (descending), starting from 0."""
+    group, _, sizes = _tie_groups(score)
+    out = [np.concatenate(([0.0], np.cumsum(sizes)))]
+    for column in columns:
+        sums = np.bincount(group, weights=column, minlength=len(sizes))
+        out.append(np.concatenate(([0.0], np.cumsum(sums))))
+    return tuple(out)
+
+
+def _area(x: FloatArray, y: FloatArray) -> float:
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+
+
+# --- propensity metrics --------------------------------------------------------------------------
+
+
+def precision_at_k(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, k: float = 0.1) -> float:
+    """Share of positives among the top-k scored rows.
+
+    Normalisation: the number of rows in the top k (``floor(k * n)`` for a share ``k``, at
+    least 1; or ``k`` itself for an int). A tie group cut by the top k counts with fractional
+    weight.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed outcomes.
+    y_score : array-like
+        Scores; higher means more likely.
+    k : float or int, default 0.1
+        Share of rows in (0, 1], or number of rows.
+
+    Returns
+    -------
+    float
+        Precision in [0, 1].
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import precision_at_k
+    >>> precision_at_k([1, 0, 1, 0], [0.9, 0.8, 0.5, 0.5], k=3)  # the tied pair counts half
+    0.5
+    """
+    y = _binary(_vector(y_true, "y_true"), "y_true")
+    score = _vector(y_score, "y_score", len(y))
+    m = _count(k, len(y))
+    return float(np.sum(_top_weights(score, m) * y) / m)
+
+
+def lift_at_k(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, k: float = 0.1) -> float:
+    """Precision in the top k divided by the overall positive rate (1 = no better than random).
+
+    Normalisation: :func:`precision_at_k` / ``mean(y_true)``.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed outcomes (at least one positive).
+    y_score : array-like
+        Scores; higher means more likely.
+    k : float or int, default 0.1
+        Share of rows in (0, 1], or number of rows.
+
+    Returns
+    -------
+    float
+        Lift (>= 0).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import lift_at_k
+    >>> lift_at_k([1, 0, 0, 0], [0.9, 0.2, 0.1, 0.0], k=0.25)
+    4.0
+    """
+    y = _binary(_vector(y_true, "y_true"), "y_true")
+    if not y.any():
+        raise fail("argument 'y_true'", "no positive outcome", "at least one 1")
+    return precision_at_k(y, y_score, k=k) / float(y.mean())
+
+
+def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 10) -> pd.DataFrame:
+    """Cumulative gains by score bin (deciles by default), best bin first.
+
+    Rows are ranked by descending score; a tie group goes, whole, to the bin of its middle
+    rank, so bins are equal-sized up to ties (a bin that receives no row is left out).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes: 0/1 conversions or non-negative values (e.g. spend), not all 0.
+    y_score : array-like
+        Scores; higher means more likely.
+    n_bins : int, default 10
+        Number of bins.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``bin`` (1 = highest scores): ``n`` (rows), ``mean_predicted`` (mean
+        score), ``actual_rate`` (mean outcome), ``lift`` (actual rate / overall mean
+        outcome) and ``cumulative_capture`` (share of the total outcome in this and the
+        better bins).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import gain_table
+    >>> gain_table([1, 1, 0, 0], [0.9, 0.7, 0.3, 0.1], n_bins=2)
+         n  mean_predicted  actual_rate  lift  cumulative_capture
+    bin
+    1    2             0.8          1.0   2.0                 1.0
+    2    2             0.2          0.0   0.0                 1.0
+    """
+    y = _vector(y_true, "y_true")
+    score = _vector(y_score, "y_score", len(y))
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise fail("argument 'n_bins'", repr(n_bins), "a whole number >= 1")
+    if (y < 0).any() or y.sum() <= 0:
+        raise fail(
+            "argument 'y_true'", "negative values or a zero total", "outcomes >= 0, not all 0"
+        )
+    group, before, sizes = _tie_groups(score)
+    middle = (before + sizes / 2.0)[group]
+    bins = np.minimum(np.floor(middle / len(y) * n_bins), n_bins - 1).astype(np.int64) + 1
+    table = (
+        pd.DataFrame({"bin": bins, "score": score, "y": y})
+        .groupby("bin")
+        .agg(n=("y", "size"), mean_predicted=("score", "mean"), actual_rate=("y", "mean"))
+    )
+    table["lift"] = table["actual_rate"] / y.mean()
+    table["cumulative_capture"] = (table["actual_rate"] * table["n"]).cumsum() / y.sum()
+    return table
+
+
+def expected_calibration_error(
+    y_true: npt.ArrayLike, y_prob: npt.ArrayLike, *, n_bins: int = 10
+) -> float:
+    """Compute the expected calibration error over ``n_bins`` equal-width probability bins.
+
+    ``ECE = sum_b (n_b / n) * |mean(y_true in b) - mean(y_prob in b)|``: normalised by the
+    number of rows, so it is the mean absolute gap between predicted and observed rates,
+    weighted by bin size. Bins are those of :func:`sklearn.calibration.calibration_curve`
+    with ``strategy="uniform"``.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed outcomes.
+    y_prob : array-like
+        Predicted probabilities in [0, 1].
+    n_bins : int, default 10
+        Number of bins.
+
+    Returns
+    -------
+    float
+        ECE in [0, 1].
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import expected_calibration_error
+    >>> expected_calibration_error([0, 1, 1, 1], [0.25, 0.75, 0.75, 0.75], n_bins=2)
+    0.25
+    """
+    y = _binary(_vector(y_true, "y_true"), "y_true")
+    p = _vector(y_prob, "y_prob", len(y))
+    if ((p < 0) | (p > 1)).any():
+        raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise fail("argument 'n_bins'", repr(n_bins), "a whole number >= 1")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.searchsorted(edges[1:-1], p)
+    gap = np.bincount(bins, weights=y, minlength=n_bins) - np.bincount(
+        bins, weights=p, minlength=n_bins
+    )
+    return float(np.sum(np.abs(gap)) / len(y))
+
+
+# --- uplift metrics ----------------------------------------------------------------------------
+
+
+def qini_curve(
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Qini curve: incremental outcome of targeting the top-n rows, at each distinct score.
+
+    At the ``n`` best-scored rows, ``qini(n) = y_t - y_c * n_t / n_c`` (0 when ``n_c = 0``)
+    where ``y_t``/``y_c`` are the outcome sums and ``n_t``/``n_c`` the row counts of treated
+    and control rows among them (Radcliffe 2007; scikit-uplift's ``qini_curve``). Not
+    normalised: in outcome units (conversions or spend).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift (any score; higher means target first).
+    treatment : array-like of 0/1
+        1 for treated rows, 0 for control rows (both present).
+
+    Returns
+    -------
+    n_targeted, qini : ndarray
+        Points of the curve, from (0, 0) to (n, overall incremental outcome).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import qini_curve
+    >>> x, q = qini_curve([1, 0, 0, 1], [0.4, 0.3, 0.2, 0.1], [1, 1, 0, 0])
+    >>> x.tolist(), q.tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
+    n_c = n - n_t
+    ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
+    return n, y_t - y_c * ratio
+
+
+def uplift_curve(
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Uplift curve: difference in mean outcome, treated minus control, times rows targeted.
+
+    At the ``n`` best-scored rows, ``(y_t / n_t - y_c / n_c) * n`` (a mean counted as 0 while
+    its arm is empty), as scikit-uplift's ``uplift_curve``. Not normalised: in outcome units.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift (any score; higher means target first).
+    treatment : array-like of 0/1
+        1 for treated rows, 0 for control rows (both present).
+
+    Returns
+    -------
+    n_targeted, uplift : ndarray
+        Points of the curve, from (0, 0) to (n, n * overall difference in means).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import uplift_curve
+    >>> x, u = uplift_curve([1, 0, 0, 1], [0.4, 0.3, 0.2, 0.1], [1, 1, 0, 0])
+    >>> u.tolist()
+    [0.0, 1.0, 1.0, 1.5, 0.0]
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
+    n_c = n - n_t
+    mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
+    mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
+    return n, (mean_t - mean_c) * n
+
+
+def _normalised_area(
+    curve: Callable[..., tuple[FloatArray, FloatArray]],
+    y: FloatArray,
+    score: FloatArray,
+    t: FloatArray,
+    perfect_score: FloatArray,
+) -> float:
+    x, values = curve(y, score, t)
+    x_best, best = curve(y, perfect_score, t)
+    baseline = x_best[-1] * best[-1] / 2.0
+    denominator = _area(x_best, best) - baseline
+    if denominator <= 0:
+        raise fail(
+            "argument 'y_true'",
+            "no room above random targeting (the perfect curve is not above the diagonal)",
+            "outcomes that differ between treated and control rows",
+        )
+    return float((_area(x, values) - baseline) / denominator)
+
+
+def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike) -> float:
+    """Qini coefficient: area between the Qini curve and random targeting, normalised.
+
+    Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` where ``A`` is the
+    trapezoidal area under a Qini curve, random targeting is the straight line from (0, 0)
+    to the curve's end point, and the perfect curve ranks rows by ``y * (2t - 1)`` (treated
+    responders first, control responders last; scikit-uplift's ``qini_auc_score`` with
+    ``negative_effect=True``). 1 for that perfect ranking, 0 for a constant score, negative
+    when worse than random.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treatment : array-like of 0/1
+        1 for treated rows, 0 for control rows (both present).
+
+    Returns
+    -------
+    float
+        The Qini coefficient.
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import qini_auc_score
+    >>> y, t = [1, 0, 0, 1, 1, 0], [1, 1, 0, 0, 1, 0]
+    >>> qini_auc_score(y, [0.5] * 6, t)
+    0.0
+    >>> qini_auc_score(y, [1, 0, 0, -1, 1, 0], t)
+    1.0
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1))
+
+
+def uplift_auc_score(
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+) -> float:
+    """Area under the uplift curve above random targeting, normalised by the perfect one.
+
+    Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` over uplift curves, with
+    the perfect ranking of scikit-uplift's ``perfect_uplift_curve`` (treated responders and
+    control non-responders first). Binary outcomes only (the perfect ranking of a continuous
+    outcome is not defined this way; use :func:`qini_auc_score`).
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Outcomes.
+    uplift : array-like
+        Predicted uplift.
+    treatment : array-like of 0/1
+        1 for treated rows, 0 for control rows (both present).
+
+    Returns
+    -------
+    float
+        1 for the perfect ranking, 0 for a constant score.
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import uplift_auc_score
+    >>> uplift_auc_score([1, 0, 0, 1, 1, 0], [0.5] * 6, [1, 1, 0, 0, 1, 0])
+    0.0
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    _binary(y, "y_true")
+    control_responders = np.sum((y == 1) & (t == 0))
+    treated_non_responders = np.sum((y == 0) & (t == 1))
+    summand = y if control_responders > treated_non_responders else t
+    perfect = 2.0 * (y == t) + summand
+    return _normalised_area(uplift_curve, y, score, t, perfect)
+
+
+def uplift_at_k(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treatment: npt.ArrayLike,
+    *,
+    k: float = 0.3,
+    strategy: Literal["overall", "by_group"] = "overall",
+) -> float:
+    """Mean outcome of treated minus control rows among the top-k scored rows.
+
+    ``strategy="overall"`` takes the top ``k`` of all rows (``floor(k * n)`` for a share),
+    then compares the arms within it; ``"by_group"`` takes the top ``k`` of each arm
+    separately (``floor(k * n_arm)``, or ``k`` rows of each arm for an int), as
+    scikit-uplift's ``uplift_at_k``. Normalisation: each arm's mean is its outcome sum over
+    its (tie-weighted) row count. In outcome units per customer.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treatment : array-like of 0/1
+        1 for treated rows, 0 for control rows (both present).
+    k : float or int, default 0.3
+        Share of rows in (0, 1], or number of rows.
+    strategy : {"overall", "by_group"}, default "overall"
+        See above.
+
+    Returns
+    -------
+    float
+        The difference in means.
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import uplift_at_k
+    >>> uplift_at_k([1, 0, 1, 0], [0.9, 0.8, 0.2, 0.1], [1, 0, 0, 1], k=0.5)
+    1.0
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    check_choice(strategy, "strategy", ("overall", "by_group"))
+    if strategy == "overall":
+        w = _top_weights(score, _count(k, len(y)))
+    else:
+        w = np.zeros_like(y)
+        for arm in (0.0, 1.0):
+            rows = t == arm
+            w[rows] = _top_weights(score[rows], _count(k, int(rows.sum())))
+    n_t, n_c = np.sum(w * t), np.sum(w * (1 - t))
+    if n_t == 0 or n_c == 0:
+        raise fail(
+            "argument 'k'",
+            f"a top {k} holding no {'treated' if n_t == 0 else 'control'} row",
+            "a top k with rows from both arms",
+            "Use a larger k.",
+        )
+    return float(np.sum(w * t * y) / n_t - np.sum(w * (1 - t) * y) / n_c)
+
+
+# --- intervals and scorers ---------------------------------------------------------------------
+
+
+class Interval(NamedTuple):
+    """A metric's value with a bootstrap percentile confidence interval."""
+
+    estimate: float
+    """The metric on the data as given."""
+    low: float
+    """Lower bound."""
+    high: float
+    """Upper bound."""
+    confidence_level: float
+    """Nominal coverage, e.g. 0.95."""
+    n_resamples: int
+    """Number of bootstrap resamples."""
+
+
+def bootstrap_interval(
+    metric: Callable[..., float],
+    y_true: npt.ArrayLike,
+    y_score: npt.ArrayLike,
+    treatment: npt.ArrayLike | None = None,
+    *,
+    random_state: SeedLike,
+    n_resamples: int = 1000,
+    confidence_level: float = 0.95,
+    **kwargs: Any,
+) -> Interval:
+    """Percentile bootstrap confidence interval for any metric of this module.
+
+    Rows are resampled with replacement within strata, so every resample keeps the sample's
+    composition: within the treatment arms when ``treatment`` is given, else within the
+    outcome classes when ``y_true`` is 0/1.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_score, **kwargs)``, or ``metric(y_true, y_score, treatment,
+        **kwargs)`` when ``treatment`` is given.
+    y_true, y_score : array-like
+        Outcomes and scores.
+    treatment : array-like of 0/1, optional
+        Treatment indicator, for uplift metrics.
+    random_state : int, numpy Generator or None
+        Source of randomness (explicit: the same int gives the same interval).
+    n_resamples : int, default 1000
+        Number of resamples.
+    confidence_level : float, default 0.95
+        Coverage of the interval, in (0, 1).
+    **kwargs
+        Passed to ``metric`` (e.g. ``k=0.1``).
+
+    Returns
+    -------
+    Interval
+        ``estimate``, ``low``, ``high``, ``confidence_level``, ``n_resamples``.
+
+    Examples
+    --------
+    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.propensity.metrics import bootstrap_interval, qini_auc_score
+    >>> d = make_uplift_data(2_000, seed=0)
+    >>> ci = bootstrap_interval(qini_auc_score, d["outcome"], d["true_uplift"], d["treatment"],
+    ...                         random_state=0, n_resamples=200)
+    >>> bool(ci.low < ci.estimate < ci.high)
+    True
+    """
+    y = _vector(y_true, "y_true")
+    score = _vector(y_score, "y_score", len(y))
+    t = None if treatment is None else _vector(treatment, "treatment", len(y))
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
+        raise fail("argument 'n_resamples'", repr(n_resamples), "a whole number >= 2")
+    if not 0.0 < confidence_level < 1.0:
+        raise fail("argument 'confidence_level'", repr(confidence_level), "a number in (0, 1)")
+    extra = () if t is None else (t,)
+    estimate = float(metric(y, score, *extra, **kwargs))
+    strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
+    groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
+    rng = np.random.default_rng(random_state)
+    values = np.empty(n_resamples)
+    for i in range(n_resamples):
+        rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
+        values[i] = metric(y[rows], score[rows], *(e[rows] for e in extra), **kwargs)
+    alpha = (1.0 - confidence_level) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return Interval(estimate, float(low), float(high), float(confidence_level), n_resamples)
+
+
+_UPLIFT_SCORES: dict[str, Callable[..., float]] = {
+    "qini_auc_score": qini_auc_score,
+    "uplift_auc_score": uplift_auc_score,
+    "uplift_at_k": uplift_at_k,
+}
+
+
+def make_uplift_scorer(
+    metric: Literal["qini_auc_score", "uplift_auc_score", "uplift_at_k"] = "qini_auc_score",
+    **kwargs: Any,
+) -> Any:
+    """Make a scikit-learn scorer for an uplift metric that requests ``treatment``.
+
+    Use it with metadata routing enabled, so that ``cross_validate(model, X, y,
+    params={"treatment": t}, scoring=make_uplift_scorer())`` passes each fold's treatment to
+    both the model's ``fit`` and the scorer.
+
+    Parameters
+    ----------
+    metric : {"qini_auc_score", "uplift_auc_score", "uplift_at_k"}, default "qini_auc_score"
+        The metric.
+    **kwargs
+        Passed to the metric (e.g. ``k=0.2`` for ``uplift_at_k``).
+
+    Returns
+    -------
+    scorer
+        A scikit-learn scorer calling the model's ``predict``.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from precimark.propensity.metrics import make_uplift_scorer
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scorer = make_uplift_scorer("uplift_at_k", k=0.2)
+    >>> scorer
+    make_scorer(uplift_at_k, response_method='predict', k=0.2)
+    """
+    check_choice(metric, "metric", tuple(_UPLIFT_SCORES))
+    if not sklearn.get_config().get("enable_metadata_routing", False):
+        raise fail(
+            "make_uplift_scorer",
+            "metadata routing disabled",
+            "routing enabled, so the scorer can receive the treatment",
+            "Call it inside sklearn.config_context(enable_metadata_routing=True).",
+        )
+    scorer = make_scorer(_UPLIFT_SCORES[metric], **kwargs)
+    return scorer.set_score_request(treatment=True)

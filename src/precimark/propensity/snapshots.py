@@ -1,0 +1,360 @@
+"""Leak-free training data for purchase propensity: one row per customer and cutoff.
+
+A snapshot at a cutoff describes each customer with what was known at the end of the cutoff
+day only (purchases on or before it, customer attributes as of it) and labels them with what
+happened afterwards (a purchase in ``(cutoff + gap, cutoff + gap + horizon]``). Features never
+look past the cutoff, so a model trained on earlier cutoffs can be tested honestly on a later one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from precimark._typing import DateLike
+from precimark._validation import (
+    check_columns,
+    check_frame,
+    check_unique_index,
+    fail,
+    fail_rows,
+    to_day,
+    validate_transactions,
+)
+from precimark.privacy import ConsentLike, require_consent
+from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
+
+__all__ = ["LABEL", "SNAPSHOT_FEATURES", "make_snapshots"]
+
+LABEL = "label"
+"""Name of the label column of :func:`make_snapshots`."""
+CUTOFF = "cutoff"
+"""Name of the second index level of :func:`make_snapshots`."""
+N_PURCHASES = "n_purchases"
+TOTAL_SPEND = "total_spend"
+DAYS_SINCE_LAST = "days_since_last"
+SNAPSHOT_FEATURES: tuple[str, ...] = (
+    FREQUENCY,
+    RECENCY,
+    T,
+    MONETARY_VALUE,
+    N_PURCHASES,
+    TOTAL_SPEND,
+    DAYS_SINCE_LAST,
+)
+"""Behavioural feature columns of :func:`make_snapshots`, in order (days as the time unit)."""
+
+
+def _days(value: object, name: str, *, minimum: int) -> int:
+    """Return a length of time as whole days: an int (days), a Timedelta or a string."""
+    if isinstance(value, bool):
+        raise fail(f"argument '{name}'", repr(value), "a number of days or a Timedelta")
+    if isinstance(value, int | np.integer):
+        days = int(value)
+    else:
+        try:
+            delta = pd.Timedelta(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise fail(
+                f"argument '{name}'", repr(value), "a number of days or a Timedelta"
+            ) from err
+        if pd.isna(delta) or delta % pd.Timedelta(days=1) != pd.Timedelta(0):
+            raise fail(f"argument '{name}'", repr(value), "a whole number of days")
+        days = int(delta / pd.Timedelta(days=1))
+    if days < minimum:
+        raise fail(f"argument '{name}'", f"{days} days", f"at least {minimum} days")
+    return days
+
+
+def _cutoff_days(cutoffs: object) -> npt.NDArray[np.int64]:
+    if isinstance(cutoffs, str | pd.Timestamp | np.datetime64) or not isinstance(
+        cutoffs, Sequence | pd.Index | pd.Series | np.ndarray
+    ):
+        cutoffs = [cutoffs]
+    values = [int(to_day(c, "cutoffs").astype(np.int64)) for c in cutoffs]  # type: ignore[arg-type]
+    if not values:
+        raise fail("argument 'cutoffs'", "no cutoff", "at least one date")
+    days = np.asarray(values, dtype=np.int64)
+    if len(np.unique(days)) != len(days):
+        raise fail("argument 'cutoffs'", "a repeated date", "distinct cutoff dates")
+    return np.sort(days)
+
+
+def _day(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def _roster(
+    customers: object, as_of: str | None, attributes: Sequence[str], consent: ConsentLike | None
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64] | None]:
+    """Validate the roster; return it (sorted by ``as_of``) and its ``as_of`` days."""
+    frame = check_frame(customers, "customers")
+    check_columns(frame, [*attributes, *([as_of] if as_of is not None else [])], "customers")
+    for column in attributes:
+        series = frame[column]
+        if not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series)):
+            raise fail(
+                f"column '{column}'",
+                f"values of dtype {series.dtype}",
+                "numeric or boolean attributes",
+                "Encode categories as numbers (e.g. one-hot) first.",
+            )
+        missing = series.isna().to_numpy()
+        if missing.any():
+            raise fail_rows(
+                f"column '{column}'", missing, frame.index, "missing value", "a value per row"
+            )
+    if as_of is None:
+        check_unique_index(frame, "customers")
+        return frame, None
+    dates = pd.to_datetime(frame[as_of], errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        raise fail_rows(
+            f"column '{as_of}'", bad, frame.index, "missing or unparseable date", "a date per row"
+        )
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    repeated = pd.MultiIndex.from_arrays([frame.index, days]).duplicated()
+    if repeated.any():
+        raise fail_rows(
+            f"column '{as_of}'",
+            repeated,
+            frame.index,
+            "customer with two rows for the same day",
+            "at most one row per customer and day",
+        )
+    order = np.lexsort((days,))
+    return frame.iloc[order], days[order]
+
+
+def _as_of(
+    roster: pd.DataFrame, roster_days: npt.NDArray[np.int64] | None, cutoff: int
+) -> pd.DataFrame:
+    """Each customer's latest roster row applying on ``cutoff`` (rows from later days unseen)."""
+    if roster_days is None:
+        return roster
+    applying = roster.iloc[: int(np.searchsorted(roster_days, cutoff, side="right"))]
+    return applying[~applying.index.duplicated(keep="last")]
+
+
+def make_snapshots(
+    transactions: pd.DataFrame,
+    *,
+    cutoffs: DateLike | Sequence[DateLike],
+    horizon: int | pd.Timedelta | str,
+    customers: pd.DataFrame | None = None,
+    lookback: int | pd.Timedelta | str | None = None,
+    gap: int | pd.Timedelta | str | None = None,
+    columns: Columns | None = None,
+    observation_end: DateLike | None = None,
+    labels: bool = True,
+    attributes: Sequence[str] = (),
+    as_of: str | None = None,
+    consent: ConsentLike | None = None,
+) -> pd.DataFrame:
+    """Build leak-free propensity training (or scoring) rows, one per customer and cutoff.
+
+    For each cutoff ``c`` (a calendar day, inclusive), every feature is computed from
+    purchases on or before ``c`` only, and ``label`` is 1 if the customer buys in
+    ``(c + gap, c + gap + horizon]``, 0 otherwise. Changing or deleting any purchase after
+    ``c`` cannot change ``c``'s features.
+
+    The population at ``c`` is the roster ``customers`` (the customers whose ``as_of`` date is
+    on or before ``c`` when ``as_of`` is given), or, without a roster, every customer whose
+    first purchase is on or before ``c``; customers who buy nothing get label 0. Purchases by
+    customers not on the roster are ignored.
+
+    Behavioural features (:data:`SNAPSHOT_FEATURES`, days as the unit, purchases on the same
+    day merged, as in :func:`precimark.rfm_summary` with ``observation_end=c``) use purchases
+    in ``(c - lookback, c]``: ``frequency`` (repeat purchase days), ``recency`` (first to last
+    purchase day), ``T`` (first purchase day to ``c``), ``monetary_value`` (mean repeat-day
+    spend), ``n_purchases`` (purchase days), ``total_spend`` and ``days_since_last`` (last
+    purchase day to ``c``). A customer without a purchase in that window has ``n_purchases``
+    0 and every other behavioural feature 0.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        The transaction log (customer id, date, amount; names set by ``columns``). Not modified.
+    cutoffs : date-like or sequence of date-likes
+        The snapshot days.
+    horizon : int, Timedelta or str
+        Length of the label window, in days (e.g. ``90`` or ``"90D"``).
+    customers : DataFrame, optional
+        Customer roster indexed by customer id: the population, the source of ``attributes``
+        and of consent. With ``as_of``, it may hold several rows per customer (an attribute
+        history); each cutoff then sees each customer's latest row dated on or before it.
+    lookback : int, Timedelta or str, optional
+        Only purchases in the last ``lookback`` days up to the cutoff feed the features.
+        Default: the whole history.
+    gap : int, Timedelta or str, optional
+        Days between the cutoff and the start of the label window (e.g. the time needed to
+        act on a score). Default 0.
+    columns : Columns, optional
+        Names of the customer id, date and amount columns.
+    observation_end : date-like, optional
+        Last day of the data (inclusive). Default: the date of the last transaction.
+    labels : bool, default True
+        Add the ``label`` column. A cutoff whose label window ends after ``observation_end``
+        is refused. With ``labels=False`` the rows are for scoring: no label, any cutoff.
+    attributes : sequence of str, default ()
+        Numeric or boolean columns of ``customers`` to add as features (as of the cutoff).
+    as_of : str, optional
+        Date column of ``customers`` from which each row applies (e.g. a signup date).
+    consent : str or ConsentPolicy, optional
+        Keep only customers whose *current* (latest) roster row grants the ``"marketing"``
+        consent (see :func:`precimark.privacy.require_consent`); needs ``customers``. Default:
+        no consent check (the caller has already filtered the log).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (customer id, ``cutoff``), sorted by cutoff then customer id: the features
+        of :data:`SNAPSHOT_FEATURES` (floats), then ``attributes``, then ``label`` (int, when
+        ``labels``). ``X = frame.drop(columns="label")`` is a valid model input.
+
+    Raises
+    ------
+    DataValidationError
+        On an invalid log or roster, a label window past the end of the data, or a cutoff with
+        nobody in its population.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.propensity import make_snapshots
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 1],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-05", "2024-02-15"]),
+    ...     "amount": [10.0, 20.0, 5.0, 7.0],
+    ... })
+    >>> snap = make_snapshots(
+    ...     tx, cutoffs="2024-01-31", horizon=30, observation_end="2024-03-31"
+    ... )
+    >>> snap[["frequency", "recency", "T", "days_since_last", "label"]]
+                            frequency  recency     T  days_since_last  label
+    customer_id cutoff
+    1           2024-01-31        1.0      9.0  30.0             21.0      1
+    2           2024-01-31        0.0      0.0  26.0             26.0      0
+    """
+    cols = columns if columns is not None else Columns()
+    tx = validate_transactions(transactions, cols)
+    cutoff_days = _cutoff_days(cutoffs)
+    horizon_days = _days(horizon, "horizon", minimum=1)
+    gap_days = 0 if gap is None else _days(gap, "gap", minimum=0)
+    lookback_days = None if lookback is None else _days(lookback, "lookback", minimum=1)
+    attributes = list(attributes)
+    if (attributes or as_of is not None or consent is not None) and customers is None:
+        raise fail(
+            "argument 'customers'",
+            "None",
+            "a customer roster when attributes, as_of or consent is given",
+        )
+    if labels:
+        end = (
+            int(tx.days.max())
+            if observation_end is None
+            else int(to_day(observation_end, "observation_end").astype(np.int64))
+        )
+        late = cutoff_days + gap_days + horizon_days > end
+        if late.any():
+            first = int(cutoff_days[np.argmax(late)])
+            raise fail(
+                "argument 'cutoffs'",
+                f"{int(late.sum())} cutoff(s) whose label window ends after the end of the "
+                f"data {_day(end)} (first: {_day(first)}, window ends "
+                f"{_day(first + gap_days + horizon_days)})",
+                "cutoff + gap + horizon <= observation_end",
+                "Use earlier cutoffs, or pass labels=False to build unlabelled rows for scoring.",
+            )
+
+    # Day totals, sorted by (customer, day): purchases on one day are one purchase.
+    day_totals = (
+        pd.DataFrame({"id": tx.ids, "day": tx.days, "amount": tx.amounts})
+        .groupby(["id", "day"], sort=True)["amount"]
+        .sum()
+    )
+    ids = day_totals.index.get_level_values("id").to_numpy()
+    days = day_totals.index.get_level_values("day").to_numpy().astype(np.int64)
+    amounts = day_totals.to_numpy(dtype=np.float64)
+    births = pd.Series(days, index=ids).groupby(level=0, sort=False).min()
+
+    roster: pd.DataFrame | None = None
+    roster_days: npt.NDArray[np.int64] | None = None
+    allowed: pd.Index | None = None
+    if customers is not None:
+        roster, roster_days = _roster(customers, as_of, attributes, consent)
+        if consent is not None:
+            current = roster[~roster.index.duplicated(keep="last")]
+            allowed = require_consent(current, "marketing", consent=consent).allowed
+
+    frames = []
+    for cutoff in cutoff_days:
+        c = int(cutoff)
+        if roster is not None:
+            applying = _as_of(roster, roster_days, c)
+            population = applying.index
+        else:
+            applying = None
+            population = births.index[births.to_numpy() <= c]
+        if allowed is not None:
+            population = population[population.isin(allowed)]
+        if len(population) == 0:
+            raise fail(
+                "argument 'cutoffs'",
+                f"nobody in the population on {_day(c)}",
+                "cutoffs after the first purchase (or roster date)",
+            )
+        start = -np.inf if lookback_days is None else c - lookback_days
+        window = (days <= c) & (days > start)
+        features = _features(ids[window], days[window], amounts[window], c)
+        frame = features.reindex(population, fill_value=0.0)
+        if applying is not None and attributes:
+            for column in attributes:
+                frame[column] = applying[column].reindex(population).to_numpy()
+        if labels:
+            after = (days > c + gap_days) & (days <= c + gap_days + horizon_days)
+            buyers = pd.Index(np.unique(ids[after]))
+            frame[LABEL] = population.isin(buyers).astype(np.int64)
+        frame.index = pd.MultiIndex.from_arrays(
+            [population, np.full(len(population), np.datetime64(c, "D")).astype("datetime64[ns]")],
+            names=[cols.customer_id, CUTOFF],
+        )
+        frames.append(frame.sort_index(level=0))
+    return pd.concat(frames)
+
+
+def _features(
+    ids: npt.NDArray[Any], days: npt.NDArray[np.int64], amounts: npt.NDArray[np.float64], c: int
+) -> pd.DataFrame:
+    """Behavioural features from day totals sorted by (customer, day)."""
+    if len(ids) == 0:
+        return pd.DataFrame(columns=list(SNAPSHOT_FEATURES), dtype=np.float64)
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    ends = np.concatenate((starts[1:], [len(ids)])) - 1
+    n_purchases = (ends - starts + 1).astype(np.float64)
+    frequency = n_purchases - 1.0
+    total = np.add.reduceat(amounts, starts)
+    monetary = np.divide(
+        total - amounts[starts],
+        frequency,
+        out=np.zeros(len(starts), dtype=np.float64),
+        where=frequency > 0,
+    )
+    first, last = days[starts], days[ends]
+    return pd.DataFrame(
+        {
+            FREQUENCY: frequency,
+            RECENCY: (last - first).astype(np.float64),
+            T: (c - first).astype(np.float64),
+            MONETARY_VALUE: monetary,
+            N_PURCHASES: n_purchases,
+            TOTAL_SPEND: total,
+            DAYS_SINCE_LAST: (c - last).astype(np.float64),
+        },
+        index=pd.Index(ids[starts]),
+    )

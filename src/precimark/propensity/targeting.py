@@ -1,0 +1,174 @@
+"""Whom to contact: positive expected incremental profit, best first, within a budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from precimark._validation import fail, fail_rows
+from precimark.privacy import ConsentLike, require_consent
+
+__all__ = ["TargetSelection", "select_targets"]
+
+
+@dataclass(frozen=True)
+class TargetSelection:
+    """Result of :func:`select_targets`.
+
+    Attributes
+    ----------
+    targets : DataFrame
+        The customers to contact, best first, indexed by customer id: ``uplift``, ``value``
+        (per conversion), ``expected_profit`` (``uplift * value - cost_per_contact``),
+        ``cumulative_cost`` and ``cumulative_profit``.
+    curve : DataFrame
+        Expected profit against budget when contacting the best ``n`` eligible customers, for
+        ``n = 0 ... all``: ``n_contacts``, ``budget`` (``n * cost_per_contact``) and
+        ``expected_profit`` (cumulative). Its maximum is where profit stops growing.
+    n_excluded : int
+        Customers left out for lack of the ``"marketing"`` consent.
+    """
+
+    targets: pd.DataFrame
+    curve: pd.DataFrame
+    n_excluded: int
+
+
+def _non_negative(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise fail(f"argument '{name}'", repr(value), "a number >= 0")
+    number = float(value)
+    if not np.isfinite(number) or number < 0:
+        raise fail(f"argument '{name}'", repr(value), "a finite number >= 0")
+    return number
+
+
+def select_targets(
+    scores: pd.Series[float],
+    *,
+    cost_per_contact: float,
+    value_per_conversion: float | None = None,
+    clv: pd.Series[float] | None = None,
+    budget: float | None = None,
+    customers: pd.DataFrame | None = None,
+    consent: ConsentLike | None = None,
+) -> TargetSelection:
+    """Choose whom to contact: positive expected incremental profit, best first, within budget.
+
+    A customer's expected incremental profit is ``uplift * value - cost_per_contact``, where
+    ``uplift`` is the predicted increase in conversion probability caused by the contact
+    (e.g. :meth:`TwoModelUplift.predict`) and ``value`` the value of one conversion (a fixed
+    ``value_per_conversion`` or the customer's ``clv``). Customers are ranked by it (ties by
+    customer id); those with a positive value are selected in that order while the total
+    cost stays within ``budget``.
+
+    Parameters
+    ----------
+    scores : Series
+        Predicted uplift per customer, indexed by customer id (one row each).
+    cost_per_contact : float
+        Cost of one contact (>= 0).
+    value_per_conversion : float, optional
+        Value of one incremental conversion. Give this or ``clv``.
+    clv : Series, optional
+        Value per customer (e.g. customer lifetime value), indexed by customer id; must cover
+        every scored customer.
+    budget : float, optional
+        Maximum total contact cost. Default: no limit.
+    customers : DataFrame, optional
+        Customer roster with consent columns, indexed by customer id. When given, only
+        customers with the ``"marketing"`` consent are eligible
+        (:func:`precimark.privacy.require_consent`).
+    consent : str or ConsentPolicy, optional
+        Consent column or policy (needs ``customers``). Default policy when None.
+
+    Returns
+    -------
+    TargetSelection
+        ``targets`` (best first), the profit-versus-budget ``curve`` and ``n_excluded``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.propensity import select_targets
+    >>> uplift = pd.Series([0.10, 0.02, 0.05, -0.01], index=pd.Index([1, 2, 3, 4], name="customer_id"))
+    >>> chosen = select_targets(uplift, cost_per_contact=1.0, value_per_conversion=40.0, budget=5)
+    >>> chosen.targets[["expected_profit", "cumulative_cost"]]
+                 expected_profit  cumulative_cost
+    customer_id
+    1                        3.0              1.0
+    3                        1.0              2.0
+    """
+    if not isinstance(scores, pd.Series):
+        raise fail("argument 'scores'", f"a {type(scores).__name__}", "a Series by customer id")
+    if scores.index.duplicated().any():
+        raise fail_rows(
+            "argument 'scores' index",
+            scores.index.duplicated(),
+            scores.index,
+            "duplicated customer id",
+            "one score per customer",
+        )
+    uplift = scores.astype(np.float64)
+    bad = ~np.isfinite(uplift.to_numpy())
+    if bad.any():
+        raise fail_rows(
+            "argument 'scores'", bad, scores.index, "missing or infinite score", "finite numbers"
+        )
+    cost = _non_negative(cost_per_contact, "cost_per_contact")
+    limit = np.inf if budget is None else _non_negative(budget, "budget")
+    if (value_per_conversion is None) == (clv is None):
+        raise fail(
+            "arguments 'value_per_conversion' and 'clv'",
+            "both given" if clv is not None else "neither given",
+            "exactly one of them",
+        )
+    n_excluded = 0
+    if consent is not None and customers is None:
+        raise fail("argument 'customers'", "None", "a customer roster when consent is given")
+    if customers is not None:
+        allowed = require_consent(customers, "marketing", consent=consent).allowed
+        keep = uplift.index.isin(allowed)
+        n_excluded = int((~keep).sum())
+        uplift = uplift[keep]
+    if clv is not None:
+        if not isinstance(clv, pd.Series):
+            raise fail("argument 'clv'", f"a {type(clv).__name__}", "a Series by customer id")
+        value = clv.reindex(uplift.index).astype(np.float64)
+        missing = ~np.isfinite(value.to_numpy())
+        if missing.any():
+            raise fail_rows(
+                "argument 'clv'",
+                missing,
+                uplift.index,
+                "customer without a (finite) value",
+                "a value per scored customer",
+            )
+        if (value < 0).any():
+            raise fail_rows(
+                "argument 'clv'",
+                (value < 0).to_numpy(),
+                uplift.index,
+                "negative value",
+                "values >= 0",
+            )
+    else:
+        value = pd.Series(
+            _non_negative(value_per_conversion, "value_per_conversion"), index=uplift.index
+        )
+    table = pd.DataFrame({"uplift": uplift, "value": value})
+    table["expected_profit"] = table["uplift"] * table["value"] - cost
+    table = table.sort_index().sort_values("expected_profit", ascending=False, kind="stable")
+    table["cumulative_cost"] = cost * np.arange(1, len(table) + 1, dtype=np.float64)
+    table["cumulative_profit"] = table["expected_profit"].cumsum()
+    chosen = table[(table["expected_profit"] > 0) & (table["cumulative_cost"] <= limit + 1e-9)]
+    curve = pd.DataFrame(
+        {
+            "n_contacts": np.arange(len(table) + 1),
+            "budget": np.concatenate(([0.0], table["cumulative_cost"].to_numpy())),
+            "expected_profit": np.concatenate(([0.0], table["cumulative_profit"].to_numpy())),
+        }
+    )
+    return TargetSelection(targets=chosen, curve=curve, n_excluded=n_excluded)

@@ -1,0 +1,274 @@
+"""Uplift models: who buys *because* of an offer, from a randomised campaign.
+
+Both learners take ``fit(X, y, *, treatment, sample_weight=None)`` and ``predict(X)`` → the
+estimated individual uplift ``E[y | x, treated] - E[y | x, control]``, for binary outcomes
+(conversion; uplift in probability points) and continuous ones (spend; uplift in currency).
+They request ``treatment`` through scikit-learn's metadata routing, so
+``cross_validate(model, X, y, params={"treatment": t})`` splits the treatment with the rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from precimark._validation import fail
+from precimark.propensity.models import feature_usage
+
+__all__ = ["ClassTransformationUplift", "TwoModelUplift"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class _UpliftModel(BaseEstimator):  # type: ignore[misc]
+    """Shared input handling of the uplift learners (not public)."""
+
+    __metadata_request__fit = {"treatment": True}  # noqa: RUF012 - scikit-learn's convention
+
+    estimator: Any
+    random_state: int | None
+
+    def _prepare(
+        self, X: Any, y: Any, treatment: Any, sample_weight: Any
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        X, y = validate_data(self, X, y, y_numeric=True)
+        t = np.asarray(treatment)
+        if t.shape != (X.shape[0],):
+            raise fail(
+                "argument 'treatment'", f"shape {t.shape}", f"one value per row ({X.shape[0]},)"
+            )
+        t = t.astype(np.float64)
+        bad = (t != 0) & (t != 1)
+        if bad.any():
+            raise fail(
+                "argument 'treatment'",
+                f"{int(bad.sum())} value(s) other than 0 and 1 (first at row {int(np.argmax(bad))})",
+                "0 (control) or 1 (treated)",
+            )
+        if t.all() or not t.any():
+            raise fail(
+                "argument 'treatment'",
+                f"only {'treated' if t.all() else 'control'} rows",
+                "both treated (1) and control (0) rows",
+            )
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        binary = bool(np.isin(y, (0, 1)).all())
+        if self.estimator is None:
+            self.outcome_: Literal["binary", "continuous"] = "binary" if binary else "continuous"
+        elif is_classifier(self.estimator):
+            if not binary:
+                raise fail(
+                    "argument 'y'",
+                    "values other than 0 and 1 with a classifier",
+                    "0/1 outcomes, or a regressor for continuous outcomes",
+                )
+            self.outcome_ = "binary"
+        elif is_regressor(self.estimator):
+            self.outcome_ = "continuous"
+        else:
+            raise fail(
+                "argument 'estimator'",
+                f"a {type(self.estimator).__name__}",
+                "a scikit-learn classifier or regressor",
+            )
+        self.data_usage_ = feature_usage(self, "marketing")
+        return X, y.astype(np.float64), t, weights
+
+    def _new_estimator(self, classifier: bool) -> Any:
+        if self.estimator is not None:
+            return clone(self.estimator)
+        if classifier:
+            return HistGradientBoostingClassifier(random_state=self.random_state)
+        return HistGradientBoostingRegressor(random_state=self.random_state)
+
+
+def _positive_proba(model: Any, X: Any) -> FloatArray:
+    proba: FloatArray = model.predict_proba(X)[:, list(model.classes_).index(1)]
+    return proba
+
+
+class TwoModelUplift(_UpliftModel):
+    """T-learner: one outcome model per arm; uplift = treated prediction - control prediction.
+
+    Parameters
+    ----------
+    estimator : classifier or regressor, optional
+        Outcome model, cloned for each arm. A classifier's positive-class probability is used
+        (binary outcomes), a regressor's prediction otherwise. Default: histogram gradient
+        boosting, a classifier when ``y`` is 0/1 and a regressor otherwise.
+    random_state : int or None, default None
+        Seed of the default estimators.
+
+    Attributes
+    ----------
+    estimator_treated_, estimator_control_ : estimator
+        The fitted outcome models.
+    outcome_ : {"binary", "continuous"}
+        The outcome type.
+    data_usage_ : tuple of DataUse
+        The input columns read (purpose ``"marketing"``).
+
+    References
+    ----------
+    Kunzel, S. R., Sekhon, J. S., Bickel, P. J. & Yu, B. (2019). Metalearners for estimating
+    heterogeneous treatment effects using machine learning. *PNAS* 116(10), 4156-4165.
+
+    Examples
+    --------
+    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.propensity import TwoModelUplift
+    >>> d = make_uplift_data(2_000, seed=0)
+    >>> X = d.filter(like="x")
+    >>> model = TwoModelUplift(random_state=0).fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model.predict(X).shape
+    (2000,)
+    """
+
+    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None) -> TwoModelUplift:
+        """Fit one outcome model on the treated rows and one on the control rows.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Outcomes: 0/1 conversions or continuous values.
+        treatment : array-like of shape (n_samples,)
+            1 for treated rows, 0 for control rows.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights.
+
+        Returns
+        -------
+        TwoModelUplift
+            The fitted model (``self``).
+        """
+        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        binary = self.outcome_ == "binary"
+        models = []
+        for arm in (1.0, 0.0):
+            rows = t == arm
+            model = self._new_estimator(binary)
+            model.fit(X[rows], y[rows], sample_weight=w[rows])
+            models.append(model)
+        self.estimator_treated_, self.estimator_control_ = models
+        return self
+
+    def predict(self, X: Any) -> FloatArray:
+        """Return the estimated uplift of each row (treated minus control prediction)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if self.outcome_ == "binary":
+            return _positive_proba(self.estimator_treated_, X) - _positive_proba(
+                self.estimator_control_, X
+            )
+        diff: FloatArray = self.estimator_treated_.predict(X) - self.estimator_control_.predict(X)
+        return diff
+
+
+class ClassTransformationUplift(_UpliftModel):
+    """Class (outcome) transformation: one model of a transformed target whose mean is the uplift.
+
+    With ``p`` the (weighted) treated share of the training rows:
+
+    - binary outcomes: the classifier learns ``z = 1`` for treated buyers and control
+      non-buyers (Jaskowski & Jaroszewicz 2012), with treated rows weighted ``0.5 / p`` and
+      control rows ``0.5 / (1 - p)`` so that both arms weigh the same whatever the split;
+      then ``uplift = 2 P(z = 1 | x) - 1``.
+    - continuous outcomes: the regressor learns the transformed outcome
+      ``y (t - p) / (p (1 - p))``, whose conditional mean is the uplift (Athey & Imbens 2016).
+
+    Both assume a randomised campaign (treatment independent of ``x``).
+
+    Parameters
+    ----------
+    estimator : classifier or regressor, optional
+        Model of the transformed target; must accept ``sample_weight``. Default: histogram
+        gradient boosting (classifier for 0/1 outcomes, regressor otherwise).
+    random_state : int or None, default None
+        Seed of the default estimator.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted model.
+    treatment_share_ : float
+        ``p``, the weighted share of treated rows.
+    outcome_ : {"binary", "continuous"}
+        The outcome type.
+    data_usage_ : tuple of DataUse
+        The input columns read (purpose ``"marketing"``).
+
+    References
+    ----------
+    Jaskowski, M. & Jaroszewicz, S. (2012). Uplift modeling for clinical trial data. ICML
+    Workshop on Clinical Data Analysis. Athey, S. & Imbens, G. W. (2016). Recursive
+    partitioning for heterogeneous causal effects. *PNAS* 113(27), 7353-7360.
+
+    Examples
+    --------
+    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.propensity import ClassTransformationUplift
+    >>> d = make_uplift_data(2_000, seed=0, treatment_share=2 / 3)
+    >>> X = d.filter(like="x")
+    >>> model = ClassTransformationUplift(random_state=0)
+    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
+    >>> round(model.treatment_share_, 1)
+    0.7
+    """
+
+    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def fit(
+        self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None
+    ) -> ClassTransformationUplift:
+        """Fit the model of the transformed target.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Outcomes: 0/1 conversions or continuous values.
+        treatment : array-like of shape (n_samples,)
+            1 for treated rows, 0 for control rows.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights.
+
+        Returns
+        -------
+        ClassTransformationUplift
+            The fitted model (``self``).
+        """
+        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        p = float(np.sum(w * t) / np.sum(w))
+        self.treatment_share_ = p
+        model = self._new_estimator(self.outcome_ == "binary")
+        if self.outcome_ == "binary":
+            z = (y == t).astype(np.int64)
+            balance = np.where(t == 1, 0.5 / p, 0.5 / (1.0 - p))
+            model.fit(X, z, sample_weight=w * balance)
+        else:
+            model.fit(X, y * (t - p) / (p * (1.0 - p)), sample_weight=w)
+        self.estimator_ = model
+        return self
+
+    def predict(self, X: Any) -> FloatArray:
+        """Return the estimated uplift of each row."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if self.outcome_ == "binary":
+            return 2.0 * _positive_proba(self.estimator_, X) - 1.0
+        uplift: FloatArray = self.estimator_.predict(X)
+        return uplift
