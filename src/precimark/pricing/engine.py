@@ -33,6 +33,7 @@ from precimark.pricing.rules import (
     IntArray,
     Rule,
     rule_from_dict,
+    unique_inverse,
 )
 from precimark.privacy.consent import ConsentLike, require_consent
 from precimark.privacy.usage import DataUse
@@ -486,7 +487,7 @@ def _texts(parts: Sequence[tuple[IntArray, list[str]]], empty: str) -> pd.Catego
     for codes, labels in parts:
         key += (codes + 1) * radix
         radix *= len(labels) + 1
-    uniq, inverse = np.unique(key, return_inverse=True)
+    uniq, inverse = unique_inverse(key)
     texts = []
     for k in uniq.tolist():
         words = []
@@ -502,7 +503,7 @@ def _texts(parts: Sequence[tuple[IntArray, list[str]]], empty: str) -> pd.Catego
 def _bit_texts(bits: BoolArray, names: list[str], sep: str = ", ") -> pd.Categorical:
     """Names of the set columns of ``bits`` per row, joined by ``sep``."""
     key = bits.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))
-    uniq, inverse = np.unique(key, return_inverse=True)
+    uniq, inverse = unique_inverse(key)
     texts = [
         sep.join(dict.fromkeys(n for j, n in enumerate(names) if (k >> j) & 1 and n))
         for k in uniq.tolist()

@@ -98,6 +98,18 @@ class Effect:
     """What would make it fire or give more (code -1 where nothing would)."""
 
 
+def unique_inverse(key: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(key, return_inverse=True)``, in linear time when the keys are few and small."""
+    if key.size and key.min() >= 0 and key.max() < max(4 * key.size, 1 << 16):
+        present = np.zeros(int(key.max()) + 1, dtype=bool)
+        present[key] = True
+        uniq = np.flatnonzero(present)
+        position = np.cumsum(present) - 1
+        return uniq.astype(np.int64), position[key].astype(np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return uniq.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+
+
 def _labels(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> Labels:
     return np.asarray(codes, dtype=np.int64), list(labels)
 
@@ -359,19 +371,20 @@ class LoyaltyTiers(Rule):
             thresholds = np.array([t.threshold for t in self.tiers] + [np.inf])
             gap = np.where(has_next, thresholds[np.minimum(nxt, k)] - value, 0.0)
             gap = np.ceil(np.round(gap, 6) * 100) / 100  # cents (or hundredths of an order)
-            key = np.where(has_next, nxt * 10**12 + np.round(gap * 100).astype(np.int64), -1)
-            uniq, inverse = np.unique(key, return_inverse=True)
-            for u in uniq:
-                if u < 0:
+            cents = np.round(gap * 100).astype(np.int64)
+            key = np.where(has_next, 1 + nxt + k * cents, 0)  # 0: no next tier
+            uniq, inverse = unique_inverse(key)
+            for u in uniq.tolist():
+                if u == 0:
                     hint_labels.append("")
                     continue
-                target = self.tiers[int(u // 10**12)]
-                amount = (u % 10**12) / 100
+                target = self.tiers[(u - 1) % k]
+                amount = ((u - 1) // k) / 100
                 hint_labels.append(
                     f"{amount:g} more {self.metric_label} → {target.name}: "
                     f"{target.discount:.0%} off"
                 )
-            hint_c = np.where(key >= 0, inverse, -1)
+            hint_c = np.where(key > 0, inverse, -1)
         fired = ctx.per_row(fired_c)
         return Effect(
             fired,
