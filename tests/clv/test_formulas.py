@@ -32,7 +32,9 @@ def _data(rfm: pd.DataFrame) -> list[np.ndarray]:
 def test_bgnbd_loglik_equals_lifetimes(cdnow_rfm_weeks: pd.DataFrame, key: str) -> None:
     x, tx, T = _data(cdnow_rfm_weeks)
     params = POINTS[key]
-    ours, _ = _formulas.bgnbd_loglik(params, x, tx, T, modified=key == "ModifiedBetaGeo")
+    ours, _ = _formulas.bgnbd_loglik(
+        params, _formulas.bg_rows(x, tx, T), modified=key == "ModifiedBetaGeo"
+    )
     cls = _lifetimes.fitter_class(key)
     weights = np.ones_like(x)
     with _lifetimes.quiet():
@@ -44,7 +46,7 @@ def test_gamma_gamma_loglik_equals_lifetimes(cdnow_rfm_weeks: pd.DataFrame) -> N
     repeat = cdnow_rfm_weeks[cdnow_rfm_weeks["frequency"] > 0]
     x, m = repeat["frequency"].to_numpy(np.float64), repeat["monetary_value"].to_numpy()
     params = np.array([6.25, 3.74, 15.44])
-    ours, _ = _formulas.gg_loglik(params, x, m)
+    ours, _ = _formulas.gg_loglik(params, _formulas.gg_rows(x, m))
     cls = _lifetimes.fitter_class("GammaGamma")
     with _lifetimes.quiet():
         nll = cls._negative_log_likelihood(np.log(params), x, m, np.ones_like(x), 0.0)
@@ -57,11 +59,12 @@ def test_bgnbd_gradient_matches_finite_differences(
 ) -> None:
     x, tx, T = _data(cdnow_rfm_weeks)
     params = np.array([0.4, 5.0, 0.9, 2.0])
-    _, grad = _formulas.bgnbd_loglik(params, x, tx, T, modified=modified, grad=True)
+    rows = _formulas.bg_rows(x, tx, T)
+    _, grad = _formulas.bgnbd_loglik(params, rows, modified=modified, grad=True)
     assert grad is not None
 
     def total(p: np.ndarray) -> float:
-        return float(_formulas.bgnbd_loglik(p, x, tx, T, modified=modified)[0].sum())
+        return float(_formulas.bgnbd_loglik(p, rows, modified=modified)[0].sum())
 
     numeric = _central_gradient(total, params)
     np.testing.assert_allclose(grad.sum(axis=0), numeric, rtol=1e-6)
@@ -72,9 +75,10 @@ def test_gamma_gamma_gradient_matches_finite_differences() -> None:
     x = rng.integers(1, 10, 300).astype(float)
     m = rng.gamma(5, 6, 300)
     params = np.array([5.0, 3.0, 12.0])
-    _, grad = _formulas.gg_loglik(params, x, m, grad=True)
+    rows = _formulas.gg_rows(x, m)
+    _, grad = _formulas.gg_loglik(params, rows, grad=True)
     assert grad is not None
-    numeric = _central_gradient(lambda p: float(_formulas.gg_loglik(p, x, m)[0].sum()), params)
+    numeric = _central_gradient(lambda p: float(_formulas.gg_loglik(p, rows)[0].sum()), params)
     np.testing.assert_allclose(grad.sum(axis=0), numeric, rtol=1e-6)
 
 

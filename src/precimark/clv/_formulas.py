@@ -13,11 +13,20 @@ Fader & Hardie (2013), "The Gamma-Gamma model of monetary value" (note).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 __all__ = [
+    "BGRows",
+    "Factor",
+    "GGRows",
+    "bg_rows",
+    "bgnbd_discounted_expected",
+    "factor",
+    "gg_rows",
     "bgnbd_conditional_expected",
     "bgnbd_expected_new",
     "bgnbd_loglik",
@@ -30,63 +39,80 @@ __all__ = [
 Array = npt.NDArray[np.float64]
 
 
+class Factor(NamedTuple):
+    """A column as its distinct values plus, per row, the position of the row's value."""
+
+    values: Array
+    codes: npt.NDArray[np.intp]
+
+
+def factor(column: Array) -> Factor:
+    """Factor a column (special functions are then evaluated once per distinct value)."""
+    values, index = np.unique(column, return_inverse=True)
+    return Factor(values, index.reshape(-1))
+
+
+class BGRows(NamedTuple):
+    """BG/NBD data prepared for repeated likelihood evaluation (see :func:`bg_rows`)."""
+
+    x: Array
+    f_frequency: Factor
+    f_recency: Factor
+    f_age: Factor
+
+
+def bg_rows(x: Array, tx: Array, T: Array) -> BGRows:
+    """Prepare (frequency, recency, T) rows: x, tx and T take few distinct values each."""
+    return BGRows(x, factor(x), factor(tx), factor(T))
+
+
 def _mix(modified: bool, a: float, b: float, x: Array) -> tuple[Array, npt.NDArray[np.bool_]]:
-    """Log-weight of the 'dropped out after the last purchase' branch, and its mask.
+    """Log-weight of the 'dropped out after the last purchase' branch, and where it exists.
 
     BG/NBD: ``a / (b + x - 1)`` for x > 0 only; MBG/NBD: ``a / (b + x)`` for every x.
     """
-    if modified:
-        log_mix: Array = np.log(a) - np.log(b + x)
-        return log_mix, np.ones(x.shape, dtype=bool)
-    has = x > 0
-    log_mix = np.log(a) - np.log(np.where(has, b + x - 1.0, 1.0))
+    has = np.ones(x.shape, dtype=bool) if modified else x > 0
+    shift = 0.0 if modified else 1.0
+    log_mix: Array = np.log(a) - np.log(np.where(has, b + x - shift, 1.0))
     return log_mix, has
 
 
 def bgnbd_loglik(
-    params: Array, x: Array, tx: Array, T: Array, *, modified: bool = False, grad: bool = False
+    params: Array, rows: BGRows, *, modified: bool = False, grad: bool = False
 ) -> tuple[Array, Array | None]:
     """Per-row log-likelihood of BG/NBD (or MBG/NBD), and optionally its gradient rows.
 
     Returns ``(ll, g)`` where ``g`` has shape ``(n_rows, 4)`` (d/dr, d/dalpha, d/da, d/db) or
-    is None.
+    is None. Functions of x, tx or T alone are evaluated once per distinct value.
     """
     r, alpha, a, b = (float(v) for v in params)
     shift = 1.0 if modified else 0.0
-    log_mix, has = _mix(modified, a, b, x)
-    a1 = -(r + x) * np.log(alpha + T)
-    a2 = np.where(has, log_mix - (r + x) * np.log(alpha + tx), -np.inf)
+    xu, xi = rows.f_frequency
+    log_mix_u, has_u = _mix(modified, a, b, xu)
+    has = has_u[xi]
+    log_at = np.log(alpha + rows.f_age.values)[rows.f_age.codes]
+    log_atx = np.log(alpha + rows.f_recency.values)[rows.f_recency.codes]
+    rx = r + rows.x
+    a1 = -rx * log_at
+    a2 = np.where(has, log_mix_u[xi] - rx * log_atx, -np.inf)
     tail = np.logaddexp(a1, a2)
-    ll = (
-        gammaln(r + x)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + betaln(a, b + x + shift)
-        - betaln(a, b)
-        + tail
+    const_u = (
+        gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xu + shift) - betaln(a, b)
     )
+    ll = const_u[xi] + tail
     if not grad:
         return ll, None
     w1 = np.exp(a1 - tail)
-    w2 = np.where(has, np.exp(a2 - tail), 0.0)
-    psi_abx = digamma(a + b + x + shift)
-    g = np.empty((x.shape[0], 4))
-    g[:, 0] = (
-        digamma(r + x)
-        - digamma(r)
-        + np.log(alpha)
-        - w1 * np.log(alpha + T)
-        - w2 * np.log(alpha + tx)
-    )
-    g[:, 1] = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + tx))
-    g[:, 2] = digamma(a + b) - psi_abx + w2 / a
-    g[:, 3] = (
-        digamma(b + x + shift)
-        - psi_abx
-        - digamma(b)
-        + digamma(a + b)
-        - w2 / np.where(has, b + x - 1.0 + shift, 1.0)
-    )
+    w2 = np.where(has, 1.0 - w1, 0.0)
+    psi_abx = digamma(a + b + xu + shift)
+    inv_u = np.where(has_u, 1.0 / np.where(has_u, b + xu - 1.0 + shift, 1.0), 0.0)
+    inv_at = (1.0 / (alpha + rows.f_age.values))[rows.f_age.codes]
+    inv_atx = (1.0 / (alpha + rows.f_recency.values))[rows.f_recency.codes]
+    g = np.empty((rows.x.shape[0], 4))
+    g[:, 0] = (digamma(r + xu) - digamma(r) + np.log(alpha))[xi] - w1 * log_at - w2 * log_atx
+    g[:, 1] = r / alpha - rx * (w1 * inv_at + w2 * inv_atx)
+    g[:, 2] = (digamma(a + b) - psi_abx)[xi] + w2 / a
+    g[:, 3] = (digamma(b + xu + shift) - psi_abx - digamma(b) + digamma(a + b))[xi] - w2 * inv_u[xi]
     return ll, g
 
 
@@ -113,6 +139,37 @@ def bgnbd_conditional_expected(
     log_mix, has = _mix(modified, a, b, x)
     odds = np.where(has, np.exp(log_mix + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))), 0.0)
     out: Array = head * body / (1.0 + odds)
+    return out
+
+
+def bgnbd_discounted_expected(
+    params: Array,
+    times: Array,
+    discount: Array,
+    x: Array,
+    tx: Array,
+    T: Array,
+    *,
+    modified: bool = False,
+) -> Array:
+    """Sum over periods k of ``discount[k] * (E[X(times[k])] - E[X(times[k-1])])`` per row.
+
+    The conditional expectation factorises as ``head(x) * body(x, T, t) / (1 + odds(x, tx, T))``
+    where only ``body`` depends on t, and through (x, T) alone: it is evaluated once per
+    distinct (x, T) pair and period, then combined with the per-row odds.
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    shift = 1.0 if modified else 0.0
+    pairs, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
+    xp, Tp = pairs[:, :1], pairs[:, 1:]
+    t = np.asarray(times, dtype=np.float64)[None, :]
+    hyp = hyp2f1(r + xp, b + xp + shift, a + b + xp - 1.0 + shift, t / (alpha + Tp + t))
+    body = 1.0 - hyp * ((alpha + Tp) / (alpha + Tp + t)) ** (r + xp)
+    per_pair = np.einsum("ij,j->i", np.diff(body, axis=1, prepend=0.0), discount)
+    head = (a + b + x - 1.0 + shift) / (a - 1.0)
+    log_mix, has = _mix(modified, a, b, x)
+    odds = np.where(has, np.exp(log_mix + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))), 0.0)
+    out: Array = head * per_pair[inverse.reshape(-1)] / (1.0 + odds)
     return out
 
 
@@ -152,29 +209,36 @@ def bgnbd_pmf(params: Array, n: int, t: Array, *, modified: bool = False) -> Arr
     return out
 
 
-def gg_loglik(
-    params: Array, x: Array, m: Array, *, grad: bool = False
-) -> tuple[Array, Array | None]:
-    """Per-row Gamma-Gamma log-likelihood of mean spend ``m`` over ``x`` repeat purchases."""
+class GGRows(NamedTuple):
+    """Gamma-Gamma data prepared for repeated likelihood evaluation (see :func:`gg_rows`)."""
+
+    x: Array
+    xm: Array
+    log_m: Array
+    log_x: Array
+    f_frequency: Factor
+
+
+def gg_rows(x: Array, m: Array) -> GGRows:
+    """Prepare (frequency, mean spend) rows of repeat customers."""
+    return GGRows(x, x * m, np.log(m), np.log(x), factor(x))
+
+
+def gg_loglik(params: Array, rows: GGRows, *, grad: bool = False) -> tuple[Array, Array | None]:
+    """Per-row Gamma-Gamma log-likelihood of mean spend over ``x`` repeat purchases."""
     p, q, v = (float(val) for val in params)
-    px = p * x
-    log_xmv = np.log(x * m + v)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(v)
-        + (px - 1.0) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * log_xmv
-    )
+    xu, xi = rows.f_frequency
+    px = p * rows.x
+    log_xmv = np.log(rows.xm + v)
+    const_u = gammaln(p * xu + q) - gammaln(p * xu) - gammaln(q) + q * np.log(v)
+    ll = const_u[xi] + (px - 1.0) * rows.log_m + px * rows.log_x - (px + q) * log_xmv
     if not grad:
         return ll, None
-    psi = digamma(px + q)
-    g = np.empty((x.shape[0], 3))
-    g[:, 0] = x * (psi - digamma(px) + np.log(m) + np.log(x) - log_xmv)
-    g[:, 1] = psi - digamma(q) + np.log(v) - log_xmv
-    g[:, 2] = q / v - (px + q) / (x * m + v)
+    psi_u = digamma(p * xu + q)
+    g = np.empty((rows.x.shape[0], 3))
+    g[:, 0] = rows.x * ((psi_u - digamma(p * xu))[xi] + rows.log_m + rows.log_x - log_xmv)
+    g[:, 1] = (psi_u - digamma(q))[xi] + np.log(v) - log_xmv
+    g[:, 2] = q / v - (px + q) / (rows.xm + v)
     return ll, g
 
 

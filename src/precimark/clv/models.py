@@ -128,11 +128,13 @@ class _Model(BaseEstimator):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ likelihood
 
-    def _loglik(
-        self, params: Array, data: Sequence[Array], grad: bool
-    ) -> tuple[Array, Array | None]:
-        """Per-row log-likelihood (and gradient rows when the model is native)."""
-        return _lifetimes.log_likelihood(self._lifetimes_key, params.tolist(), data), None
+    def _prepare(self, data: Sequence[Array]) -> Any:
+        """Return the data in the form :meth:`_loglik` evaluates fastest (native models)."""
+        return data
+
+    def _loglik(self, params: Array, prepared: Any, grad: bool) -> tuple[Array, Array | None]:
+        """Return per-row log-likelihood (and gradient rows when the model is native)."""
+        return _lifetimes.log_likelihood(self._lifetimes_key, params.tolist(), prepared), None
 
     # ------------------------------------------------------------------ fitting
 
@@ -190,9 +192,12 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             )
         self.params_ = params
         vector = np.array([params[k] for k in self._param_names])
-        self.log_likelihood_ = float(np.dot(weights, self._loglik(vector, data, False)[0]))
+        prepared = self._prepare(data)
+        self.log_likelihood_ = float(
+            np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
+        )
         self.n_customers_ = round(float(weights.sum()))
-        self.covariance_ = self._covariance(vector, data, weights)
+        self.covariance_ = self._covariance(vector, prepared, weights)
         self._set_summary()
 
     def _attempts(self) -> list[tuple[str, Array | None, float, float]]:
@@ -231,10 +236,14 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 scaled,
                 weights,
                 penalizer=penalizer,
-                initial_params=log_start,
+                initial_params=self._lifetimes_start(log_start),
                 names=self._param_names,
             )
         return {k: (v / scale if k in self._time_scaled else v) for k, v in fitted.items()}
+
+    def _lifetimes_start(self, log_start: Array | None) -> Array | None:
+        """Translate a log-parameter start into what the lifetimes fitter expects (log-params)."""
+        return log_start
 
     def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
         return list(data)
@@ -247,16 +256,18 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         self, data: Sequence[Array], weights: Array, log_start: Array | None, penalizer: float
     ) -> dict[str, float]:
         scale = self._native_time_scale(data)
-        data = self._rescale_data(data, scale)
+        prepared = self._prepare(self._rescale_data(data, scale))
         total = weights.sum()
         timed = np.array([n in self._time_scaled for n in self._param_names])
 
         def objective(theta: Array) -> tuple[float, Array]:
             params = np.exp(theta)
-            ll, g = self._loglik(params, data, True)
+            ll, g = self._loglik(params, prepared, True)
             assert g is not None
-            value = -float(np.dot(weights, ll)) / total + penalizer * float(np.sum(params**2))
-            grad = (-(weights @ g) / total + 2.0 * penalizer * params) * params
+            value = -float(np.einsum("i,i->", weights, ll)) / total + penalizer * float(
+                np.sum(params**2)
+            )
+            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * penalizer * params) * params
             return value, grad
 
         start = np.zeros(len(self._param_names)) if log_start is None else log_start
@@ -268,38 +279,54 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 method="L-BFGS-B",
                 options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-9},
             )
-        if not np.isfinite(result.fun) or np.max(np.abs(result.jac)) > 1e-5:
+        if not np.isfinite(result.fun) or np.max(np.abs(result.jac)) > 1e-4:
             raise ArithmeticError(f"L-BFGS-B stopped at {result.message} (gradient {result.jac})")
         params = np.exp(result.x)
         params[timed] = params[timed] / scale
         return dict(zip(self._param_names, params.tolist(), strict=True))
 
-    def _covariance(self, params: Array, data: Sequence[Array], weights: Array) -> Array:
-        """Inverse observed information in parameter space (NaN where it is singular)."""
+    def _covariance(self, params: Array, prepared: Any, weights: Array) -> Array:
+        """Inverse observed information in parameter space (NaN where it is singular).
+
+        The Hessian of the log-likelihood in log-parameters is taken by central differences:
+        of the analytic gradient for native models, of the likelihood otherwise.
+        """
         theta = np.log(params)
         k = len(params)
-
-        def total_ll(th: Array) -> float:
-            return float(np.dot(weights, self._loglik(np.exp(th), data, False)[0]))
-
         step = 1e-4
-        hess = np.empty((k, k))
-        base = total_ll(theta)
         eye = np.eye(k) * step
-        for i in range(k):
-            for j in range(i, k):
-                if i == j:
-                    value = (
-                        total_ll(theta + eye[i]) - 2 * base + total_ll(theta - eye[i])
-                    ) / step**2
-                else:
-                    value = (
-                        total_ll(theta + eye[i] + eye[j])
-                        - total_ll(theta + eye[i] - eye[j])
-                        - total_ll(theta - eye[i] + eye[j])
-                        + total_ll(theta - eye[i] - eye[j])
-                    ) / (4 * step**2)
-                hess[i, j] = hess[j, i] = value
+
+        def total(th: Array, grad: bool) -> Any:
+            ll, g = self._loglik(np.exp(th), prepared, grad)
+            if g is None:
+                return float(np.einsum("i,i->", weights, ll))
+            gradient: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
+            return gradient
+
+        if self._native:
+            rows = [
+                (total(theta + eye[i], True) - total(theta - eye[i], True)) / (2 * step)
+                for i in range(k)
+            ]
+            hess = np.array(rows)
+            hess = (hess + hess.T) / 2
+        else:
+            base = total(theta, False)
+            hess = np.empty((k, k))
+            for i in range(k):
+                for j in range(i, k):
+                    if i == j:
+                        value = (
+                            total(theta + eye[i], False) - 2 * base + total(theta - eye[i], False)
+                        ) / step**2
+                    else:
+                        value = (
+                            total(theta + eye[i] + eye[j], False)
+                            - total(theta + eye[i] - eye[j], False)
+                            - total(theta - eye[i] + eye[j], False)
+                            + total(theta - eye[i] - eye[j], False)
+                        ) / (4 * step**2)
+                    hess[i, j] = hess[j, i] = value
         try:
             cov_theta = np.linalg.inv(-hess)
         except np.linalg.LinAlgError:
@@ -550,6 +577,15 @@ class _PurchaseModel(_Model):
         t = horizon_in_units(horizon, self.time_unit_)
         return float(self._pmf(int(n), np.asarray([t], dtype=np.float64))[0])
 
+    def _discounted_expected(
+        self, times: Array, discount: Array, distinct: Sequence[Array]
+    ) -> Array:
+        """Per distinct row: sum over periods of discount * expected purchases in the period."""
+        with np.errstate(all="ignore"):
+            cumulative = self._conditional_expected(times[None, :], *(c[:, None] for c in distinct))
+        result: Array = np.einsum("ij,j->i", np.diff(cumulative, axis=1, prepend=0.0), discount)
+        return result
+
     # The model-specific formulas, vectorised over distinct rows.
     def _pmf(self, n: int, t: Array) -> Array:
         """P(X(t) = n) for each age in ``t`` (used by the calibration-fit check)."""
@@ -617,11 +653,20 @@ class BetaGeoModel(_PurchaseModel):
     _native = True
     _modified: ClassVar[bool] = False
 
+    def _prepare(self, data: Sequence[Array]) -> _formulas.BGRows:
+        return _formulas.bg_rows(*data)
+
     def _loglik(
-        self, params: Array, data: Sequence[Array], grad: bool
+        self, params: Array, prepared: _formulas.BGRows, grad: bool
     ) -> tuple[Array, Array | None]:
-        x, tx, t = data
-        return _formulas.bgnbd_loglik(params, x, tx, t, modified=self._modified, grad=grad)
+        return _formulas.bgnbd_loglik(params, prepared, modified=self._modified, grad=grad)
+
+    def _discounted_expected(
+        self, times: Array, discount: Array, distinct: Sequence[Array]
+    ) -> Array:
+        return _formulas.bgnbd_discounted_expected(
+            self._vector(), times, discount, *distinct, modified=self._modified
+        )
 
     def _native_time_scale(self, data: Sequence[Array]) -> float:
         return 1.0 / float(np.max(data[2]))
@@ -689,6 +734,11 @@ class ParetoNBDModel(_PurchaseModel):
     _param_names = ("r", "alpha", "s", "beta")
     _time_scaled: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
+    def _lifetimes_start(self, log_start: Array | None) -> Array:
+        # lifetimes' Pareto/NBD optimises raw parameters and, given no start, draws one from
+        # numpy's *global* random state: always pass one, so fits are reproducible.
+        return np.ones(4) if log_start is None else np.exp(log_start)
+
     def _pmf(self, n: int, t: Array) -> Array:
         return _formulas.pareto_pmf(self._vector(), n, t)
 
@@ -751,11 +801,13 @@ class GammaGammaModel(_Model):
     _param_names = ("p", "q", "v")
     _native = True
 
+    def _prepare(self, data: Sequence[Array]) -> _formulas.GGRows:
+        return _formulas.gg_rows(*data)
+
     def _loglik(
-        self, params: Array, data: Sequence[Array], grad: bool
+        self, params: Array, prepared: _formulas.GGRows, grad: bool
     ) -> tuple[Array, Array | None]:
-        x, m = data
-        return _formulas.gg_loglik(params, x, m, grad=grad)
+        return _formulas.gg_loglik(params, prepared, grad=grad)
 
     def fit(
         self,

@@ -115,11 +115,7 @@ def customer_lifetime_value(
 
     def value(model: _PurchaseModel, spend_values: Array) -> Array:
         with np.errstate(all="ignore"):
-            cumulative = model._conditional_expected(
-                times[None, :], *(c[:, None] for c in distinct)
-            )
-        increments = np.diff(cumulative, axis=1, prepend=0.0)
-        per_row = increments @ discount
+            per_row = model._discounted_expected(times, discount, distinct)
         return margins * spend_values * per_row[inverse]
 
     point = value(purchase_model, spend)
