@@ -5,6 +5,7 @@ See the user guide page ``docs/kpi.md``.
 
 from __future__ import annotations
 
+from precimark.kpi.aggregates import AGGREGATE_COLUMNS, MetricAggregates
 from precimark.kpi.campaign import (
     SRM_THRESHOLD,
     CampaignEffect,
@@ -30,6 +31,7 @@ from precimark.kpi.intervals import (
     ratio,
     relative_difference,
 )
+from precimark.kpi.multiple import adjust_pvalues, adjust_table
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.resampling import bootstrap
 from precimark.kpi.retention import (
@@ -51,10 +53,14 @@ from precimark.kpi.satisfaction import (
 )
 
 __all__ = [
+    "AGGREGATE_COLUMNS",
     "CampaignEffect",
     "ESTIMATE_COLUMNS",
     "Estimate",
+    "MetricAggregates",
     "SRM_THRESHOLD",
+    "adjust_pvalues",
+    "adjust_table",
     "average_order_value",
     "bootstrap",
     "campaign_cost",

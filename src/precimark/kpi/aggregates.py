@@ -1,0 +1,159 @@
+"""Mergeable per-group aggregates (count, sum, sum of squares) for KPIs at scale.
+
+Means, proportions and their differences depend on a group's data only through its count,
+sum and sum of squares. Each partition of a large log (a Spark or Dask partition, a day's
+file) is reduced to a small :class:`MetricAggregates`; adding them (``+``) gives the
+aggregates of the whole, and the KPIs computed from them equal the KPIs from the raw rows
+(to floating-point rounding; proportions exactly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from precimark._validation import check_columns, check_frame, fail
+from precimark.kpi._checks import as_sample
+from precimark.kpi.estimates import Estimate
+from precimark.kpi.intervals import (
+    mean_from_moments,
+    proportion,
+    proportion_difference,
+    relative_difference_from_moments,
+    welch_from_moments,
+)
+
+__all__ = ["AGGREGATE_COLUMNS", "MetricAggregates"]
+
+AGGREGATE_COLUMNS: tuple[str, ...] = ("count", "sum", "sum_sq")
+"""Columns of :attr:`MetricAggregates.table`."""
+
+
+@dataclass(frozen=True)
+class MetricAggregates:
+    """Count, sum and sum of squares of one metric per group; ``+`` merges partitions.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Indexed by group, columns :data:`AGGREGATE_COLUMNS` (``count`` int, ``sum`` and
+        ``sum_sq`` float). Build it with :meth:`from_frame`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.kpi import MetricAggregates
+    >>> part1 = pd.DataFrame({"arm": ["t", "c", "t"], "revenue": [10.0, 0.0, 5.0]})
+    >>> part2 = pd.DataFrame({"arm": ["c", "t", "c"], "revenue": [4.0, 0.0, 8.0]})
+    >>> agg = (MetricAggregates.from_frame(part1, group="arm", value="revenue")
+    ...        + MetricAggregates.from_frame(part2, group="arm", value="revenue"))
+    >>> agg.table
+         count   sum  sum_sq
+    arm
+    c        3  12.0    80.0
+    t        3  15.0   125.0
+    >>> agg.mean("t").value
+    5.0
+    """
+
+    table: pd.DataFrame
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, group: str, value: str) -> MetricAggregates:
+        """Aggregate ``value`` by ``group`` (one row per unit, e.g. per customer)."""
+        data = check_frame(frame, "frame")
+        check_columns(data, [group, value], "frame")
+        values = as_sample(data[value], value)
+        keys = data[group]
+        if keys.isna().any():
+            raise fail(f"column '{group}'", "missing group labels", "a group on every row")
+        codes, uniques = pd.factorize(keys, sort=True)
+        table = pd.DataFrame(
+            {
+                "count": np.bincount(codes, minlength=len(uniques)).astype(np.int64),
+                "sum": np.bincount(codes, weights=values, minlength=len(uniques)),
+                "sum_sq": np.bincount(codes, weights=values * values, minlength=len(uniques)),
+            },
+            index=pd.Index(uniques, name=group),
+        )
+        return cls(table)
+
+    def __add__(self, other: object) -> MetricAggregates:
+        if not isinstance(other, MetricAggregates):
+            return NotImplemented
+        merged = self.table.add(other.table, fill_value=0).sort_index()
+        merged["count"] = merged["count"].astype(np.int64)
+        return MetricAggregates(merged)
+
+    def _row(self, group: Hashable) -> tuple[int, float, float]:
+        position = int(self.table.index.get_indexer(pd.Index([group]))[0])
+        if position < 0:
+            have = ", ".join(map(repr, self.table.index[:10]))
+            raise fail("argument 'group'", f"{group!r} (groups: {have})", "a known group")
+        n, total, squares = (self.table[c].to_numpy()[position] for c in AGGREGATE_COLUMNS)
+        return int(n), float(total), float(squares)
+
+    def _moments(self, group: Hashable) -> tuple[int, float, float]:
+        n, total, squares = self._row(group)
+        if n < 2:
+            raise fail("argument 'group'", f"{group!r} with {n} unit(s)", "at least 2 units")
+        centre = total / n
+        return n, centre, max(squares - total * centre, 0.0) / (n - 1)
+
+    def _successes(self, group: Hashable) -> tuple[int, int]:
+        n, total, squares = self._row(group)
+        if total != squares or total != round(total):
+            raise fail(
+                "argument 'group'", f"{group!r} with non-0/1 values", "a 0/1 metric for rates"
+            )
+        return round(total), n
+
+    def mean(self, group: Hashable, *, confidence: float = 0.95) -> Estimate:
+        """Mean of the metric in ``group`` (t interval), as :func:`precimark.kpi.mean`."""
+        return mean_from_moments(*self._moments(group), confidence=confidence)
+
+    def proportion(self, group: Hashable, *, confidence: float = 0.95) -> Estimate:
+        """Rate of a 0/1 metric in ``group`` (Wilson), as :func:`precimark.kpi.proportion`."""
+        return proportion(*self._successes(group), confidence=confidence)
+
+    def mean_difference(self, a: Hashable, b: Hashable, *, confidence: float = 0.95) -> Estimate:
+        """Welch interval of ``mean_a - mean_b``, as :func:`precimark.kpi.mean_difference`."""
+        return welch_from_moments(*self._moments(a), *self._moments(b), confidence=confidence)
+
+    def proportion_difference(
+        self, a: Hashable, b: Hashable, *, confidence: float = 0.95
+    ) -> Estimate:
+        """Newcombe interval of ``p_a - p_b`` for a 0/1 metric."""
+        return proportion_difference(
+            *self._successes(a), *self._successes(b), confidence=confidence
+        )
+
+    def relative_difference(
+        self, a: Hashable, b: Hashable, *, confidence: float = 0.95
+    ) -> Estimate:
+        """Delta-method interval of ``mean_a / mean_b - 1``."""
+        return relative_difference_from_moments(
+            *self._moments(a), *self._moments(b), confidence=confidence
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict (group labels must be JSON-safe themselves)."""
+        return {
+            "group": self.table.index.name,
+            "groups": self.table.index.tolist(),
+            **{column: self.table[column].tolist() for column in AGGREGATE_COLUMNS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MetricAggregates:
+        """Rebuild aggregates from :meth:`to_dict` output."""
+        table = pd.DataFrame(
+            {column: data[column] for column in AGGREGATE_COLUMNS},
+            index=pd.Index(data["groups"], name=data["group"]),
+        )
+        table["count"] = table["count"].astype(np.int64)
+        return cls(table)
