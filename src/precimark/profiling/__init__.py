@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from precimark.profiling.clusters import BehaviouralSegmenter
 from precimark.profiling.profile import CustomerProfiler
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
 from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
 
 __all__ = [
+    "BehaviouralSegmenter",
     "CustomerProfiler",
     "DEFAULT_SEGMENT_RULES",
     "RFMEdges",
