@@ -272,7 +272,16 @@ class PricingPolicy:
         when = _timestamp(at)
         gate = require_consent(frame, "personalised_pricing", consent=consent)
         allowed = ~frame.index.isin(gate.excluded)
-        check_columns(frame, self._columns(), "customers")
+        missing = [c for c in self._columns() if c not in frame.columns]
+        if missing:
+            raise fail(
+                "argument 'customers'",
+                "missing column"
+                + ("s " if len(missing) > 1 else " ")
+                + ", ".join(map(repr, missing)),
+                "every column the policy's rules read (see policy.data_usage_)",
+                "Add the columns, or name yours in the rules (e.g. SensitivityDiscount(column=...)).",
+            )
 
         guards = self._guardrails
         n_c, n_p = len(frame), len(table)
