@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from precimark.profiling.clusters import BehaviouralSegmenter
 from precimark.profiling.profile import CustomerProfiler
+from precimark.profiling.recommend import (
+    category_affinity,
+    recommend_categories,
+    recommendation_hit_rate,
+)
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
 from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
@@ -15,8 +20,11 @@ __all__ = [
     "RFMEdges",
     "SegmentRule",
     "calibration_holdout_split",
+    "category_affinity",
     "fit_rfm_edges",
     "rfm_scores",
     "rfm_segments",
+    "recommend_categories",
+    "recommendation_hit_rate",
     "rfm_summary",
 ]
