@@ -267,7 +267,9 @@ def test_all_attempts_failing_raise_convergence_error(
         raise ValueError("boom")
 
     monkeypatch.setattr(_lifetimes, "fit", broken)
-    with pytest.raises(ConvergenceError, match=r"did not converge after 5 attempts.*tiny penalizer"):
+    with pytest.raises(
+        ConvergenceError, match=r"did not converge after 5 attempts.*tiny penalizer"
+    ):
         pm.BetaGeoModel().fit(cdnow_rfm_weeks)
 
 

@@ -1,0 +1,75 @@
+"""Holdout evaluation against the paper's figures and an independent count of expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import precimark as pm
+from precimark import DataValidationError
+from precimark.clv import _lifetimes, compare_models, evaluate
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow_split: pd.DataFrame) -> pm.BetaGeoModel:
+    cal = cdnow_split[["frequency_cal", "recency_cal", "T_cal"]].set_axis(
+        ["frequency", "recency", "T"], axis=1
+    )
+    return pm.BetaGeoModel().fit(cal, time_unit="W")
+
+
+def test_conditional_expectations_match_figure_4(
+    cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel
+) -> None:
+    """Fader, Hardie & Lee (2005), Fig. 4: actual vs expected holdout purchases by frequency."""
+    report = evaluate(fitted, cdnow_split)
+    table = report.per_frequency
+    assert table["n_customers"].sum() == 2357
+    assert table.loc["0", "n_customers"] == 1411
+    assert table.loc["0", "actual"] == pytest.approx(0.24, abs=0.005)
+    assert table.loc["0", "predicted"] == pytest.approx(0.23, abs=0.005)
+    assert table.loc["1", "actual"] == pytest.approx(0.70, abs=0.005)
+    assert table.loc["1", "predicted"] == pytest.approx(0.52, abs=0.005)
+    assert report.total_actual == cdnow_split["frequency_holdout"].sum()
+    assert 0.1 < report.top_decile_capture <= 1.0
+    assert report.spearman > 0.3
+
+
+def test_calibration_fit_uses_the_model_distribution(
+    cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel
+) -> None:
+    report = evaluate(fitted, cdnow_split)
+    fit = report.calibration_fit
+    assert fit["expected"].sum() == pytest.approx(2357)
+    np.testing.assert_array_equal(
+        fit["actual"].to_numpy()[:7], np.bincount(cdnow_split["frequency_cal"], minlength=8)[:7]
+    )
+    # Independent oracle: lifetimes' P(X(t) = n) summed customer by customer.
+    fitter = fitted.to_lifetimes()
+    with _lifetimes.quiet():
+        zero = sum(
+            float(fitter.probability_of_n_purchases_up_to_time(t, 0)) for t in cdnow_split["T_cal"]
+        )
+    assert fit.loc["0", "expected"] == pytest.approx(zero, rel=1e-9)
+    assert report.chi_square == pytest.approx(fit["chi_square"].sum())
+    assert report.chi_square_dof == 3
+    assert 0.0 < report.chi_square_pvalue < 1.0
+    summary = report.summary()
+    assert summary["rmse"] >= summary["mae"]
+
+
+def test_compare_models_ranks_by_holdout_error(cdnow_split: pd.DataFrame) -> None:
+    table = compare_models(cdnow_split)
+    assert set(table.index) == {"BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"}
+    assert table["rmse"].is_monotonic_increasing
+    assert table.loc["BetaGeoModel", "log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
+    assert table.loc["ParetoNBDModel", "log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
+    np.testing.assert_allclose(table["aic"], 2 * 4 - 2 * table["log_likelihood"])
+
+
+def test_evaluate_rejects_a_frame_without_holdout(
+    cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel
+) -> None:
+    with pytest.raises(DataValidationError, match="missing column 'frequency_holdout'"):
+        evaluate(fitted, cdnow_split.drop(columns="frequency_holdout"))
