@@ -116,7 +116,7 @@ def test_clv_bad_arguments(
         call(purchase, spend, cdnow_rfm_days, horizon=0, freq="30D", discount_rate=0.01)
     with pytest.raises(DataValidationError, match="argument 'discount_rate'"):
         call(purchase, spend, cdnow_rfm_days, horizon=12, freq="30D", discount_rate=-0.1)
-    with pytest.raises(DataValidationError, match="argument 'freq'.*no fixed length"):
+    with pytest.raises(DataValidationError, match=r"argument 'freq'.*no fixed length"):
         call(purchase, spend, cdnow_rfm_days, horizon=12, freq="1M", discount_rate=0.01)
     with pytest.raises(TypeError):
         call(purchase, spend, cdnow_rfm_days, horizon=12, discount_rate=0.01)  # type: ignore[call-arg]
