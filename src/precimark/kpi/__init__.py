@@ -5,6 +5,11 @@ See the user guide page ``docs/kpi.md``.
 
 from __future__ import annotations
 
+from precimark.kpi._plot import (
+    plot_cohort_retention,
+    plot_cumulative_incremental_revenue,
+    plot_lift,
+)
 from precimark.kpi.aggregates import AGGREGATE_COLUMNS, MetricAggregates
 from precimark.kpi.campaign import (
     SRM_THRESHOLD,
@@ -33,6 +38,7 @@ from precimark.kpi.intervals import (
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
 from precimark.kpi.referral import referral_rate, referrer_rate
+from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
 from precimark.kpi.retention import (
     average_order_value,
@@ -55,6 +61,7 @@ from precimark.kpi.satisfaction import (
 __all__ = [
     "AGGREGATE_COLUMNS",
     "CampaignEffect",
+    "CampaignReport",
     "ESTIMATE_COLUMNS",
     "Estimate",
     "MetricAggregates",
@@ -73,6 +80,7 @@ __all__ = [
     "cumulative_incremental_revenue",
     "customer_activity",
     "estimates_frame",
+    "evaluate_campaign",
     "incremental_revenue",
     "mean",
     "mean_difference",
@@ -81,6 +89,9 @@ __all__ = [
     "nps",
     "nps_difference",
     "payback_period",
+    "plot_cohort_retention",
+    "plot_cumulative_incremental_revenue",
+    "plot_lift",
     "proportion",
     "proportion_difference",
     "purchase_frequency",

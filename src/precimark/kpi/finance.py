@@ -43,9 +43,10 @@ def _as_estimate(value: Estimate | float, name: str) -> Estimate:
 def _derived(
     base: Estimate, value: float, low: float, high: float, method: str, *extra: str
 ) -> Estimate:
+    # No p-value: it would repeat the base effect's test (and count twice in a KPI family).
     label = method if base.method == "given" else f"{base.method}, {method}"
     return Estimate(
-        value, low, high, base.confidence, label, base.n, base.p_value, (*base.warnings, *extra)
+        value, low, high, base.confidence, label, base.n, None, (*base.warnings, *extra)
     )
 
 

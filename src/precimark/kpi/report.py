@@ -1,0 +1,336 @@
+"""One campaign's KPIs in one place: :func:`evaluate_campaign` and :class:`CampaignReport`."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from precimark._validation import check_columns, check_frame, fail
+from precimark.kpi._plot import (
+    plot_cohort_retention,
+    plot_cumulative_incremental_revenue,
+    plot_lift,
+)
+from precimark.kpi.campaign import CampaignEffect, campaign_effect
+from precimark.kpi.estimates import Estimate, estimates_frame
+from precimark.kpi.finance import cost_per_incremental_customer, roas
+from precimark.kpi.multiple import adjust_table
+
+__all__ = ["CampaignReport", "evaluate_campaign"]
+
+_CONVERTED = "_converted"
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """The KPIs of one campaign, with intervals and multiple-testing-adjusted p-values.
+
+    The multiple-testing family is the two differences (conversion and revenue); lifts,
+    incremental totals and money KPIs test the same nulls and carry no p-value.
+
+    Attributes
+    ----------
+    name : str
+        Campaign name (for titles).
+    estimates : dict of str to Estimate
+        ``conversion_treated``, ``conversion_control``, ``conversion_difference``,
+        ``conversion_lift``, ``revenue_treated``, ``revenue_control``,
+        ``revenue_difference``, ``revenue_lift``, ``incremental_conversions``,
+        ``incremental_revenue``, and with a cost ``roi``, ``iroas`` and
+        ``cost_per_incremental_customer``.
+    n_treated, n_control : int
+        Customers per arm.
+    srm_p_value : float
+        Sample-ratio-mismatch p-value.
+    adjustment : {"holm", "bh"}
+        Multiple-testing correction applied to the KPIs' p-values.
+    variance_reduction : float or None
+        CUPED share of revenue variance removed, when a pre-period covariate was used.
+    cumulative : DataFrame or None
+        Day-by-day cumulative incremental revenue (see
+        :func:`precimark.kpi.cumulative_incremental_revenue`), if computed.
+    cohorts : DataFrame or None
+        A cohort retention matrix to chart with the report, if given.
+    """
+
+    name: str
+    estimates: dict[str, Estimate]
+    n_treated: int
+    n_control: int
+    srm_p_value: float
+    adjustment: Literal["holm", "bh"] = "holm"
+    variance_reduction: float | None = None
+    cumulative: pd.DataFrame | None = field(default=None, repr=False)
+    cohorts: pd.DataFrame | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"CampaignReport({self.name!r}, {len(self.estimates)} KPIs, "
+            f"n_treated={self.n_treated}, n_control={self.n_control}, "
+            f"srm_p_value={self.srm_p_value:.3g})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per KPI, with multiple-testing-adjusted p-values.
+
+        Columns: :data:`~precimark.kpi.ESTIMATE_COLUMNS`, ``p_value_adjusted`` and
+        ``significant`` (adjusted p-value <= 1 - confidence).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from precimark.kpi import evaluate_campaign
+        >>> rng = np.random.default_rng(0)
+        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
+        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
+        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue",
+        ...                            cost=500.0)
+        >>> row = report.to_frame().loc["revenue_difference"]
+        >>> round(float(row["value"]), 3), bool(row["significant"])
+        (2.858, True)
+        """
+        table = estimates_frame(self.estimates)
+        confidence = next(iter(self.estimates.values())).confidence
+        return adjust_table(table, method=self.adjustment, alpha=1.0 - confidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict: the report's counts and every KPI as a dict.
+
+        Infinite bounds (an unbounded cost per incremental customer) become None.
+
+        Examples
+        --------
+        >>> import json
+        >>> import numpy as np, pandas as pd
+        >>> from precimark.kpi import evaluate_campaign
+        >>> rng = np.random.default_rng(0)
+        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
+        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
+        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
+        >>> sorted(json.loads(json.dumps(report.to_dict())))
+        ['adjustment', 'kpis', 'n_control', 'n_treated', 'name', 'srm_p_value', 'variance_reduction']
+        """
+        frame = self.to_frame()
+        kpis = {}
+        for name, est in self.estimates.items():
+            entry = est.to_dict()
+            entry["p_value_adjusted"] = _finite_or_none(frame.loc[name, "p_value_adjusted"])
+            entry["significant"] = bool(frame.loc[name, "significant"])
+            for key in ("value", "ci_low", "ci_high"):
+                entry[key] = _finite_or_none(entry[key])
+            kpis[name] = entry
+        return {
+            "name": self.name,
+            "n_treated": self.n_treated,
+            "n_control": self.n_control,
+            "srm_p_value": self.srm_p_value,
+            "adjustment": self.adjustment,
+            "variance_reduction": self.variance_reduction,
+            "kpis": kpis,
+        }
+
+    def to_markdown(self) -> str:
+        """Return the report as a Markdown table with a header line and footnoted warnings.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from precimark.kpi import evaluate_campaign
+        >>> rng = np.random.default_rng(0)
+        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
+        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
+        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
+        >>> print(report.to_markdown().splitlines()[0])
+        ### Campaign report: campaign
+        """
+        frame = self.to_frame()
+        confidence = next(iter(self.estimates.values())).confidence
+        lines = [
+            f"### Campaign report: {self.name}",
+            "",
+            f"{self.n_treated} treated vs {self.n_control} control customers; "
+            f"sample-ratio check p = {self.srm_p_value:.3g}"
+            + (
+                f"; CUPED removed {100 * self.variance_reduction:.0f}% of revenue variance"
+                if self.variance_reduction is not None
+                else ""
+            )
+            + ".",
+            "",
+            f"| KPI | value | {100 * confidence:g}% CI | p (adj., {self.adjustment}) | method | n |",
+            "|---|---:|---|---:|---|---:|",
+        ]
+        notes: list[str] = []
+        for name, est in self.estimates.items():
+            marks = ""
+            for warning in est.warnings:
+                if warning not in notes:
+                    notes.append(warning)
+                marks += f"[{notes.index(warning) + 1}]"
+            adjusted = float(frame["p_value_adjusted"].to_numpy()[frame.index.get_loc(name)])
+            p_text = "" if math.isnan(adjusted) else f"{adjusted:.3g}"
+            lines.append(
+                f"| {name}{marks} | {_fmt(est.value)} | [{_fmt(est.ci_low)}, {_fmt(est.ci_high)}] "
+                f"| {p_text} | {est.method} | {est.n} |"
+            )
+        if notes:
+            lines += ["", *(f"[{i}] {note}" for i, note in enumerate(notes, start=1))]
+        return "\n".join(lines) + "\n"
+
+    def plot_lift(self, *, ax: Any = None) -> Any:
+        """Chart the conversion and revenue lifts with their intervals (matplotlib Axes)."""
+        lifts = {k: v for k, v in self.estimates.items() if k.endswith("_lift")}
+        return plot_lift(lifts, ax=ax)
+
+    def plot_cumulative(self, *, ax: Any = None) -> Any:
+        """Chart the cumulative incremental revenue passed as ``cumulative`` (matplotlib Axes)."""
+        if self.cumulative is None:
+            raise fail("argument 'cumulative'", "none given", "a curve passed to evaluate_campaign")
+        return plot_cumulative_incremental_revenue(self.cumulative, ax=ax)
+
+    def plot_cohorts(self, *, ax: Any = None) -> Any:
+        """Chart the cohort retention matrix given at evaluation (heat map)."""
+        if self.cohorts is None:
+            raise fail("argument 'cohorts'", "none given", "a matrix passed to evaluate_campaign")
+        return plot_cohort_retention(self.cohorts, ax=ax)
+
+
+def _without_test(lift: Estimate) -> Estimate:
+    """Drop a lift's p-value: it tests the same null as the difference (one test per KPI)."""
+    return dataclasses.replace(lift, p_value=None)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def evaluate_campaign(
+    outcomes: pd.DataFrame,
+    *,
+    treatment: str,
+    revenue: str,
+    converted: str | None = None,
+    pre_revenue: str | None = None,
+    cost: float | None = None,
+    margin: float = 1.0,
+    expected_share: float = 0.5,
+    adjustment: Literal["holm", "bh"] = "holm",
+    cumulative: pd.DataFrame | None = None,
+    cohorts: pd.DataFrame | None = None,
+    name: str = "campaign",
+    confidence: float = 0.95,
+) -> CampaignReport:
+    """Evaluate a randomised campaign: conversion, revenue, lifts, incremental totals, ROI.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        One row per customer in the test, indexed by customer id, non-buyers included.
+    treatment : str
+        True/1 for treated, False/0 for control.
+    revenue : str
+        Revenue per customer in the campaign window.
+    converted : str, optional
+        0/1 conversion per customer. Default: ``revenue > 0``.
+    pre_revenue : str, optional
+        Pre-campaign revenue per customer, for CUPED on the revenue KPIs.
+    cost : float, optional
+        Total campaign cost (contacts, redeemed discounts, fixed); adds ``roi`` (with
+        ``margin``), ``iroas`` and ``cost_per_incremental_customer``.
+    margin : float, default 1.0
+        Gross margin rate for ROI.
+    expected_share : float, default 0.5
+        Planned treated share, for the sample-ratio-mismatch check (warns at p < 0.001).
+    adjustment : {"holm", "bh"}, default "holm"
+        Multiple-testing correction of the KPIs' p-values.
+    cumulative : DataFrame, optional
+        Output of :func:`precimark.kpi.cumulative_incremental_revenue`, kept for charts.
+    cohorts : DataFrame, optional
+        Output of :func:`precimark.kpi.cohort_retention`, kept for charts.
+    name : str, default "campaign"
+        Campaign name for titles.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    CampaignReport
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from precimark.kpi import evaluate_campaign
+    >>> rng = np.random.default_rng(0)
+    >>> treated = rng.permutation(np.arange(4_000) < 2_000)
+    >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
+    >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+    >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue",
+    ...                            cost=500.0, margin=0.4, name="spring mailing")
+    >>> report.estimates["conversion_difference"].method
+    'newcombe'
+    >>> list(report.to_frame().columns)[-2:]
+    ['p_value_adjusted', 'significant']
+    """
+    frame = check_frame(outcomes, "outcomes")
+    check_columns(frame, [revenue, treatment], "outcomes")
+    if converted is None:
+        values = pd.to_numeric(frame[revenue], errors="coerce")
+        frame = frame.assign(**{_CONVERTED: (values > 0).astype(np.int64).where(values.notna())})
+        converted = _CONVERTED
+    common: dict[str, Any] = {
+        "treatment": treatment,
+        "expected_share": expected_share,
+        "confidence": confidence,
+    }
+    conv: CampaignEffect = campaign_effect(frame, metric=converted, kind="conversion", **common)
+    rev: CampaignEffect = campaign_effect(
+        frame,
+        metric=revenue,
+        kind="mean",
+        pre_metric=pre_revenue,
+        cost=cost,
+        margin=margin,
+        **common,
+    )
+    estimates = {
+        "conversion_treated": conv.treated,
+        "conversion_control": conv.control,
+        "conversion_difference": conv.difference,
+        "conversion_lift": _without_test(conv.relative_lift),
+        "revenue_treated": rev.treated,
+        "revenue_control": rev.control,
+        "revenue_difference": rev.difference,
+        "revenue_lift": _without_test(rev.relative_lift),
+        "incremental_conversions": conv.incremental_total,
+        "incremental_revenue": rev.incremental_total,
+    }
+    if cost is not None and rev.roi is not None:
+        estimates["roi"] = rev.roi
+        estimates["iroas"] = roas(rev.incremental_total, cost)
+        estimates["cost_per_incremental_customer"] = cost_per_incremental_customer(
+            conv.incremental_total, cost
+        )
+    return CampaignReport(
+        name=name,
+        estimates=estimates,
+        n_treated=rev.n_treated,
+        n_control=rev.n_control,
+        srm_p_value=rev.srm_p_value,
+        adjustment=adjustment,
+        variance_reduction=rev.variance_reduction,
+        cumulative=cumulative,
+        cohorts=cohorts,
+    )

@@ -1,0 +1,111 @@
+"""evaluate_campaign / CampaignReport: contents, exports and charts."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+import precimark as pm
+from precimark.datasets import SimulatedBase
+from precimark.kpi import (
+    campaign_effect,
+    cohort_retention,
+    cumulative_incremental_revenue,
+    evaluate_campaign,
+)
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def _outcomes(seed: int = 0, n: int = 6_000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    treated = rng.permutation(np.arange(n) < n // 2)
+    pre = rng.gamma(2.0, 25.0, n)
+    buys = rng.random(n) < 0.15 + 0.03 * treated
+    revenue = buys * (0.8 * pre + rng.gamma(2.0, 10.0, n))
+    return pd.DataFrame(
+        {"treated": treated, "revenue": revenue, "pre": pre},
+        index=pd.Index(np.arange(1, n + 1), name="customer_id"),
+    )
+
+
+def test_report_gathers_the_campaign_kpis() -> None:
+    outcomes = _outcomes()
+    report = evaluate_campaign(
+        outcomes, treatment="treated", revenue="revenue", cost=2_000.0, margin=0.4
+    )
+    assert list(report.estimates) == [
+        "conversion_treated", "conversion_control", "conversion_difference", "conversion_lift",
+        "revenue_treated", "revenue_control", "revenue_difference", "revenue_lift",
+        "incremental_conversions", "incremental_revenue", "roi", "iroas",
+        "cost_per_incremental_customer",
+    ]  # fmt: skip
+    conv = campaign_effect(
+        outcomes.assign(bought=(outcomes["revenue"] > 0).astype(int)),
+        treatment="treated",
+        metric="bought",
+    )
+    assert report.estimates["conversion_difference"] == conv.difference
+    frame = report.to_frame()
+    tested = frame["p_value"].dropna()
+    assert list(tested.index) == ["conversion_difference", "revenue_difference"]
+    expected = multipletests(tested, method="holm")[1]
+    np.testing.assert_allclose(frame.loc[tested.index, "p_value_adjusted"], expected)
+    assert report.n_treated == report.n_control == 3_000
+    assert "6 KPIs" not in repr(report) and "13 KPIs" in repr(report)
+
+
+def test_report_exports_are_json_safe_and_readable() -> None:
+    outcomes = _outcomes(1, n=400)
+    outcomes["revenue"] = np.where(outcomes["treated"], 0.0, outcomes["revenue"])  # no effect
+    report = evaluate_campaign(
+        outcomes, treatment="treated", revenue="revenue", cost=100.0, name="winter", adjustment="bh"
+    )
+    data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert data["name"] == "winter" and data["adjustment"] == "bh"
+    cpi = data["kpis"]["cost_per_incremental_customer"]
+    assert cpi["value"] is None and cpi["warnings"]  # no incremental customers: unbounded
+    text = report.to_markdown()
+    assert text.startswith("### Campaign report: winter")
+    assert "| revenue_difference |" in text and "p (adj., bh)" in text
+    assert "[1] " in text  # footnoted warnings
+
+
+def test_report_with_cuped_and_srm_warning() -> None:
+    outcomes = _outcomes(2)
+    report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue", pre_revenue="pre")
+    assert report.variance_reduction is not None and report.variance_reduction > 0
+    assert report.estimates["revenue_difference"].method == "cuped-welch"
+    with pytest.warns(pm.DataQualityWarning, match="sample ratio mismatch"):
+        evaluate_campaign(outcomes, treatment="treated", revenue="revenue", expected_share=0.4)
+
+
+def test_report_charts(sim_small: SimulatedBase) -> None:
+    tx = sim_small.transactions
+    arms = pd.Series(
+        np.random.default_rng(0).random(len(sim_small.customers)) < 0.5,
+        index=sim_small.customers.index,
+    )
+    curve = cumulative_incremental_revenue(tx, treatment=arms, start="2024-09-01")
+    cohorts = cohort_retention(tx)
+    report = evaluate_campaign(
+        _outcomes(), treatment="treated", revenue="revenue", cumulative=curve, cohorts=cohorts
+    )
+    try:
+        ax = report.plot_lift()
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["conversion_lift", "revenue_lift"]
+        assert len(report.plot_cumulative().get_lines()) == 2
+        assert report.plot_cohorts().images[0].get_array().shape == cohorts.shape
+        bare = evaluate_campaign(_outcomes(), treatment="treated", revenue="revenue")
+        with pytest.raises(pm.DataValidationError, match="argument 'cumulative'"):
+            bare.plot_cumulative()
+        with pytest.raises(pm.DataValidationError, match="argument 'cohorts'"):
+            bare.plot_cohorts()
+    finally:
+        plt.close("all")
