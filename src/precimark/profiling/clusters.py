@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.base import ClassNamePrefixFeaturesOutMixin as _NamesOut
 from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils import check_random_state
@@ -55,8 +55,8 @@ class BehaviouralSegmenter(_NamesOut, TransformerMixin, ClusterMixin, BaseEstima
         back to one cluster when the data have fewer than three distinct rows.
     max_clusters : int, default 8
         Largest k tried by ``"auto"``.
-    sample_size : int, default 5000
-        Rows used to choose k (the silhouette costs ``sample_size**2``).
+    sample_size : int, default 2000
+        Rows used to choose k (the silhouette needs their ``sample_size**2`` distances).
     batch_size : int, default 4096
         Mini-batch size of MiniBatchKMeans.
     n_init : int, default 3
@@ -104,7 +104,7 @@ class BehaviouralSegmenter(_NamesOut, TransformerMixin, ClusterMixin, BaseEstima
         *,
         n_clusters: int | Literal["auto"] = "auto",
         max_clusters: int = 8,
-        sample_size: int = 5000,
+        sample_size: int = 2000,
         batch_size: int = 4096,
         n_init: int = 3,
         random_state: SeedLike = None,
@@ -212,10 +212,12 @@ class BehaviouralSegmenter(_NamesOut, TransformerMixin, ClusterMixin, BaseEstima
         if not candidates:
             return 1
         scaled = self._pipeline(2, seed)[:-1].fit_transform(sample)
+        distances = pairwise_distances(scaled)  # once for every k: the silhouette's main cost
         for k in candidates:
             labels = self._pipeline(k, seed)[-1].fit_predict(scaled)
             if len(np.unique(labels)) > 1:
-                self.silhouette_scores_[k] = float(silhouette_score(scaled, labels))
+                score = silhouette_score(distances, labels, metric="precomputed")
+                self.silhouette_scores_[k] = float(score)
         if not self.silhouette_scores_:
             return 1
         return max(self.silhouette_scores_, key=lambda k: (self.silhouette_scores_[k], -k))
