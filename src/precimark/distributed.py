@@ -1,0 +1,534 @@
+"""Partition-pure helpers to run precimark on Spark or Dask, which it never imports.
+
+The pipeline on a cluster is the pandas pipeline cut at its sufficient statistics:
+
+1. **Summarise** transactions with :func:`rfm_partition_fn` on partitions that hold whole
+   customers: hash buckets, ``groupBy(bucket).applyInPandas(fn, RFM_SCHEMA)`` on Spark, or
+   ``map_partitions(fn, meta=rfm_meta())`` on a Dask frame shuffled on the customer id. Never
+   one group per customer: that is an order of magnitude slower.
+2. **Reduce** to counts: ``groupBy("frequency", "recency", "T").count()`` becomes an
+   :class:`~precimark.clv.RFMHistogram` (:meth:`~precimark.clv.RFMHistogram.from_counts`);
+   the repeat customers' ``groupBy("frequency", "monetary_value").count()`` feeds
+   :func:`fit_spend_model`.
+3. **Fit** on the driver; the fitted models are a few floats.
+4. **Score** with :func:`score_partition_fn` (``mapInPandas`` / ``map_partitions``), which
+   ships only the small fitted models; :func:`propensity_partition_fn` and
+   :func:`pricing_partition_fn` do the same for a :class:`~precimark.propensity.PropensityModel`
+   and a :class:`~precimark.pricing.PricingPolicy`.
+
+Every function returned here is a module-level callable object: it pickles with pickle and
+cloudpickle, takes one pandas frame and returns one, and gives the same rows on any split of
+the customers as on the whole frame. ``*_SCHEMA`` are Spark DDL strings, ``*_meta()`` empty
+typed frames for Dask; both assume a ``customer_id`` of type ``bigint``/``int64`` unless told
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from precimark._typing import DateLike, TimeUnit
+from precimark._validation import (
+    check_columns,
+    check_frame,
+    check_time_unit,
+    fail,
+    fail_rows,
+    to_day,
+    validate_transactions,
+)
+from precimark.clv.models import (
+    GammaGammaModel,
+    HorizonLike,
+    _PurchaseModel,
+    horizon_in_units,
+)
+from precimark.clv.stats import COUNT
+from precimark.clv.value import CLV, customer_lifetime_value
+from precimark.profiling.rfm import rfm_summary
+from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
+
+__all__ = [
+    "EXPECTED_PURCHASES",
+    "EXPECTED_SPEND",
+    "PROBABILITY_ALIVE",
+    "RFM_SCHEMA",
+    "SCORES_SCHEMA",
+    "SCORE_COLUMNS",
+    "fit_spend_model",
+    "rfm_meta",
+    "rfm_partition_fn",
+    "rfm_schema",
+    "score_partition_fn",
+    "scores_meta",
+    "scores_schema",
+]
+
+PROBABILITY_ALIVE = "probability_alive"
+EXPECTED_PURCHASES = "expected_purchases"
+EXPECTED_SPEND = "expected_spend"
+SCORE_COLUMNS: tuple[str, ...] = (PROBABILITY_ALIVE, EXPECTED_PURCHASES, EXPECTED_SPEND, CLV)
+"""Columns of :func:`score_partition_fn` after the customer id, in order (the last two only
+with a spend model)."""
+
+_SPARK_TYPES = {"int64": "bigint", "float64": "double", "bool": "boolean", "str": "string"}
+_RFM_DTYPES = dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True))
+
+
+def _checked_columns(columns: Columns | None) -> Columns:
+    cols = columns if columns is not None else Columns()
+    if not isinstance(cols, Columns):
+        raise fail("argument 'columns'", f"a {type(cols).__name__}", "a precimark.Columns")
+    return cols
+
+
+def _id_column(columns: Columns | None) -> str:
+    return _checked_columns(columns).customer_id
+
+
+def _ddl(id_name: str, id_type: str, fields: Sequence[tuple[str, str]]) -> str:
+    parts = [f"`{id_name}` {id_type}"] + [f"`{n}` {_SPARK_TYPES[d]}" for n, d in fields]
+    return ", ".join(parts)
+
+
+def _empty(id_name: str, id_dtype: Any, fields: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    data: dict[str, pd.Series[Any]] = {id_name: pd.Series([], dtype=id_dtype)}
+    data.update({n: pd.Series([], dtype=d) for n, d in fields})
+    return pd.DataFrame(data)
+
+
+def _score_fields(clv: bool) -> list[tuple[str, str]]:
+    return [(n, "float64") for n in SCORE_COLUMNS[: 4 if clv else 2]]
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def rfm_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> str:
+    """Spark DDL schema of :func:`rfm_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_type : str, default "bigint"
+        Spark SQL type of the customer id (``"string"`` for text ids).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from precimark.distributed import rfm_schema
+    >>> rfm_schema(id_type="string")
+    '`customer_id` string, `frequency` bigint, `recency` double, `T` double, `monetary_value` double'
+    """
+    return _ddl(_id_column(columns), id_type, list(_RFM_DTYPES.items()))
+
+
+RFM_SCHEMA = rfm_schema()
+"""Spark DDL of :func:`rfm_partition_fn` output for ``bigint`` ids named ``customer_id``."""
+
+
+def rfm_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -> pd.DataFrame:
+    """Empty frame with the columns and dtypes of :func:`rfm_partition_fn` output (Dask meta).
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_dtype : dtype, default "int64"
+        dtype of the customer id.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from precimark.distributed import rfm_meta
+    >>> rfm_meta().dtypes.astype(str).to_dict()
+    {'customer_id': 'int64', 'frequency': 'int64', 'recency': 'float64', 'T': 'float64',
+     'monetary_value': 'float64'}
+    """
+    return _empty(_id_column(columns), id_dtype, list(_RFM_DTYPES.items()))
+
+
+def scores_schema(
+    *, columns: Columns | None = None, id_type: str = "bigint", clv: bool = True
+) -> str:
+    """Spark DDL schema of :func:`score_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_type : str, default "bigint"
+        Spark SQL type of the customer id.
+    clv : bool, default True
+        Include ``expected_spend`` and ``customer_lifetime_value`` (scoring with a spend
+        model).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from precimark.distributed import scores_schema
+    >>> scores_schema(clv=False)
+    '`customer_id` bigint, `probability_alive` double, `expected_purchases` double'
+    """
+    return _ddl(_id_column(columns), id_type, _score_fields(clv))
+
+
+SCORES_SCHEMA = scores_schema()
+"""Spark DDL of :func:`score_partition_fn` output (with a spend model) for ``bigint`` ids."""
+
+
+def scores_meta(
+    *, columns: Columns | None = None, id_dtype: Any = "int64", clv: bool = True
+) -> pd.DataFrame:
+    """Empty frame with the columns and dtypes of :func:`score_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_dtype : dtype, default "int64"
+        dtype of the customer id.
+    clv : bool, default True
+        Include ``expected_spend`` and ``customer_lifetime_value``.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from precimark.distributed import scores_meta
+    >>> list(scores_meta().columns)
+    ['customer_id', 'probability_alive', 'expected_purchases', 'expected_spend',
+     'customer_lifetime_value']
+    """
+    return _empty(_id_column(columns), id_dtype, _score_fields(clv))
+
+
+# --------------------------------------------------------------------------- RFM
+
+
+@dataclass(frozen=True)
+class _RFMPartition:
+    """Transactions of whole customers -> their RFM rows, the customer id as a column."""
+
+    observation_end: np.datetime64
+    time_unit: TimeUnit
+    columns: Columns
+
+    def __call__(self, transactions: pd.DataFrame) -> pd.DataFrame:
+        cols = self.columns
+        id_name = cols.customer_id
+        if isinstance(transactions, pd.DataFrame):
+            check_columns(transactions, (id_name, cols.date, cols.amount), "transactions")
+            if len(transactions) == 0:
+                return rfm_meta(columns=cols, id_dtype=transactions[id_name].dtype)
+        tx = validate_transactions(transactions, cols)
+        if int(tx.days.min()) > int(self.observation_end.astype(np.int64)):
+            # Every customer here starts after the end: none belongs to the summary.
+            return rfm_meta(columns=cols, id_dtype=transactions[id_name].dtype)
+        summary = rfm_summary(
+            transactions,
+            observation_end=self.observation_end,
+            time_unit=self.time_unit,
+            columns=cols,
+        ).reset_index()
+        summary.attrs.clear()
+        summary[id_name] = summary[id_name].astype(transactions[id_name].dtype)
+        return summary
+
+
+def rfm_partition_fn(
+    *,
+    observation_end: DateLike,
+    time_unit: TimeUnit = "D",
+    columns: Columns | None = None,
+) -> _RFMPartition:
+    """Return a picklable function: transactions of whole customers -> their RFM rows.
+
+    The function is :func:`~precimark.rfm_summary` with a fixed ``observation_end`` (never
+    inferred per partition) and the customer id moved from the index into a column, so it
+    fits ``groupBy(bucket).applyInPandas(fn, RFM_SCHEMA)`` on Spark and
+    ``map_partitions(fn, meta=rfm_meta())`` on Dask. Each partition must hold *all* the
+    transactions of its customers (bucket by a hash of the customer id); a customer split
+    across partitions would be summarised twice, wrongly. Empty partitions and partitions
+    whose customers all start after ``observation_end`` give empty frames.
+
+    Parameters
+    ----------
+    observation_end : date-like
+        Last day of the observation period (inclusive), the same for every partition.
+    time_unit : {"D", "W"}, default "D"
+        Unit of ``recency`` and ``T``. Spark and Dask drop ``DataFrame.attrs``, so pass the
+        unit again when building the :class:`~precimark.clv.RFMHistogram`.
+    columns : Columns, optional
+        Names of the customer id, date and amount columns.
+
+    Returns
+    -------
+    callable
+        ``fn(transactions: DataFrame) -> DataFrame`` with columns ``customer_id``,
+        ``frequency``, ``recency``, ``T``, ``monetary_value`` (:data:`RFM_SCHEMA`); the id
+        keeps its input dtype.
+
+    Raises
+    ------
+    DataValidationError
+        Here for a bad ``observation_end``, ``time_unit`` or ``columns``; when called, for
+        invalid transactions (as :func:`~precimark.rfm_summary`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.distributed import rfm_partition_fn
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-05"]),
+    ...     "amount": [10.0, 20.0, 7.0],
+    ... })
+    >>> fn = rfm_partition_fn(observation_end="2024-01-15")
+    >>> fn(tx)
+       customer_id  frequency  recency     T  monetary_value
+    0            1          1      7.0  14.0            20.0
+    1            2          0      0.0  10.0             0.0
+    """
+    return _RFMPartition(
+        observation_end=to_day(observation_end, "observation_end"),
+        time_unit=check_time_unit(time_unit),
+        columns=_checked_columns(columns),
+    )
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) -> GammaGammaModel:
+    """Fit a Gamma-Gamma spend model on counts of (frequency, monetary_value) rows.
+
+    The reduce step for spend: ``rfm.where("frequency > 0").groupBy("frequency",
+    "monetary_value").count()`` on Spark (or ``groupby(...).size()`` on Dask), collected to
+    the driver. The rows are put in a canonical order and fitted with the counts as weights,
+    so the result does not depend on how the cluster partitioned them, and the parameters
+    equal those of ``GammaGammaModel().fit(rfm)`` on the full summary up to the optimiser's
+    tolerance. Unlike the purchase models' histogram, mean spend rarely repeats, so expect
+    about one row per repeat customer (16 bytes each on the driver).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Columns ``frequency``, ``monetary_value`` and ``count``; rows may repeat (they are
+        summed). Rows with ``frequency == 0`` carry no spend information and are ignored.
+    model : GammaGammaModel, optional
+        An unfitted model with the hyper-parameters to use (default ``GammaGammaModel()``);
+        it is fitted in place and returned.
+
+    Returns
+    -------
+    GammaGammaModel
+        The fitted model.
+
+    Raises
+    ------
+    DataValidationError
+        For missing columns, non-positive or fractional counts, or invalid rows.
+
+    Examples
+    --------
+    >>> import precimark as pm
+    >>> from precimark.datasets import load_cdnow
+    >>> from precimark.distributed import fit_spend_model
+    >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+    >>> repeat = rfm[rfm["frequency"] > 0]
+    >>> counts = repeat.groupby(["frequency", "monetary_value"]).size().rename("count").reset_index()
+    >>> {k: round(v, 2) for k, v in fit_spend_model(counts).params_.items()}
+    {'p': 6.25, 'q': 3.74, 'v': 15.44}
+    """
+    frame = check_frame(counts, "counts")
+    check_columns(frame, (FREQUENCY, MONETARY_VALUE, COUNT), "counts")
+    weight = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    bad = ~(weight >= 1) | (weight != np.round(weight))
+    if bad.any():
+        raise fail_rows(
+            f"column '{COUNT}'",
+            bad,
+            frame.index,
+            "count that is not a whole number >= 1",
+            "positive whole-number counts",
+        )
+    keys = [FREQUENCY, MONETARY_VALUE]
+    summed = (
+        frame[keys].assign(**{COUNT: weight}).groupby(keys, sort=True)[COUNT].sum().reset_index()
+    )
+    summed = summed[summed[FREQUENCY] > 0].reset_index(drop=True)
+    rows = summed.assign(**{RECENCY: 0.0, T: 0.0})[[FREQUENCY, RECENCY, T, MONETARY_VALUE]]
+    spend_model = GammaGammaModel() if model is None else model
+    if not isinstance(spend_model, GammaGammaModel):
+        raise fail("argument 'model'", f"a {type(spend_model).__name__}", "a GammaGammaModel")
+    return spend_model.fit(rows, weights=summed[COUNT].to_numpy())
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class _ScorePartition:
+    """RFM rows -> P(alive), expected purchases and (with a spend model) CLV per customer."""
+
+    purchase_model: _PurchaseModel
+    spend_model: GammaGammaModel | None
+    horizon: int
+    freq: float
+    discount_rate: float
+    margin: float
+    columns: Columns
+
+    def __call__(self, rfm: pd.DataFrame) -> pd.DataFrame:
+        id_name = self.columns.customer_id
+        needed = [id_name, FREQUENCY, RECENCY, T]
+        if self.spend_model is not None:
+            needed.append(MONETARY_VALUE)
+        if not isinstance(rfm, pd.DataFrame):
+            raise fail("argument 'rfm'", f"a {type(rfm).__name__}", "a pandas DataFrame")
+        check_columns(rfm, needed, "rfm")
+        clv = self.spend_model is not None
+        if len(rfm) == 0:
+            return scores_meta(columns=self.columns, id_dtype=rfm[id_name].dtype, clv=clv)
+        frame = rfm.set_index(id_name)[needed[1:]]
+        model = self.purchase_model
+        out = pd.DataFrame(
+            {
+                PROBABILITY_ALIVE: model.probability_alive(frame),
+                EXPECTED_PURCHASES: model.expected_purchases(frame, self.horizon * self.freq),
+            }
+        )
+        if self.spend_model is not None:
+            out[EXPECTED_SPEND] = self.spend_model.expected_spend(frame)
+            out[CLV] = customer_lifetime_value(
+                model,
+                self.spend_model,
+                frame,
+                horizon=self.horizon,
+                freq=self.freq,
+                discount_rate=self.discount_rate,
+                margin=self.margin,
+            )
+        return out.reset_index()
+
+
+def score_partition_fn(
+    purchase_model: _PurchaseModel,
+    spend_model: GammaGammaModel | None = None,
+    *,
+    horizon: int,
+    freq: HorizonLike,
+    discount_rate: float | None = None,
+    margin: float = 1.0,
+    columns: Columns | None = None,
+) -> _ScorePartition:
+    """Return a picklable function: RFM rows -> P(alive), expected purchases and CLV.
+
+    For ``mapInPandas(fn, SCORES_SCHEMA)`` on Spark or ``map_partitions(fn,
+    meta=scores_meta())`` on Dask, on the output of :func:`rfm_partition_fn` (any
+    partitioning: each row is scored on its own). The function carries only the two fitted
+    models (a few hundred bytes of parameters) and returns exactly what the pandas methods
+    return on the whole frame.
+
+    Parameters
+    ----------
+    purchase_model : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
+        Fitted purchase model.
+    spend_model : GammaGammaModel, optional
+        Fitted spend model; without it only ``probability_alive`` and ``expected_purchases``
+        are produced (``scores_schema(clv=False)``).
+    horizon : int
+        Number of periods of length ``freq``: ``expected_purchases`` counts the purchases in
+        ``horizon * freq``, and the CLV sums that many discounted periods.
+    freq : duration
+        Length of one period and of the discount rate's period (``"30D"``, or a number in
+        the model's time unit).
+    discount_rate : float, optional
+        Discount rate per period; required with a spend model.
+    margin : float, default 1.0
+        Profit margin on spend.
+    columns : Columns, optional
+        Names the customer id column.
+
+    Returns
+    -------
+    callable
+        ``fn(rfm: DataFrame) -> DataFrame`` with the customer id column and
+        :data:`SCORE_COLUMNS` (:data:`SCORES_SCHEMA`).
+
+    Raises
+    ------
+    DataValidationError
+        On the driver, for an unfitted model or a bad horizon, period, rate or margin.
+
+    Examples
+    --------
+    >>> import precimark as pm
+    >>> from precimark.datasets import load_cdnow
+    >>> from precimark.distributed import rfm_partition_fn, score_partition_fn
+    >>> tx = load_cdnow(sample=True)
+    >>> rfm = rfm_partition_fn(observation_end="1997-09-30", time_unit="W")(tx)
+    >>> bgnbd = pm.BetaGeoModel().fit(rfm.set_index("customer_id"), time_unit="W")
+    >>> gg = pm.GammaGammaModel().fit(rfm.set_index("customer_id"))
+    >>> score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
+    >>> scores = score(rfm.head(2))
+    >>> scores[["customer_id", "probability_alive", "customer_lifetime_value"]].round(2)
+       customer_id  probability_alive  customer_lifetime_value
+    0            1               0.73                    35.87
+    1            2               0.21                     4.59
+    """
+    check_is_fitted(purchase_model, "params_")
+    if not isinstance(purchase_model, _PurchaseModel):
+        raise fail(
+            "argument 'purchase_model'",
+            f"a {type(purchase_model).__name__}",
+            "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
+        )
+    if spend_model is not None:
+        check_is_fitted(spend_model, "params_")
+        if not isinstance(spend_model, GammaGammaModel):
+            raise fail(
+                "argument 'spend_model'", f"a {type(spend_model).__name__}", "a GammaGammaModel"
+            )
+        if discount_rate is None:
+            raise fail("argument 'discount_rate'", "None", "a rate per period >= 0 for the CLV")
+    if not isinstance(horizon, int | np.integer) or isinstance(horizon, bool) or horizon < 1:
+        raise fail("argument 'horizon'", repr(horizon), "a whole number of periods >= 1")
+    cols = _checked_columns(columns)
+    fn = _ScorePartition(
+        purchase_model=purchase_model,
+        spend_model=spend_model,
+        horizon=int(horizon),
+        freq=horizon_in_units(freq, purchase_model.time_unit_, "freq"),
+        discount_rate=0.0 if discount_rate is None else discount_rate,
+        margin=margin,
+        columns=cols,
+    )
+    # Score one customer on the driver, so a bad argument fails here, not on every executor.
+    fn(
+        pd.DataFrame(
+            {cols.customer_id: [0], FREQUENCY: [1], RECENCY: [1.0], T: [2.0], MONETARY_VALUE: [1.0]}
+        )
+    )
+    return fn

@@ -1,0 +1,56 @@
+"""The pandas reference pipeline that the Spark and Dask runs must reproduce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from precimark import rfm_summary
+from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
+from precimark.datasets import make_transactions
+from precimark.distributed import fit_spend_model, score_partition_fn
+
+TIME_UNIT = "W"
+HORIZON = 12
+FREQ = "30D"
+DISCOUNT = 0.01
+
+
+def hash_bucket(ids: pd.Series, n_buckets: int) -> np.ndarray:
+    """Bucket of each customer id: whole customers per bucket, many customers per bucket."""
+    return (pd.util.hash_array(ids.to_numpy()) % np.uint64(n_buckets)).astype(np.int64)
+
+
+def spend_counts(rfm: pd.DataFrame) -> pd.DataFrame:
+    """The spend reduce in pandas: counts per (frequency, monetary_value) of repeat customers."""
+    repeat = rfm[rfm["frequency"] > 0]
+    return repeat.groupby(["frequency", "monetary_value"]).size().rename("count").reset_index()
+
+
+@dataclass(frozen=True)
+class Reference:
+    transactions: pd.DataFrame
+    observation_end: pd.Timestamp
+    rfm: pd.DataFrame  # customer id as a column, sorted by id
+    histogram: RFMHistogram
+    purchase_model: BetaGeoModel
+    spend_model: GammaGammaModel
+    scores: pd.DataFrame  # customer id as a column, sorted by id
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    """3,000 simulated customers through the whole pipeline on one pandas frame."""
+    base = make_transactions(3_000, seed=11)
+    tx = base.transactions[["customer_id", "date", "amount"]]
+    end = base.observation_end - pd.Timedelta(days=60)  # some customers have later purchases
+    summary = rfm_summary(tx, observation_end=end, time_unit=TIME_UNIT)
+    histogram = RFMHistogram.from_rfm(summary)
+    bgnbd = BetaGeoModel(engine="native").fit(histogram)
+    rfm = summary.reset_index()
+    gg = fit_spend_model(spend_counts(rfm), GammaGammaModel(engine="native"))
+    score = score_partition_fn(bgnbd, gg, horizon=HORIZON, freq=FREQ, discount_rate=DISCOUNT)
+    return Reference(tx, end, rfm, histogram, bgnbd, gg, score(rfm))
