@@ -112,7 +112,7 @@ def test_kpis_from_partition_aggregates_equal_raw_rows() -> None:
     assert conv.proportion("treated") == proportion(kt, nt)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 6))
 def test_merge_is_associative_and_commutative(seed: int, parts: int) -> None:
     frame = _frame(seed, n=200)

@@ -83,17 +83,14 @@ class CampaignReport:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
+        >>> import pandas as pd
         >>> from precimark.kpi import evaluate_campaign
-        >>> rng = np.random.default_rng(0)
-        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
-        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
-        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
+        ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue",
         ...                            cost=500.0)
-        >>> row = report.to_frame().loc["revenue_difference"]
-        >>> round(float(row["value"]), 3), bool(row["significant"])
-        (2.858, True)
+        >>> report.to_frame().loc["revenue_difference", "value"]
+        np.float64(11.25)
         """
         table = estimates_frame(self.estimates)
         confidence = next(iter(self.estimates.values())).confidence
@@ -107,12 +104,10 @@ class CampaignReport:
         Examples
         --------
         >>> import json
-        >>> import numpy as np, pandas as pd
+        >>> import pandas as pd
         >>> from precimark.kpi import evaluate_campaign
-        >>> rng = np.random.default_rng(0)
-        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
-        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
-        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
+        ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
         >>> sorted(json.loads(json.dumps(report.to_dict())))
         ['adjustment', 'kpis', 'n_control', 'n_treated', 'name', 'srm_p_value', 'variance_reduction']
@@ -141,12 +136,10 @@ class CampaignReport:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
+        >>> import pandas as pd
         >>> from precimark.kpi import evaluate_campaign
-        >>> rng = np.random.default_rng(0)
-        >>> treated = rng.permutation(np.arange(4_000) < 2_000)
-        >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
-        >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
+        >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
+        ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
         >>> print(report.to_markdown().splitlines()[0])
         ### Campaign report: campaign

@@ -8,6 +8,7 @@ being correlated. Windows are calendar days, both ends inclusive.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -149,10 +150,7 @@ def retention_rate(
     0.666...
     """
     kept, total, warnings = _retained(transactions, period_start, period_end, next_end, columns)
-    est = proportion(kept, total, confidence=confidence)
-    return Estimate(
-        est.value, est.ci_low, est.ci_high, est.confidence, "wilson", total, None, warnings
-    )
+    return replace(proportion(kept, total, confidence=confidence), warnings=warnings)
 
 
 def churn_rate(
@@ -179,10 +177,17 @@ def churn_rate(
     >>> churn_rate(tx, period_start="2024-01-01", period_end="2024-01-31").value
     0.333...
     """
-    kept, total, warnings = _retained(transactions, period_start, period_end, next_end, columns)
-    est = proportion(total - kept, total, confidence=confidence)
-    return Estimate(
-        est.value, est.ci_low, est.ci_high, est.confidence, "wilson", total, None, warnings
+    kept = retention_rate(
+        transactions,
+        period_start=period_start,
+        period_end=period_end,
+        next_end=next_end,
+        columns=columns,
+        confidence=confidence,
+    )
+    # Wilson intervals are symmetric under p -> 1 - p.
+    return replace(
+        kept, value=1.0 - kept.value, ci_low=1.0 - kept.ci_high, ci_high=1.0 - kept.ci_low
     )
 
 
