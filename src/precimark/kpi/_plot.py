@@ -92,6 +92,7 @@ def plot_lift(estimates: Mapping[str, Estimate], *, ax: Any = None) -> Any:
     ax.errorbar(values, rows, xerr=[values - low, high - values], fmt="o", capsize=4)
     ax.axvline(0.0, color="grey", linewidth=1, linestyle="--")
     ax.set_yticks(rows, names)
+    ax.set_ylim(len(names) - 0.5, -0.5)  # first KPI on top, rows evenly spaced
     level = next(iter(estimates.values())).confidence
     ax.set_xlabel(f"estimate with {100 * level:g}% confidence interval")
     ax.set_title("Lift")
