@@ -207,6 +207,8 @@ def test_attributes_are_taken_as_of_the_profile_date() -> None:
     )
     early = profiler.fit_transform(tx, history, observation_end="2024-01-10")
     assert early["tier"].to_dict() == {1: "silver", 2: "bronze"}
+    shuffled = profiler.fit_transform(tx, history.iloc[[3, 1, 2, 0]], observation_end="2024-02-28")
+    assert shuffled["tier"].to_dict() == {1: "gold", 2: "bronze"}
     late = profiler.fit_transform(tx, history, observation_end="2024-02-28")
     assert late["tier"].to_dict() == {1: "gold", 2: "bronze"}
     # On 2024-03-01 customer 2 withdrew consent.

@@ -528,8 +528,7 @@ class CustomerProfiler(BaseEstimator):  # type: ignore[misc]
             raise fail_rows(f"column '{as_of}'", missing, frame.index, "missing date", "dates")
         days = valid_from.astype(np.int64)
         valid = frame[days <= end]
-        order = np.lexsort((days[days <= end], np.arange(len(valid))))
-        latest = valid.iloc[order]
+        latest = valid.iloc[np.argsort(days[days <= end], kind="stable")]  # latest row last
         latest = latest[~latest.index.duplicated(keep="last")]
         return latest.sort_index()
 
