@@ -396,8 +396,9 @@ def sales_growth(
     control : array-like of customer ids, optional
         The control group. Members without orders count with 0 revenue.
     treated : array-like of customer ids, optional
-        The treated group; default: every customer in the log active in either period and
-        not in ``control``.
+        The treated group; default: every customer in the log (ordering at any date) who is
+        not in ``control``. Members without orders in the periods count with 0 revenue, as
+        in the control group; pass the group explicitly when you have it.
     columns : Columns, optional
         Names of the customer id, date and amount columns.
     confidence : float, default 0.95
@@ -449,9 +450,10 @@ def sales_growth(
             (note,),
         )
     control_ids = _ids(control, "control")
-    treated_ids = (
-        both.index.difference(control_ids) if treated is None else _ids(treated, "treated")
-    )
+    if treated is None:  # everyone in the log, active in these periods or not, like control
+        treated_ids = pd.Index(pd.unique(tx.ids)).difference(control_ids)
+    else:
+        treated_ids = _ids(treated, "treated")
     overlap = treated_ids.intersection(control_ids)
     if len(overlap):
         raise fail(
