@@ -275,3 +275,31 @@ def test_template_on_simulated_base(sim_small) -> None:  # type: ignore[no-untyp
     sensitive = consent & (customers["price_sensitivity"].to_numpy() > 0.6)
     assert (d.loc[sensitive, "final_price"] <= 45.0 + 1e-9).all()
     assert d.loc[consent, "reason_codes"].str.contains("loyalty tier").any()
+
+
+def test_exploration_records_the_probability_of_each_price() -> None:
+    n = 6000
+    frame = pd.DataFrame(
+        {"price_sensitivity": np.full(n, 0.9), "consent_personalised_pricing": True}
+    )
+    policy = PricingPolicy(
+        [SensitivityDiscount(discount=0.1)], exploration=0.3, exploration_arms=(0.0, 0.05, 0.1)
+    )
+    d = policy.decide(frame, 100.0, at=AT, random_state=5)
+    expected = {90.0: 0.7 + 0.1, 95.0: 0.1, 100.0: 0.1}  # greedy 90 is also an arm
+    for price, p in expected.items():
+        rows = np.isclose(d["final_price"], price)
+        np.testing.assert_allclose(d.loc[rows, "probability"], p)
+        assert abs(rows.mean() - p) < 3 * np.sqrt(p * (1 - p) / n)
+    explored = d["reason_codes"].str.startswith("randomised price")
+    assert abs(explored.mean() - 0.3) < 3 * np.sqrt(0.21 / n)
+    assert (d.loc[explored, "rules_applied"] == "").all()
+    again = policy.decide(frame, 100.0, at=AT, random_state=5)
+    pd.testing.assert_frame_equal(d, again)
+
+
+def test_exploration_is_refused_with_a_budget() -> None:
+    with pytest.raises(DataValidationError, match="exploration"):
+        PricingPolicy([ListPrice()], exploration=0.1, guardrails=Guardrails(budget=1.0))
+    with pytest.raises(DataValidationError, match="exploration_arms"):
+        PricingPolicy([ListPrice()], exploration_arms=(0.1, -0.1))

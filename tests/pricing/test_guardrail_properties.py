@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -66,16 +68,17 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
         [pool[i] for i in chosen],
         combine=draw(st.sampled_from(["best", "stack", "first"])),
         guardrails=guards,
+        exploration=0.0 if guards.budget is not None else draw(st.sampled_from([0.0, 0.5])),
     )
     return customers, prices, policy
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_no_decision_breaks_a_guardrail(scenario) -> None:  # type: ignore[no-untyped-def]
     customers, prices, policy = scenario
     g = policy.guardrails
-    d = policy.decide(customers, prices, at="2025-01-01")
+    d = policy.decide(customers, prices, at="2025-01-01", random_state=0)
     k = len(prices)
     final = d["final_price"].to_numpy()
     listed = d["list_price"].to_numpy()
@@ -97,8 +100,13 @@ def test_no_decision_breaks_a_guardrail(scenario) -> None:  # type: ignore[no-un
         uplift = np.repeat(customers["uplift"].to_numpy(), k)
         taking = np.clip(np.repeat(customers["propensity"].to_numpy(), k) + uplift, 0, 1)
         assert taking @ (base - final) <= g.budget + 1e-6
+    probability = d["probability"].to_numpy()
+    assert np.all((probability > 0) & (probability <= 1))
+    if policy.exploration == 0:
+        assert np.all(probability == 1.0)
     elif g.new_customer_parity:
-        new = policy.decide(customers.assign(orders_365d=0), prices, at="2025-01-01")
+        greedy = replace(policy, exploration=0.0)  # an equivalent new customer's price
+        new = greedy.decide(customers.assign(orders_365d=0), prices, at="2025-01-01")
         assert np.all(final <= new["final_price"].to_numpy() + TOL)
     bound = d["guardrails_applied"].astype(str)
     assert ((final < listed - TOL) | ~d["personalised"].to_numpy() | bound.str.len().gt(0)).all()

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._typing import DateLike
+from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
     check_columns,
@@ -79,6 +79,8 @@ class _Outcome:
     applied: BoolArray  # rows x rules
     guards: BoolArray  # rows x guardrails
     effects: list[Effect]
+    probability: FloatArray
+    explored: BoolArray
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,13 @@ class PricingPolicy:
         Default ``Guardrails()`` (30% maximum discount, new-customer parity).
     name, version : str
         Recorded on every decision.
+    exploration : float, default 0.0
+        Share of consenting customers' decisions randomised for later off-policy evaluation:
+        with this probability a row's discount is drawn uniformly from ``exploration_arms``
+        (then held to the guardrails). Each decision records the probability of the price it
+        got. Not combinable with a campaign budget.
+    exploration_arms : tuple of float, default (0.0, 0.05, 0.1)
+        Discounts explored.
 
     Raises
     ------
@@ -127,6 +136,8 @@ class PricingPolicy:
     guardrails: Guardrails | None = None
     name: str = "pricing_policy"
     version: str = "1"
+    exploration: float = 0.0
+    exploration_arms: tuple[float, ...] = (0.0, 0.05, 0.1)
 
     def __post_init__(self) -> None:
         rules = tuple(self.rules) if not isinstance(self.rules, Rule) else (self.rules,)
@@ -149,6 +160,7 @@ class PricingPolicy:
         for label, value in (("name", self.name), ("version", self.version)):
             if not isinstance(value, str) or not value:
                 raise fail(f"argument '{label}'", repr(value), "a non-empty string")
+        self._check_exploration(guardrails)
         protected = {c.lower() for c in guardrails.protected_columns}
         for rule in rules:
             for column, _ in rule.reads():
@@ -160,6 +172,29 @@ class PricingPolicy:
                         "Remove the rule; fairness_report(..., by=...) can audit prices by "
                         "a protected attribute instead.",
                     )
+
+    def _check_exploration(self, guardrails: Guardrails) -> None:
+        rate = self.exploration
+        if isinstance(rate, bool) or not (isinstance(rate, int | float) and 0 <= rate <= 1):
+            raise fail("argument 'exploration'", repr(rate), "a probability in [0, 1]")
+        arms = tuple(self.exploration_arms)
+        if not arms or not all(
+            isinstance(a, int | float) and not isinstance(a, bool) and 0 <= a < 1 for a in arms
+        ):
+            raise fail(
+                "argument 'exploration_arms'", repr(arms), "discounts 0 <= d < 1 (at least one)"
+            )
+        if len(set(arms)) != len(arms):
+            raise fail("argument 'exploration_arms'", repr(arms), "distinct discounts")
+        object.__setattr__(self, "exploration_arms", arms)
+        if rate > 0 and guardrails.budget is not None:
+            raise fail(
+                "argument 'exploration'",
+                f"{rate} with a campaign budget",
+                "exploration=0 when Guardrails(budget=...) is set",
+                "A binding budget would change explored prices after the fact; explore "
+                "without a budget, or cap the exploration share instead.",
+            )
 
     @property
     def _guardrails(self) -> Guardrails:
@@ -209,6 +244,8 @@ class PricingPolicy:
             "guardrails": self._guardrails.to_dict(),
             "name": self.name,
             "version": self.version,
+            "exploration": self.exploration,
+            "exploration_arms": list(self.exploration_arms),
         }
 
     @classmethod
@@ -220,6 +257,8 @@ class PricingPolicy:
             guardrails=Guardrails.from_dict(data["guardrails"]),
             name=data["name"],
             version=data["version"],
+            exploration=data.get("exploration", 0.0),
+            exploration_arms=tuple(data.get("exploration_arms", (0.0, 0.05, 0.1))),
         )
 
     def decide(
@@ -230,6 +269,7 @@ class PricingPolicy:
         consent: ConsentLike | None = None,
         at: DateLike | None = None,
         price_history: pd.DataFrame | None = None,
+        random_state: SeedLike = None,
     ) -> pd.DataFrame:
         """Price every customer x product, with the reasons.
 
@@ -252,6 +292,8 @@ class PricingPolicy:
             Past prices with columns ``product``, ``date`` and ``price``. The reference price
             of a product is its lowest price in the ``reference_days`` before ``at`` (its list
             price when it has none); announced discounts are measured from it.
+        random_state : int or Generator, optional
+            Seed of the exploration draws (only used when ``exploration > 0``).
 
         Returns
         -------
@@ -263,7 +305,7 @@ class PricingPolicy:
             ``rules_applied``, ``guardrails_applied``, ``reason_codes`` and
             ``what_would_change`` (texts, ``"; "``-separated), ``personalised`` and
             ``features_used`` (the personal columns the price depends on), ``probability``
-            (1.0: the rules are deterministic), ``valid_until`` (offer expiry, NaT if none)
+            (of the price given: 1.0 unless the policy explores), ``valid_until`` (offer expiry, NaT if none)
             and ``decided_at``.
         """
         frame = check_frame(customers, "customers")
@@ -310,7 +352,7 @@ class PricingPolicy:
                 unit_cost=unit_cost[rows],
                 at=when,
             )
-            outcome = self._personal(ctx)
+            outcome = self._personal(ctx, np.random.default_rng(random_state))
             final[rows] = outcome.price
             fired[rows] = outcome.fired
             applied[rows] = outcome.applied
@@ -319,6 +361,11 @@ class PricingPolicy:
                 codes = np.where(applied[rows, j], effect.reason[0], -1)
                 reasons.append((_scatter(codes, rows, n_rows), effect.reason[1]))
                 hints.append((_scatter(effect.hint[0], rows, n_rows), effect.hint[1]))
+        probability = np.ones(n_rows)
+        explored = np.zeros(n_rows, dtype=bool)
+        if positions.size:
+            probability[rows] = outcome.probability
+            explored[rows] = outcome.explored
         no_consent = np.ones(n_c, dtype=bool)
         no_consent[positions] = False
         no_consent_rows = np.repeat(no_consent, n_p)
@@ -327,6 +374,7 @@ class PricingPolicy:
             for g, name in enumerate(GUARDRAIL_NAMES)
         ]
         consent_part = (np.where(no_consent_rows, 0, -1), [NO_CONSENT])
+        explore_part = (np.where(explored, 0, -1), ["randomised price (exploration)"])
         valid_days = np.full(n_rows, np.inf)
         for j, rule in enumerate(self._rules):
             days = getattr(rule, "valid_days", None)
@@ -357,14 +405,16 @@ class PricingPolicy:
             "rules_fired": _bit_texts(fired, [r.name for r in self._rules]),
             "rules_applied": _bit_texts(applied, [r.name for r in self._rules]),
             "guardrails_applied": _bit_texts(flags, list(GUARDRAIL_NAMES)),
-            "reason_codes": _texts([consent_part, *reasons, *flag_parts], "list price"),
+            "reason_codes": _texts(
+                [consent_part, explore_part, *reasons, *flag_parts], "list price"
+            ),
             "personalised": personal_applied.any(axis=1),
             "features_used": _bit_texts(
                 personal_applied,
                 [", ".join(dict.fromkeys(c for c, _ in r.reads())) for r in self._rules],
                 sep=", ",
             ),
-            "probability": np.ones(n_rows),
+            "probability": probability,
             "valid_until": valid_until,
             "what_would_change": _texts(
                 [(consent_part[0], ["consent to personalised pricing"]), *hints], ""
@@ -416,7 +466,7 @@ class PricingPolicy:
             bound.append((name, binds))
         return price, bound
 
-    def _personal(self, ctx: Context) -> _Outcome:
+    def _personal(self, ctx: Context, rng: np.random.Generator) -> _Outcome:
         """Rules, combination and guardrails for the consenting customers' rows."""
         effects = [rule.evaluate(ctx) for rule in self._rules]
         fired, applied, total = self._combine(effects)
@@ -425,6 +475,7 @@ class PricingPolicy:
         for name, binds in bound:
             guards[:, GUARDRAIL_NAMES.index(name)] = binds
         history = [bool(rule.history_columns()) for rule in self._rules]
+        new_price: FloatArray | None = None
         if self._guardrails.new_customer_parity and any(history):
             new_effects = [
                 rule.evaluate(ctx, as_new=True) if h else e
@@ -444,7 +495,42 @@ class PricingPolicy:
             applied = applied & ~revoked[:, None]
             guards[revoked] = False
             guards[:, GUARDRAIL_NAMES.index("budget")] = revoked
-        return _Outcome(price, fired, applied, guards, effects)
+        probability = np.ones(price.size)
+        explored = np.zeros(price.size, dtype=bool)
+        if self.exploration > 0:
+            price, probability, explored, arm_guards = self._explore(price, new_price, ctx, rng)
+            applied = applied & ~explored[:, None]
+            guards[explored] = arm_guards[explored]
+        return _Outcome(price, fired, applied, guards, effects, probability, explored)
+
+    def _explore(
+        self,
+        price: FloatArray,
+        new_price: FloatArray | None,
+        ctx: Context,
+        rng: np.random.Generator,
+    ) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
+        """Randomise a share of the rows over the arms; return prices and their probability."""
+        n, rate = price.size, float(self.exploration)
+        arms = self.exploration_arms
+        prices = np.empty((n, len(arms)))
+        arm_guards = np.zeros((len(arms), n, len(GUARDRAIL_NAMES)), dtype=bool)
+        for j, arm in enumerate(arms):
+            candidate, bound = self._bounds(ctx.base_price * (1.0 - arm), ctx)
+            for name, binds in bound:
+                arm_guards[j, :, GUARDRAIL_NAMES.index(name)] = binds
+            if new_price is not None:
+                lower = new_price < candidate - _TOL
+                candidate = np.where(lower, new_price, candidate)
+                arm_guards[j, :, GUARDRAIL_NAMES.index("new_customer_parity")] = lower
+            prices[:, j] = candidate
+        explored = rng.random(n) < rate
+        pick = rng.integers(0, len(arms), n)
+        rows = np.arange(n)
+        final = np.where(explored, prices[rows, pick], price)
+        same = np.abs(prices - final[:, None]) <= _TOL
+        probability = (1 - rate) * (np.abs(price - final) <= _TOL) + rate * same.mean(axis=1)
+        return final, probability, explored, arm_guards[pick, rows]
 
     def _allocate(self, price: FloatArray, ctx: Context) -> tuple[FloatArray, BoolArray]:
         """Keep offers by expected value per unit of expected cost until the budget is spent."""
@@ -560,7 +646,7 @@ def _price_table(prices: object, guards: Guardrails) -> pd.DataFrame:
             "repeated product",
             "one row per product",
         )
-    out = pd.DataFrame(index=table.index.rename("product"))
+    out: dict[str, FloatArray] = {}
     for column, required in (("list_price", True), ("unit_cost", False)):
         if column not in table.columns:
             if guards.min_margin is not None and column == "unit_cost":
@@ -569,7 +655,7 @@ def _price_table(prices: object, guards: Guardrails) -> pd.DataFrame:
                     "no 'unit_cost' column",
                     "a unit cost per product with Guardrails(min_margin=...)",
                 )
-            out[column] = 0.0
+            out[column] = np.zeros(len(table))
             continue
         series = table[column]
         if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
@@ -588,7 +674,7 @@ def _price_table(prices: object, guards: Guardrails) -> pd.DataFrame:
                 "finite prices > 0" if required else "finite costs >= 0",
             )
         out[column] = values
-    return out
+    return pd.DataFrame(out, index=table.index.rename("product"))
 
 
 def _reference_prices(

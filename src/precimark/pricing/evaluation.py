@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -251,7 +251,9 @@ def evaluate_offline(
     Parameters
     ----------
     policy : PricingPolicy
-        The policy to evaluate (deterministic; one product).
+        The policy to evaluate (one product); an exploring policy is evaluated without its
+        exploration. A log written by an exploring policy's :meth:`~PricingPolicy.decide`
+        (columns ``discount_rate`` and ``probability``) plus a reward column is a valid log.
     log : DataFrame
         One logged decision per customer, indexed by customer id: the columns the policy reads
         (and its consent column), the discount rate the logging policy chose (``action``), the
@@ -323,7 +325,8 @@ def evaluate_offline(
             "the probability with which the logged action was chosen",
             "Off-policy evaluation needs randomised logs with every probability > 0.",
         )
-    decisions = policy.decide(frame, prices, consent=consent, at=at)
+    greedy = replace(policy, exploration=0.0)
+    decisions = greedy.decide(frame, prices, consent=consent, at=at)
     if len(decisions) != len(frame):
         raise fail("argument 'prices'", f"{len(decisions) // len(frame)} products", "one product")
     target = np.round(decisions["discount_rate"].to_numpy(np.float64), 4)
