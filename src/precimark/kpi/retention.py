@@ -350,9 +350,11 @@ def cohort_retention(
     tx = validate_transactions(transactions, columns)
     window = day_window(tx, None, observation_end)
     keep = tx.days <= window.last
-    days, inverse = np.unique(np.append(tx.days[keep], window.last), return_inverse=True)
-    ordinals = pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq).asi8
-    period = ordinals[inverse[:-1]]
+    # Period of every calendar day from the first order to the end, looked up per row (a
+    # hash-based np.unique over millions of rows is much slower).
+    calendar = np.arange(window.first, window.last + 1).astype("datetime64[D]")
+    ordinals = pd.PeriodIndex(calendar, freq=freq).asi8
+    period = ordinals[tx.days[keep] - window.first]
     last_period = int(ordinals[-1])
     codes, _ = pd.factorize(tx.ids[keep])
     first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
@@ -360,7 +362,8 @@ def cohort_retention(
     cohort_min = int(first.min())
     n_cohorts = last_period - cohort_min + 1
     age = period - first[codes]
-    pairs = np.unique(codes.astype(np.int64) * n_cohorts + age)
+    pairs = np.sort(codes.astype(np.int64) * n_cohorts + age)
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     pair_code = pairs // n_cohorts
     cell = (first[pair_code] - cohort_min) * n_cohorts + pairs % n_cohorts
     counts = np.bincount(cell, minlength=n_cohorts * n_cohorts).reshape(n_cohorts, n_cohorts)
