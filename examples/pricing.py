@@ -76,11 +76,18 @@ comparison = pd.DataFrame(
 )
 print(comparison.round(0).to_string(), end="\n\n")
 
-# 4b. Off-policy value from a randomised log (each discount logged with its probability).
-log = customers.copy()
-arms = {0.0: 0.4, 0.03: 0.15, 0.05: 0.15, 0.1: 0.15, 0.15: 0.15}
-log["discount_rate"] = rng.choice(list(arms), len(log), p=list(arms.values()))
-log["probability"] = log["discount_rate"].map(arms)
+# 4b. Off-policy value from a randomised log: last month an exploring version of a simpler
+# policy priced everybody (60% of prices drawn at random from five discounts, each decision
+# recording the probability of its price); would the template have done better?
+exploring = PricingPolicy(
+    [ListPrice()],
+    name="explore",
+    exploration=0.6,
+    exploration_arms=(0.0, 0.03, 0.05, 0.1, 0.15),
+    guardrails=Guardrails(max_discount=0.2),
+)
+logged = exploring.decide(customers, 60.0, at=end, random_state=7)
+log = customers.join(logged[["discount_rate", "probability"]])
 offered = log["discount_rate"] > 0
 buy = log["propensity"] + np.where(offered, log["uplift"], 0.0)
 bought = rng.random(len(log)) < np.clip(buy, 0, 1)
@@ -89,9 +96,10 @@ no_budget = differentiated_pricing_policy(guardrails=Guardrails(max_discount=0.2
 for method in ("ips", "snips", "dr"):
     est = evaluate_offline(no_budget, log, prices=60.0, method=method, at=end)
     print(
-        f"{method:>5}: margin per customer {est.value:.3f} ± {1.96 * est.std_error:.3f} "
+        f"{method:>5}: template margin per customer {est.value:.3f} ± {1.96 * est.std_error:.3f} "
         f"(ESS {est.effective_sample_size:.0f}, max weight {est.max_weight:.0f})"
     )
+print(f"logged policy's margin per customer: {log['reward'].mean():.3f}")
 
 # 4c. Fairness audit by an attribute the policy never reads (here: signup quarter).
 quarter = customers["signup_date"].dt.quarter.rename("signup_quarter")
