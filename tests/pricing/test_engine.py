@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from precimark.pricing import (
     explain,
     to_records,
 )
-from precimark.privacy.usage import DataUse
+from precimark.privacy import DataUse, data_usage_report
 
 AT = "2025-06-01"
 
@@ -303,3 +304,36 @@ def test_exploration_is_refused_with_a_budget() -> None:
         PricingPolicy([ListPrice()], exploration=0.1, guardrails=Guardrails(budget=1.0))
     with pytest.raises(DataValidationError, match="exploration_arms"):
         PricingPolicy([ListPrice()], exploration_arms=(0.1, -0.1))
+
+
+def test_policy_pickles_and_reports_its_data_usage(customers: pd.DataFrame) -> None:
+    import cloudpickle
+    import joblib
+
+    policy = PricingPolicy(RULES, guardrails=Guardrails(budget=10.0), name="p")
+    for dumps, loads in ((pickle.dumps, pickle.loads), (cloudpickle.dumps, pickle.loads)):
+        again = loads(dumps(policy))
+        assert again == policy
+        pd.testing.assert_frame_equal(
+            again.decide(customers, 100.0, at=AT), policy.decide(customers, 100.0, at=AT)
+        )
+    assert joblib.hash(policy) == joblib.hash(pickle.loads(pickle.dumps(policy)))
+    report = data_usage_report(policy)
+    assert report["column"].tolist()[:3] == ["orders_365d", "price_sensitivity", "channel"]
+    assert set(report["purpose"]) == {"personalised_pricing"}
+
+
+def test_hint_uses_the_singular_for_one_more_order() -> None:
+    frame = pd.DataFrame({"orders_365d": [2], "consent_personalised_pricing": [True]})
+    d = PricingPolicy([LoyaltyTiers((Tier("Silver", 3, 0.05),))]).decide(frame, 10.0, at=AT)
+    assert d["what_would_change"].iloc[0] == "1 more order within 365 days → Silver: 5% off"
+
+
+def test_custom_index_name_is_kept_and_exported_as_customer_id() -> None:
+    frame = pd.DataFrame(
+        {"consent_personalised_pricing": [True]}, index=pd.Index(["u1"], name="user")
+    )
+    d = PricingPolicy([ListPrice()]).decide(frame, 10.0, at=AT)
+    assert d.index.name == "user"
+    assert to_records(d)[0]["customer_id"] == "u1"
+    assert explain(d.iloc[0]).startswith("Customer u1 pays 10.00")

@@ -26,7 +26,7 @@ def to_records(decisions: pd.DataFrame) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        Keys ``customer_id`` (the index name) and every decision column; timestamps as ISO
+        Keys ``customer_id`` (the index) and every decision column; timestamps as ISO
         8601 strings, missing expiries as None. ``pd.DataFrame(records)`` gives a tidy frame.
 
     Examples
@@ -43,8 +43,7 @@ def to_records(decisions: pd.DataFrame) -> list[dict[str, Any]]:
     """
     frame = check_frame(decisions, "decisions")
     check_columns(frame, DECISION_COLUMNS, "decisions")
-    key = frame.index.name or "customer_id"
-    out = frame.loc[:, list(DECISION_COLUMNS)].reset_index(names=key)
+    out = frame.loc[:, list(DECISION_COLUMNS)].reset_index(names="customer_id")
     columns: dict[str, list[Any]] = {}
     for column in out.columns:
         series = out[column]
@@ -94,7 +93,7 @@ def explain(decision: pd.Series[Any] | Mapping[str, Any] | pd.DataFrame) -> str:
     What would change it: 3 more orders within 365 days → Gold: 10% off.
     """
     row = _one_row(decision)
-    customer = row.get("customer_id", row.get("name"))
+    customer = row.get("customer_id")
     lines = [
         f"Customer {customer} pays {row['final_price']:.2f} for {row['product']} "
         f"(list price {row['list_price']:.2f}, {row['discount_rate']:.0%} off; "

@@ -380,9 +380,12 @@ class LoyaltyTiers(Rule):
                     continue
                 target = self.tiers[(u - 1) % k]
                 amount = ((u - 1) // k) / 100
+                label = self.metric_label
+                if amount == 1:  # "1 more order", not "1 more orders"
+                    first, _, rest = label.partition(" ")
+                    label = f"{first.removesuffix('s')} {rest}".strip()
                 hint_labels.append(
-                    f"{amount:g} more {self.metric_label} → {target.name}: "
-                    f"{target.discount:.0%} off"
+                    f"{amount:g} more {label} → {target.name}: {target.discount:.0%} off"
                 )
             hint_c = np.where(key > 0, inverse, -1)
         fired = ctx.per_row(fired_c)
@@ -506,6 +509,10 @@ class ChannelDiscount(Rule):
         object.__setattr__(self, "discounts", MappingProxyType(dict(self.discounts)))
         _check_name(self.column, "column")
         _check_name(self.name, "name")
+
+    def __reduce__(self) -> tuple[type[ChannelDiscount], tuple[dict[str, float], str, str]]:
+        # the read-only mapping proxy does not pickle; rebuild from a plain dict
+        return (ChannelDiscount, (dict(self.discounts), self.column, self.name))
 
     def reads(self) -> tuple[tuple[str, str], ...]:
         """Return the payment channel column."""
