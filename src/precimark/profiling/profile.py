@@ -573,7 +573,10 @@ class CustomerProfiler(BaseEstimator):  # type: ignore[misc]
             )
         return prices
 
-    def _codes(self, frame: pd.DataFrame, column: str, keep: npt.NDArray[np.bool_]) -> pd.Series:
+    def _codes(
+        self, frame: pd.DataFrame, column: str, keep: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.str_]]:
+        """Return each kept row's label code and the label names (as str, sorted)."""
         series = frame[column][keep]
         missing = series.isna().to_numpy()
         if missing.any():
@@ -585,7 +588,9 @@ class CustomerProfiler(BaseEstimator):  # type: ignore[misc]
                 "missing value",
                 "a value on every transaction",
             )
-        return series.astype(str)
+        codes, uniques = pd.factorize(series)  # no per-row str conversion: fast on categoricals
+        names, inverse = np.unique(np.asarray(uniques).astype(str), return_inverse=True)
+        return inverse[codes], names
 
     def _aggregate(
         self,
@@ -639,7 +644,7 @@ class CustomerProfiler(BaseEstimator):  # type: ignore[misc]
         ):
             if column is None or column not in self.optional_columns_:
                 continue
-            labels, names = pd.factorize(self._codes(frame, column, keep), sort=True)
+            labels, names = self._codes(frame, column, keep)
             k = len(names)
             table = np.bincount(codes * k + labels, weights=weights, minlength=n * k).reshape(n, k)
             for j, name in enumerate(names):
