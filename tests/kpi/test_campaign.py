@@ -177,6 +177,12 @@ def test_campaign_effect_errors() -> None:
     frame = _test_frame(5, n=50)
     with pytest.raises(pm.DataValidationError, match="column 'treated'"):
         campaign_effect(frame.assign(treated=2), treatment="treated", metric="bought")
+    gaps = frame.assign(treated=frame["treated"].astype("boolean"))
+    gaps.loc[[3, 9], "treated"] = pd.NA
+    with pytest.raises(
+        pm.DataValidationError, match=r"2 missing assignments \(first customer: 3\)"
+    ):
+        campaign_effect(gaps, treatment="treated", metric="bought")
     with pytest.raises(pm.DataValidationError, match="missing column 'spend'"):
         campaign_effect(frame, treatment="treated", metric="spend")
     with pytest.raises(pm.DataValidationError, match="value not 0/1"):

@@ -158,7 +158,12 @@ class CampaignEffect:
 
 def _assignment(frame: pd.DataFrame, column: str) -> npt.NDArray[np.bool_]:
     values = frame[column]
-    if pd.api.types.is_bool_dtype(values.dtype) and not values.isna().any():
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise fail_rows(
+            f"column '{column}'", missing, frame.index, "missing assignment", "True/False or 1/0"
+        )
+    if pd.api.types.is_bool_dtype(values.dtype):
         flags: npt.NDArray[np.bool_] = values.to_numpy(dtype=bool)
         return flags
     if pd.api.types.is_numeric_dtype(values.dtype):

@@ -40,7 +40,10 @@ def _wilson(successes: int, n: int, z: float) -> tuple[float, float]:
     denominator = 1.0 + z * z / n
     centre = (p + z * z / (2.0 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n successes the bound is exactly 0 or 1 (the formula leaves rounding error).
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def _counts(successes: object, n: object, names: tuple[str, str]) -> tuple[int, int]:
