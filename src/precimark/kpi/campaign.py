@@ -12,7 +12,7 @@ difference-in-differences.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -37,11 +37,11 @@ from precimark.kpi.estimates import Estimate, check_confidence, estimates_frame
 from precimark.kpi.finance import incremental_revenue, roi
 from precimark.kpi.intervals import (
     mean,
+    mean_difference,
     proportion,
     proportion_difference,
     ratio,
     relative_difference,
-    welch_from_moments,
 )
 from precimark.kpi.resampling import bootstrap
 from precimark.schema import Columns
@@ -311,18 +311,9 @@ def campaign_effect(
     if chosen == "conversion" and pre_metric is None:
         diff = proportion_difference(hits_t, n_t, hits_c, n_c, confidence=level)
     else:
-        diff = welch_from_moments(
-            n_t,
-            float(y_t.mean()),
-            float(y_t.var(ddof=1)),
-            n_c,
-            float(y_c.mean()),
-            float(y_c.var(ddof=1)),
-            confidence=level,
-        )
-    if pre_metric is not None:
-        diff = _relabel(diff, "cuped-" + diff.method)
-    diff = _relabel(diff, diff.method, notes)
+        diff = mean_difference(y_t, y_c, confidence=level)
+    method = "cuped-" + diff.method if pre_metric is not None else diff.method
+    diff = replace(diff, method=method, warnings=(*diff.warnings, *notes))
     if lift_method == "delta":
         lift = relative_difference(y_t, y_c, confidence=level)
     else:
@@ -342,19 +333,6 @@ def _lift(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray
     with np.errstate(divide="ignore", invalid="ignore"):
         result: npt.NDArray[np.float64] = a.mean(axis=-1) / b.mean(axis=-1) - 1.0
     return result
-
-
-def _relabel(est: Estimate, method: str, extra: tuple[str, ...] = ()) -> Estimate:
-    return Estimate(
-        est.value,
-        est.ci_low,
-        est.ci_high,
-        est.confidence,
-        method,
-        est.n,
-        est.p_value,
-        (*est.warnings, *extra),
-    )
 
 
 def _ids(values: object, name: str) -> pd.Index[Any]:
@@ -444,15 +422,13 @@ def sales_growth(
             raise fail("argument 'pre'", "no revenue in the pre period", "a period with sales")
         growth = ratio(both["post"], both["pre"], confidence=level)
         note = "descriptive before/after change: no control group, so it is not a campaign effect"
-        return Estimate(
-            growth.value - 1.0,
-            growth.ci_low - 1.0,
-            growth.ci_high - 1.0,
-            level,
-            "descriptive",
-            growth.n,
-            None,
-            (note,),
+        return replace(
+            growth,
+            value=growth.value - 1.0,
+            ci_low=growth.ci_low - 1.0,
+            ci_high=growth.ci_high - 1.0,
+            method="descriptive",
+            warnings=(note,),
         )
     control_ids = _ids(control, "control")
     if treated is None:  # everyone in the log, active in these periods or not, like control
@@ -469,20 +445,11 @@ def sales_growth(
     change = both["post"] - both["pre"]
     a = change.reindex(treated_ids, fill_value=0.0).to_numpy()
     b = change.reindex(control_ids, fill_value=0.0).to_numpy()
-    for values, name in ((a, "treated"), (b, "control")):
-        if values.size < 2:
-            raise fail(f"argument '{name}'", f"{values.size} customers", "at least 2 customers")
-    did = welch_from_moments(
-        a.size,
-        float(a.mean()),
-        float(a.var(ddof=1)),
-        b.size,
-        float(b.mean()),
-        float(b.var(ddof=1)),
-        confidence=level,
-    )
+    if min(a.size, b.size) < 2:
+        raise fail("argument 'control'", f"{a.size} treated, {b.size} control", "2+ in each")
+    did = mean_difference(a, b, confidence=level)
     note = "assumes parallel trends (holds by design only for a randomised hold-out)"
-    return _relabel(did, "diff-in-diff (welch)", (note,))
+    return replace(did, method="diff-in-diff (welch)", warnings=(*did.warnings, note))
 
 
 def cumulative_incremental_revenue(
