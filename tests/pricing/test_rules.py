@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from precimark import DataValidationError
 from precimark.pricing import (
@@ -19,6 +21,7 @@ from precimark.pricing import (
     UpliftTargetedOffer,
     rule_from_dict,
 )
+from precimark.pricing._arrays import unique_inverse
 
 AT = "2025-06-01"
 TIERS = (Tier("Silver", 3, 0.05), Tier("Gold", 10, 0.1))
@@ -126,3 +129,12 @@ def test_uplift_offer_fires_exactly_where_incremental_margin_beats_cost() -> Non
     expected = u * (72.0 - 30.0) > p0 * 8.0 + 2.0
     np.testing.assert_array_equal(d["discount"].to_numpy() > 0, expected)
     assert 0 < expected.sum() < n
+
+
+@given(st.lists(st.integers(-5, 10**7), min_size=1, max_size=200))
+def test_unique_inverse_matches_numpy(values: list[int]) -> None:
+    key = np.asarray(values, dtype=np.int64)
+    uniq, inverse = unique_inverse(key)
+    expected_uniq, expected_inverse = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(uniq, expected_uniq)
+    np.testing.assert_array_equal(inverse, expected_inverse)

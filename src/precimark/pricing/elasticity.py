@@ -26,7 +26,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 
 from precimark._validation import check_columns, check_frame, fail, fail_rows
-from precimark.pricing.rules import FloatArray
+from precimark.pricing._arrays import FloatArray
 
 __all__ = ["ELASTICITY_COLUMNS", "estimate_elasticity"]
 

@@ -24,17 +24,9 @@ from precimark._validation import (
     fail,
     fail_rows,
 )
+from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from precimark.pricing.guardrails import GUARDRAIL_NAMES, Guardrails
-from precimark.pricing.rules import (
-    BoolArray,
-    Context,
-    Effect,
-    FloatArray,
-    IntArray,
-    Rule,
-    rule_from_dict,
-    unique_inverse,
-)
+from precimark.pricing.rules import Context, Effect, Rule, rule_from_dict
 from precimark.privacy.consent import ConsentLike, require_consent
 from precimark.privacy.usage import DataUse
 

@@ -37,8 +37,8 @@ from precimark._validation import (
     fail_rows,
 )
 from precimark.exceptions import DataQualityWarning
+from precimark.pricing._arrays import FloatArray, numeric_column
 from precimark.pricing.engine import PricingPolicy, _price_table
-from precimark.pricing.rules import FloatArray, numeric_column
 from precimark.privacy.consent import ConsentLike
 
 __all__ = [
