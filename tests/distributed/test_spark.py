@@ -1,0 +1,101 @@
+"""The pipeline on Spark in local mode equals the pandas pipeline.
+
+One SparkSession for the module, bound to 127.0.0.1, no UI, 2 shuffle partitions, and a JVM
+tuned to start fast (client compiler, serial GC): these are small jobs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
+from precimark.distributed import (
+    RFM_SCHEMA,
+    SCORES_SCHEMA,
+    fit_spend_model,
+    rfm_partition_fn,
+    score_partition_fn,
+)
+
+from .conftest import DISCOUNT, FREQ, HORIZON, TIME_UNIT, Reference
+
+pytest.importorskip("pyspark")
+pytest.importorskip("pyarrow")
+
+N_BUCKETS = 4
+
+# PySpark 4 warns on every pandas conversion that it "does not yet fully support pandas >=
+# 3.0.0", and its toPandas passes pandas 3's deprecated ``copy=`` keyword; the features used
+# here (Arrow batches of int64/float64/datetime64 columns) are checked value by value below.
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:PySpark does not yet fully support pandas >= 3.0.0:FutureWarning"
+    ),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+        patch.setenv("PYSPARK_PYTHON", sys.executable)  # workers run this interpreter
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("precimark-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
+        session.stop()
+
+
+def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
+    from pyspark.sql import functions as sf
+
+    tx = spark.createDataFrame(reference.transactions)
+    # Hash buckets: many whole customers per group, never one group per customer.
+    bucketed = tx.withColumn("bucket", sf.pmod(sf.hash("customer_id"), sf.lit(N_BUCKETS)))
+    fn = rfm_partition_fn(observation_end=reference.observation_end, time_unit=TIME_UNIT)
+    rfm = (
+        bucketed.groupBy("bucket")
+        .applyInPandas(lambda pdf: fn(pdf.drop(columns="bucket")), RFM_SCHEMA)
+        .cache()
+    )
+    got_rfm = rfm.toPandas().sort_values("customer_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got_rfm, reference.rfm, check_exact=True)
+
+    counts = rfm.groupBy("frequency", "recency", "T").count().toPandas()
+    histogram = RFMHistogram.from_counts(counts, time_unit=TIME_UNIT)
+    assert histogram == reference.histogram
+    spend = (
+        rfm.where(sf.col("frequency") > 0).groupBy("frequency", "monetary_value").count().toPandas()
+    )
+    bgnbd = BetaGeoModel(engine="native").fit(histogram)
+    gg = fit_spend_model(spend, GammaGammaModel(engine="native"))
+    for got, want in ((bgnbd, reference.purchase_model), (gg, reference.spend_model)):
+        np.testing.assert_allclose(
+            list(got.params_.values()), list(want.params_.values()), rtol=1e-9, atol=0
+        )
+
+    score = score_partition_fn(bgnbd, gg, horizon=HORIZON, freq=FREQ, discount_rate=DISCOUNT)
+    scores = rfm.mapInPandas(lambda batches: map(score, batches), SCORES_SCHEMA).toPandas()
+    scores = scores.sort_values("customer_id", ignore_index=True)
+    pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)
+    rfm.unpersist()
