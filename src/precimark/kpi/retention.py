@@ -191,6 +191,18 @@ def churn_rate(
     )
 
 
+def _buyers(
+    transactions: pd.DataFrame,
+    start: DateLike | None,
+    end: DateLike | None,
+    columns: Columns | None,
+) -> pd.DataFrame:
+    activity = customer_activity(transactions, start=start, end=end, columns=columns)
+    if len(activity) < 2:
+        raise fail("argument 'start'", f"{len(activity)} buyer(s) in the window", "2 or more")
+    return activity
+
+
 def repeat_purchase_rate(
     transactions: pd.DataFrame,
     *,
@@ -230,11 +242,9 @@ def repeat_purchase_rate(
     >>> repeat_purchase_rate(tx).value
     0.666...
     """
-    activity = customer_activity(transactions, start=start, end=end, columns=columns)
     if isinstance(min_orders, bool) or not isinstance(min_orders, int) or min_orders < 2:
         raise fail("argument 'min_orders'", repr(min_orders), "a whole number >= 2")
-    if activity.empty:
-        raise fail("argument 'start'", "no order in the window", "a window with orders")
+    activity = _buyers(transactions, start, end, columns)
     repeat = int((activity["orders"] >= min_orders).sum())
     return proportion(repeat, len(activity), confidence=confidence)
 
@@ -262,8 +272,7 @@ def purchase_frequency(
     >>> purchase_frequency(tx).value
     2.0
     """
-    activity = customer_activity(transactions, start=start, end=end, columns=columns)
-    return mean(activity["orders"], confidence=confidence)
+    return mean(_buyers(transactions, start, end, columns)["orders"], confidence=confidence)
 
 
 def average_order_value(
@@ -289,7 +298,7 @@ def average_order_value(
     >>> average_order_value(tx).value
     25.0
     """
-    activity = customer_activity(transactions, start=start, end=end, columns=columns)
+    activity = _buyers(transactions, start, end, columns)
     return ratio(activity["revenue"], activity["orders"], confidence=confidence)
 
 
