@@ -1,6 +1,21 @@
-"""KPI evaluation: every figure a value with its confidence interval.
+"""KPI evaluation: did it work, what did it cost, and with what certainty.
 
-See the user guide page ``docs/kpi.md``.
+Every KPI is an :class:`Estimate` (value, confidence interval, method, level, n, p-value,
+warnings):
+
+- intervals: :func:`proportion` (Wilson), :func:`proportion_difference` (Newcombe),
+  :func:`mean`, :func:`mean_difference` (Welch), :func:`relative_difference` and
+  :func:`ratio` (delta method), :func:`bootstrap`;
+- a transaction log: :func:`retention_rate`, :func:`churn_rate`,
+  :func:`repeat_purchase_rate`, :func:`purchase_frequency`, :func:`average_order_value`,
+  :func:`cohort_retention`, :func:`sales_growth`;
+- surveys and referrals: :func:`nps`, :func:`csat`, :func:`mean_rating` and their
+  differences, :func:`referral_rate`, :func:`referrer_rate`;
+- campaigns: :func:`campaign_effect` (CUPED, sample-ratio check), :func:`evaluate_campaign`
+  and :class:`CampaignReport`, money KPIs (:func:`roi`, :func:`roas`, ...), multiple testing
+  (:func:`adjust_table`), mergeable :class:`MetricAggregates` for partitioned data.
+
+The user guide (``docs/kpi.md``) explains each KPI, its interval and its pitfalls.
 """
 
 from __future__ import annotations
