@@ -40,3 +40,15 @@ def test_wider_confidence_gives_a_wider_nps_interval(level, scores) -> None:  # 
     narrow, wide = nps(scores, confidence=level), nps(scores, confidence=0.9999)
     assert -100.0 - 1e-9 <= narrow.value <= 100.0 + 1e-9
     assert wide.width >= narrow.width
+
+
+def test_estimates_pickle_and_infinite_bounds_become_json_null() -> None:
+    import pickle
+
+    from precimark.kpi import Estimate, cost_per_incremental_customer, estimates_frame
+
+    est = cost_per_incremental_customer(Estimate(5.0, -1.0, 11.0, 0.95, "newcombe", 100), 50.0)
+    assert pickle.loads(pickle.dumps(est)) == est
+    data = json.loads(json.dumps(est.to_dict(), allow_nan=False))
+    assert data["ci_high"] is None and data["value"] == 10.0
+    assert estimates_frame([est])["ci_high"].iloc[0] == math.inf  # the frame keeps inf

@@ -92,7 +92,9 @@ class Estimate:
         return self.ci_low <= value <= self.ci_high
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict (plain floats, ints, strings and a list of warnings).
+        """Return a strict-JSON-safe dict: plain floats, ints, strings, a list of warnings.
+
+        Infinite bounds (e.g. an unbounded cost per incremental customer) become None.
 
         Examples
         --------
@@ -101,9 +103,9 @@ class Estimate:
         'wilson'
         """
         return {
-            "value": float(self.value),
-            "ci_low": float(self.ci_low),
-            "ci_high": float(self.ci_high),
+            "value": _finite_or_none(self.value),
+            "ci_low": _finite_or_none(self.ci_low),
+            "ci_high": _finite_or_none(self.ci_high),
             "confidence": float(self.confidence),
             "method": self.method,
             "n": int(self.n),
@@ -151,9 +153,19 @@ def estimates_frame(estimates: Mapping[str, Estimate] | Sequence[Estimate]) -> p
     for name, est in items:
         if not isinstance(est, Estimate):
             raise fail(f"estimate {name!r}", f"a {type(est).__name__}", "an Estimate")
-    rows = [est.to_dict() for _, est in items]
-    for row in rows:
-        row["warnings"] = "; ".join(row["warnings"])
+    rows = [
+        (
+            e.value,
+            e.ci_low,
+            e.ci_high,
+            e.confidence,
+            e.method,
+            e.n,
+            e.p_value,
+            "; ".join(e.warnings),
+        )
+        for _, e in items
+    ]
     frame = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
     frame.index = pd.Index([name for name, _ in items], name="kpi")
     frame["p_value"] = frame["p_value"].astype("float64")
@@ -175,3 +187,8 @@ def check_confidence(confidence: object) -> float:
 def z_value(confidence: float) -> float:
     """Two-sided standard normal quantile for a confidence level (1.959... for 0.95)."""
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
+
+
+def _finite_or_none(value: float) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None

@@ -99,7 +99,8 @@ class CampaignReport:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict: the report's counts and every KPI as a dict.
 
-        Infinite bounds (an unbounded cost per incremental customer) become None.
+        Infinite bounds (an unbounded cost per incremental customer) become None, as in
+        :meth:`Estimate.to_dict`.
 
         Examples
         --------
@@ -113,13 +114,13 @@ class CampaignReport:
         ['adjustment', 'kpis', 'n_control', 'n_treated', 'name', 'srm_p_value', 'variance_reduction']
         """
         frame = self.to_frame()
+        adjusted = frame["p_value_adjusted"].to_numpy(dtype=np.float64)
+        significant = frame["significant"].to_numpy(dtype=bool)
         kpis = {}
-        for name, est in self.estimates.items():
+        for row, (name, est) in enumerate(self.estimates.items()):
             entry = est.to_dict()
-            entry["p_value_adjusted"] = _finite_or_none(frame.loc[name, "p_value_adjusted"])
-            entry["significant"] = bool(frame.loc[name, "significant"])
-            for key in ("value", "ci_low", "ci_high"):
-                entry[key] = _finite_or_none(entry[key])
+            entry["p_value_adjusted"] = None if np.isnan(adjusted[row]) else float(adjusted[row])
+            entry["significant"] = bool(significant[row])
             kpis[name] = entry
         return {
             "name": self.name,
@@ -203,11 +204,6 @@ def _without_test(lift: Estimate) -> Estimate:
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-
-
-def _finite_or_none(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def evaluate_campaign(
