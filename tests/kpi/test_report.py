@@ -109,3 +109,12 @@ def test_report_charts(sim_small: SimulatedBase) -> None:
             bare.plot_cohorts()
     finally:
         plt.close("all")
+
+
+def test_matplotlib_is_imported_only_to_draw() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, precimark.kpi; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
