@@ -51,7 +51,9 @@ from precimark.clv.models import (
 )
 from precimark.clv.stats import COUNT
 from precimark.clv.value import CLV, customer_lifetime_value
+from precimark.privacy import ConsentLike, ConsentPolicy
 from precimark.profiling.rfm import rfm_summary
+from precimark.propensity.models import PROPENSITY, PropensityModel
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
 
 __all__ = [
@@ -61,7 +63,10 @@ __all__ = [
     "RFM_SCHEMA",
     "SCORES_SCHEMA",
     "SCORE_COLUMNS",
+    "PROPENSITY_SCHEMA",
     "fit_spend_model",
+    "propensity_meta",
+    "propensity_partition_fn",
     "rfm_meta",
     "rfm_partition_fn",
     "rfm_schema",
@@ -219,6 +224,33 @@ def scores_meta(
      'customer_lifetime_value']
     """
     return _empty(_id_column(columns), id_dtype, _score_fields(clv))
+
+
+PROPENSITY_SCHEMA = _ddl("customer_id", "bigint", [(PROPENSITY, "float64")])
+"""Spark DDL of :func:`propensity_partition_fn` output for ``bigint`` ids."""
+
+
+def propensity_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -> pd.DataFrame:
+    """Empty frame with the columns and dtypes of :func:`propensity_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_dtype : dtype, default "int64"
+        dtype of the customer id.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from precimark.distributed import PROPENSITY_SCHEMA, propensity_meta
+    >>> list(propensity_meta().columns), PROPENSITY_SCHEMA
+    (['customer_id', 'propensity'], '`customer_id` bigint, `propensity` double')
+    """
+    return _empty(_id_column(columns), id_dtype, [(PROPENSITY, "float64")])
 
 
 # --------------------------------------------------------------------------- RFM
@@ -532,3 +564,89 @@ def score_partition_fn(
         )
     )
     return fn
+
+
+@dataclass(frozen=True)
+class _PropensityPartition:
+    """Customers' features and consent -> the consenting customers' purchase probability."""
+
+    model: PropensityModel
+    consent: ConsentLike | None
+    columns: Columns
+
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+        id_name = self.columns.customer_id
+        features = [str(c) for c in self.model.feature_names_in_]
+        if not isinstance(frame, pd.DataFrame):
+            raise fail("argument 'frame'", f"a {type(frame).__name__}", "a pandas DataFrame")
+        check_columns(frame, [id_name, *features], "frame")
+        if len(frame) == 0:
+            return propensity_meta(columns=self.columns, id_dtype=frame[id_name].dtype)
+        customers = frame.set_index(id_name)
+        scores = self.model.score_customers(
+            customers[features], customers=customers, consent=self.consent
+        )
+        return scores.reset_index()
+
+
+def propensity_partition_fn(
+    model: PropensityModel,
+    *,
+    consent: ConsentLike | None = None,
+    columns: Columns | None = None,
+) -> _PropensityPartition:
+    """Return a picklable function: customers' features -> their purchase propensity.
+
+    For ``mapInPandas(fn, PROPENSITY_SCHEMA)`` / ``map_partitions(fn, meta=propensity_meta())``
+    on one row per customer (any partitioning). Each partition carries the customer id, the
+    features the model was fitted on (by name) and the marketing consent column: customers
+    without consent are left out, never scored
+    (:meth:`~precimark.propensity.PropensityModel.score_customers`).
+
+    Parameters
+    ----------
+    model : PropensityModel
+        Fitted on a DataFrame, so the features are known by name.
+    consent : str or ConsentPolicy, optional
+        Where marketing consent is recorded (default column ``consent_marketing``).
+    columns : Columns, optional
+        Names the customer id column.
+
+    Returns
+    -------
+    callable
+        ``fn(frame: DataFrame) -> DataFrame`` with the customer id and ``propensity``.
+
+    Raises
+    ------
+    DataValidationError
+        On the driver for a model fitted without feature names or a bad ``consent``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from precimark.distributed import propensity_partition_fn
+    >>> from precimark.propensity import PropensityModel
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"frequency": rng.poisson(2.0, 400)})
+    >>> model = PropensityModel(calibration="sigmoid", random_state=0).fit(X, X["frequency"] > 2)
+    >>> part = pd.DataFrame({"customer_id": [7, 8], "frequency": [0, 6],
+    ...                      "consent_marketing": [True, False]})
+    >>> propensity_partition_fn(model)(part)["customer_id"].tolist()  # 8 did not consent
+    [7]
+    """
+    check_is_fitted(model)
+    if not isinstance(model, PropensityModel):
+        raise fail("argument 'model'", f"a {type(model).__name__}", "a fitted PropensityModel")
+    if getattr(model, "feature_names_in_", None) is None:
+        raise fail(
+            "argument 'model'",
+            "a model fitted on an array (no feature names)",
+            "a model fitted on a DataFrame",
+            "Fit it on a DataFrame, so partitions can be matched to its features by name.",
+        )
+    if consent is not None and not isinstance(consent, str | ConsentPolicy):
+        raise fail(
+            "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
+        )
+    return _PropensityPartition(model=model, consent=consent, columns=_checked_columns(columns))

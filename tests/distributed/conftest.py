@@ -7,11 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from precimark import rfm_summary
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
 from precimark.datasets import make_transactions
-from precimark.distributed import fit_spend_model, score_partition_fn
+from precimark.distributed import (
+    fit_spend_model,
+    propensity_partition_fn,
+    score_partition_fn,
+)
+from precimark.propensity import PropensityModel
 
 TIME_UNIT = "W"
 HORIZON = 12
@@ -39,6 +45,9 @@ class Reference:
     purchase_model: BetaGeoModel
     spend_model: GammaGammaModel
     scores: pd.DataFrame  # customer id as a column, sorted by id
+    customers: pd.DataFrame  # RFM features + consent_marketing, customer id as a column
+    propensity_model: PropensityModel
+    propensity: pd.DataFrame  # consenting customers' propensity, sorted by id
 
 
 @pytest.fixture(scope="session")
@@ -53,4 +62,11 @@ def reference() -> Reference:
     rfm = summary.reset_index()
     gg = fit_spend_model(spend_counts(rfm), GammaGammaModel(engine="native"))
     score = score_partition_fn(bgnbd, gg, horizon=HORIZON, freq=FREQ, discount_rate=DISCOUNT)
-    return Reference(tx, end, rfm, histogram, bgnbd, gg, score(rfm))
+    # Propensity on the RFM features, labelled by the simulated (true) purchase rate.
+    customers = rfm.merge(base.customers[["consent_marketing"]], on="customer_id")
+    features = customers[["frequency", "recency", "T", "monetary_value"]]
+    label = base.truth["purchase_rate"].reindex(customers["customer_id"]).to_numpy() > 0.03
+    model = PropensityModel(estimator=LogisticRegression(), calibration="sigmoid", random_state=0)
+    model.fit(features, label)
+    propensity = propensity_partition_fn(model)(customers)
+    return Reference(tx, end, rfm, histogram, bgnbd, gg, score(rfm), customers, model, propensity)

@@ -13,6 +13,8 @@ import pytest
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
 from precimark.distributed import (
     fit_spend_model,
+    propensity_meta,
+    propensity_partition_fn,
     rfm_meta,
     rfm_partition_fn,
     score_partition_fn,
@@ -64,3 +66,9 @@ def test_dask_pipeline_equals_pandas(reference: Reference, scheduler: str) -> No
     scores = rfm.map_partitions(score, meta=scores_meta()).compute(scheduler=scheduler)
     scores = scores.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)
+
+    customers = dd.from_pandas(reference.customers, npartitions=3)
+    propensity_fn = propensity_partition_fn(reference.propensity_model)
+    propensity = customers.map_partitions(propensity_fn, meta=propensity_meta())
+    got = propensity.compute(scheduler=scheduler).sort_values("customer_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-9, atol=1e-15)

@@ -16,9 +16,12 @@ import precimark.distributed as dist
 from precimark import Columns, DataValidationError, rfm_summary
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram, customer_lifetime_value
 from precimark.distributed import (
+    PROPENSITY_SCHEMA,
     RFM_SCHEMA,
     SCORES_SCHEMA,
     fit_spend_model,
+    propensity_meta,
+    propensity_partition_fn,
     rfm_meta,
     rfm_partition_fn,
     rfm_schema,
@@ -268,3 +271,43 @@ def test_no_module_level_import_of_spark_or_dask() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert dist.__name__ == "precimark.distributed"
+
+
+def test_propensity_on_any_split_equals_score_customers(reference: Reference) -> None:
+    model, customers = reference.propensity_model, reference.customers
+    fn = propensity_partition_fn(model)
+    got = run(fn, by_bucket(customers, "customer_id", 5))
+    # BLAS sums in the linear model may round differently by batch size: equal to 1e-12.
+    pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-12, atol=1e-15)
+    roster = customers.set_index("customer_id")
+    features = roster[["frequency", "recency", "T", "monetary_value"]]
+    direct = model.score_customers(features, customers=roster)
+    np.testing.assert_array_equal(got["customer_id"], direct.index)
+    np.testing.assert_allclose(got["propensity"], direct.to_numpy(), rtol=1e-12)
+    # Only consenting customers are scored.
+    consenting = roster.index[roster["consent_marketing"].astype(bool)]
+    assert set(got["customer_id"]) == set(consenting) and len(consenting) < len(roster)
+    pd.testing.assert_frame_equal(got.iloc[:0], propensity_meta())
+    assert list(ddl_fields(PROPENSITY_SCHEMA)) == list(got.columns)
+    pd.testing.assert_frame_equal(fn(customers.iloc[:0]), propensity_meta())
+    again = pickle.loads(cloudpickle.dumps(fn))
+    pd.testing.assert_frame_equal(again(customers), fn(customers), rtol=1e-12, atol=1e-15)
+
+
+def test_propensity_partition_fn_refuses_what_it_cannot_score(reference: Reference) -> None:
+    from precimark.propensity import PropensityModel
+
+    with pytest.raises(NotFittedError):
+        propensity_partition_fn(PropensityModel())
+    unnamed = PropensityModel(calibration=None, random_state=0).fit(
+        reference.customers[["frequency", "T"]].to_numpy(), reference.customers["frequency"] > 1
+    )
+    with pytest.raises(DataValidationError, match="no feature names"):
+        propensity_partition_fn(unnamed)
+    with pytest.raises(DataValidationError, match="argument 'consent'"):
+        propensity_partition_fn(reference.propensity_model, consent=3)  # type: ignore[arg-type]
+    fn = propensity_partition_fn(reference.propensity_model)
+    with pytest.raises(DataValidationError, match="missing column 'consent_marketing'"):
+        fn(reference.customers.drop(columns="consent_marketing"))
+    with pytest.raises(DataValidationError, match="missing column 'monetary_value'"):
+        fn(reference.customers.drop(columns="monetary_value"))

@@ -16,9 +16,11 @@ import pytest
 
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
 from precimark.distributed import (
+    PROPENSITY_SCHEMA,
     RFM_SCHEMA,
     SCORES_SCHEMA,
     fit_spend_model,
+    propensity_partition_fn,
     rfm_partition_fn,
     score_partition_fn,
 )
@@ -99,3 +101,9 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
     scores = scores.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)
     rfm.unpersist()
+
+    propensity_fn = propensity_partition_fn(reference.propensity_model)
+    customers = spark.createDataFrame(reference.customers)
+    got = customers.mapInPandas(lambda b: map(propensity_fn, b), PROPENSITY_SCHEMA).toPandas()
+    got = got.sort_values("customer_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-9, atol=1e-15)
