@@ -36,10 +36,10 @@ def make_uplift_data(
 
     - ``outcome="binary"`` (conversion): ``P(y = 1) = sigmoid(b(x) + t * g(x))`` with baseline
       ``b(x) = -1 + 0.8 x0 - 0.5 x1 + 0.4 x3`` and effect on the log-odds
-      ``g(x) = -0.3 + 0.8 x1 + 0.6 [x2 > 0]``; the true uplift is
+      ``g(x) = 0.1 + 0.8 x1 + 0.6 [x2 > 0]``; the true uplift is
       ``sigmoid(b + g) - sigmoid(b)`` (negative for some customers: "sleeping dogs").
     - ``outcome="continuous"`` (spend): ``y = 20 + 5 x0 - 3 x1 + 2 x3 + t * tau(x) + e`` with
-      ``tau(x) = -1.5 + 4 x1 + 3 [x2 > 0]`` and ``e ~ N(0, 5^2)``; the true uplift is
+      ``tau(x) = 0.5 + 4 x1 + 3 [x2 > 0]`` and ``e ~ N(0, 5^2)``; the true uplift is
       ``tau(x)``.
 
     Parameters
@@ -80,14 +80,14 @@ def make_uplift_data(
     positive_x2 = (x2 > 0).astype(np.float64)
     if outcome == "binary":
         base = -1.0 + 0.8 * x0 - 0.5 * x1 + 0.4 * x3
-        effect = -0.3 + 0.8 * x1 + 0.6 * positive_x2
+        effect = 0.1 + 0.8 * x1 + 0.6 * positive_x2
         p_control = 1.0 / (1.0 + np.exp(-base))
         p_treated = 1.0 / (1.0 + np.exp(-(base + effect)))
         true_uplift = p_treated - p_control
         p = np.where(treatment == 1, p_treated, p_control)
         y: np.ndarray = (rng.random(int(n)) < p).astype(np.int64)
     else:
-        true_uplift = -1.5 + 4.0 * x1 + 3.0 * positive_x2
+        true_uplift = 0.5 + 4.0 * x1 + 3.0 * positive_x2
         noise = rng.normal(0.0, 5.0, int(n))
         y = 20.0 + 5.0 * x0 - 3.0 * x1 + 2.0 * x3 + treatment * true_uplift + noise
     frame = pd.DataFrame(x, columns=list(UPLIFT_FEATURES))

@@ -418,7 +418,9 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.
     to the curve's end point, and the perfect curve ranks rows by ``y * (2t - 1)`` (treated
     responders first, control responders last; scikit-uplift's ``qini_auc_score`` with
     ``negative_effect=True``). 1 for that perfect ranking, 0 for a constant score, negative
-    when worse than random.
+    when worse than random. The perfect ranking is the best one in large, balanced samples;
+    in small or very unbalanced ones the ratio ``n_t / n_c`` can reward another order, and a
+    score above 1 is possible (as in scikit-uplift).
 
     Parameters
     ----------
@@ -469,7 +471,8 @@ def uplift_auc_score(
     Returns
     -------
     float
-        1 for the perfect ranking, 0 for a constant score.
+        1 for the perfect ranking, 0 for a constant score (above 1 is possible in small,
+        unbalanced samples, as for :func:`qini_auc_score`).
 
     Examples
     --------

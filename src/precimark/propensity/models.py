@@ -73,8 +73,11 @@ class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         propensity on CDNOW as well as a logistic regression on RFM features.
     calibration : {"isotonic", "sigmoid"} or None, default "isotonic"
         Calibration method; None uses the classifier's own probabilities.
-    cv : int, default 3
-        Number of folds for calibration (>= 2).
+    cv : int or cross-validation splitter, default 3
+        Number of stratified, shuffled folds for calibration (>= 2), or any splitter (or
+        iterable of train/test index pairs) accepted by ``CalibratedClassifierCV``; with
+        several cutoffs per customer, a ``GroupKFold`` by customer keeps a customer's rows
+        on one side.
     random_state : int or None, default None
         Seed for the fold split and the default classifier.
 
@@ -110,7 +113,7 @@ class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         *,
         estimator: Any = None,
         calibration: Literal["isotonic", "sigmoid"] | None = "isotonic",
-        cv: int = 3,
+        cv: Any = 3,
         random_state: int | None = None,
     ) -> None:
         self.estimator = estimator
@@ -161,9 +164,13 @@ class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if self.calibration is None:
             model = base
         else:
-            if isinstance(self.cv, bool) or not isinstance(self.cv, int) or self.cv < 2:
-                raise fail("argument 'cv'", repr(self.cv), "a whole number >= 2")
-            folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+            folds = self.cv
+            if isinstance(self.cv, bool | int | np.integer):
+                if isinstance(self.cv, bool) or self.cv < 2:
+                    raise fail("argument 'cv'", repr(self.cv), "a whole number >= 2 or a splitter")
+                folds = StratifiedKFold(
+                    n_splits=int(self.cv), shuffle=True, random_state=self.random_state
+                )
             model = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=True)
         if sample_weight is None:
             model.fit(X, y)

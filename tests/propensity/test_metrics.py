@@ -1,0 +1,325 @@
+"""Propensity and uplift metrics: scikit-uplift / scikit-learn parity, brute force, properties."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.calibration import calibration_curve
+
+import precimark as pm
+from precimark._campaign_sim import make_uplift_data
+from precimark.propensity import metrics as M  # noqa: N812
+
+
+def _sklift():  # type: ignore[no-untyped-def]
+    """scikit-uplift 0.5.1 (test-only oracle; installs and runs on scikit-learn 1.9)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sklift import metrics
+    return metrics
+
+
+def _data(n: int, seed: int, ties: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    t = rng.integers(0, 2, n)
+    score = rng.integers(0, 8, n).astype(float) if ties else rng.normal(size=n) + 0.3 * y * t
+    return y, score, t
+
+
+# --- parity with scikit-uplift -----------------------------------------------------------------
+
+# scikit-uplift 0.5.1 calls scikit-learn's deprecated stable_cumsum inside its curves.
+_SKLIFT_DEPRECATION = pytest.mark.filterwarnings(
+    "ignore:Function stable_cumsum is deprecated:FutureWarning"
+)
+
+
+@_SKLIFT_DEPRECATION
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_curves_and_areas_match_scikit_uplift(seed: int, ties: bool) -> None:
+    """scikit-uplift's curves already group tied scores, so they must agree with ties too."""
+    sk = _sklift()
+    y, s, t = _data(300, seed, ties)
+    for ours, theirs in [(M.qini_curve, sk.qini_curve), (M.uplift_curve, sk.uplift_curve)]:
+        x1, v1 = ours(y, s, t)
+        x2, v2 = theirs(y, s, t)
+        np.testing.assert_allclose(x1, x2)
+        np.testing.assert_allclose(v1, v2, rtol=1e-12, atol=1e-12)
+    assert M.qini_auc_score(y, s, t) == pytest.approx(sk.qini_auc_score(y, s, t), rel=1e-10)
+    assert M.uplift_auc_score(y, s, t) == pytest.approx(sk.uplift_auc_score(y, s, t), rel=1e-10)
+
+
+@pytest.mark.parametrize("strategy", ["overall", "by_group"])
+@pytest.mark.parametrize("k", [0.1, 0.3, 0.55, 25])
+def test_uplift_at_k_matches_scikit_uplift_without_ties(strategy: str, k: float) -> None:
+    """Without ties the top k is unambiguous, so both implementations must agree exactly."""
+    y, s, t = _data(250, 3, ties=False)
+    expected = _sklift().uplift_at_k(y, s, t, strategy=strategy, k=k)
+    assert M.uplift_at_k(y, s, t, k=k, strategy=strategy) == pytest.approx(expected, rel=1e-12)
+
+
+def test_continuous_outcomes_follow_the_same_formulas() -> None:
+    """Spend instead of conversions: the curves are the scikit-uplift formulas, by hand."""
+    rng = np.random.default_rng(5)
+    y = rng.gamma(2.0, 10.0, 40)
+    t = rng.integers(0, 2, 40)
+    s = rng.normal(size=40)
+    order = np.argsort(-s)
+    ys, ts = y[order], t[order]
+    x, q = M.qini_curve(y, s, t)
+    _, u = M.uplift_curve(y, s, t)
+    for n in (5, 17, 40):
+        yt, yc = ys[:n][ts[:n] == 1].sum(), ys[:n][ts[:n] == 0].sum()
+        nt, nc = (ts[:n] == 1).sum(), (ts[:n] == 0).sum()
+        assert x[n] == n
+        assert q[n] == pytest.approx(yt - yc * nt / nc)
+        assert u[n] == pytest.approx((yt / nt - yc / nc) * n)
+
+
+# --- tie handling against brute force ----------------------------------------------------------
+
+
+def _mean_over_tie_breaks(metric, y: np.ndarray, s: np.ndarray, *args: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+    """Average a metric over every order of the rows (each tie broken every possible way)."""
+    values = []
+    for perm in itertools.permutations(range(len(y))):
+        rank = np.empty(len(y))
+        # scores made distinct by the permutation, order between distinct scores kept
+        rank[list(perm)] = np.arange(len(y)) * 1e-6
+        values.append(metric(y, s + rank, *args))
+    return float(np.mean(values))
+
+
+def test_precision_at_k_is_the_expectation_over_tie_breaks() -> None:
+    y = np.array([1, 0, 1, 0, 1, 1])
+    s = np.array([0.9, 0.5, 0.5, 0.5, 0.2, 0.9])
+    for k in (1, 2, 3, 4, 5):
+        expected = _mean_over_tie_breaks(lambda a, b, k=k: M.precision_at_k(a, b, k=k), y, s)
+        assert M.precision_at_k(y, s, k=k) == pytest.approx(expected)
+
+
+def test_uplift_at_k_is_the_expectation_of_arm_sums_over_tie_breaks() -> None:
+    """The tie-weighted arm means are ratios of the expected arm sums and counts."""
+    y = np.array([1, 0, 1, 0, 1, 1, 0])
+    t = np.array([1, 1, 0, 0, 1, 0, 1])
+    s = np.array([0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.9])
+    w_sum_t, w_n_t, w_sum_c, w_n_c = 0.0, 0.0, 0.0, 0.0
+    perms = list(itertools.permutations(range(7)))
+    for perm in perms:
+        order = np.lexsort((np.asarray(perm), -s))[:4]
+        w_sum_t += y[order][t[order] == 1].sum()
+        w_n_t += (t[order] == 1).sum()
+        w_sum_c += y[order][t[order] == 0].sum()
+        w_n_c += (t[order] == 0).sum()
+    expected = w_sum_t / w_n_t - w_sum_c / w_n_c
+    assert M.uplift_at_k(y, s, t, k=4) == pytest.approx(expected)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+_designs = st.integers(min_value=8, max_value=60).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 1), min_size=n, max_size=n),
+        st.lists(st.integers(0, 4), min_size=n, max_size=n),
+        st.lists(st.integers(0, 1), min_size=n, max_size=n),
+        st.randoms(use_true_random=False),
+    )
+)
+
+
+def _valid(y: np.ndarray, t: np.ndarray) -> bool:
+    perfect = y * (2 * t - 1)
+    return bool(0 < t.sum() < len(t) and len(np.unique(perfect)) > 1 and y[t == 1].sum() > 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_designs)
+def test_uplift_scores_are_invariant_to_row_order_and_monotone_transforms(design) -> None:  # type: ignore[no-untyped-def]
+    y, s, t, rnd = (
+        np.asarray(design[0]),
+        np.asarray(design[1], float),
+        np.asarray(design[2]),
+        design[3],
+    )
+    if not _valid(y, t):
+        return
+    perm = np.asarray(rnd.sample(range(len(y)), len(y)))
+    transformed = np.exp(3 * s) - 7  # strictly increasing
+    for metric in (M.qini_auc_score, M.uplift_auc_score):
+        try:
+            base = metric(y, s, t)
+        except pm.DataValidationError:
+            continue  # degenerate design (no room above random): refused, never NaN
+        assert np.isfinite(base)
+        assert metric(y[perm], s[perm], t[perm]) == pytest.approx(base, abs=1e-12)
+        assert metric(y, transformed, t) == pytest.approx(base, abs=1e-12)
+    k = max(2, len(y) // 2)
+    try:
+        at_k = M.uplift_at_k(y, s, t, k=k)
+    except pm.DataValidationError:
+        return
+    assert M.uplift_at_k(y[perm], s[perm], t[perm], k=k) == pytest.approx(at_k, abs=1e-12)
+    assert M.uplift_at_k(y, transformed, t, k=k) == pytest.approx(at_k, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_designs, st.floats(-5, 5))
+def test_constant_scores_give_zero_and_perfect_ranking_gives_one(design, value: float) -> None:  # type: ignore[no-untyped-def]
+    y, t = np.asarray(design[0]), np.asarray(design[2])
+    if not _valid(y, t):
+        return
+    constant = np.full(len(y), value)
+    assert M.qini_auc_score(y, constant, t) == pytest.approx(0.0, abs=1e-12)
+    assert M.qini_auc_score(y, y * (2 * t - 1), t) == pytest.approx(1.0)
+    with contextlib.suppress(pm.DataValidationError):  # degenerate: refused, never NaN
+        assert M.uplift_auc_score(y, constant, t) == pytest.approx(0.0, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_designs)
+def test_propensity_metrics_are_invariant_to_row_order_and_monotone_transforms(design) -> None:  # type: ignore[no-untyped-def]
+    y, s, rnd = np.asarray(design[0]), np.asarray(design[1], float), design[3]
+    if y.sum() == 0:
+        return
+    perm = np.asarray(rnd.sample(range(len(y)), len(y)))
+    transformed = 2 * s**3 + 1
+    for k in (0.1, 0.5, 3):
+        p = M.precision_at_k(y, s, k=k)
+        assert M.precision_at_k(y[perm], s[perm], k=k) == pytest.approx(p)
+        assert M.lift_at_k(y, transformed, k=k) == pytest.approx(p / y.mean())
+    table = M.gain_table(y, s, n_bins=4)
+    shuffled = M.gain_table(y[perm], s[perm], n_bins=4)
+    np.testing.assert_allclose(table.to_numpy(), shuffled.to_numpy())
+    assert table["n"].sum() == len(y)
+    assert table["cumulative_capture"].iloc[-1] == pytest.approx(1.0)
+    assert np.average(table["lift"], weights=table["n"]) == pytest.approx(1.0)
+
+
+def test_perfect_ranking_beats_the_oracle_which_beats_random() -> None:
+    """On simulated campaigns: perfect (1) > true-uplift ranking > random (about 0)."""
+    d = make_uplift_data(20_000, seed=11)
+    y, t = d["outcome"], d["treatment"]
+    perfect = M.qini_auc_score(y, y * (2 * t - 1), t)
+    oracle = M.qini_auc_score(y, d["true_uplift"], t)
+    noise = M.qini_auc_score(y, np.random.default_rng(0).normal(size=len(y)), t)
+    assert perfect == pytest.approx(1.0)
+    assert 0.1 < oracle < perfect
+    assert abs(noise) < 0.05 < oracle
+
+
+# --- propensity metrics against scikit-learn / by hand ----------------------------------------
+
+
+@pytest.mark.parametrize("n_bins", [5, 10, 15])
+def test_ece_matches_scikit_learn_calibration_curve(n_bins: int) -> None:
+    rng = np.random.default_rng(n_bins)
+    p = rng.beta(2, 5, 3_000)
+    y = (rng.random(3_000) < np.clip(p * 1.3, 0, 1)).astype(int)
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=n_bins, strategy="uniform")
+    counts = np.histogram(p, bins=np.linspace(0, 1, n_bins + 1))[0]
+    expected = np.sum(counts[counts > 0] * np.abs(prob_true - prob_pred)) / len(y)
+    assert M.expected_calibration_error(y, p, n_bins=n_bins) == pytest.approx(expected, rel=1e-10)
+
+
+def test_ece_is_near_zero_for_calibrated_probabilities_and_not_otherwise() -> None:
+    rng = np.random.default_rng(0)
+    p = rng.random(100_000)
+    y = (rng.random(100_000) < p).astype(int)
+    assert M.expected_calibration_error(y, p) < 0.01
+    assert M.expected_calibration_error(y, p**2) > 0.1
+
+
+def test_gain_table_without_ties_matches_pandas_deciles() -> None:
+    rng = np.random.default_rng(1)
+    s = rng.normal(size=1_000)
+    y = (rng.random(1_000) < 1 / (1 + np.exp(-2 * s))).astype(int)
+    table = M.gain_table(y, s)
+    order = np.argsort(-s)
+    for b in range(10):
+        rows = order[b * 100 : (b + 1) * 100]
+        assert table.loc[b + 1, "n"] == 100
+        assert table.loc[b + 1, "actual_rate"] == pytest.approx(y[rows].mean())
+        assert table.loc[b + 1, "mean_predicted"] == pytest.approx(s[rows].mean())
+    assert table["lift"].iloc[0] == pytest.approx(y[order[:100]].mean() / y.mean())
+    assert table["lift"].is_monotonic_decreasing
+
+
+def test_lift_and_precision_at_k_by_hand() -> None:
+    y = np.array([1, 0, 0, 1, 0, 0, 0, 0, 0, 1])
+    s = np.arange(10.0)[::-1]  # row 0 best
+    assert M.precision_at_k(y, s, k=0.2) == 0.5
+    assert M.lift_at_k(y, s, k=0.2) == pytest.approx(0.5 / 0.3)
+    assert M.precision_at_k(y, s, k=1.0) == pytest.approx(0.3)
+
+
+# --- intervals, scorer, errors -------------------------------------------------------------------
+
+
+def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
+    """The interval for the uplift in the top 30% contains the true value in most replicates."""
+    hits = 0
+    for rep in range(20):
+        d = make_uplift_data(2_000, seed=100 + rep)
+        score = d["true_uplift"].to_numpy()
+        cut = np.quantile(score, 0.7)
+        truth = d["true_uplift"][score > cut].mean()
+        ci = M.bootstrap_interval(
+            M.uplift_at_k,
+            d["outcome"],
+            score,
+            d["treatment"],
+            k=0.3,
+            random_state=rep,
+            n_resamples=200,
+        )
+        hits += ci.low <= truth <= ci.high
+    assert hits >= 16  # nominal 95%: P(hits < 16 | p = 0.95) < 0.02
+    d = make_uplift_data(500, seed=1)
+    first = M.bootstrap_interval(
+        M.qini_auc_score, d["outcome"], d["x1"], d["treatment"], random_state=3, n_resamples=50
+    )
+    again = M.bootstrap_interval(
+        M.qini_auc_score, d["outcome"], d["x1"], d["treatment"], random_state=3, n_resamples=50
+    )
+    assert first == again
+    assert first.low <= first.estimate <= first.high
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: M.qini_auc_score([1, 0, 1], [0.1, np.nan, 0.3], [1, 0, 1]), "'uplift'.*missing"),
+        (lambda: M.qini_auc_score([1, 0, 1], [0.1, 0.2, 0.3], [1, 1, 1]), "only treated"),
+        (lambda: M.qini_auc_score([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0]), "no room"),
+        (
+            lambda: M.uplift_auc_score([2.5, 0, 1, 0], [0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0]),
+            "other than 0 and 1",
+        ),
+        (lambda: M.uplift_at_k([1, 0, 1, 0], [4, 3, 2, 1], [1, 1, 0, 0], k=0.5), "no control row"),
+        (lambda: M.lift_at_k([0, 0, 0], [0.1, 0.2, 0.3]), "no positive"),
+        (lambda: M.precision_at_k([1, 0], [0.1, 0.2], k=1.5), "share in"),
+        (lambda: M.precision_at_k([1, 0], [0.1], k=1), "2 values"),
+        (lambda: M.expected_calibration_error([1, 0], [0.1, 1.2]), "outside"),
+        (lambda: M.gain_table([0, 0], [0.1, 0.2]), "zero total"),
+        (lambda: M.make_uplift_scorer(), "routing"),
+    ],
+)
+def test_bad_input_is_refused_never_nan(call, match: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(pm.DataValidationError, match=match):
+        call()
+
+
+def test_make_uplift_scorer_requests_treatment() -> None:
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = M.make_uplift_scorer("uplift_at_k", k=0.2)
+        routing = scorer.get_metadata_routing()
+    assert routing.consumes("score", ["treatment"]) == {"treatment"}
