@@ -4,6 +4,7 @@ rebuild, consent, as-of attributes, optional columns, CLV columns, bad input."""
 from __future__ import annotations
 
 import importlib.util
+import pickle
 import warnings
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 import precimark as pm
@@ -369,3 +371,19 @@ def test_clv_columns_match_precimark_clv(sim: SimulatedBase) -> None:
     expected = clv.customer_lifetime_value(bg, gg, rfm, horizon=12, freq="30D", discount_rate=0.01)
     np.testing.assert_allclose(archive["customer_lifetime_value"], expected, rtol=1e-9)
     np.testing.assert_allclose(archive["probability_alive"], bg.probability_alive(rfm), rtol=1e-12)
+
+
+def test_clone_and_pickle_round_trip(sim: SimulatedBase) -> None:
+    profiler = CustomerProfiler(consent=ConsentPolicy(), attributes=["signup_date"])
+    fresh = clone(profiler)
+    assert fresh.get_params()["attributes"] == ["signup_date"]
+    profiler.fit(sim.transactions, sim.customers)
+    restored = pickle.loads(pickle.dumps(profiler))
+    pd.testing.assert_frame_equal(restored.transform(), profiler.transform())
+    # Without a new customers frame, update keeps the stored attributes.
+    later = sim.transactions.iloc[:3].assign(
+        date=sim.observation_end + pd.Timedelta(days=3), customer_id=[1, 2, 3]
+    )
+    restored.update(later)
+    kept = restored.transform()["signup_date"].dropna()
+    assert kept.equals(sim.customers.loc[kept.index, "signup_date"].rename("signup_date"))
