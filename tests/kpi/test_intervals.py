@@ -86,9 +86,9 @@ def test_wilson_and_newcombe_coverage() -> None:
 def test_welch_and_lift_coverage_on_skewed_revenue() -> None:
     rng = np.random.default_rng(12)
     # revenue per customer: zero-inflated gamma, treated mean 1.2 x control mean
-    n_a, n_b = 800, 600
-    a = rng.gamma(2.0, 30.0, (REPS, n_a)) * (rng.random((REPS, n_a)) < 0.3 * 1.2)
-    b = rng.gamma(2.0, 30.0, (REPS, n_b)) * (rng.random((REPS, n_b)) < 0.3)
+    n_a, n_b, reps = 800, 600, 1500
+    a = rng.gamma(2.0, 30.0, (reps, n_a)) * (rng.random((reps, n_a)) < 0.3 * 1.2)
+    b = rng.gamma(2.0, 30.0, (reps, n_b)) * (rng.random((reps, n_b)) < 0.3)
     mu_a, mu_b = 60.0 * 0.36, 60.0 * 0.3
     welch = [mean_difference(x, y) for x, y in zip(a, b, strict=True)]
     lift = [relative_difference(x, y) for x, y in zip(a, b, strict=True)]

@@ -14,7 +14,7 @@ COUNTS = st.integers(1, 10_000).flatmap(lambda n: st.tuples(st.integers(0, n), s
 LEVELS = st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(COUNTS, LEVELS)
 def test_wilson_is_inside_0_1_contains_the_estimate_and_is_json_safe(kn, level) -> None:  # type: ignore[no-untyped-def]
     k, n = kn
@@ -24,7 +24,7 @@ def test_wilson_is_inside_0_1_contains_the_estimate_and_is_json_safe(kn, level) 
     assert json.loads(json.dumps(est.to_dict()))["n"] == n
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(COUNTS, COUNTS, LEVELS)
 def test_newcombe_is_inside_minus1_1_and_antisymmetric(a, b, level) -> None:  # type: ignore[no-untyped-def]
     ab = proportion_difference(*a, *b, confidence=level)
@@ -34,7 +34,7 @@ def test_newcombe_is_inside_minus1_1_and_antisymmetric(a, b, level) -> None:  # 
     assert math.isclose(ab.p_value, ba.p_value, abs_tol=1e-12)  # type: ignore[arg-type]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(LEVELS, st.lists(st.integers(0, 10), min_size=2, max_size=200))
 def test_wider_confidence_gives_a_wider_nps_interval(level, scores) -> None:  # type: ignore[no-untyped-def]
     narrow, wide = nps(scores, confidence=level), nps(scores, confidence=0.9999)
