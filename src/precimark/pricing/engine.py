@@ -94,8 +94,9 @@ class PricingPolicy:
     exploration : float, default 0.0
         Share of consenting customers' decisions randomised for later off-policy evaluation:
         with this probability a row's discount is drawn uniformly from ``exploration_arms``
-        (then held to the guardrails). Each decision records the probability of the price it
-        got. Not combinable with a campaign budget.
+        (then held to the bounds of the guardrails; an arm's price never depends on the
+        customer's history, so new-customer parity holds for the draw). Each decision records
+        the probability of the price it got. Not combinable with a campaign budget.
     exploration_arms : tuple of float, default (0.0, 0.05, 0.1)
         Discounts explored.
 
@@ -467,7 +468,6 @@ class PricingPolicy:
         for name, binds in bound:
             guards[:, GUARDRAIL_NAMES.index(name)] = binds
         history = [bool(rule.history_columns()) for rule in self._rules]
-        new_price: FloatArray | None = None
         if self._guardrails.new_customer_parity and any(history):
             new_effects = [
                 rule.evaluate(ctx, as_new=True) if h else e
@@ -490,19 +490,19 @@ class PricingPolicy:
         probability = np.ones(price.size)
         explored = np.zeros(price.size, dtype=bool)
         if self.exploration > 0:
-            price, probability, explored, arm_guards = self._explore(price, new_price, ctx, rng)
+            price, probability, explored, arm_guards = self._explore(price, ctx, rng)
             applied = applied & ~explored[:, None]
             guards[explored] = arm_guards[explored]
         return _Outcome(price, fired, applied, guards, effects, probability, explored)
 
     def _explore(
-        self,
-        price: FloatArray,
-        new_price: FloatArray | None,
-        ctx: Context,
-        rng: np.random.Generator,
+        self, price: FloatArray, ctx: Context, rng: np.random.Generator
     ) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
-        """Randomise a share of the rows over the arms; return prices and their probability."""
+        """Randomise a share of the rows over the arms; return prices and their probability.
+
+        An arm's price depends on the base price, cost and guardrails only, never on the
+        customer's history, so an existing and an equivalent new customer face the same draw.
+        """
         n, rate = price.size, float(self.exploration)
         arms = self.exploration_arms
         prices = np.empty((n, len(arms)))
@@ -511,10 +511,6 @@ class PricingPolicy:
             candidate, bound = self._bounds(ctx.base_price * (1.0 - arm), ctx)
             for name, binds in bound:
                 arm_guards[j, :, GUARDRAIL_NAMES.index(name)] = binds
-            if new_price is not None:
-                lower = new_price < candidate - _TOL
-                candidate = np.where(lower, new_price, candidate)
-                arm_guards[j, :, GUARDRAIL_NAMES.index("new_customer_parity")] = lower
             prices[:, j] = candidate
         explored = rng.random(n) < rate
         pick = rng.integers(0, len(arms), n)
