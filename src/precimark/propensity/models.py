@@ -98,11 +98,12 @@ class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from precimark.propensity import PropensityModel
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(600, 3))
     >>> y = (X[:, 0] + rng.normal(size=600) > 0).astype(int)
-    >>> model = PropensityModel(random_state=0).fit(X, y)
+    >>> model = PropensityModel(estimator=LogisticRegression(), random_state=0).fit(X, y)
     >>> proba = model.predict_proba(X)[:, 1]
     >>> bool(((proba >= 0) & (proba <= 1)).all()), model.predict(X[:2]).shape
     (True, (2,))
@@ -224,12 +225,14 @@ class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Examples
         --------
         >>> import numpy as np, pandas as pd
+        >>> from sklearn.linear_model import LogisticRegression
         >>> from precimark.propensity import PropensityModel
         >>> rng = np.random.default_rng(1)
         >>> X = pd.DataFrame({"recency": rng.normal(size=400)},
         ...                  index=pd.Index(range(400), name="customer_id"))
         >>> y = (X["recency"] > 0).astype(int)
-        >>> model = PropensityModel(calibration="sigmoid", random_state=0).fit(X, y)
+        >>> model = PropensityModel(estimator=LogisticRegression(), calibration="sigmoid")
+        >>> model = model.fit(X, y)
         >>> consent = pd.DataFrame({"consent_marketing": [True, False]},
         ...                        index=pd.Index([0, 1], name="customer_id"))
         >>> model.score_customers(X.loc[[0, 1]], customers=consent).index.tolist()
@@ -329,11 +332,17 @@ def evaluate_out_of_time(
 
     Examples
     --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from precimark.datasets import load_cdnow
-    >>> from precimark.propensity import evaluate_out_of_time, make_snapshots
+    >>> from precimark.propensity import PropensityModel, evaluate_out_of_time, make_snapshots
     >>> snaps = make_snapshots(load_cdnow(sample=True), horizon=90,
     ...                        cutoffs=["1997-06-30", "1997-09-30", "1997-12-31", "1998-03-31"])
-    >>> result = evaluate_out_of_time(snaps, horizon=90)
+    >>> logit = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> result = evaluate_out_of_time(
+    ...     snaps, horizon=90, estimator=PropensityModel(estimator=logit, calibration="sigmoid")
+    ... )
     >>> str(result.test_cutoff.date()), result.n_test, result.auc > 0.75
     ('1998-03-31', 2357, True)
     """

@@ -120,11 +120,13 @@ class TwoModelUplift(_UpliftModel):
 
     Examples
     --------
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from precimark._campaign_sim import make_uplift_data
     >>> from precimark.propensity import TwoModelUplift
     >>> d = make_uplift_data(2_000, seed=0)
     >>> X = d.filter(like="x")
-    >>> model = TwoModelUplift(random_state=0).fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model = TwoModelUplift(estimator=LogisticRegression())
+    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
     >>> model.predict(X).shape
     (2000,)
     """
@@ -216,11 +218,12 @@ class ClassTransformationUplift(_UpliftModel):
 
     Examples
     --------
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from precimark._campaign_sim import make_uplift_data
     >>> from precimark.propensity import ClassTransformationUplift
     >>> d = make_uplift_data(2_000, seed=0, treatment_share=2 / 3)
     >>> X = d.filter(like="x")
-    >>> model = ClassTransformationUplift(random_state=0)
+    >>> model = ClassTransformationUplift(estimator=LogisticRegression())
     >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
     >>> round(model.treatment_share_, 1)
     0.7
