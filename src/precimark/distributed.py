@@ -51,6 +51,7 @@ from precimark.clv.models import (
 )
 from precimark.clv.stats import COUNT
 from precimark.clv.value import CLV, customer_lifetime_value
+from precimark.pricing.engine import DECISION_COLUMNS, PricingPolicy
 from precimark.privacy import ConsentLike, ConsentPolicy
 from precimark.profiling.rfm import rfm_summary
 from precimark.propensity.models import PROPENSITY, PropensityModel
@@ -63,9 +64,12 @@ __all__ = [
     "RFM_SCHEMA",
     "SCORES_SCHEMA",
     "SCORE_COLUMNS",
+    "DECISIONS_SCHEMA",
     "PROPENSITY_SCHEMA",
+    "decisions_meta",
     "fit_spend_model",
     "propensity_meta",
+    "pricing_partition_fn",
     "propensity_partition_fn",
     "rfm_meta",
     "rfm_partition_fn",
@@ -82,7 +86,13 @@ SCORE_COLUMNS: tuple[str, ...] = (PROBABILITY_ALIVE, EXPECTED_PURCHASES, EXPECTE
 """Columns of :func:`score_partition_fn` after the customer id, in order (the last two only
 with a spend model)."""
 
-_SPARK_TYPES = {"int64": "bigint", "float64": "double", "bool": "boolean", "str": "string"}
+_SPARK_TYPES = {
+    "int64": "bigint",
+    "float64": "double",
+    "bool": "boolean",
+    "str": "string",
+    "datetime64[ns]": "timestamp_ntz",
+}
 _RFM_DTYPES = dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True))
 
 
@@ -251,6 +261,59 @@ def propensity_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") 
     (['customer_id', 'propensity'], '`customer_id` bigint, `propensity` double')
     """
     return _empty(_id_column(columns), id_dtype, [(PROPENSITY, "float64")])
+
+
+_DATES = ("valid_until", "decided_at")
+_FLAGS = ("personalised",)
+_NUMBERS = (
+    "list_price",
+    "reference_price",
+    "final_price",
+    "discount",
+    "discount_rate",
+    "announced_discount",
+    "probability",
+)
+_DECISION_FIELDS = [
+    (
+        name,
+        "datetime64[ns]"
+        if name in _DATES
+        else "bool"
+        if name in _FLAGS
+        else "float64"
+        if name in _NUMBERS
+        else "str",
+    )
+    for name in DECISION_COLUMNS
+]
+
+DECISIONS_SCHEMA = _ddl("customer_id", "bigint", _DECISION_FIELDS)
+"""Spark DDL of :func:`pricing_partition_fn` output for ``bigint`` ids (texts as strings,
+times as ``timestamp_ntz``)."""
+
+
+def decisions_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -> pd.DataFrame:
+    """Empty frame with the columns and dtypes of :func:`pricing_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_dtype : dtype, default "int64"
+        dtype of the customer id.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from precimark.distributed import decisions_meta
+    >>> decisions_meta().dtypes[["final_price", "reason_codes", "decided_at"]].astype(str).tolist()
+    ['float64', 'str', 'datetime64[ns]']
+    """
+    return _empty(_id_column(columns), id_dtype, _DECISION_FIELDS)
 
 
 # --------------------------------------------------------------------------- RFM
@@ -650,3 +713,129 @@ def propensity_partition_fn(
             "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
         )
     return _PropensityPartition(model=model, consent=consent, columns=_checked_columns(columns))
+
+
+@dataclass(frozen=True)
+class _PricingPartition:
+    """Customers -> explained price decisions, texts as plain strings, the id as a column."""
+
+    policy: PricingPolicy
+    prices: float | pd.Series[float] | pd.DataFrame
+    at: pd.Timestamp
+    consent: ConsentLike | None
+    price_history: pd.DataFrame | None
+    columns: Columns
+
+    def __call__(self, customers: pd.DataFrame) -> pd.DataFrame:
+        id_name = self.columns.customer_id
+        if not isinstance(customers, pd.DataFrame):
+            raise fail(
+                "argument 'customers'", f"a {type(customers).__name__}", "a pandas DataFrame"
+            )
+        check_columns(customers, [id_name], "customers")
+        if len(customers) == 0:
+            return decisions_meta(columns=self.columns, id_dtype=customers[id_name].dtype)
+        decisions = self.policy.decide(
+            customers.set_index(id_name),
+            self.prices,
+            consent=self.consent,
+            at=self.at,
+            price_history=self.price_history,
+        )
+        out = decisions.astype({n: d for n, d in _DECISION_FIELDS if d == "str"})
+        out.index.name = id_name
+        return out.reset_index()
+
+
+def pricing_partition_fn(
+    policy: PricingPolicy,
+    prices: float | pd.Series[float] | pd.DataFrame,
+    *,
+    at: DateLike,
+    consent: ConsentLike | None = None,
+    price_history: pd.DataFrame | None = None,
+    columns: Columns | None = None,
+) -> _PricingPartition:
+    """Return a picklable function: customers -> explained price decisions.
+
+    For ``mapInPandas(fn, DECISIONS_SCHEMA)`` / ``map_partitions(fn, meta=decisions_meta())``
+    on one row per customer (any partitioning), holding the customer id, the columns the
+    policy reads and the personalised-pricing consent column. It is
+    :meth:`~precimark.pricing.PricingPolicy.decide` with the customer id as a column and the
+    text columns as plain strings; customers without consent get the list price with reason
+    ``"no consent"``. The decision time ``at`` is fixed on the driver, so every partition
+    prices at the same moment.
+
+    Only row-wise policies are partition-pure: a campaign budget ranks offers across all
+    customers, and exploration draws depend on the row order, so both are refused here
+    (decide those on one machine, or split the budget per partition yourself).
+
+    Parameters
+    ----------
+    policy : PricingPolicy
+        Without a budget guardrail and with ``exploration=0``.
+    prices : float, Series or DataFrame
+        List prices, as for :meth:`~precimark.pricing.PricingPolicy.decide` (small: shipped
+        to every partition).
+    at : date-like
+        When the decisions are made.
+    consent : str or ConsentPolicy, optional
+        Where personalised-pricing consent is recorded.
+    price_history : DataFrame, optional
+        Past prices for reference prices (shipped to every partition: keep it to the
+        products priced).
+    columns : Columns, optional
+        Names the customer id column.
+
+    Returns
+    -------
+    callable
+        ``fn(customers: DataFrame) -> DataFrame`` with the customer id and
+        :data:`~precimark.pricing.DECISION_COLUMNS` (:data:`DECISIONS_SCHEMA`).
+
+    Raises
+    ------
+    DataValidationError
+        On the driver, for a policy with a budget or exploration, or a bad ``at``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.distributed import pricing_partition_fn
+    >>> from precimark.pricing import ListPrice, PricingPolicy, SensitivityDiscount
+    >>> policy = PricingPolicy([SensitivityDiscount(threshold=0.5), ListPrice()])
+    >>> part = pd.DataFrame({"customer_id": [1, 2], "price_sensitivity": [0.9, 0.1],
+    ...                      "consent_personalised_pricing": [True, False]})
+    >>> decide = pricing_partition_fn(policy, 100.0, at="2025-01-01")
+    >>> decide(part)[["customer_id", "final_price", "reason_codes"]]
+       customer_id  final_price                                     reason_codes
+    0            1         90.0  price sensitivity above 0.5: 10% off for 7 days
+    1            2        100.0                                       no consent
+    """
+    if not isinstance(policy, PricingPolicy):
+        raise fail("argument 'policy'", f"a {type(policy).__name__}", "a PricingPolicy")
+    guardrails = policy.guardrails
+    if guardrails is not None and guardrails.budget is not None:
+        raise fail(
+            "argument 'policy'",
+            f"a campaign budget of {guardrails.budget}",
+            "a policy without Guardrails(budget=...) (a budget ranks offers across all "
+            "customers, so no partition can apply it alone)",
+            "Decide budgeted campaigns on one machine, or give each partition its share.",
+        )
+    if policy.exploration > 0:
+        raise fail(
+            "argument 'policy'",
+            f"exploration={policy.exploration}",
+            "exploration=0 (random draws would depend on how the rows are partitioned)",
+        )
+    to_day(at, "at")  # a date or timestamp, not missing (the time of day is kept)
+    when = pd.Timestamp(at)
+    return _PricingPartition(
+        policy=policy,
+        prices=prices,
+        at=when,
+        consent=consent,
+        price_history=price_history,
+        columns=_checked_columns(columns),
+    )

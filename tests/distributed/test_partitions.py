@@ -15,11 +15,15 @@ from sklearn.exceptions import NotFittedError
 import precimark.distributed as dist
 from precimark import Columns, DataValidationError, rfm_summary
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram, customer_lifetime_value
+from precimark.datasets import make_transactions
 from precimark.distributed import (
+    DECISIONS_SCHEMA,
     PROPENSITY_SCHEMA,
     RFM_SCHEMA,
     SCORES_SCHEMA,
+    decisions_meta,
     fit_spend_model,
+    pricing_partition_fn,
     propensity_meta,
     propensity_partition_fn,
     rfm_meta,
@@ -29,6 +33,7 @@ from precimark.distributed import (
     scores_meta,
     scores_schema,
 )
+from precimark.pricing import Guardrails, ListPrice, PricingPolicy, SensitivityDiscount
 
 from .conftest import DISCOUNT, FREQ, HORIZON, TIME_UNIT, Reference, hash_bucket, spend_counts
 
@@ -311,3 +316,53 @@ def test_propensity_partition_fn_refuses_what_it_cannot_score(reference: Referen
         fn(reference.customers.drop(columns="consent_marketing"))
     with pytest.raises(DataValidationError, match="missing column 'monetary_value'"):
         fn(reference.customers.drop(columns="monetary_value"))
+
+
+def _policy() -> PricingPolicy:
+    return PricingPolicy(
+        [SensitivityDiscount(threshold=0.5), ListPrice()], name="bench", version="3"
+    )
+
+
+@pytest.fixture(scope="module")
+def roster() -> pd.DataFrame:
+    customers = make_transactions(2_000, seed=5).customers
+    return customers[["price_sensitivity", "consent_personalised_pricing"]].reset_index()
+
+
+PRICES = pd.Series({"album": 12.0, "box set": 40.0})
+
+
+def test_pricing_on_any_split_equals_decide(roster: pd.DataFrame) -> None:
+    policy = _policy()
+    fn = pricing_partition_fn(policy, PRICES, at="2025-03-01 10:30")
+    got = run(fn, by_bucket(roster, "customer_id", 4))
+    got = got.sort_values(["customer_id", "product"], ignore_index=True)
+    whole = policy.decide(roster.set_index("customer_id"), PRICES, at="2025-03-01 10:30")
+    expected = whole.reset_index().astype({c: "str" for c in whole.select_dtypes("category")})
+    expected = expected.sort_values(["customer_id", "product"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert (got["decided_at"] == pd.Timestamp("2025-03-01 10:30")).all()
+    assert set(got.loc[~got["personalised"], "reason_codes"]) >= {"no consent"}
+    pd.testing.assert_frame_equal(got.iloc[:0], decisions_meta())
+    fields = ddl_fields(DECISIONS_SCHEMA)
+    assert list(fields) == list(got.columns)
+    spark_of = {"int64": "bigint", "float64": "double", "bool": "boolean", "str": "string"}
+    spark_of["datetime64[ns]"] = "timestamp_ntz"
+    assert {k: spark_of[str(v)] for k, v in got.dtypes.items()} == fields
+    pd.testing.assert_frame_equal(fn(roster.iloc[:0]), decisions_meta())
+    again = pickle.loads(cloudpickle.dumps(fn))
+    pd.testing.assert_frame_equal(again(roster), fn(roster), check_exact=True)
+
+
+def test_pricing_partition_fn_refuses_cross_customer_policies() -> None:
+    with pytest.raises(DataValidationError, match="campaign budget"):
+        pricing_partition_fn(
+            PricingPolicy([ListPrice()], guardrails=Guardrails(budget=100.0)), 10.0, at="2025-01-01"
+        )
+    with pytest.raises(DataValidationError, match="exploration=0"):
+        pricing_partition_fn(PricingPolicy([ListPrice()], exploration=0.1), 10.0, at="2025-01-01")
+    with pytest.raises(DataValidationError, match="argument 'at'"):
+        pricing_partition_fn(_policy(), 10.0, at="soon")
+    with pytest.raises(DataValidationError, match="argument 'policy'"):
+        pricing_partition_fn("policy", 10.0, at="2025-01-01")  # type: ignore[arg-type]
