@@ -1,14 +1,18 @@
 """precimark: precision marketing for e-commerce.
 
 From a transaction log to customer profiles, lifetime value, propensity and uplift scores,
-explained price decisions and KPI estimates, with privacy built in.
+explained price decisions and KPI estimates, with privacy built in. The names a user types most
+are here; everything else lives in its subpackage: :mod:`precimark.profiling`,
+:mod:`precimark.clv`, :mod:`precimark.propensity`, :mod:`precimark.pricing`,
+:mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.distributed`,
+:mod:`precimark.datasets`.
 """
 
 from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from precimark import datasets
+from precimark import clv, datasets, kpi, pricing, privacy, profiling, propensity
 from precimark.clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -24,7 +28,12 @@ from precimark.exceptions import (
     PrecimarkError,
     PrecimarkWarning,
 )
+from precimark.kpi import Estimate, evaluate_campaign
+from precimark.pricing import PricingPolicy
+from precimark.privacy import pseudonymize, require_consent
+from precimark.profiling import CustomerProfiler, rfm_scores, rfm_segments
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
+from precimark.propensity import PropensityModel, TwoModelUplift
 from precimark.schema import Columns
 
 try:
@@ -36,17 +45,33 @@ __all__ = [
     "BetaGeoModel",
     "Columns",
     "ConvergenceError",
+    "CustomerProfiler",
     "DataQualityWarning",
     "DataValidationError",
+    "Estimate",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
     "NotFittedError",
     "ParetoNBDModel",
     "PrecimarkError",
     "PrecimarkWarning",
+    "PricingPolicy",
+    "PropensityModel",
+    "TwoModelUplift",
     "__version__",
     "calibration_holdout_split",
+    "clv",
     "customer_lifetime_value",
     "datasets",
+    "evaluate_campaign",
+    "kpi",
+    "pricing",
+    "privacy",
+    "profiling",
+    "propensity",
+    "pseudonymize",
+    "require_consent",
+    "rfm_scores",
+    "rfm_segments",
     "rfm_summary",
 ]
