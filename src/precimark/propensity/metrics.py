@@ -144,6 +144,15 @@ def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ..
     return tuple(out)
 
 
+def _arm_totals(
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+) -> tuple[FloatArray, ...]:
+    """Rows, treated rows, control rows, treated and control outcome sums at each threshold."""
+    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
+    return n, n_t, n - n_t, y_t, y_c
+
+
 def _area(x: FloatArray, y: FloatArray) -> float:
     return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
 
@@ -346,9 +355,7 @@ def qini_curve(
     >>> x.tolist(), q.tolist()
     ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
     """
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
-    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
-    n_c = n - n_t
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treatment)
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
     return n, y_t - y_c * ratio
 
@@ -382,9 +389,7 @@ def uplift_curve(
     >>> u.tolist()
     [0.0, 1.0, 1.0, 1.5, 0.0]
     """
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
-    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
-    n_c = n - n_t
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treatment)
     mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
     mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
     return n, (mean_t - mean_c) * n

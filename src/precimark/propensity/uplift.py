@@ -30,8 +30,9 @@ class _UpliftModel(BaseEstimator):  # type: ignore[misc]
 
     __metadata_request__fit = {"treatment": True}  # noqa: RUF012 - scikit-learn's convention
 
-    estimator: Any
-    random_state: int | None
+    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
 
     def _prepare(
         self, X: Any, y: Any, treatment: Any, sample_weight: Any
@@ -131,10 +132,6 @@ class TwoModelUplift(_UpliftModel):
     (2000,)
     """
 
-    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
-        self.estimator = estimator
-        self.random_state = random_state
-
     def fit(self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None) -> TwoModelUplift:
         """Fit one outcome model on the treated rows and one on the control rows.
 
@@ -228,10 +225,6 @@ class ClassTransformationUplift(_UpliftModel):
     >>> round(model.treatment_share_, 1)
     0.7
     """
-
-    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
-        self.estimator = estimator
-        self.random_state = random_state
 
     def fit(
         self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None
