@@ -46,10 +46,11 @@ def test_simulator_true_uplift_is_the_difference_in_arm_means(outcome: str, shar
 def test_t_learner_qini_is_well_above_random_and_near_the_oracle(
     campaign: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
-    """Measured: T-learner Qini 0.12-0.14 against the oracle's 0.17-0.18 (seeds 0-1, n=10k).
+    """Measured (default model, 8,000 training rows, seeds 0-2): T-learner Qini 0.146-0.159
+    against 0.163-0.186 for ranking by the true uplift (86-90% of the oracle).
 
-    Bars: the 95% bootstrap interval of the model's Qini lies above 0, and the Qini is at
-    least 60% of the Qini of ranking by the true uplift on the same test rows.
+    Bars: the 95% bootstrap interval of the model's Qini lies above 0.05, and the Qini is at
+    least 80% of the Qini of ranking by the true uplift on the same test rows.
     """
     train, test = campaign
     model = TwoModelUplift(random_state=0).fit(
@@ -66,8 +67,8 @@ def test_t_learner_qini_is_well_above_random_and_near_the_oracle(
         n_resamples=100,
     )
     assert ci.low > 0.05
-    assert ci.estimate >= 0.6 * oracle
-    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.6
+    assert ci.estimate >= 0.8 * oracle
+    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.75
     assert model.outcome_ == "binary"
     assert model.data_usage_ == tuple(DataUse(c, "marketing", "TwoModelUplift") for c in FEATURES)
 
@@ -118,8 +119,8 @@ def test_class_transformation_keeps_the_sign_under_two_to_one_treatment() -> Non
     assert model.treatment_share_ == pytest.approx(2 / 3, abs=0.02)
     assert truth > 0.05
     assert predicted.mean() > 0
-    assert predicted.mean() == pytest.approx(truth, abs=0.03)
-    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.5
+    assert predicted.mean() == pytest.approx(truth, abs=0.02)
+    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.65
     naive = HistGradientBoostingClassifier(random_state=0).fit(
         train[FEATURES], (train["outcome"] == train["treatment"]).astype(int)
     )
@@ -129,15 +130,18 @@ def test_class_transformation_keeps_the_sign_under_two_to_one_treatment() -> Non
 
 @pytest.mark.parametrize("cls", [TwoModelUplift, ClassTransformationUplift])
 def test_continuous_outcomes_recover_the_spend_uplift(cls: type) -> None:
-    """Spend: mean predicted uplift within 0.5 of the true mean (2.0); ranks the truth."""
+    """Spend: mean predicted uplift within 0.5 of the true mean (2.0); ranks the truth.
+
+    Measured (seeds 4-6): correlation with the true uplift 0.94-0.96 (T-learner) and
+    0.57-0.66 (transformed outcome, a noisier target); Qini 0.11-0.12 and 0.07-0.09."""
     train = make_uplift_data(8_000, seed=4, outcome="continuous")
     test = make_uplift_data(4_000, seed=104, outcome="continuous")
     model = cls(random_state=0).fit(train[FEATURES], train["outcome"], treatment=train["treatment"])
     predicted = model.predict(test[FEATURES])
     assert model.outcome_ == "continuous"
     assert predicted.mean() == pytest.approx(test["true_uplift"].mean(), abs=0.5)
-    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.35
-    assert qini_auc_score(test["outcome"], predicted, test["treatment"]) > 0.03
+    assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.45
+    assert qini_auc_score(test["outcome"], predicted, test["treatment"]) > 0.04
 
 
 # --- scikit-learn integration --------------------------------------------------------------------

@@ -14,11 +14,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from precimark._validation import fail
-from precimark.propensity.models import feature_usage
+from precimark.propensity.models import default_booster, feature_usage
 
 __all__ = ["ClassTransformationUplift", "TwoModelUplift"]
 
@@ -83,9 +82,7 @@ class _UpliftModel(BaseEstimator):  # type: ignore[misc]
     def _new_estimator(self, classifier: bool) -> Any:
         if self.estimator is not None:
             return clone(self.estimator)
-        if classifier:
-            return HistGradientBoostingClassifier(random_state=self.random_state)
-        return HistGradientBoostingRegressor(random_state=self.random_state)
+        return default_booster(classifier=classifier, random_state=self.random_state)
 
 
 def _positive_proba(model: Any, X: Any) -> FloatArray:
@@ -100,8 +97,9 @@ class TwoModelUplift(_UpliftModel):
     ----------
     estimator : classifier or regressor, optional
         Outcome model, cloned for each arm. A classifier's positive-class probability is used
-        (binary outcomes), a regressor's prediction otherwise. Default: histogram gradient
-        boosting, a classifier when ``y`` is 0/1 and a regressor otherwise.
+        (binary outcomes), a regressor's prediction otherwise. Default:
+        :func:`~precimark.propensity.models.default_booster`, a classifier when ``y`` is 0/1
+        and a regressor otherwise.
     random_state : int or None, default None
         Seed of the default estimators.
 
@@ -191,8 +189,9 @@ class ClassTransformationUplift(_UpliftModel):
     Parameters
     ----------
     estimator : classifier or regressor, optional
-        Model of the transformed target; must accept ``sample_weight``. Default: histogram
-        gradient boosting (classifier for 0/1 outcomes, regressor otherwise).
+        Model of the transformed target; must accept ``sample_weight``. Default:
+        :func:`~precimark.propensity.models.default_booster` (classifier for 0/1 outcomes,
+        regressor otherwise).
     random_state : int or None, default None
         Seed of the default estimator.
 
