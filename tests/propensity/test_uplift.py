@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold, cross_val_score, cross_validate
 import precimark as pm
 from precimark._campaign_sim import UPLIFT_FEATURES, make_uplift_data
 from precimark.privacy import DataUse
-from precimark.propensity import ClassTransformationUplift, TwoModelUplift
+from precimark.propensity import ClassTransformationUplift, TwoModelUplift, XLearnerUplift
 from precimark.propensity.metrics import bootstrap_interval, make_uplift_scorer, qini_auc_score
 
 FEATURES = list(UPLIFT_FEATURES)
@@ -93,14 +93,64 @@ def test_sample_weight_equals_repeated_rows() -> None:
     d = make_uplift_data(300, seed=2, outcome="continuous")
     weights = np.random.default_rng(0).integers(1, 4, len(d))
     repeated = d.loc[d.index.repeat(weights)]
-    for cls in (TwoModelUplift, ClassTransformationUplift):
-        weighted = cls(estimator=LinearRegression()).fit(
+    models = [
+        TwoModelUplift(estimator=LinearRegression()),
+        ClassTransformationUplift(estimator=LinearRegression()),
+        XLearnerUplift(estimator=LinearRegression(), effect_estimator=LinearRegression()),
+    ]
+    for model in models:
+        weighted = sklearn.base.clone(model).fit(
             d[FEATURES], d["outcome"], treatment=d["treatment"], sample_weight=weights
         )
-        exploded = cls(estimator=LinearRegression()).fit(
+        exploded = sklearn.base.clone(model).fit(
             repeated[FEATURES], repeated["outcome"], treatment=repeated["treatment"]
         )
         np.testing.assert_allclose(weighted.predict(d[FEATURES]), exploded.predict(d[FEATURES]))
+
+
+# --- X-learner ----------------------------------------------------------------------------------
+
+
+def test_x_learner_is_the_published_two_stage_estimator() -> None:
+    """Re-implemented by hand (Kunzel et al. 2019, constant propensity p) with linear models."""
+    d = make_uplift_data(3_000, seed=7, treatment_share=0.8, outcome="continuous")
+    X, y, t = d[FEATURES].to_numpy(), d["outcome"].to_numpy(), d["treatment"].to_numpy()
+    model = XLearnerUplift(estimator=LinearRegression(), effect_estimator=LinearRegression())
+    model.fit(X, y, treatment=t)
+    mu1 = LinearRegression().fit(X[t == 1], y[t == 1])
+    mu0 = LinearRegression().fit(X[t == 0], y[t == 0])
+    tau1 = LinearRegression().fit(X[t == 1], y[t == 1] - mu0.predict(X[t == 1]))
+    tau0 = LinearRegression().fit(X[t == 0], mu1.predict(X[t == 0]) - y[t == 0])
+    p = t.mean()
+    expected = p * tau0.predict(X) + (1 - p) * tau1.predict(X)
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_x_learner_beats_the_t_learner_when_the_arms_are_unbalanced() -> None:
+    """85% treated. Measured (seeds 0-2): X-learner MSE to the true uplift 0.012-0.014 vs
+    0.016-0.017 for the T-learner; Qini 0.138-0.144 vs 0.127-0.139 (oracle 0.163-0.186)."""
+    train = make_uplift_data(8_000, seed=0, treatment_share=0.85)
+    test = make_uplift_data(8_000, seed=100)
+    truth = test["true_uplift"].to_numpy()
+    x_learner = XLearnerUplift(random_state=0).fit(
+        train[FEATURES], train["outcome"], treatment=train["treatment"]
+    )
+    t_learner = TwoModelUplift(random_state=0).fit(
+        train[FEATURES], train["outcome"], treatment=train["treatment"]
+    )
+    x_pred, t_pred = x_learner.predict(test[FEATURES]), t_learner.predict(test[FEATURES])
+    assert np.mean((x_pred - truth) ** 2) < 0.85 * np.mean((t_pred - truth) ** 2)
+    oracle = qini_auc_score(test["outcome"], truth, test["treatment"])
+    assert qini_auc_score(test["outcome"], x_pred, test["treatment"]) >= 0.75 * oracle
+    assert x_learner.treatment_share_ == pytest.approx(0.85, abs=0.01)
+
+
+def test_x_learner_refuses_a_classifier_as_effect_model() -> None:
+    d = make_uplift_data(200, seed=1)
+    with pytest.raises(pm.DataValidationError, match="effect_estimator"):
+        XLearnerUplift(effect_estimator=LogisticRegression()).fit(
+            d[FEATURES], d["outcome"], treatment=d["treatment"]
+        )
 
 
 # --- class transformation ------------------------------------------------------------------------
@@ -128,12 +178,13 @@ def test_class_transformation_keeps_the_sign_under_two_to_one_treatment() -> Non
     assert naive_uplift.mean() < 0  # what the re-weighting prevents
 
 
-@pytest.mark.parametrize("cls", [TwoModelUplift, ClassTransformationUplift])
+@pytest.mark.parametrize("cls", [TwoModelUplift, ClassTransformationUplift, XLearnerUplift])
 def test_continuous_outcomes_recover_the_spend_uplift(cls: type) -> None:
     """Spend: mean predicted uplift within 0.5 of the true mean (2.0); ranks the truth.
 
     Measured (seeds 4-6): correlation with the true uplift 0.94-0.96 (T-learner) and
-    0.57-0.66 (transformed outcome, a noisier target); Qini 0.11-0.12 and 0.07-0.09."""
+    0.57-0.66 (transformed outcome, a noisier target); Qini 0.11-0.12 and 0.07-0.09. X-learner
+    (seeds 0-1, 85% treated): 0.94-0.95, against 0.90 for the T-learner."""
     train = make_uplift_data(8_000, seed=4, outcome="continuous")
     test = make_uplift_data(4_000, seed=104, outcome="continuous")
     model = cls(random_state=0).fit(train[FEATURES], train["outcome"], treatment=train["treatment"])

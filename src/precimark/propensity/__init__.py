@@ -2,7 +2,8 @@
 
 - :func:`make_snapshots`: leak-free (customer, cutoff) training and scoring rows.
 - :class:`PropensityModel`, :func:`evaluate_out_of_time`: calibrated purchase propensity.
-- :class:`TwoModelUplift`, :class:`ClassTransformationUplift`: who buys *because* of an offer.
+- :class:`TwoModelUplift`, :class:`ClassTransformationUplift`, :class:`XLearnerUplift`: who
+  buys *because* of an offer.
 - :mod:`precimark.propensity.metrics`: gains, lift, calibration, Qini and uplift curves.
 - :func:`select_targets`: whom to contact, within a budget, for a positive expected profit.
 """
@@ -17,7 +18,7 @@ from precimark.propensity.models import (
 )
 from precimark.propensity.snapshots import LABEL, SNAPSHOT_FEATURES, make_snapshots
 from precimark.propensity.targeting import TargetSelection, select_targets
-from precimark.propensity.uplift import ClassTransformationUplift, TwoModelUplift
+from precimark.propensity.uplift import ClassTransformationUplift, TwoModelUplift, XLearnerUplift
 
 __all__ = [
     "LABEL",
@@ -27,6 +28,7 @@ __all__ = [
     "PropensityModel",
     "TargetSelection",
     "TwoModelUplift",
+    "XLearnerUplift",
     "evaluate_out_of_time",
     "make_snapshots",
     "metrics",

@@ -1,6 +1,6 @@
 """Uplift models: who buys *because* of an offer, from a randomised campaign.
 
-Both learners take ``fit(X, y, *, treatment, sample_weight=None)`` and ``predict(X)`` → the
+The learners take ``fit(X, y, *, treatment, sample_weight=None)`` and ``predict(X)`` → the
 estimated individual uplift ``E[y | x, treated] - E[y | x, control]``, for binary outcomes
 (conversion; uplift in probability points) and continuous ones (spend; uplift in currency).
 They request ``treatment`` through scikit-learn's metadata routing, so
@@ -19,7 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from precimark._validation import fail
 from precimark.propensity.models import default_booster, feature_usage
 
-__all__ = ["ClassTransformationUplift", "TwoModelUplift"]
+__all__ = ["ClassTransformationUplift", "TwoModelUplift", "XLearnerUplift"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,6 +83,25 @@ class _UpliftModel(BaseEstimator):  # type: ignore[misc]
         if self.estimator is not None:
             return clone(self.estimator)
         return default_booster(classifier=classifier, random_state=self.random_state)
+
+    def _fit_arms(
+        self, X: FloatArray, y: FloatArray, t: FloatArray, w: FloatArray
+    ) -> tuple[Any, Any]:
+        """Fit one outcome model on the treated rows and one on the control rows."""
+        models = []
+        for arm in (1.0, 0.0):
+            rows = t == arm
+            model = self._new_estimator(self.outcome_ == "binary")
+            model.fit(X[rows], y[rows], sample_weight=w[rows])
+            models.append(model)
+        return models[0], models[1]
+
+    def _outcome(self, model: Any, X: FloatArray) -> FloatArray:
+        """Return the expected outcome under an arm model: P(y = 1) or the predicted value."""
+        if self.outcome_ == "binary":
+            return _positive_proba(model, X)
+        values: FloatArray = model.predict(X)
+        return values
 
 
 def _positive_proba(model: Any, X: Any) -> FloatArray:
@@ -150,26 +169,14 @@ class TwoModelUplift(_UpliftModel):
             The fitted model (``self``).
         """
         X, y, t, w = self._prepare(X, y, treatment, sample_weight)
-        binary = self.outcome_ == "binary"
-        models = []
-        for arm in (1.0, 0.0):
-            rows = t == arm
-            model = self._new_estimator(binary)
-            model.fit(X[rows], y[rows], sample_weight=w[rows])
-            models.append(model)
-        self.estimator_treated_, self.estimator_control_ = models
+        self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
         return self
 
     def predict(self, X: Any) -> FloatArray:
         """Return the estimated uplift of each row (treated minus control prediction)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        if self.outcome_ == "binary":
-            return _positive_proba(self.estimator_treated_, X) - _positive_proba(
-                self.estimator_control_, X
-            )
-        diff: FloatArray = self.estimator_treated_.predict(X) - self.estimator_control_.predict(X)
-        return diff
+        return self._outcome(self.estimator_treated_, X) - self._outcome(self.estimator_control_, X)
 
 
 class ClassTransformationUplift(_UpliftModel):
@@ -266,4 +273,123 @@ class ClassTransformationUplift(_UpliftModel):
         if self.outcome_ == "binary":
             return 2.0 * _positive_proba(self.estimator_, X) - 1.0
         uplift: FloatArray = self.estimator_.predict(X)
+        return uplift
+
+
+class XLearnerUplift(_UpliftModel):
+    """X-learner: arm outcome models, then models of the imputed individual effects.
+
+    Stage 1 fits an outcome model per arm (``mu_1``, ``mu_0``, as :class:`TwoModelUplift`).
+    Stage 2 imputes each row's effect with the *other* arm's model, ``D = y - mu_0(x)`` for
+    treated rows and ``D = mu_1(x) - y`` for control rows, and regresses it on ``x`` within
+    each arm (``tau_1``, ``tau_0``). The uplift is ``p tau_0(x) + (1 - p) tau_1(x)`` with
+    ``p`` the treated share (Kunzel et al. 2019, with the constant propensity of a
+    randomised campaign): the arm with more rows imputes the other's effects, which helps
+    most when the arms are unbalanced.
+
+    Parameters
+    ----------
+    estimator : classifier or regressor, optional
+        Stage-1 outcome model (as for :class:`TwoModelUplift`).
+    effect_estimator : regressor, optional
+        Stage-2 model of the imputed effects. Default:
+        :func:`~precimark.propensity.models.default_booster` (regressor).
+    random_state : int or None, default None
+        Seed of the default estimators.
+
+    Attributes
+    ----------
+    estimator_treated_, estimator_control_ : estimator
+        Stage-1 outcome models.
+    effect_treated_, effect_control_ : regressor
+        Stage-2 effect models fitted on the treated and on the control rows.
+    treatment_share_ : float
+        ``p``, the weighted share of treated rows.
+    outcome_ : {"binary", "continuous"}
+        The outcome type.
+    data_usage_ : tuple of DataUse
+        The input columns read (purpose ``"marketing"``).
+
+    References
+    ----------
+    Kunzel, S. R., Sekhon, J. S., Bickel, P. J. & Yu, B. (2019). Metalearners for estimating
+    heterogeneous treatment effects using machine learning. *PNAS* 116(10), 4156-4165.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.propensity import XLearnerUplift
+    >>> d = make_uplift_data(2_000, seed=0, treatment_share=0.8)
+    >>> X = d.filter(like="x")
+    >>> model = XLearnerUplift(estimator=LogisticRegression(), effect_estimator=LinearRegression())
+    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model.predict(X).shape, round(model.treatment_share_, 1)
+    ((2000,), 0.8)
+    """
+
+    def __init__(
+        self,
+        *,
+        estimator: Any = None,
+        effect_estimator: Any = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.effect_estimator = effect_estimator
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None) -> XLearnerUplift:
+        """Fit the arm outcome models, then the effect models on the imputed effects.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Outcomes: 0/1 conversions or continuous values.
+        treatment : array-like of shape (n_samples,)
+            1 for treated rows, 0 for control rows.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights (all four models).
+
+        Returns
+        -------
+        XLearnerUplift
+            The fitted model (``self``).
+        """
+        if self.effect_estimator is not None and not is_regressor(self.effect_estimator):
+            raise fail(
+                "argument 'effect_estimator'",
+                f"a {type(self.effect_estimator).__name__}",
+                "a scikit-learn regressor",
+            )
+        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
+        self.treatment_share_ = float(np.sum(w * t) / np.sum(w))
+        treated, control = t == 1, t == 0
+        imputed = {
+            "treated": y[treated] - self._outcome(self.estimator_control_, X[treated]),
+            "control": self._outcome(self.estimator_treated_, X[control]) - y[control],
+        }
+        effects = []
+        for rows, target in ((treated, imputed["treated"]), (control, imputed["control"])):
+            model = (
+                clone(self.effect_estimator)
+                if self.effect_estimator is not None
+                else default_booster(classifier=False, random_state=self.random_state)
+            )
+            model.fit(X[rows], target, sample_weight=w[rows])
+            effects.append(model)
+        self.effect_treated_, self.effect_control_ = effects
+        return self
+
+    def predict(self, X: Any) -> FloatArray:
+        """Return the estimated uplift of each row."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        p = self.treatment_share_
+        uplift: FloatArray = p * self.effect_control_.predict(X) + (
+            1.0 - p
+        ) * self.effect_treated_.predict(X)
         return uplift
