@@ -42,20 +42,15 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site in strict mode."""
-    if not (ROOT / "mkdocs.yml").exists():
-        session.log("nothing yet: the docs site lands with the closed-loop issue")
-        return
     session.install("-e", ".[docs]")
-    session.run("mkdocs", "build", "--strict")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
 def examples(session: nox.Session) -> None:
     """Run every script in examples/."""
-    scripts = sorted((ROOT / "examples").glob("*.py"))
-    if not scripts:
-        session.log("nothing yet: no examples")
-        return
+    # The Spark example needs a JVM and pyspark: it runs in `nox -s spark`.
+    scripts = [p for p in sorted((ROOT / "examples").glob("*.py")) if p.name != "spark_scale_out.py"]
     session.install("-e", ".[test,plot]")
     for script in scripts:
         session.run("python", str(script), env={"MPLBACKEND": "Agg"})
