@@ -104,7 +104,11 @@ def test_out_of_time_training_labels_never_reach_into_the_test_period(
         cdnow_sample, cutoffs=["1997-10-31", "1997-12-31", "1998-01-31", "1998-03-31"], horizon=90
     )
     result = evaluate_out_of_time(
-        snaps, horizon=90, estimator=PropensityModel(estimator=LogisticRegression(), cv=2)
+        snaps,
+        horizon=90,
+        estimator=PropensityModel(
+            estimator=make_pipeline(StandardScaler(), LogisticRegression()), cv=2
+        ),
     )
     # 1998-01-31 + 90 days > 1998-03-31: only the first two cutoffs may train
     assert result.n_train == 2 * 2357
