@@ -112,6 +112,8 @@ def test_out_of_time_training_labels_never_reach_into_the_test_period(
     )
     # 1998-01-31 + 90 days > 1998-03-31: only the first two cutoffs may train
     assert result.n_train == 2 * 2357
+    as_duration = evaluate_out_of_time(snaps, horizon="90D", gap=pd.Timedelta(0))
+    assert as_duration.n_train == result.n_train
     with pytest.raises(pm.DataValidationError, match="no cutoff whose label window"):
         evaluate_out_of_time(snaps, horizon=90, test_cutoff="1997-12-31")
     with pytest.raises(pm.DataValidationError, match="one of the snapshot cutoffs"):

@@ -256,3 +256,10 @@ def test_non_numeric_attribute_is_refused() -> None:
         make_snapshots(
             tx, cutoffs="2024-01-01", horizon=1, customers=roster, attributes=["city"], labels=False
         )
+
+
+def test_a_roster_sharing_no_id_with_the_log_is_refused() -> None:
+    tx = _log([(1, 0, 10.0), (2, 3, 5.0)])
+    roster = pd.DataFrame({"tier": [1, 2]}, index=pd.Index(["1", "2"], name="customer_id"))
+    with pytest.raises(pm.DataValidationError, match=r"no customer id in common.*'1'"):
+        make_snapshots(tx, cutoffs="2024-01-05", horizon=1, customers=roster, labels=False)

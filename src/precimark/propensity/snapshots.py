@@ -28,7 +28,7 @@ from precimark._validation import (
 from precimark.privacy import ConsentLike, require_consent
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
 
-__all__ = ["LABEL", "SNAPSHOT_FEATURES", "make_snapshots"]
+__all__ = ["LABEL", "SNAPSHOT_FEATURES", "make_snapshots", "to_days"]
 
 LABEL = "label"
 """Name of the label column of :func:`make_snapshots`."""
@@ -49,8 +49,29 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
 """Behavioural feature columns of :func:`make_snapshots`, in order (days as the time unit)."""
 
 
-def _days(value: object, name: str, *, minimum: int) -> int:
-    """Return a length of time as whole days: an int (days), a Timedelta or a string."""
+def to_days(value: object, name: str, *, minimum: int) -> int:
+    """Return a length of time as whole days: an int (days), a Timedelta or a string.
+
+    Parameters
+    ----------
+    value : int, Timedelta or str
+        ``90``, ``pd.Timedelta(days=90)`` or ``"90D"``; not a fraction of a day.
+    name : str
+        Argument name, for the error message.
+    minimum : int
+        Smallest number of days allowed.
+
+    Returns
+    -------
+    int
+        The number of days.
+
+    Examples
+    --------
+    >>> from precimark.propensity.snapshots import to_days
+    >>> to_days("13W", "horizon", minimum=1), to_days(30, "gap", minimum=0)
+    (91, 30)
+    """
     if isinstance(value, bool):
         raise fail(f"argument '{name}'", repr(value), "a number of days or a Timedelta")
     if isinstance(value, int | np.integer):
@@ -89,7 +110,7 @@ def _day(day: int) -> str:
 
 
 def _roster(
-    customers: object, as_of: str | None, attributes: Sequence[str], consent: ConsentLike | None
+    customers: object, as_of: str | None, attributes: Sequence[str]
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64] | None]:
     """Validate the roster; return it (sorted by ``as_of``) and its ``as_of`` days."""
     frame = check_frame(customers, "customers")
@@ -244,9 +265,9 @@ def make_snapshots(
     cols = columns if columns is not None else Columns()
     tx = validate_transactions(transactions, cols)
     cutoff_days = _cutoff_days(cutoffs)
-    horizon_days = _days(horizon, "horizon", minimum=1)
-    gap_days = 0 if gap is None else _days(gap, "gap", minimum=0)
-    lookback_days = None if lookback is None else _days(lookback, "lookback", minimum=1)
+    horizon_days = to_days(horizon, "horizon", minimum=1)
+    gap_days = 0 if gap is None else to_days(gap, "gap", minimum=0)
+    lookback_days = None if lookback is None else to_days(lookback, "lookback", minimum=1)
     attributes = list(attributes)
     if (attributes or as_of is not None or consent is not None) and customers is None:
         raise fail(
@@ -287,7 +308,15 @@ def make_snapshots(
     roster_days: npt.NDArray[np.int64] | None = None
     allowed: pd.Index | None = None
     if customers is not None:
-        roster, roster_days = _roster(customers, as_of, attributes, consent)
+        roster, roster_days = _roster(customers, as_of, attributes)
+        if not births.index.isin(roster.index).any():
+            raise fail(
+                "argument 'customers' index",
+                f"no customer id in common with the transactions (roster ids like "
+                f"{roster.index[0]!r}, transaction ids like {births.index[0]!r})",
+                "the roster indexed by the transactions' customer ids",
+                "Set the roster's index to the customer id column, with the same dtype.",
+            )
         if consent is not None:
             current = roster[~roster.index.duplicated(keep="last")]
             allowed = require_consent(current, "marketing", consent=consent).allowed
