@@ -22,6 +22,7 @@ def _sklift():  # type: ignore[no-untyped-def]
     """scikit-uplift 0.5.1 (test-only oracle; installs and runs on scikit-learn 1.9)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        pytest.importorskip("sklift", reason="scikit-uplift (test extra) is the metrics oracle")
         from sklift import metrics
     return metrics
 
