@@ -28,12 +28,11 @@ CDNOW_CUTOFFS = ["1997-06-30", "1997-09-30", "1997-12-31", "1998-03-31"]
 RFM = ["frequency", "recency", "T", "monetary_value"]
 
 
-def test_passes_check_estimator() -> None:
-    """The wrapper's contract (a fast inner classifier keeps the 60 checks quick)."""
+def test_the_default_model_passes_check_estimator() -> None:
     with warnings.catch_warnings():
         # check_estimator reports the checks it skips (e.g. array API) as SkipTestWarning
         warnings.filterwarnings("ignore", category=SkipTestWarning)
-        check_estimator(PropensityModel(estimator=LogisticRegression(), cv=2, random_state=0))
+        check_estimator(PropensityModel(random_state=0))
 
 
 def test_calibration_is_fitted_on_held_out_folds_only() -> None:

@@ -79,10 +79,12 @@ class _UpliftModel(BaseEstimator):  # type: ignore[misc]
         self.data_usage_ = feature_usage(self, "marketing")
         return X, y.astype(np.float64), t, weights
 
-    def _new_estimator(self, classifier: bool) -> Any:
+    def _new_estimator(self, classifier: bool, n_samples: int) -> Any:
         if self.estimator is not None:
             return clone(self.estimator)
-        return default_booster(classifier=classifier, random_state=self.random_state)
+        return default_booster(
+            classifier=classifier, random_state=self.random_state, n_samples=n_samples
+        )
 
     def _fit_arms(
         self, X: FloatArray, y: FloatArray, t: FloatArray, w: FloatArray
@@ -91,7 +93,7 @@ class _UpliftModel(BaseEstimator):  # type: ignore[misc]
         models = []
         for arm in (1.0, 0.0):
             rows = t == arm
-            model = self._new_estimator(self.outcome_ == "binary")
+            model = self._new_estimator(self.outcome_ == "binary", int(rows.sum()))
             model.fit(X[rows], y[rows], sample_weight=w[rows])
             models.append(model)
         return models[0], models[1]
@@ -256,7 +258,7 @@ class ClassTransformationUplift(_UpliftModel):
         X, y, t, w = self._prepare(X, y, treatment, sample_weight)
         p = float(np.sum(w * t) / np.sum(w))
         self.treatment_share_ = p
-        model = self._new_estimator(self.outcome_ == "binary")
+        model = self._new_estimator(self.outcome_ == "binary", len(y))
         if self.outcome_ == "binary":
             z = (y == t).astype(np.int64)
             balance = np.where(t == 1, 0.5 / p, 0.5 / (1.0 - p))
@@ -377,7 +379,9 @@ class XLearnerUplift(_UpliftModel):
             model = (
                 clone(self.effect_estimator)
                 if self.effect_estimator is not None
-                else default_booster(classifier=False, random_state=self.random_state)
+                else default_booster(
+                    classifier=False, random_state=self.random_state, n_samples=int(rows.sum())
+                )
             )
             model.fit(X[rows], target, sample_weight=w[rows])
             effects.append(model)
