@@ -58,18 +58,18 @@ from precimark.propensity.models import PROPENSITY, PropensityModel
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
 
 __all__ = [
+    "DECISIONS_SCHEMA",
     "EXPECTED_PURCHASES",
     "EXPECTED_SPEND",
     "PROBABILITY_ALIVE",
+    "PROPENSITY_SCHEMA",
     "RFM_SCHEMA",
     "SCORES_SCHEMA",
     "SCORE_COLUMNS",
-    "DECISIONS_SCHEMA",
-    "PROPENSITY_SCHEMA",
     "decisions_meta",
     "fit_spend_model",
-    "propensity_meta",
     "pricing_partition_fn",
+    "propensity_meta",
     "propensity_partition_fn",
     "rfm_meta",
     "rfm_partition_fn",
@@ -263,30 +263,11 @@ def propensity_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") 
     return _empty(_id_column(columns), id_dtype, [(PROPENSITY, "float64")])
 
 
-_DATES = ("valid_until", "decided_at")
-_FLAGS = ("personalised",)
-_NUMBERS = (
-    "list_price",
-    "reference_price",
-    "final_price",
-    "discount",
-    "discount_rate",
-    "announced_discount",
-    "probability",
-)
-_DECISION_FIELDS = [
-    (
-        name,
-        "datetime64[ns]"
-        if name in _DATES
-        else "bool"
-        if name in _FLAGS
-        else "float64"
-        if name in _NUMBERS
-        else "str",
-    )
-    for name in DECISION_COLUMNS
-]
+_TEXTS: tuple[str, ...] = ("product", "policy", "policy_version", "rules_fired", "rules_applied")
+_TEXTS += ("guardrails_applied", "reason_codes", "features_used", "what_would_change")
+_DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
+_DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
+_DECISION_FIELDS = [(name, _DECISION_TYPES.get(name, "float64")) for name in DECISION_COLUMNS]
 
 DECISIONS_SCHEMA = _ddl("customer_id", "bigint", _DECISION_FIELDS)
 """Spark DDL of :func:`pricing_partition_fn` output for ``bigint`` ids (texts as strings,
@@ -427,8 +408,9 @@ def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) 
     Parameters
     ----------
     counts : DataFrame
-        Columns ``frequency``, ``monetary_value`` and ``count``; rows may repeat (they are
-        summed). Rows with ``frequency == 0`` carry no spend information and are ignored.
+        Columns ``frequency``, ``monetary_value`` and ``count`` (> 0; fractional counts are
+        weights, e.g. inverse sampling rates). Rows may repeat (partial counts from several
+        partitions). Rows with ``frequency == 0`` carry no spend information and are ignored.
     model : GammaGammaModel, optional
         An unfitted model with the hyper-parameters to use (default ``GammaGammaModel()``);
         it is fitted in place and returned.
@@ -441,7 +423,7 @@ def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) 
     Raises
     ------
     DataValidationError
-        For missing columns, non-positive or fractional counts, or invalid rows.
+        For missing columns, missing or non-positive counts, or invalid rows.
 
     Examples
     --------
@@ -456,28 +438,20 @@ def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) 
     """
     frame = check_frame(counts, "counts")
     check_columns(frame, (FREQUENCY, MONETARY_VALUE, COUNT), "counts")
-    weight = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    bad = ~(weight >= 1) | (weight != np.round(weight))
-    if bad.any():
-        raise fail_rows(
-            f"column '{COUNT}'",
-            bad,
-            frame.index,
-            "count that is not a whole number >= 1",
-            "positive whole-number counts",
-        )
+    weight = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    if not (weight > 0).all():
+        where, index = f"column '{COUNT}'", frame.index
+        raise fail_rows(where, ~(weight > 0), index, "missing or non-positive count", "counts > 0")
+    # A canonical row order, so the fit does not depend on how the cluster partitioned them.
     keys = [FREQUENCY, MONETARY_VALUE]
-    summed = (
-        frame[keys].assign(**{COUNT: weight}).groupby(keys, sort=True)[COUNT].sum().reset_index()
-    )
-    summed = summed[summed[FREQUENCY] > 0].reset_index(drop=True)
-    rows = summed.assign(**{RECENCY: 0.0, T: 0.0})[[FREQUENCY, RECENCY, T, MONETARY_VALUE]]
+    ordered = frame[keys].assign(**{COUNT: weight}).sort_values(keys, kind="stable")
+    repeat = ordered[ordered[FREQUENCY] > 0].reset_index(drop=True)
+    # Gamma-Gamma reads only frequency and monetary_value; recency and T fill the frame shape.
+    rows = repeat.assign(**{RECENCY: 0.0, T: 0.0})[[FREQUENCY, RECENCY, T, MONETARY_VALUE]]
     spend_model = GammaGammaModel() if model is None else model
     if not isinstance(spend_model, GammaGammaModel):
         raise fail("argument 'model'", f"a {type(spend_model).__name__}", "a GammaGammaModel")
-    return spend_model.fit(rows, weights=summed[COUNT].to_numpy())
+    return spend_model.fit(rows, weights=repeat[COUNT].to_numpy())
 
 
 # --------------------------------------------------------------------------- scoring

@@ -233,8 +233,11 @@ def test_bad_arguments_fail_on_the_driver_with_clear_messages(reference: Referen
         rfm_partition_fn(observation_end="2024-01-01", columns="user")  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match=r"argument 'counts'.*'count'"):
         fit_spend_model(spend_counts(reference.rfm).drop(columns="count"))
-    bad = spend_counts(reference.rfm).assign(count=0.5)
-    with pytest.raises(DataValidationError, match=r"column 'count': .* counts"):
+    bad = spend_counts(reference.rfm)
+    bad.loc[3, "count"] = 0
+    with pytest.raises(
+        DataValidationError, match=r"column .count.: 1 missing or non-positive count"
+    ):
         fit_spend_model(bad)
 
 
