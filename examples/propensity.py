@@ -15,8 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from precimark._campaign_sim import UPLIFT_FEATURES, make_uplift_data
-from precimark.datasets import load_cdnow, make_transactions
+from precimark.datasets import UPLIFT_FEATURES, load_cdnow, make_transactions, make_uplift_data
 from precimark.propensity import (
     ClassTransformationUplift,
     PropensityModel,

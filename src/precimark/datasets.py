@@ -6,6 +6,7 @@
 - :func:`make_transactions` simulates a BG/NBD + Gamma-Gamma customer base whose true
   parameters are known, with the extra columns (category, payment channel, list and paid
   price, consent flags, price sensitivity) that the later modules use.
+- :func:`make_uplift_data` simulates a campaign with known individual uplift.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._campaign_sim import UPLIFT_FEATURES, make_uplift_data
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import fail
 
@@ -27,9 +29,11 @@ __all__ = [
     "CDNOW_CALIBRATION_END",
     "CDNOW_OBSERVATION_END",
     "DEFAULT_SIMULATION_PARAMS",
+    "UPLIFT_FEATURES",
     "SimulatedBase",
     "load_cdnow",
     "make_transactions",
+    "make_uplift_data",
 ]
 
 CDNOW_CALIBRATION_END = pd.Timestamp("1997-09-30")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.calibration import calibration_curve
 
 import precimark as pm
-from precimark._campaign_sim import make_uplift_data
+from precimark.datasets import make_uplift_data
 from precimark.propensity import metrics as M  # noqa: N812
 
 

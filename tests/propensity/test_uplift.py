@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, cross_val_score, cross_validate
 
 import precimark as pm
-from precimark._campaign_sim import UPLIFT_FEATURES, make_uplift_data
+from precimark.datasets import UPLIFT_FEATURES, make_uplift_data
 from precimark.privacy import DataUse
 from precimark.propensity import ClassTransformationUplift, TwoModelUplift, XLearnerUplift
 from precimark.propensity.metrics import bootstrap_interval, make_uplift_scorer, qini_auc_score

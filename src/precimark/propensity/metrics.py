@@ -614,7 +614,7 @@ def bootstrap_interval(
 
     Examples
     --------
-    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity.metrics import bootstrap_interval, qini_auc_score
     >>> d = make_uplift_data(2_000, seed=0)
     >>> ci = bootstrap_interval(qini_auc_score, d["outcome"], d["true_uplift"], d["treatment"],

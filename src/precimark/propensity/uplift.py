@@ -141,7 +141,7 @@ class TwoModelUplift(_UpliftModel):
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import TwoModelUplift
     >>> d = make_uplift_data(2_000, seed=0)
     >>> X = d.filter(like="x")
@@ -224,7 +224,7 @@ class ClassTransformationUplift(_UpliftModel):
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import ClassTransformationUplift
     >>> d = make_uplift_data(2_000, seed=0, treatment_share=2 / 3)
     >>> X = d.filter(like="x")
@@ -320,7 +320,7 @@ class XLearnerUplift(_UpliftModel):
     Examples
     --------
     >>> from sklearn.linear_model import LinearRegression, LogisticRegression
-    >>> from precimark._campaign_sim import make_uplift_data
+    >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import XLearnerUplift
     >>> d = make_uplift_data(2_000, seed=0, treatment_share=0.8)
     >>> X = d.filter(like="x")
