@@ -106,11 +106,7 @@ def spark_pipeline(spark: Any, path: str, end: pd.Timestamp) -> Result:
     fn = rfm_partition_fn(observation_end=end, time_unit=TIME_UNIT)
     tx = spark.read.parquet(path)
     bucketed = tx.withColumn("bucket", sf.pmod(sf.hash("customer_id"), sf.lit(BUCKETS)))
-    rfm = (
-        bucketed.groupBy("bucket")
-        .applyInPandas(lambda pdf: fn(pdf.drop(columns="bucket")), RFM_SCHEMA)
-        .cache()
-    )
+    rfm = bucketed.groupBy("bucket").applyInPandas(fn, RFM_SCHEMA).cache()
     rfm.count()  # materialise the summary
     summarised = time.perf_counter()
     counts = rfm.groupBy("frequency", "recency", "T").count().toPandas()
@@ -121,7 +117,7 @@ def spark_pipeline(spark: Any, path: str, end: pd.Timestamp) -> Result:
     gg = fit_spend_model(spend, GammaGammaModel(engine="native"))
     score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
     fitted = time.perf_counter()
-    scores = rfm.mapInPandas(lambda batches: map(score, batches), SCORES_SCHEMA)
+    scores = rfm.mapInPandas(score, SCORES_SCHEMA)
     scores.write.format("noop").mode("overwrite").save()
     rfm.unpersist()
     stages = {

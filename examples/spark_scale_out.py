@@ -80,7 +80,7 @@ summarise = rfm_partition_fn(observation_end=observation_end, time_unit=TIME_UNI
 rfm = (
     transactions.withColumn("bucket", sf.pmod(sf.hash("customer_id"), sf.lit(N_BUCKETS)))
     .groupBy("bucket")
-    .applyInPandas(lambda pdf: summarise(pdf.drop(columns="bucket")), RFM_SCHEMA)
+    .applyInPandas(summarise, RFM_SCHEMA)
     .cache()
 )
 
@@ -108,7 +108,7 @@ print("GG      p={p:.3f} q={q:.3f} v={v:.2f}".format(**gg.params_))
 
 # --- 5. score on the cluster, shipping only the fitted models
 score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
-scores = rfm.mapInPandas(lambda batches: map(score, batches), SCORES_SCHEMA)
+scores = rfm.mapInPandas(score, SCORES_SCHEMA)
 top = scores.orderBy(sf.desc("customer_lifetime_value")).limit(5).toPandas()
 print("top customers by 12-month CLV:")
 print(top.round(2).to_string(index=False))

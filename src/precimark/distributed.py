@@ -17,17 +17,19 @@ The pipeline on a cluster is the pandas pipeline cut at its sufficient statistic
    and a :class:`~precimark.pricing.PricingPolicy`.
 
 Every function returned here is a module-level callable object: it pickles with pickle and
-cloudpickle, takes one pandas frame and returns one, and gives the same rows on any split of
-the customers as on the whole frame. ``*_SCHEMA`` are Spark DDL strings, ``*_meta()`` empty
+cloudpickle, takes one pandas frame and returns one (or maps an iterator of frames lazily, as
+``mapInPandas`` passes them), ignores extra columns such as a bucket key, and gives the same
+rows on any split of the customers as on the whole frame. ``*_SCHEMA`` are Spark DDL strings, ``*_meta()`` empty
 typed frames for Dask; both assume a ``customer_id`` of type ``bigint``/``int64`` unless told
 otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, overload
 
 import numpy as np
 import pandas as pd
@@ -116,6 +118,40 @@ def _empty(id_name: str, id_dtype: Any, fields: Sequence[tuple[str, str]]) -> pd
     data: dict[str, pd.Series[Any]] = {id_name: pd.Series([], dtype=id_dtype)}
     data.update({n: pd.Series([], dtype=d) for n, d in fields})
     return pd.DataFrame(data)
+
+
+class _PartitionFn:
+    """Base of the partition functions: one frame in, one frame out; or batches in and out.
+
+    Spark counts a function's parameters to decide how to call it (``applyInPandas`` passes
+    ``(key, frame)`` to a two-parameter function), so the signature it sees is the one
+    parameter ``frame``. An iterator of frames (``mapInPandas``) gives an iterator of results.
+    """
+
+    __signature__: ClassVar[inspect.Signature] = inspect.Signature(
+        [inspect.Parameter("frame", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    )
+
+    @overload
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame: ...
+    @overload
+    def __call__(self, frame: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]: ...
+    def __call__(
+        self, frame: pd.DataFrame | Iterator[pd.DataFrame]
+    ) -> pd.DataFrame | Iterator[pd.DataFrame]:
+        """Apply the function to one frame, or lazily to each frame of an iterator."""
+        if isinstance(frame, pd.DataFrame):
+            return self._apply(frame)
+        if isinstance(frame, Iterator):
+            return map(self._apply, frame)
+        raise fail(
+            "argument 'frame'",
+            f"a {type(frame).__name__}",
+            "a pandas DataFrame or an iterator of them",
+        )
+
+    def _apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
 
 
 def _score_fields(clv: bool) -> list[tuple[str, str]]:
@@ -301,14 +337,14 @@ def decisions_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -
 
 
 @dataclass(frozen=True)
-class _RFMPartition:
+class _RFMPartition(_PartitionFn):
     """Transactions of whole customers -> their RFM rows, the customer id as a column."""
 
     observation_end: np.datetime64
     time_unit: TimeUnit
     columns: Columns
 
-    def __call__(self, transactions: pd.DataFrame) -> pd.DataFrame:
+    def _apply(self, transactions: pd.DataFrame) -> pd.DataFrame:
         cols = self.columns
         id_name = cols.customer_id
         if isinstance(transactions, pd.DataFrame):
@@ -458,7 +494,7 @@ def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) 
 
 
 @dataclass(frozen=True)
-class _ScorePartition:
+class _ScorePartition(_PartitionFn):
     """RFM rows -> P(alive), expected purchases and (with a spend model) CLV per customer."""
 
     purchase_model: _PurchaseModel
@@ -469,7 +505,7 @@ class _ScorePartition:
     margin: float
     columns: Columns
 
-    def __call__(self, rfm: pd.DataFrame) -> pd.DataFrame:
+    def _apply(self, rfm: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
         needed = [id_name, FREQUENCY, RECENCY, T]
         if self.spend_model is not None:
@@ -604,14 +640,14 @@ def score_partition_fn(
 
 
 @dataclass(frozen=True)
-class _PropensityPartition:
+class _PropensityPartition(_PartitionFn):
     """Customers' features and consent -> the consenting customers' purchase probability."""
 
     model: PropensityModel
     consent: ConsentLike | None
     columns: Columns
 
-    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
         features = [str(c) for c in self.model.feature_names_in_]
         if not isinstance(frame, pd.DataFrame):
@@ -690,7 +726,7 @@ def propensity_partition_fn(
 
 
 @dataclass(frozen=True)
-class _PricingPartition:
+class _PricingPartition(_PartitionFn):
     """Customers -> explained price decisions, texts as plain strings, the id as a column."""
 
     policy: PricingPolicy
@@ -700,7 +736,7 @@ class _PricingPartition:
     price_history: pd.DataFrame | None
     columns: Columns
 
-    def __call__(self, customers: pd.DataFrame) -> pd.DataFrame:
+    def _apply(self, customers: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
         if not isinstance(customers, pd.DataFrame):
             raise fail(

@@ -369,3 +369,20 @@ def test_pricing_partition_fn_refuses_cross_customer_policies() -> None:
         pricing_partition_fn(_policy(), 10.0, at="soon")
     with pytest.raises(DataValidationError, match="argument 'policy'"):
         pricing_partition_fn("policy", 10.0, at="2025-01-01")  # type: ignore[arg-type]
+
+
+def test_spark_sees_one_parameter_and_batches_map_lazily(reference: Reference) -> None:
+    import inspect
+
+    score = score_partition_fn(reference.purchase_model, horizon=1, freq=FREQ)
+    rfm_fn = rfm_partition_fn(observation_end=reference.observation_end, time_unit="W")
+    # applyInPandas calls a two-parameter function with (key, frame): ours must show one.
+    for fn in (score, rfm_fn):
+        assert inspect.getfullargspec(fn).args == ["frame"]
+    batches = [reference.rfm.iloc[:100], reference.rfm.iloc[100:250]]
+    results = score(iter(batches))  # mapInPandas passes an iterator of frames
+    assert not isinstance(results, pd.DataFrame)
+    got = pd.concat(list(results), ignore_index=True)
+    pd.testing.assert_frame_equal(got, score(reference.rfm.iloc[:250]), check_exact=True)
+    with pytest.raises(DataValidationError, match="argument 'frame': a list"):
+        score(batches)  # type: ignore[call-overload]

@@ -77,7 +77,7 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
     fn = rfm_partition_fn(observation_end=reference.observation_end, time_unit=TIME_UNIT)
     rfm = (
         bucketed.groupBy("bucket")
-        .applyInPandas(lambda pdf: fn(pdf.drop(columns="bucket")), RFM_SCHEMA)
+        .applyInPandas(fn, RFM_SCHEMA)  # the extra bucket column is ignored
         .cache()
     )
     got_rfm = rfm.toPandas().sort_values("customer_id", ignore_index=True)
@@ -97,13 +97,13 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
         )
 
     score = score_partition_fn(bgnbd, gg, horizon=HORIZON, freq=FREQ, discount_rate=DISCOUNT)
-    scores = rfm.mapInPandas(lambda batches: map(score, batches), SCORES_SCHEMA).toPandas()
+    scores = rfm.mapInPandas(score, SCORES_SCHEMA).toPandas()
     scores = scores.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)
     rfm.unpersist()
 
     propensity_fn = propensity_partition_fn(reference.propensity_model)
     customers = spark.createDataFrame(reference.customers)
-    got = customers.mapInPandas(lambda b: map(propensity_fn, b), PROPENSITY_SCHEMA).toPandas()
+    got = customers.mapInPandas(propensity_fn, PROPENSITY_SCHEMA).toPandas()
     got = got.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-9, atol=1e-15)
