@@ -43,14 +43,23 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site in strict mode."""
     session.install("-e", ".[docs]")
-    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(ROOT / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session
 def examples(session: nox.Session) -> None:
     """Run every script in examples/."""
     # The Spark example needs a JVM and pyspark: it runs in `nox -s spark`.
-    scripts = [p for p in sorted((ROOT / "examples").glob("*.py")) if p.name != "spark_scale_out.py"]
+    scripts = [
+        p for p in sorted((ROOT / "examples").glob("*.py")) if p.name != "spark_scale_out.py"
+    ]
     session.install("-e", ".[test,plot]")
     for script in scripts:
         session.run("python", str(script), env={"MPLBACKEND": "Agg"})
