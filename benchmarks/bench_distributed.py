@@ -12,8 +12,11 @@ more purchases on one day: their day total is then summed in another row order, 
 change its last bit and move the optimiser's stopping point by ~1e-7.)
 
     python benchmarks/bench_distributed.py [n_customers] [repeats]
+    python benchmarks/bench_distributed.py --per-customer [n_customers]
 
-(default 1,000,000 customers, 1 repeat). Needs pyspark and pyarrow.
+(default 1,000,000 customers, 1 repeat). ``--per-customer`` instead times the summary step with
+hash buckets against ``groupBy("customer_id")`` (one pandas call per customer; default 50,000
+customers, as it is slow). Needs pyspark and pyarrow.
 """
 
 from __future__ import annotations
@@ -134,7 +137,35 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
+def per_customer(n_customers: int) -> None:
+    """Time the summary with hash buckets vs one group per customer, the same run."""
+    from pyspark.sql import functions as sf
+
+    base = make_transactions(n_customers, seed=0)
+    spark = spark_session()
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    tx = spark.createDataFrame(base.transactions[["customer_id", "date", "amount"]]).cache()
+    tx.count()
+    fn = rfm_partition_fn(observation_end=base.observation_end, time_unit=TIME_UNIT)
+    bucketed = tx.withColumn("bucket", sf.pmod(sf.hash("customer_id"), sf.lit(BUCKETS)))
+    seconds = {}
+    for label, frame, key in (("buckets", bucketed, "bucket"), ("per customer", tx, "customer_id")):
+        start = time.perf_counter()
+        frame.groupBy(key).applyInPandas(fn, RFM_SCHEMA).write.format("noop").mode(
+            "overwrite"
+        ).save()
+        seconds[label] = time.perf_counter() - start
+    spark.stop()
+    print(f"{n_customers:,} customers, {len(base.transactions):,} transactions: summary with")
+    print(f"  {BUCKETS} hash buckets:         {seconds['buckets']:8.1f} s")
+    print(f"  one group per customer:  {seconds['per customer']:8.1f} s")
+    print(f"ratio per customer / buckets: {seconds['per customer'] / seconds['buckets']:.1f}")
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--per-customer":
+        per_customer(int(sys.argv[2]) if len(sys.argv) > 2 else 50_000)
+        return
     n_customers = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     base = make_transactions(n_customers, seed=0)
