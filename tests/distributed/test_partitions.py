@@ -386,3 +386,21 @@ def test_spark_sees_one_parameter_and_batches_map_lazily(reference: Reference) -
     pd.testing.assert_frame_equal(got, score(reference.rfm.iloc[:250]), check_exact=True)
     with pytest.raises(DataValidationError, match="argument 'frame': a list"):
         score(batches)  # type: ignore[call-overload]
+
+
+def test_scores_for_every_purchase_model_on_chunks_equal_the_whole(reference: Reference) -> None:
+    from precimark.clv import ModifiedBetaGeoModel, ParetoNBDModel
+
+    mbg = ModifiedBetaGeoModel(engine="native").fit(reference.histogram)
+    pareto = ParetoNBDModel()
+    pareto.params_ = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}  # CDNOW, weeks
+    pareto.time_unit_ = "W"
+    rfm = reference.rfm
+    for model in (mbg, pareto):
+        fn = score_partition_fn(
+            model, reference.spend_model, horizon=6, freq=FREQ, discount_rate=0.0
+        )
+        got = run(fn, [rfm.iloc[i : i + 1000] for i in range(0, len(rfm), 1000)])
+        pd.testing.assert_frame_equal(got, fn(rfm), rtol=1e-12, atol=0)
+        indexed = rfm.set_index("customer_id")
+        np.testing.assert_allclose(got["probability_alive"], model.probability_alive(indexed))
