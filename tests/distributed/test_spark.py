@@ -15,15 +15,19 @@ import pandas as pd
 import pytest
 
 from precimark.clv import BetaGeoModel, GammaGammaModel, RFMHistogram
+from precimark.datasets import make_transactions
 from precimark.distributed import (
+    DECISIONS_SCHEMA,
     PROPENSITY_SCHEMA,
     RFM_SCHEMA,
     SCORES_SCHEMA,
     fit_spend_model,
+    pricing_partition_fn,
     propensity_partition_fn,
     rfm_partition_fn,
     score_partition_fn,
 )
+from precimark.pricing import ListPrice, PricingPolicy, SensitivityDiscount
 
 from .conftest import DISCOUNT, FREQ, HORIZON, TIME_UNIT, Reference
 
@@ -107,3 +111,23 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
     got = customers.mapInPandas(propensity_fn, PROPENSITY_SCHEMA).toPandas()
     got = got.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-9, atol=1e-15)
+
+
+def test_spark_pricing_decisions_equal_pandas(spark: Any) -> None:
+    roster = make_transactions(1_000, seed=5).customers
+    roster = roster[["price_sensitivity", "consent_personalised_pricing"]].reset_index()
+    policy = PricingPolicy([SensitivityDiscount(threshold=0.5), ListPrice()], name="spark")
+    prices = pd.Series({"album": 12.0, "box set": 40.0})
+    decide = pricing_partition_fn(policy, prices, at="2025-03-01 10:30")
+    got = spark.createDataFrame(roster).mapInPandas(decide, DECISIONS_SCHEMA).toPandas()
+    got = got.sort_values(["customer_id", "product"], ignore_index=True)
+    want = decide(roster).sort_values(["customer_id", "product"], ignore_index=True)
+    assert list(got.columns) == list(want.columns)
+    for column in want.columns:  # Arrow may hand back other (equivalent) dtypes
+        if column in ("valid_until", "decided_at"):
+            left = pd.to_datetime(got[column]).astype("datetime64[ns]")
+            pd.testing.assert_series_equal(left, want[column])
+        elif want[column].dtype == "str":
+            assert got[column].fillna("").astype(str).tolist() == want[column].tolist(), column
+        else:
+            np.testing.assert_array_equal(got[column].to_numpy(), want[column].to_numpy())
