@@ -267,3 +267,21 @@ def test_string_and_sparse_integer_ids_give_the_same_summary(cdnow_sample: pd.Da
         cdnow_sample, calibration_end=CDNOW_CALIBRATION_END, observation_end=CDNOW_OBSERVATION_END
     )
     np.testing.assert_array_equal(split.to_numpy(), split_int.to_numpy())
+
+
+def test_day_totals_do_not_depend_on_row_order() -> None:
+    """Same-day amounts whose float sum depends on the order they are added in."""
+    amounts = [0.1, 0.2, 0.3, 0.7, 1e-3, 3.3]
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1] * 6 + [1],
+            "date": pd.to_datetime(["2024-01-02"] * 6 + ["2024-01-01"]),
+            "amount": [*amounts, 0.0],
+        }
+    )
+    reference = pm.rfm_summary(tx)
+    rng = np.random.default_rng(0)
+    assert len({sum(rng.permutation(amounts)) for _ in range(50)}) > 1  # order matters
+    for _ in range(20):
+        shuffled = tx.iloc[rng.permutation(len(tx))]
+        pd.testing.assert_frame_equal(pm.rfm_summary(shuffled), reference, check_exact=True)
