@@ -73,3 +73,18 @@ def bench(session: nox.Session) -> None:
     for name in names:
         stem = name if name.startswith("bench_") else f"bench_{name}"
         session.run("python", str(ROOT / "benchmarks" / f"{stem}.py"))
+
+
+@nox.session
+def spark(session: nox.Session) -> None:
+    """Scale-out on Spark local mode (needs Java 17): distributed tests and the example."""
+    session.install("-e", ".[test,spark]")
+    session.run("pytest", "tests/distributed", "src/precimark/distributed.py", *session.posargs)
+    session.run("python", "examples/spark_scale_out.py")
+
+
+@nox.session
+def dask(session: nox.Session) -> None:
+    """Scale-out on Dask, threads and processes schedulers."""
+    session.install("-e", ".[test,dask]")
+    session.run("pytest", "tests/distributed", "src/precimark/distributed.py", *session.posargs)
