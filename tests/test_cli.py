@@ -68,6 +68,7 @@ COLUMNS = ["--customer-col", "user", "--date-col", "ts", "--amount-col", "paid"]
         ("profile", [], "segment"),
         ("clv", ["--periods", "6"], "customer_lifetime_value"),
         ("price", ["--list-price", "15"], "final_price"),
+        ("score", ["--training-cutoffs", "2"], "propensity_90d"),
     ],
 )
 def test_file_subcommands_write_one_row_per_customer(

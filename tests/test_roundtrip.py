@@ -1,0 +1,76 @@
+"""Every fitted object survives pickle, cloudpickle and joblib and predicts the same afterwards."""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+import cloudpickle
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+import precimark as pm
+from precimark.datasets import SimulatedBase, make_uplift_data
+from precimark.profiling import BehaviouralSegmenter
+from precimark.propensity import ClassTransformationUplift, make_snapshots
+
+
+def _joblib_round_trip(obj: object) -> object:
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+ROUND_TRIPS = {
+    "pickle": lambda o: pickle.loads(pickle.dumps(o)),
+    "cloudpickle": lambda o: pickle.loads(cloudpickle.dumps(o)),
+    "joblib": _joblib_round_trip,
+}
+
+
+@pytest.fixture(scope="module")
+def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
+    """name -> (fitted object, a function of it whose output must survive the trip)."""
+    tx = sim_small.transactions
+    snapshots = make_snapshots(tx, cutoffs=["2024-09-30"], horizon=90)
+    X, y = snapshots.drop(columns="label"), snapshots["label"]
+    campaign = make_uplift_data(2_000, seed=3)
+    features = campaign.drop(columns=[c for c in campaign.columns if not c.startswith("x")])
+    profiler = pm.CustomerProfiler().fit(tx, observation_end=sim_small.observation_end)
+    archive = profiler.transform()
+    numeric = archive[["frequency", "recency", "monetary_value", "total_spend"]]
+    return {
+        "propensity": (pm.PropensityModel(random_state=0).fit(X, y), lambda m: m.predict_proba(X)),
+        "t_learner": (
+            pm.TwoModelUplift().fit(features, campaign["outcome"], treatment=campaign["treatment"]),
+            lambda m: m.predict(features),
+        ),
+        "class_transformation": (
+            ClassTransformationUplift().fit(
+                features, campaign["outcome"], treatment=campaign["treatment"]
+            ),
+            lambda m: m.predict(features),
+        ),
+        "segmenter": (
+            BehaviouralSegmenter(n_clusters=3, random_state=0).fit(numeric),
+            lambda m: m.predict(numeric),
+        ),
+        "profiler": (profiler, lambda m: m.transform()),
+    }
+
+
+@pytest.mark.parametrize("trip", sorted(ROUND_TRIPS))
+@pytest.mark.parametrize(
+    "name", ["propensity", "t_learner", "class_transformation", "segmenter", "profiler"]
+)
+def test_round_trip(fitted: dict[str, tuple[object, object]], name: str, trip: str) -> None:
+    obj, output = fitted[name]
+    restored = ROUND_TRIPS[trip](obj)
+    before, after = output(obj), output(restored)  # type: ignore[operator]
+    if isinstance(before, pd.DataFrame):
+        pd.testing.assert_frame_equal(after, before)
+    else:
+        np.testing.assert_array_equal(after, before)
