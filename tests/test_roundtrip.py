@@ -1,9 +1,12 @@
-"""Every fitted object survives pickle, cloudpickle and joblib and predicts the same afterwards."""
+"""Every fitted estimator survives pickle, cloudpickle, joblib and JSON (``to_dict``/``from_dict``)
+and predicts exactly the same afterwards."""
 
 from __future__ import annotations
 
 import io
+import json
 import pickle
+from typing import Any
 
 import cloudpickle
 import joblib
@@ -14,7 +17,7 @@ import pytest
 import precimark as pm
 from precimark.datasets import SimulatedBase, make_uplift_data
 from precimark.profiling import BehaviouralSegmenter
-from precimark.propensity import ClassTransformationUplift, make_snapshots
+from precimark.propensity import ClassTransformationUplift, XLearnerUplift, make_snapshots
 
 
 def _joblib_round_trip(obj: object) -> object:
@@ -24,7 +27,13 @@ def _joblib_round_trip(obj: object) -> object:
     return joblib.load(buffer)
 
 
+def _json_round_trip(obj: Any) -> object:
+    text = json.dumps(obj.to_dict(), allow_nan=False)  # strict JSON: no NaN or Infinity tokens
+    return type(obj).from_dict(json.loads(text))
+
+
 ROUND_TRIPS = {
+    "json": _json_round_trip,
     "pickle": lambda o: pickle.loads(pickle.dumps(o)),
     "cloudpickle": lambda o: pickle.loads(cloudpickle.dumps(o)),
     "joblib": _joblib_round_trip,
@@ -54,6 +63,10 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
             ),
             lambda m: m.predict(features),
         ),
+        "x_learner": (
+            XLearnerUplift().fit(features, campaign["outcome"], treatment=campaign["treatment"]),
+            lambda m: m.predict(features),
+        ),
         "segmenter": (
             BehaviouralSegmenter(n_clusters=3, random_state=0).fit(numeric),
             lambda m: m.predict(numeric),
@@ -64,11 +77,14 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
 
 @pytest.mark.parametrize("trip", sorted(ROUND_TRIPS))
 @pytest.mark.parametrize(
-    "name", ["propensity", "t_learner", "class_transformation", "segmenter", "profiler"]
+    "name",
+    ["propensity", "t_learner", "class_transformation", "x_learner", "segmenter", "profiler"],
 )
 def test_round_trip(fitted: dict[str, tuple[object, object]], name: str, trip: str) -> None:
     obj, output = fitted[name]
     restored = ROUND_TRIPS[trip](obj)
+    assert type(restored) is type(obj)
+    assert restored.get_params().keys() == obj.get_params().keys()  # type: ignore[attr-defined]
     before, after = output(obj), output(restored)  # type: ignore[operator]
     if isinstance(before, pd.DataFrame):
         pd.testing.assert_frame_equal(after, before)

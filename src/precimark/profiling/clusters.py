@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from precimark._jsonstate import JSONStateMixin
 from precimark._typing import SeedLike
 from precimark._validation import fail
 
@@ -41,7 +42,7 @@ def _signed_log1p(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return out
 
 
-class BehaviouralSegmenter(_NamesOut, TransformerMixin, ClusterMixin, BaseEstimator):  # type: ignore[misc]
+class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterMixin, BaseEstimator):  # type: ignore[misc]  # fmt: skip
     """Cluster customers on profile features; pick the number of clusters by silhouette.
 
     A :class:`~sklearn.pipeline.Pipeline` of a signed log transform

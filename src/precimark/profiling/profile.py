@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import (
     check_columns,
@@ -50,7 +51,7 @@ _SUMMED = (
 )
 
 
-class CustomerProfiler(BaseEstimator):  # type: ignore[misc]
+class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     """Build and keep up to date the consumer archive: one documented row per customer.
 
     Parameters

@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
 from precimark.privacy import ConsentLike, DataUse, require_consent
@@ -121,7 +122,7 @@ def feature_usage(estimator: BaseEstimator, purpose: str) -> tuple[DataUse, ...]
     return tuple(DataUse(c, purpose, type(estimator).__name__) for c in columns)
 
 
-class PropensityModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Purchase propensity: any classifier, with probabilities calibrated on held-out data.
 
     With ``calibration`` set, the data are split into ``cv`` stratified folds; for each fold a

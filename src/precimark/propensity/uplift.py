@@ -16,6 +16,7 @@ import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from precimark._jsonstate import JSONStateMixin
 from precimark._validation import fail
 from precimark.propensity.models import default_booster, feature_usage
 
@@ -24,7 +25,7 @@ __all__ = ["ClassTransformationUplift", "TwoModelUplift", "XLearnerUplift"]
 FloatArray = npt.NDArray[np.float64]
 
 
-class _UpliftModel(BaseEstimator):  # type: ignore[misc]
+class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     """Shared input handling of the uplift learners (not public)."""
 
     __metadata_request__fit = {"treatment": True}  # noqa: RUF012 - scikit-learn's convention

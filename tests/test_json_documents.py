@@ -1,0 +1,345 @@
+"""JSON documents (``to_dict``/``from_dict``) of estimators that wrap scikit-learn models.
+
+The encoder is checked value by value (hypothesis and hand-picked pandas frames), then on real
+estimators with non-default scikit-learn models (Cython trees, pipelines), and on what a
+service must be protected from: other versions, other classes, documents that name code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+import precimark as pm
+from precimark._jsonstate import decode, encode
+from precimark.datasets import SimulatedBase, make_uplift_data
+from precimark.privacy import Pseudonymizer
+from precimark.profiling import BehaviouralSegmenter
+
+
+def _through_json(value: Any) -> Any:
+    return decode(json.loads(json.dumps(encode(value), allow_nan=False)))
+
+
+def _assert_same(after: Any, before: Any) -> None:
+    """Deep equality that also compares types and dtypes and treats NaN as equal to NaN."""
+    assert type(after) is type(before)
+    if isinstance(before, (np.ndarray, np.generic)):  # bit for bit: NaN payloads, -0.0, NaT
+        assert (after.dtype, after.shape) == (before.dtype, before.shape)
+        assert after.tobytes() == before.tobytes()
+    elif isinstance(before, float) and math.isnan(before):
+        assert math.isnan(after)
+    elif isinstance(before, (list, tuple)):
+        assert len(after) == len(before)
+        for a, b in zip(after, before, strict=True):
+            _assert_same(a, b)
+    elif isinstance(before, dict):
+        assert list(after) == list(before)
+        for key in before:
+            _assert_same(after[key], before[key])
+    else:
+        assert after == before
+
+
+# --------------------------------------------------------------------------- the encoder
+
+_ARRAY_DTYPES = st.sampled_from(
+    ["<f8", "<f4", "<i8", "<i4", "|u1", "|b1", "<M8[D]", "<M8[ns]", "<m8[s]", ">f8", "<U4"]
+)
+_arrays = _ARRAY_DTYPES.flatmap(
+    lambda dtype: hnp.arrays(np.dtype(dtype), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
+)
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),  # unbounded: beyond 2**53 they are written as strings
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.binary(max_size=8),
+    _arrays,
+    _arrays.map(lambda a: a.ravel()[0] if a.size else np.float32(1.5)),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=4), inner, max_size=4),
+        st.dictionaries(st.integers(-5, 5), inner, max_size=4),
+        st.dictionaries(st.sampled_from(["$", "a"]), inner, max_size=2),  # the tag key itself
+    ),
+    max_leaves=12,
+)
+
+
+@given(_values)
+def test_any_value_survives_strict_json(value: Any) -> None:
+    _assert_same(_through_json(value), value)
+
+
+def test_big_integers_and_non_finite_floats_are_tagged() -> None:
+    tree = encode([2**53, 2**53 - 1, math.inf, -math.inf])
+    assert tree == [
+        {"$": "int", "value": str(2**53)},
+        2**53 - 1,
+        {"$": "float", "value": "inf"},
+        {"$": "float", "value": "-inf"},
+    ]
+
+
+def test_structured_arrays_survive() -> None:
+    dtype = np.dtype([("value", "<f8"), ("left", "<u4"), ("pair", "<i2", (2,))])
+    array = np.array([(1.5, 3, (1, -2)), (np.nan, 0, (0, 7))], dtype=dtype)
+    _assert_same(_through_json(array), array)
+
+
+def test_pandas_frames_keep_dtypes_indexes_and_attrs() -> None:
+    frame = pd.DataFrame(
+        {
+            "int": np.arange(3, dtype=np.int32),
+            "float": [1.0, np.nan, -0.0],
+            "text": pd.array(["a", None, "ccc"], dtype="str"),
+            "category": pd.Categorical(["x", "y", "x"], categories=["y", "x"], ordered=True),
+            "nullable": pd.array([1, None, 3], dtype="Int64"),
+            "naive": pd.to_datetime(["2024-01-01", "2024-02-29", None]),
+            "aware": pd.to_datetime(["2024-03-31 01:30", "2024-10-27 02:30", None]).tz_localize(
+                "Europe/Berlin", ambiguous=True
+            ),
+            "span": pd.to_timedelta([1, 2, 3], unit="D"),
+            "flag": [True, False, True],
+        },
+        index=pd.Index(["c1", "c2", "c3"], name="customer_id"),
+    )
+    frame.attrs["time_unit"] = "W"
+    after = _through_json(frame)
+    pd.testing.assert_frame_equal(after, frame, check_exact=True)
+    assert after.attrs == {"time_unit": "W"}
+
+    wide = pd.DataFrame(
+        np.arange(6.0).reshape(2, 3),
+        columns=pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)], names=["x", "y"]),
+    )
+    after = _through_json(wide)
+    pd.testing.assert_frame_equal(after, wide, check_exact=True)
+    assert isinstance(after.index, pd.RangeIndex)
+
+    series = pd.Series([0.5, 1.5], index=pd.Index([10, 20], name="id"), name="p")
+    pd.testing.assert_series_equal(_through_json(series), series, check_exact=True)
+    stamp = pd.Timestamp("2024-10-27 03:30", tz="Europe/Berlin").as_unit("ns")
+    assert _through_json(stamp) == stamp and str(_through_json(stamp).tz) == "Europe/Berlin"
+    assert _through_json(pd.NaT) is pd.NaT
+
+
+def test_random_states_continue_the_same_stream() -> None:
+    generator, legacy = np.random.default_rng(5), np.random.RandomState(5)
+    generator.random(3)
+    legacy.random_sample(3)
+    new_generator, new_legacy = _through_json(generator), _through_json(legacy)
+    np.testing.assert_array_equal(new_generator.random(4), generator.random(4))
+    np.testing.assert_array_equal(new_legacy.random_sample(4), legacy.random_sample(4))
+
+
+def test_functions_and_classes_are_written_by_name() -> None:
+    tree = encode([np.log1p, np.float64, StandardScaler, float])
+    assert tree[0] == {"$": "name", "module": "numpy", "qualname": "log1p"}
+    assert decode(tree) == [np.log1p, np.float64, StandardScaler, float]
+
+
+# --------------------------------------------------------------------------- estimators
+
+
+@pytest.fixture(scope="module")
+def campaign() -> tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]]:
+    data = make_uplift_data(1_500, seed=11)
+    features = data[[c for c in data.columns if c.startswith("x")]]
+    return features, data["outcome"], data["treatment"]
+
+
+def _json_trip(obj: Any) -> Any:
+    return type(obj).from_dict(json.loads(json.dumps(obj.to_dict(), allow_nan=False)))
+
+
+def test_user_supplied_scikit_learn_models_survive(
+    campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]],
+) -> None:
+    X, y, treatment = campaign
+    forest = pm.TwoModelUplift(estimator=RandomForestClassifier(n_estimators=5, random_state=0))
+    forest.fit(X, y, treatment=treatment)  # Cython trees, rebuilt by their constructor
+    np.testing.assert_array_equal(_json_trip(forest).predict(X), forest.predict(X))
+
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression())
+    model = pm.PropensityModel(estimator=pipeline, random_state=0).fit(X, y)
+    restored = _json_trip(model)
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    assert restored.get_params()["estimator"].steps[0][0] == "standardscaler"
+
+
+def test_the_profiler_keeps_attributes_and_clv_models(sim_small: SimulatedBase) -> None:
+    tx, end = sim_small.transactions, sim_small.observation_end
+    customers = sim_small.customers.assign(
+        tier=pd.Categorical(np.where(sim_small.customers.index % 3 == 0, "gold", "basic")),
+        city=pd.array(np.where(sim_small.customers.index % 2 == 0, "Köln", None), dtype="str"),
+    )
+    rfm = pm.rfm_summary(tx, observation_end=end, time_unit="D")
+    purchase = pm.BetaGeoModel().fit(rfm)
+    spend = pm.GammaGammaModel().fit(rfm[rfm["frequency"] > 0])
+    profiler = pm.CustomerProfiler(
+        consent="consent_profiling",
+        attributes=["signup_date", "tier", "city"],
+        purchase_model=purchase,
+        spend_model=spend,
+    ).fit(tx, customers, observation_end=end)
+    restored = _json_trip(profiler)
+    pd.testing.assert_frame_equal(restored.transform(), profiler.transform(), check_exact=True)
+    pd.testing.assert_index_equal(restored.excluded_, profiler.excluded_)
+    assert restored.get_params()["purchase_model"].params_ == purchase.params_
+
+
+def test_the_document_records_versions_and_has_no_pickle(sim_small: SimulatedBase) -> None:
+    model = BehaviouralSegmenter(n_clusters=3, random_state=0)
+    archive = pm.CustomerProfiler().fit_transform(sim_small.transactions)
+    document = model.fit(archive[["frequency", "recency", "total_spend"]]).to_dict()
+    assert document["type"] == "BehaviouralSegmenter"
+    assert document["precimark_version"] == pm.__version__
+    assert document["sklearn_version"] == sklearn.__version__
+    assert "pickle" not in json.dumps(document)
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+@pytest.fixture(scope="module")
+def document(campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]]) -> dict[str, Any]:
+    X, y, treatment = campaign
+    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treatment=treatment)
+    return model.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"precimark_version": "9.4.0"},
+            r"written with precimark 9\.4\.0 .*expected one written with precimark \d+\.\d+\.x",
+        ),
+        (
+            {"sklearn_version": "0.24.2"},
+            r"written with sklearn 0\.24\.2 .*expected one written with sklearn",
+        ),
+        ({"format_version": 7}, r"format_version 7 .*expected one written with format_version 1"),
+        (
+            {"type": "PropensityModel"},
+            r"document of type 'PropensityModel'; expected a TwoModelUplift document",
+        ),
+    ],
+)
+def test_incompatible_documents_are_refused(
+    document: dict[str, Any], change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(pm.DataValidationError, match=message):
+        pm.TwoModelUplift.from_dict({**document, **change})
+
+
+def test_a_patch_release_of_scikit_learn_is_accepted(document: dict[str, Any]) -> None:
+    major, minor, *_ = sklearn.__version__.split(".")
+    later_patch = {**document, "sklearn_version": f"{major}.{minor}.99"}
+    assert type(pm.TwoModelUplift.from_dict(later_patch)) is pm.TwoModelUplift
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [("os", "system"), ("subprocess", "Popen"), ("builtins", "eval"), ("sklearn", "../os")],
+)
+def test_documents_that_name_code_outside_the_allowlist_are_refused(
+    document: dict[str, Any], reference: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
+    module, qualname = reference
+    evil = {
+        "$": "object",
+        "class": {"$": "name", "module": module, "qualname": qualname},
+        "construct": "call",
+        "args": {"$": "tuple", "items": ["echo owned"]},
+        "state": None,
+    }
+    tampered = {**document, "state": {**document["state"], "estimator": evil}}
+    with pytest.raises(pm.DataValidationError, match=r"JSON document: a reference to "):
+        pm.TwoModelUplift.from_dict(tampered)
+    assert calls == []
+
+
+def test_documents_cannot_make_numpy_open_a_file(document: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    memmap = {
+        "$": "object",
+        "class": {"$": "name", "module": "numpy", "qualname": "memmap"},
+        "construct": "call",
+        "args": {"$": "tuple", "items": [str(target), "|u1", "w+", 0, [4]]},
+        "state": None,
+    }
+    tampered = {**document, "state": {**document["state"], "estimator": memmap}}
+    with pytest.raises(pm.DataValidationError, match=r"a numpy\.memmap built from arguments"):
+        pm.TwoModelUplift.from_dict(tampered)
+    assert target.read_text() == "keep me"
+
+
+def test_a_malformed_document_gets_one_clear_error(document: dict[str, Any]) -> None:
+    state = dict(document["state"])
+    state["feature_names_in_"] = {"$": "ndarray", "dtype": "<f8", "shape": [3]}  # no data
+    with pytest.raises(
+        pm.DataValidationError, match=r"a malformed TwoModelUplift document \(KeyError"
+    ):
+        pm.TwoModelUplift.from_dict({**document, "state": state})
+    state["feature_names_in_"] = {"$": "ndarray", "dtype": "<f8", "shape": [3], "data": "AAAA"}
+    with pytest.raises(
+        pm.DataValidationError, match=r"malformed TwoModelUplift document \(ValueError"
+    ):
+        pm.TwoModelUplift.from_dict({**document, "state": state})
+    with pytest.raises(pm.DataValidationError, match=r"a malformed .* \(KeyError: 'state'\)"):
+        pm.TwoModelUplift.from_dict({k: v for k, v in document.items() if k != "state"})
+
+
+def test_state_without_a_json_form_is_named(
+    campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]],
+) -> None:
+    X, y, _ = campaign
+    doubled = make_pipeline(FunctionTransformer(_double), LogisticRegression())
+    model = pm.PropensityModel(estimator=doubled, random_state=0).fit(X, y)
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"attribute 'state\.estimator\.steps\[0\]\[1\]\.func': .*_double, which has no JSON form.*persistence\.save",
+    ):
+        model.to_dict()
+
+
+def test_a_pseudonymizer_never_reaches_a_document() -> None:
+    key = "k" * 32
+    with pytest.raises(pm.DataValidationError, match="no JSON form") as raised:
+        encode({"pseudonymizer": Pseudonymizer(key)})
+    assert key not in str(raised.value)
+
+
+def test_an_unfitted_estimator_has_no_document() -> None:
+    with pytest.raises(pm.NotFittedError):
+        pm.PropensityModel().to_dict()
+
+
+def _double(x: Any) -> Any:
+    return x * 2
