@@ -4,8 +4,13 @@ Every fitted precimark object pickles (pickle, joblib, cloudpickle). A service t
 written by another version of precimark should fail loudly, not mis-predict quietly, so
 :func:`save`/:func:`dump_bytes` wrap the object with the precimark version that wrote it, and
 :func:`load`/:func:`load_bytes` refuse an object written by a different ``major.minor``
-version. Parameter-only models (the CLV models) also offer JSON through
-``to_dict()``/``from_dict()``, which carries a format version of its own.
+version.
+
+Every fitted estimator and the pricing policy also offer JSON through ``to_dict()`` and
+``from_dict()``. Parameter-only documents (the CLV models, the policy, KPI aggregates) carry a
+format version and load in any precimark version that reads that format. Documents of
+estimators that wrap scikit-learn models, and of the profiler, hold internal state, so they
+load only under the same ``major.minor`` versions of precimark and scikit-learn.
 
 Only load files you trust: unpickling runs code.
 """
@@ -16,6 +21,7 @@ import os
 import pickle
 from typing import Any
 
+from precimark._jsonstate import series
 from precimark._validation import fail
 
 __all__ = ["FORMAT_VERSION", "dump_bytes", "load", "load_bytes", "save"]
@@ -28,10 +34,6 @@ def _version() -> str:
     from precimark import __version__
 
     return __version__
-
-
-def _series(version: str) -> tuple[str, ...]:
-    return tuple(version.split(".")[:2])
 
 
 def dump_bytes(obj: object) -> bytes:
@@ -92,12 +94,12 @@ def load_bytes(data: bytes) -> Any:
             "output of dump_bytes/save",
         )
     written = str(envelope.get("precimark_version"))
-    if envelope.get("format_version") != FORMAT_VERSION or _series(written) != _series(_version()):
+    if envelope.get("format_version") != FORMAT_VERSION or series(written) != series(_version()):
         raise fail(
             "argument 'data'",
             f"a {envelope.get('type')} written by precimark {written} "
             f"(envelope format {envelope.get('format_version')})",
-            f"an object written by precimark {'.'.join(_series(_version()))}.x",
+            f"an object written by precimark {series(_version())}.x",
             f"Install precimark=={written} to load it, or refit and save it with this version.",
         )
     return envelope["object"]

@@ -85,7 +85,7 @@ def test_gamma_gamma_gradient_matches_finite_differences() -> None:
 def _model(cls: type, params: dict[str, float], unit: str = "W") -> object:
     return cls.from_dict(
         {
-            "model": cls.__name__,
+            "type": cls.__name__,
             "format_version": 1,
             "hyper_parameters": {},
             "params": params,

@@ -199,7 +199,7 @@ def test_joblib_round_trip(tmp_path: object, cdnow_rfm_weeks: pd.DataFrame) -> N
 def test_from_dict_refuses_other_models_and_versions(cdnow_rfm_weeks: pd.DataFrame) -> None:
     data = pm.BetaGeoModel().fit(cdnow_rfm_weeks).to_dict()
     with pytest.raises(
-        DataValidationError, match="a description of 'BetaGeoModel'; expected a ParetoNBDModel"
+        DataValidationError, match="type 'BetaGeoModel'; expected a ParetoNBDModel document"
     ):
         pm.ParetoNBDModel.from_dict(data)
     with pytest.raises(DataValidationError, match="format_version 99"):

@@ -28,6 +28,7 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._jsonstate import header, read_header
 from precimark._typing import TimeUnit
 from precimark._validation import check_choice, fail, fail_rows, validate_rfm
 from precimark.clv import _formulas, _lifetimes
@@ -370,12 +371,8 @@ class _Model(BaseEstimator):  # type: ignore[misc]
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe description of the fitted model (see :meth:`from_dict`)."""
         check_is_fitted(self, "params_")
-        from precimark import __version__
-
         return {
-            "model": type(self).__name__,
-            "format_version": _FORMAT_VERSION,
-            "precimark_version": __version__,
+            **header(type(self), _FORMAT_VERSION),
             "hyper_parameters": {
                 k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.get_params().items()
             },
@@ -395,19 +392,10 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         Raises
         ------
         DataValidationError
-            If ``data`` describes another model or a newer, incompatible format.
+            If ``data`` describes another model or another format version. Parameters mean
+            the same in every precimark version, so only the format version must match.
         """
-        if not isinstance(data, Mapping) or data.get("model") != cls.__name__:
-            found = data.get("model") if isinstance(data, Mapping) else type(data).__name__
-            raise fail("argument 'data'", f"a description of {found!r}", f"a {cls.__name__}")
-        version = data.get("format_version")
-        if version != _FORMAT_VERSION:
-            raise fail(
-                "argument 'data'",
-                f"format_version {version!r} (written by precimark {data.get('precimark_version')})",
-                f"format_version {_FORMAT_VERSION}",
-                "Refit the model with this version of precimark, or install the version that wrote it.",
-            )
+        read_header(data, cls, _FORMAT_VERSION)
         model = cls(**data["hyper_parameters"])
         model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
         model.log_likelihood_ = float(data["log_likelihood"])

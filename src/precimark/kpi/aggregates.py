@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precimark._jsonstate import header, read_header
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._checks import as_sample
 from precimark.kpi.estimates import Estimate
@@ -30,6 +31,7 @@ from precimark.kpi.intervals import (
 __all__ = ["AGGREGATE_COLUMNS", "MetricAggregates"]
 
 AGGREGATE_COLUMNS: tuple[str, ...] = ("count", "sum", "sum_sq")
+_FORMAT_VERSION = 1  # of to_dict documents
 """Columns of :attr:`MetricAggregates.table`."""
 
 
@@ -143,6 +145,7 @@ class MetricAggregates:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (group labels must be JSON-safe themselves)."""
         return {
+            **header(MetricAggregates, _FORMAT_VERSION),
             "group": self.table.index.name,
             "groups": self.table.index.tolist(),
             **{column: self.table[column].tolist() for column in AGGREGATE_COLUMNS},
@@ -150,7 +153,14 @@ class MetricAggregates:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MetricAggregates:
-        """Rebuild aggregates from :meth:`to_dict` output."""
+        """Rebuild aggregates from :meth:`to_dict` output.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not an aggregates document or has another format version.
+        """
+        read_header(data, MetricAggregates, _FORMAT_VERSION)
         table = pd.DataFrame(
             {column: data[column] for column in AGGREGATE_COLUMNS},
             index=pd.Index(data["groups"], name=data["group"]),

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._jsonstate import header, read_header
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -60,6 +61,7 @@ DECISION_COLUMNS: tuple[str, ...] = (
 """Columns of :meth:`PricingPolicy.decide`, in order (the index is the customer id)."""
 
 _TOL = 1e-9
+_FORMAT_VERSION = 1  # of to_dict documents
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class PricingPolicy:
         True
         """
         return {
+            **header(PricingPolicy, _FORMAT_VERSION),
             "rules": [rule.to_dict() for rule in self._rules],
             "combine": self.combine,
             "guardrails": self._guardrails.to_dict(),
@@ -243,7 +246,14 @@ class PricingPolicy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PricingPolicy:
-        """Rebuild a policy from :meth:`to_dict` output."""
+        """Rebuild a policy from :meth:`to_dict` output.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not a policy document or has another format version.
+        """
+        read_header(data, PricingPolicy, _FORMAT_VERSION)
         return cls(
             [rule_from_dict(r) for r in data["rules"]],
             combine=data["combine"],
