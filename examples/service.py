@@ -4,11 +4,12 @@
 
 - ``clv_purchase.json`` / ``clv_spend.json``: the BG/NBD and Gamma-Gamma models (``to_dict``);
 - ``pricing_policy.json``: the differentiated pricing policy (``to_dict``);
-- ``propensity.pkl``: the calibrated propensity model (``precimark.persistence.save``, which
-  refuses to load under another precimark version);
+- ``propensity.json``: the calibrated propensity model (``to_dict``: its gradient-boosted trees
+  and calibrators as JSON, refused under another precimark or scikit-learn minor version);
 - ``customers.csv``: the per-customer profile and features the models read (a feature store).
 
-``ScoringService(folder).answer(customer_id)`` returns one JSON-safe dict, and ``serve`` exposes
+The service loads no pickle. ``ScoringService(folder).answer(customer_id)`` returns one JSON-safe
+dict, and ``serve`` exposes
 it as ``GET /customers/<id>`` on localhost. Run this file to build the artefacts in a temporary
 folder, start the server on a free loopback port, query one customer and stop.
 """
@@ -27,11 +28,10 @@ import numpy as np
 import pandas as pd
 
 import precimark as pm
-from precimark import persistence
 from precimark.clv import BetaGeoModel, GammaGammaModel
 from precimark.datasets import load_cdnow
 from precimark.pricing import PricingPolicy, differentiated_pricing_policy, explain
-from precimark.propensity import evaluate_out_of_time, make_snapshots
+from precimark.propensity import PropensityModel, evaluate_out_of_time, make_snapshots
 
 END = pd.Timestamp("1998-06-30")
 LIST_PRICE = 15.0
@@ -49,7 +49,7 @@ def build_artefacts(folder: Path) -> None:
 
     cutoffs = [pd.Timestamp(d) for d in ("1997-09-30", "1997-12-31", "1998-03-31")]
     evaluation = evaluate_out_of_time(make_snapshots(tx, cutoffs=cutoffs, horizon=90), horizon=90)
-    persistence.save(evaluation.model, folder / "propensity.pkl")
+    (folder / "propensity.json").write_text(json.dumps(evaluation.model.to_dict()))
     features = make_snapshots(tx, cutoffs=[END], horizon=90, labels=False).droplevel("cutoff")
 
     profile = pm.CustomerProfiler().fit(tx, observation_end=END).transform()
@@ -81,7 +81,9 @@ class ScoringService:
         self.policy = PricingPolicy.from_dict(
             json.loads((folder / "pricing_policy.json").read_text())
         )
-        self.propensity = persistence.load(folder / "propensity.pkl")
+        self.propensity = PropensityModel.from_dict(
+            json.loads((folder / "propensity.json").read_text())
+        )
         self.customers = pd.read_csv(folder / "customers.csv", index_col="customer_id")
 
     def answer(self, customer_id: int) -> dict[str, Any]:
