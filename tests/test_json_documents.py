@@ -27,9 +27,12 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import precimark as pm
 from precimark._jsonstate import decode, encode
+from precimark.clv import RFMHistogram
 from precimark.datasets import SimulatedBase, make_uplift_data
+from precimark.kpi import MetricAggregates
+from precimark.pricing import differentiated_pricing_policy
 from precimark.privacy import Pseudonymizer
-from precimark.profiling import BehaviouralSegmenter
+from precimark.profiling import BehaviouralSegmenter, RFMEdges, fit_rfm_edges, rfm_scores
 
 
 def _through_json(value: Any) -> Any:
@@ -343,3 +346,66 @@ def test_an_unfitted_estimator_has_no_document() -> None:
 
 def _double(x: Any) -> Any:
     return x * 2
+
+
+# --------------------------------------------------------------------------- parameter documents
+
+
+def _parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
+    rfm = pm.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit="W")
+    outcomes = pd.DataFrame({"group": ["a", "b"] * 50, "spend": np.arange(100.0)})
+    return {
+        "BetaGeoModel": pm.BetaGeoModel().fit(rfm),
+        "PricingPolicy": differentiated_pricing_policy(channel_discounts={"wallet": 0.03}),
+        "MetricAggregates": MetricAggregates.from_frame(outcomes, group="group", value="spend"),
+        "RFMEdges": fit_rfm_edges(rfm),
+        "RFMHistogram": RFMHistogram.from_rfm(rfm),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["BetaGeoModel", "PricingPolicy", "MetricAggregates", "RFMEdges", "RFMHistogram"]
+)
+def test_parameter_documents_share_one_header(cdnow_sample: pd.DataFrame, name: str) -> None:
+    obj = _parameter_objects(cdnow_sample)[name]
+    cls = type(obj)
+    document = json.loads(json.dumps(obj.to_dict(), allow_nan=False))
+    assert {k: document[k] for k in ("type", "format_version")} == {
+        "type": name,
+        "format_version": 1,
+    }
+    assert document["precimark_version"] == pm.__version__
+    restored = cls.from_dict(document)
+    assert restored.to_dict() == obj.to_dict()
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"format_version 2 .*expected one written with format_version 1",
+    ):
+        cls.from_dict({**document, "format_version": 2})
+    with pytest.raises(pm.DataValidationError, match=rf"type 'Other'; expected a {name} document"):
+        cls.from_dict({**document, "type": "Other"})
+
+
+def test_restored_edges_and_histograms_give_the_same_results(cdnow_sample: pd.DataFrame) -> None:
+    objects = _parameter_objects(cdnow_sample)
+    rfm = pm.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit="W")
+    edges = RFMEdges.from_dict(json.loads(json.dumps(objects["RFMEdges"].to_dict())))
+    pd.testing.assert_frame_equal(
+        rfm_scores(rfm, edges=edges), rfm_scores(rfm, edges=objects["RFMEdges"])
+    )
+    histogram = RFMHistogram.from_dict(json.loads(json.dumps(objects["RFMHistogram"].to_dict())))
+    assert histogram == objects["RFMHistogram"]
+    refit = pm.BetaGeoModel().fit(histogram).params_  # same optimum; summation order differs
+    assert refit == pytest.approx(objects["BetaGeoModel"].params_, rel=1e-9)
+
+
+def test_bad_edges_or_counts_in_a_document_are_refused(cdnow_sample: pd.DataFrame) -> None:
+    objects = _parameter_objects(cdnow_sample)
+    edges = objects["RFMEdges"].to_dict()
+    with pytest.raises(pm.DataValidationError, match=r"edges 'frequency': .*4 finite, ascending"):
+        RFMEdges.from_dict({**edges, "frequency": [3.0, 1.0, 2.0, 4.0]})
+    with pytest.raises(pm.DataValidationError, match=r"edges 'inactivity': \['x'"):
+        RFMEdges.from_dict({**edges, "inactivity": ["x", 1, 2, 3]})
+    histogram = objects["RFMHistogram"].to_dict()
+    with pytest.raises(pm.DataValidationError, match=r"column 'count'"):
+        RFMHistogram.from_dict({**histogram, "count": [0] * len(histogram["count"])})

@@ -8,11 +8,14 @@ with ``+``, and fitting the merged histogram equals fitting every customer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from precimark._jsonstate import header, read_header
 from precimark._typing import TimeUnit
 from precimark._validation import (
     check_columns,
@@ -28,6 +31,7 @@ __all__ = ["COUNT", "RFMHistogram"]
 
 COUNT = "count"
 _KEYS = [FREQUENCY, RECENCY, T]
+_FORMAT_VERSION = 1  # of to_dict documents
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,6 +158,42 @@ class RFMHistogram:
         return self.time_unit == other.time_unit and self.counts.equals(other.counts)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the histogram as a JSON-safe document (see :meth:`from_dict`).
+
+        Returns
+        -------
+        dict
+            The header keys (``type``, ``format_version``, ``precimark_version``), the time
+            unit and one list per column of :attr:`counts`.
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.clv import RFMHistogram
+        >>> rfm = pd.DataFrame({"frequency": [0, 2], "recency": [0.0, 5.0], "T": [9.0, 9.0]})
+        >>> hist = RFMHistogram.from_rfm(rfm, time_unit="D")
+        >>> RFMHistogram.from_dict(json.loads(json.dumps(hist.to_dict()))) == hist
+        True
+        """
+        columns = {column: self.counts[column].tolist() for column in [*_KEYS, COUNT]}
+        return {**header(RFMHistogram, _FORMAT_VERSION), "time_unit": self.time_unit, **columns}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RFMHistogram:
+        """Rebuild a histogram from :meth:`to_dict` output, checking it as :meth:`from_counts` does.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not a histogram document, has another format version, or holds
+            invalid rows or counts.
+        """
+        read_header(data, RFMHistogram, _FORMAT_VERSION)
+        counts = pd.DataFrame({column: data[column] for column in [*_KEYS, COUNT]})
+        return cls.from_counts(counts, time_unit=data["time_unit"])
 
 
 def resolve_time_unit(frame: pd.DataFrame, time_unit: TimeUnit | None) -> TimeUnit:

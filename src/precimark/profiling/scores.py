@@ -8,12 +8,15 @@ scores deterministic under ties and row order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._jsonstate import header, read_header
 from precimark._validation import fail, validate_rfm
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
@@ -62,6 +65,55 @@ class RFMEdges:
     inactivity: tuple[float, ...]
     frequency: tuple[float, ...]
     monetary_value: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the edges as a JSON-safe document, so scoring can use them elsewhere.
+
+        Returns
+        -------
+        dict
+            The header keys (``type``, ``format_version``, ``precimark_version``), ``q`` and
+            the three lists of edges.
+
+        Examples
+        --------
+        >>> import json
+        >>> from precimark.profiling import RFMEdges
+        >>> edges = RFMEdges(q=2, inactivity=(10.0,), frequency=(1.0,), monetary_value=(20.0,))
+        >>> RFMEdges.from_dict(json.loads(json.dumps(edges.to_dict()))) == edges
+        True
+        """
+        edges = {axis: [float(e) for e in getattr(self, axis)] for axis in _AXES}
+        return {**header(RFMEdges, _FORMAT_VERSION), "q": self.q, **edges}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RFMEdges:
+        """Rebuild edges from :meth:`to_dict` output.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not an edges document, has another format version, or its edges
+            are not ``q - 1`` ascending numbers per axis.
+        """
+        read_header(data, RFMEdges, _FORMAT_VERSION)
+        q = _check_q(data["q"])
+        edges = {}
+        for axis in _AXES:
+            given = pd.to_numeric(pd.Series(data[axis], dtype=object), errors="coerce")
+            values = given.to_numpy(np.float64)
+            if len(values) != q - 1 or not np.isfinite(values).all() or (np.diff(values) < 0).any():
+                raise fail(
+                    f"edges '{axis}'",
+                    repr(data[axis]),
+                    f"{q - 1} finite, ascending numbers (q - 1 for q={q})",
+                )
+            edges[axis] = tuple(values.tolist())
+        return cls(q=q, **edges)
+
+
+_AXES = ("inactivity", "frequency", "monetary_value")
+_FORMAT_VERSION = 1  # of to_dict documents
 
 
 def _inactivity(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
