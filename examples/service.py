@@ -5,7 +5,8 @@
 - ``clv_purchase.json`` / ``clv_spend.json``: the BG/NBD and Gamma-Gamma models (``to_dict``);
 - ``pricing_policy.json``: the differentiated pricing policy (``to_dict``);
 - ``propensity.json``: the calibrated propensity model (``to_dict``: its gradient-boosted trees
-  and calibrators as JSON, refused under another precimark or scikit-learn minor version);
+  and calibrators as JSON, refused under another precimark or scikit-learn minor version; load
+  only documents you wrote, as with pickles);
 - ``customers.csv``: the per-customer profile and features the models read (a feature store).
 
 The service loads no pickle. ``ScoringService(folder).answer(customer_id)`` returns one JSON-safe

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,16 @@ import sklearn
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import precimark as pm
+from precimark import _jsonstate
 from precimark._jsonstate import decode, encode
 from precimark.clv import RFMHistogram
 from precimark.datasets import SimulatedBase, make_uplift_data
@@ -125,13 +130,16 @@ def test_pandas_frames_keep_dtypes_indexes_and_attrs() -> None:
             ),
             "span": pd.to_timedelta([1, 2, 3], unit="D"),
             "flag": [True, False, True],
+            "object": np.array(["x", None, 3], dtype=object),  # stays object; None stays None
+            "python_str": pd.array(["a", None, "b"], dtype=pd.StringDtype("python")),
         },
-        index=pd.Index(["c1", "c2", "c3"], name="customer_id"),
+        index=pd.Index(["c1", "c2", "c3"], name="customer_id", dtype=object),
     )
     frame.attrs["time_unit"] = "W"
     after = _through_json(frame)
     pd.testing.assert_frame_equal(after, frame, check_exact=True)
     assert after.attrs == {"time_unit": "W"}
+    assert after["object"].tolist() == ["x", None, 3]
 
     wide = pd.DataFrame(
         np.arange(6.0).reshape(2, 3),
@@ -142,7 +150,13 @@ def test_pandas_frames_keep_dtypes_indexes_and_attrs() -> None:
     assert isinstance(after.index, pd.RangeIndex)
 
     series = pd.Series([0.5, 1.5], index=pd.Index([10, 20], name="id"), name="p")
+    series.attrs["source"] = "test"
     pd.testing.assert_series_equal(_through_json(series), series, check_exact=True)
+    assert _through_json(series).attrs == {"source": "test"}
+    daily = pd.Series(1.0, index=pd.date_range("2024-01-01", periods=3, freq="D"))
+    pd.testing.assert_series_equal(_through_json(daily), daily, check_freq=True)
+    labels = pd.Series(pd.Categorical(["a", "b"], categories=pd.Index(["b", "a"], dtype=object)))
+    pd.testing.assert_series_equal(_through_json(labels), labels, check_exact=True)
     stamp = pd.Timestamp("2024-10-27 03:30", tz="Europe/Berlin").as_unit("ns")
     assert _through_json(stamp) == stamp and str(_through_json(stamp).tz) == "Europe/Berlin"
     assert _through_json(pd.NaT) is pd.NaT
@@ -155,6 +169,36 @@ def test_random_states_continue_the_same_stream() -> None:
     new_generator, new_legacy = _through_json(generator), _through_json(legacy)
     np.testing.assert_array_equal(new_generator.random(4), generator.random(4))
     np.testing.assert_array_equal(new_legacy.random_sample(4), legacy.random_sample(4))
+
+
+def test_a_restored_generator_spawns_the_same_children() -> None:
+    generator = np.random.default_rng(11)
+    restored = _through_json(generator)
+    assert restored.spawn(1)[0].random() == generator.spawn(1)[0].random()
+
+
+def test_masked_arrays_keep_their_mask_and_hide_masked_memory() -> None:
+    masked = np.ma.MaskedArray([0.1, 1.0, 7.0], mask=[False, False, True], fill_value=-1.0)
+    tree = encode(masked)
+    assert decode(tree["data"]).tolist() == [0.1, 1.0, -1.0]  # not the 7.0 under the mask
+    after = _through_json(masked)
+    assert type(after) is np.ma.MaskedArray
+    assert after.mask.tolist() == [False, False, True] and after.fill_value == -1.0
+    assert after.compressed().tolist() == [0.1, 1.0]
+
+
+def test_big_timestamps_slices_and_odd_values() -> None:
+    stamp = pd.Timestamp("2024-05-01 12:00:00.000000123")
+    assert encode(stamp)["value"] == {"$": "int", "value": str(stamp.value)}
+    assert _through_json(stamp) == stamp
+    assert _through_json(slice(0, 3, None)) == slice(0, 3, None)
+    for value in (pd.Period("2024-01", "M"), pd.Interval(0, 1)):
+        with pytest.raises(pm.DataValidationError, match="no JSON form"):
+            encode({"x": value})
+    with pytest.raises(pm.DataValidationError, match="structured array with object fields"):
+        encode(np.zeros(2, dtype=[("i", "<i8"), ("o", "O")]))
+    with pytest.raises(pm.DataValidationError, match="RandomState over PCG64"):
+        encode(np.random.RandomState(np.random.PCG64(1)))
 
 
 def test_functions_and_classes_are_written_by_name() -> None:
@@ -192,18 +236,45 @@ def test_user_supplied_scikit_learn_models_survive(
     assert restored.get_params()["estimator"].steps[0][0] == "standardscaler"
 
 
+def test_column_transformers_ensembles_and_searches_survive(
+    campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]],
+) -> None:
+    X, y, treatment = campaign
+    columns = ColumnTransformer([("scaled", StandardScaler(), [0, 1])], remainder="passthrough")
+    model = pm.PropensityModel(
+        estimator=make_pipeline(columns, LogisticRegression()), random_state=0
+    )
+    model.fit(X, y)  # output_indices_ holds slices
+    np.testing.assert_array_equal(_json_trip(model).predict_proba(X), model.predict_proba(X))
+
+    voting = VotingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())], voting="soft")
+    uplift = pm.TwoModelUplift(estimator=voting).fit(X, y, treatment=treatment)  # Bunch
+    np.testing.assert_array_equal(_json_trip(uplift).predict(X), uplift.predict(X))
+
+    search = GridSearchCV(
+        LogisticRegression(), [{"C": [0.1, 1.0]}, {"fit_intercept": [False]}], cv=2
+    )
+    uplift = pm.TwoModelUplift(estimator=search).fit(X, y, treatment=treatment)
+    restored = _json_trip(uplift)
+    np.testing.assert_array_equal(restored.predict(X), uplift.predict(X))
+    before = uplift.estimator_treated_.cv_results_["param_C"]
+    after = restored.estimator_treated_.cv_results_["param_C"]
+    assert after.mask.tolist() == before.mask.tolist() == [False, False, True]
+
+
 def test_the_profiler_keeps_attributes_and_clv_models(sim_small: SimulatedBase) -> None:
     tx, end = sim_small.transactions, sim_small.observation_end
     customers = sim_small.customers.assign(
         tier=pd.Categorical(np.where(sim_small.customers.index % 3 == 0, "gold", "basic")),
         city=pd.array(np.where(sim_small.customers.index % 2 == 0, "Köln", None), dtype="str"),
+        note=pd.Series(np.where(sim_small.customers.index % 5 == 0, "vip", None), dtype=object),
     )
     rfm = pm.rfm_summary(tx, observation_end=end, time_unit="D")
     purchase = pm.BetaGeoModel().fit(rfm)
     spend = pm.GammaGammaModel().fit(rfm[rfm["frequency"] > 0])
     profiler = pm.CustomerProfiler(
         consent="consent_profiling",
-        attributes=["signup_date", "tier", "city"],
+        attributes=["signup_date", "tier", "city", "note"],
         purchase_model=purchase,
         spend_model=spend,
     ).fit(tx, customers, observation_end=end)
@@ -264,27 +335,57 @@ def test_a_patch_release_of_scikit_learn_is_accepted(document: dict[str, Any]) -
     assert type(pm.TwoModelUplift.from_dict(later_patch)) is pm.TwoModelUplift
 
 
-@pytest.mark.parametrize(
-    "reference",
-    [("os", "system"), ("subprocess", "Popen"), ("builtins", "eval"), ("sklearn", "../os")],
-)
+# Each of these was a working attack on an earlier allowlist of whole packages: exec through
+# scipy's rv_generic.__setstate__, rmtree through numpy's DataSource.__del__, re-exports and
+# attribute walks to os.system/eval/Popen, CLI entry points run on import, and functions an
+# estimator would call at predict time with arguments the document also controls.
+ATTACKS = [
+    ("os", "system"),
+    ("builtins", "eval"),
+    ("numpy._core._methods", "os.system"),
+    ("numpy._core.numeric", "builtins.eval"),
+    ("numpy", "load.__globals__"),
+    ("pandas._config.localization", "subprocess.Popen"),
+    ("scipy.stats._continuous_distns", "norm_gen"),
+    ("numpy.lib._datasource", "DataSource"),
+    ("numpy", "memmap"),
+    ("precimark.__main__", "main"),
+    ("numpy.f2py.__main__", "main"),
+    ("sklearn.utils._testing", "TempMemmap"),
+    ("sklearn.externals.array_api_compat", "numpy"),
+    ("sklearn.datasets", "dump_svmlight_file"),
+    ("precimark.persistence", "load"),
+    ("sklearn.base", "clone.__globals__"),
+    ("sklearn", "../os"),
+]
+
+
+@pytest.mark.parametrize("reference", ATTACKS, ids=lambda r: f"{r[0]}:{r[1]}")
+@pytest.mark.parametrize("as_object", [True, False], ids=["object", "name"])
 def test_documents_that_name_code_outside_the_allowlist_are_refused(
-    document: dict[str, Any], reference: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+    document: dict[str, Any],
+    reference: tuple[str, str],
+    as_object: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[object] = []
     monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
+    monkeypatch.setattr(sys, "argv", ["precimark", "demo"])  # what a __main__ import would run
     module, qualname = reference
-    evil = {
-        "$": "object",
-        "class": {"$": "name", "module": module, "qualname": qualname},
-        "construct": "call",
-        "args": {"$": "tuple", "items": ["echo owned"]},
-        "state": None,
-    }
+    evil: dict[str, Any] = {"$": "name", "module": module, "qualname": qualname}
+    if as_object:
+        evil = {
+            "$": "object",
+            "class": {"module": module, "qualname": qualname},
+            "construct": "new",
+            "args": {"$": "tuple", "items": []},
+            "state": {"_destpath": "/", "_istmpdest": True},
+        }
     tampered = {**document, "state": {**document["state"], "estimator": evil}}
     with pytest.raises(pm.DataValidationError, match=r"JSON document: a reference to "):
         pm.TwoModelUplift.from_dict(tampered)
     assert calls == []
+    assert "precimark.__main__" not in sys.modules and "numpy.f2py.__main__" not in sys.modules
 
 
 def test_documents_cannot_make_numpy_open_a_file(document: dict[str, Any], tmp_path: Path) -> None:
@@ -292,15 +393,40 @@ def test_documents_cannot_make_numpy_open_a_file(document: dict[str, Any], tmp_p
     target.write_text("keep me")
     memmap = {
         "$": "object",
-        "class": {"$": "name", "module": "numpy", "qualname": "memmap"},
+        "class": {"module": "numpy", "qualname": "memmap"},
         "construct": "call",
         "args": {"$": "tuple", "items": [str(target), "|u1", "w+", 0, [4]]},
         "state": None,
     }
     tampered = {**document, "state": {**document["state"], "estimator": memmap}}
-    with pytest.raises(pm.DataValidationError, match=r"a numpy\.memmap built from arguments"):
+    with pytest.raises(pm.DataValidationError, match=r"a reference to numpy\.memmap"):
         pm.TwoModelUplift.from_dict(tampered)
     assert target.read_text() == "keep me"
+
+
+def test_only_compiled_scikit_learn_types_are_built_from_arguments(
+    document: dict[str, Any],
+) -> None:
+    called = {
+        "$": "object",
+        "class": {"module": "sklearn.linear_model._logistic", "qualname": "LogisticRegression"},
+        "construct": "call",
+        "args": {"$": "tuple", "items": []},
+        "state": None,
+    }
+    assert type(decode(called)).__name__ == "LogisticRegression"  # sklearn: allowed
+    precimark_call = {
+        **called,
+        "class": {"module": "precimark.kpi.estimates", "qualname": "Estimate"},
+    }
+    with pytest.raises(pm.DataValidationError, match="built from arguments"):
+        decode(precimark_call)
+
+
+def test_a_time_zone_cannot_name_a_file(document: dict[str, Any]) -> None:
+    stamp = {"$": "timestamp", "value": 0, "unit": "s", "tz": "dateutil//etc/passwd"}
+    with pytest.raises(pm.DataValidationError, match="an IANA time zone name"):
+        decode(stamp)
 
 
 def test_a_malformed_document_gets_one_clear_error(document: dict[str, Any]) -> None:
@@ -319,6 +445,49 @@ def test_a_malformed_document_gets_one_clear_error(document: dict[str, Any]) -> 
         pm.TwoModelUplift.from_dict({k: v for k, v in document.items() if k != "state"})
 
 
+@pytest.mark.parametrize(
+    "state",
+    [
+        [1, 2],
+        "x",
+        None,
+        {},
+        {"estimator": None},
+        {"$": "timestamp", "value": 10**30, "unit": "ns", "tz": None},
+        {"$": "tuple", "items": 5},
+    ],
+    ids=["list", "text", "null", "empty", "params-only", "overflow", "bad-node"],
+)
+def test_malformed_states_are_refused_at_load(document: dict[str, Any], state: Any) -> None:
+    with pytest.raises(pm.DataValidationError, match=r"argument 'data': (a malformed|.*unfitted)"):
+        pm.TwoModelUplift.from_dict({**document, "state": state})
+
+
+def test_deeply_nested_documents_are_refused(document: dict[str, Any]) -> None:
+    deep: Any = 1
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(pm.DataValidationError, match=r"malformed .*RecursionError"):
+        pm.TwoModelUplift.from_dict({**document, "state": {**document["state"], "x": deep}})
+
+
+def test_a_document_that_would_not_read_back_is_refused_when_written(
+    campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X, y, treatment = campaign
+    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treatment=treatment)
+    model.extra_ = slice(1, 2)
+
+    def unreadable(node: Any) -> Any:
+        raise TypeError("data type not understood")
+
+    monkeypatch.setitem(_jsonstate._READERS, "slice", unreadable)  # write it, fail to read it
+    with pytest.raises(
+        pm.DataValidationError, match=r"attribute 'state': a value that reads back as"
+    ):
+        model.to_dict()
+
+
 def test_state_without_a_json_form_is_named(
     campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]],
 ) -> None:
@@ -329,6 +498,21 @@ def test_state_without_a_json_form_is_named(
         pm.DataValidationError,
         match=r"attribute 'state\.estimator\.steps\[0\]\[1\]\.func': .*_double, which has no JSON form.*persistence\.save",
     ):
+        model.to_dict()
+
+
+def test_numpy_functions_other_than_ufuncs_are_refused(
+    campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]],
+) -> None:
+    X, y, _ = campaign
+    logged = make_pipeline(FunctionTransformer(np.log1p), LogisticRegression())
+    model = pm.PropensityModel(estimator=logged, random_state=0).fit(X.abs(), y)
+    np.testing.assert_array_equal(
+        _json_trip(model).predict_proba(X.abs()), model.predict_proba(X.abs())
+    )
+    summed = make_pipeline(FunctionTransformer(np.sort), LogisticRegression())
+    model = pm.PropensityModel(estimator=summed, random_state=0).fit(X, y)
+    with pytest.raises(pm.DataValidationError, match=r"steps\[0\]\[1\]\.func': numpy.sort"):
         model.to_dict()
 
 
@@ -409,3 +593,32 @@ def test_bad_edges_or_counts_in_a_document_are_refused(cdnow_sample: pd.DataFram
     histogram = objects["RFMHistogram"].to_dict()
     with pytest.raises(pm.DataValidationError, match=r"column 'count'"):
         RFMHistogram.from_dict({**histogram, "count": [0] * len(histogram["count"])})
+
+
+@pytest.mark.parametrize(
+    "name", ["BetaGeoModel", "PricingPolicy", "MetricAggregates", "RFMEdges", "RFMHistogram"]
+)
+def test_parameter_documents_missing_a_key_get_one_clear_error(
+    cdnow_sample: pd.DataFrame, name: str
+) -> None:
+    obj = _parameter_objects(cdnow_sample)[name]
+    document = obj.to_dict()
+    for key in set(document) - {
+        "type",
+        "format_version",
+        "precimark_version",
+        "exploration",
+        "exploration_arms",
+        "time_unit",
+    }:
+        broken = {k: v for k, v in document.items() if k != key}
+        with pytest.raises(
+            pm.DataValidationError, match=rf"a malformed {name} document \(KeyError"
+        ):
+            type(obj).from_dict(broken)
+
+
+def test_clv_documents_of_precimark_0_1_0_still_load(cdnow_sample: pd.DataFrame) -> None:
+    document = _parameter_objects(cdnow_sample)["BetaGeoModel"].to_dict()
+    legacy = {"model": document.pop("type"), **document}
+    assert pm.BetaGeoModel.from_dict(legacy).params_ == document["params"]

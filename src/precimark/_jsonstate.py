@@ -1,49 +1,48 @@
-"""JSON documents of fitted estimators: an allowlisted tree of their state, never code.
+"""JSON documents of fitted estimators: a tree of their state, with classes named, never code.
 
 Estimators that wrap scikit-learn models (and the profiler, which holds per-customer
 aggregates) cannot be written as a handful of parameters. :func:`encode` writes an object's
-state as a strict-JSON tree instead, and :func:`decode` rebuilds it:
+pickled state as a strict-JSON tree instead, and :func:`decode` rebuilds it:
 
 - JSON scalars, lists and string-keyed dicts are written as themselves;
 - everything else is a dict tagged with ``"$"``: ``tuple``, ``dict`` (other keys), ``int``
-  (beyond 2**53), ``float`` (NaN and infinities), ``bytes``, ``ndarray`` (dtype, shape and the
-  little-endian bytes in base64; object arrays as a list of items), ``scalar``, ``dtype``,
-  ``generator``/``random_state`` (numpy random state), pandas ``timestamp``, ``timedelta``,
-  ``index``, ``series``, ``dataframe`` and ``extension_array``, ``name`` (a class or function
-  by import path) and ``object`` (an allowlisted class, built as pickle builds it and given its
-  pickled state).
+  (beyond 2**53), ``float`` (NaN and infinities), ``bytes``, ``slice``, ``ndarray`` (dtype,
+  shape and the little-endian bytes in base64; object arrays as a list of items),
+  ``masked_array``, ``scalar``, ``dtype``, ``generator``/``random_state`` (numpy random
+  state), pandas ``timestamp``, ``timedelta``, ``nat``, ``na``, ``index``, ``series``, ``dataframe``
+  and ``extension_array``, ``name`` (a class or function) and ``object`` (an instance of an
+  allowed class, built as pickle builds it and given its pickled state).
 
-Decoding imports classes only from :data:`ALLOWED_MODULES`, calls no function, and builds
-objects without running their ``__init__``; only scikit-learn's compiled types (trees, losses),
-which pickle through their constructor, are built by calling it. So a document cannot run code
-the way a pickle can, nor make numpy open a file. It can still build an allowed object with any
-state, so load documents you trust.
+Names are resolved by :mod:`precimark._jsonnames`, which allows precimark and scikit-learn
+classes, numpy scalar types and ufuncs, and a few functions, and nothing else. Decoding builds
+objects without running their ``__init__``; only scikit-learn's compiled types (trees,
+losses), which pickle through their constructor, are built by calling it.
+
+This keeps a document from naming code to run, but it is not a security boundary: a crafted
+document can still, for example, give a compiled tree node indices that crash ``predict``.
+Load documents you trust, as you would a pickle.
 """
 
 from __future__ import annotations
 
 import base64
 import copyreg
-import importlib
 import math
-import types
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 
+from precimark._jsonheader import header, read_header, reading
+from precimark._jsonnames import reference, resolve, unwritable
 from precimark._validation import fail
-from precimark.exceptions import PrecimarkError
 
-__all__ = ["ALLOWED_MODULES", "JSONStateMixin", "decode", "encode", "header", "read_header"]
+__all__ = ["JSONStateMixin", "decode", "encode"]
 
-#: Top-level packages whose classes a document may name.
-ALLOWED_MODULES = ("precimark", "sklearn", "numpy", "scipy", "pandas")
-_BUILTIN_TYPES = {t.__name__: t for t in (bool, int, float, complex, str, bytes, object)}
 _BIG = 2**53  # JSON readers outside Python lose integers beyond this
 _TAG = "$"
-_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType)
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 # ---------------------------------------------------------------------------------- encode
@@ -56,7 +55,7 @@ def encode(value: Any, path: str = "state") -> Any:
     ------
     DataValidationError
         Naming the attribute path of the first value that has no JSON form (a lambda, an open
-        file, an object from a package outside :data:`ALLOWED_MODULES`).
+        file, an object of a class outside the allowlist).
     """
     if value is None or type(value) in (bool, str):  # not numpy.str_, a "scalar" below
         return value
@@ -64,11 +63,11 @@ def encode(value: Any, path: str = "state") -> Any:
         return value if abs(value) < _BIG else {_TAG: "int", "value": str(value)}
     if type(value) is float:
         return value if math.isfinite(value) else {_TAG: "float", "value": repr(value)}
-    if isinstance(value, list):
+    if type(value) is list:
         return [encode(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, tuple) and type(value) is tuple:
+    if type(value) is tuple:
         return {_TAG: "tuple", "items": [encode(v, f"{path}[{i}]") for i, v in enumerate(value)]}
-    if isinstance(value, dict) and type(value) is dict:
+    if type(value) is dict:
         return _encode_dict(value, path)
     for kind, test, writer in _WRITERS:
         if test(value):
@@ -77,7 +76,7 @@ def encode(value: Any, path: str = "state") -> Any:
 
 
 def _encode_dict(value: dict[Any, Any], path: str) -> Any:
-    if all(isinstance(k, str) for k in value) and _TAG not in value:
+    if all(type(k) is str for k in value) and _TAG not in value:
         return {k: encode(v, f"{path}.{k}") for k, v in value.items()}
     items = [[encode(k, path), encode(v, f"{path}[{k!r}]")] for k, v in value.items()]
     return {_TAG: "dict", "items": items}
@@ -86,10 +85,20 @@ def _encode_dict(value: dict[Any, Any], path: str) -> Any:
 def _array(value: np.ndarray[Any, Any], path: str) -> dict[str, Any]:
     shape = list(value.shape)
     if value.dtype.hasobject:
+        if value.dtype.names:
+            raise unwritable(path, "a structured array with object fields")
         items = [encode(v, f"{path}[{i}]") for i, v in enumerate(value.ravel().tolist())]
         return {"dtype": "object", "shape": shape, "items": items}
     data = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).tobytes()
     return {"dtype": _descr(value.dtype), "shape": shape, "data": base64.b64encode(data).decode()}
+
+
+def _masked_array(value: np.ma.MaskedArray[Any, Any], path: str) -> dict[str, Any]:
+    return {  # masked slots are written as the fill value, not as whatever memory held
+        "data": encode(np.asarray(value.filled()), path),
+        "mask": encode(np.ma.getmaskarray(value), path),
+        "fill_value": encode(np.asarray(value.fill_value), path),
+    }
 
 
 def _descr(dtype: np.dtype[Any]) -> Any:
@@ -101,32 +110,25 @@ def _descr(dtype: np.dtype[Any]) -> Any:
     return lists(np.lib.format.dtype_to_descr(dtype))
 
 
-def _name(value: Any, path: str) -> dict[str, Any]:
-    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
-    if module == "builtins" and qualname in _BUILTIN_TYPES:
-        return {"module": module, "qualname": qualname}
-    if not isinstance(module, str) or not isinstance(qualname, str) or not _allowed(module):
-        raise _unwritable(path, f"{module}.{qualname}")
-    if _lookup(module, qualname) is not value:
-        raise _unwritable(path, f"{module}.{qualname} (not importable under that name)")
-    return {"module": module, "qualname": qualname}
-
-
 def _extension_array(value: Any, path: str) -> dict[str, Any]:
-    if isinstance(value.dtype, pd.CategoricalDtype):
+    dtype = value.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
         return {
             "dtype": "category",
             "categories": encode(value.categories, path),
             "ordered": bool(value.ordered),
             "codes": encode(np.asarray(value.codes), path),
         }
-    items = [None if v is pd.NA or v is pd.NaT else v for v in value.tolist()]
-    return {"dtype": str(value.dtype), "items": encode(items, path)}
+    items = encode([None if v is pd.NA or v is pd.NaT else v for v in value.tolist()], path)
+    if isinstance(dtype, pd.StringDtype):
+        na = "nan" if dtype.na_value is not pd.NA else "NA"
+        return {"dtype": "string", "storage": dtype.storage, "na": na, "items": items}
+    return {"dtype": str(dtype), "items": items}
 
 
 def _pandas_values(values: Any, path: str) -> Any:
     """Encode the values of an index or column: a numpy array where pandas keeps one."""
-    if isinstance(values, pd.arrays.NumpyExtensionArray) or isinstance(values.dtype, np.dtype):
+    if type(values) is pd.arrays.NumpyExtensionArray or isinstance(values.dtype, np.dtype):
         return encode(values.to_numpy(), path)
     return encode(values, path)  # an extension array: strings, categories, tz-aware times, ...
 
@@ -139,7 +141,10 @@ def _index(value: pd.Index[Any], path: str) -> dict[str, Any]:
             _pandas_values(value.get_level_values(i).array, path) for i in range(value.nlevels)
         ]
         return {"names": encode(list(value.names), path), "levels": levels}
-    return {"name": encode(value.name, path), "values": _pandas_values(value.array, path)}
+    out = {"name": encode(value.name, path), "values": _pandas_values(value.array, path)}
+    if getattr(value, "freq", None) is not None:
+        out["freq"] = value.freqstr  # type: ignore[attr-defined]
+    return out
 
 
 def _frame(value: pd.DataFrame, path: str) -> dict[str, Any]:
@@ -158,84 +163,102 @@ def _series(value: pd.Series[Any], path: str) -> dict[str, Any]:
         "name": encode(value.name, path),
         "index": encode(value.index, f"{path}.index"),
         "values": _pandas_values(value.array, path),
+        "attrs": encode(dict(value.attrs), f"{path}.attrs"),
     }
 
 
 def _generator(value: np.random.Generator, path: str) -> dict[str, Any]:
     bit_generator = value.bit_generator
+    seed = bit_generator.seed_seq
+    seed_seq = None
+    if isinstance(seed, np.random.SeedSequence):  # spawn() continues from it
+        seed_seq = {
+            "entropy": encode(seed.entropy, path),
+            "spawn_key": encode(seed.spawn_key, path),
+            "pool_size": seed.pool_size,
+            "n_children_spawned": seed.n_children_spawned,
+        }
     return {
         "bit_generator": type(bit_generator).__name__,
+        "seed_seq": seed_seq,
         "state": encode(bit_generator.state, path),
     }
 
 
+def _random_state(value: np.random.RandomState, path: str) -> dict[str, Any]:
+    state = value.get_state(legacy=False)
+    if state["bit_generator"] != "MT19937":
+        raise unwritable(path, f"a RandomState over {state['bit_generator']}")
+    return {"state": encode(state, path)}
+
+
+def _time(value: pd.Timestamp | pd.Timedelta, path: str) -> dict[str, Any]:
+    out = {"value": encode(int(value.asm8.view(np.int64)), path), "unit": value.unit}
+    if isinstance(value, pd.Timestamp):
+        out["tz"] = None if value.tz is None else str(value.tz)
+        if out["tz"] is not None and _read_tz(out["tz"]) is None:
+            raise unwritable(path, f"a time zone {out['tz']!r} without an IANA name")
+    return out
+
+
 _WRITERS: list[tuple[str, Any, Any]] = [
-    ("bytes", lambda v: isinstance(v, bytes), lambda v, p: {"data": base64.b64encode(v).decode()}),
-    ("ndarray", lambda v: isinstance(v, np.ndarray), _array),
+    ("bytes", lambda v: type(v) is bytes, lambda v, p: {"data": base64.b64encode(v).decode()}),
+    (
+        "slice",
+        lambda v: type(v) is slice,
+        lambda v, p: {"items": encode([v.start, v.stop, v.step], p)},
+    ),
+    ("ndarray", lambda v: type(v) is np.ndarray, _array),
+    ("masked_array", lambda v: type(v) is np.ma.MaskedArray, _masked_array),
     ("scalar", lambda v: isinstance(v, np.generic), lambda v, p: _array(np.asarray(v), p)),
     ("dtype", lambda v: isinstance(v, np.dtype), lambda v, p: {"descr": _descr(v)}),
-    ("generator", lambda v: isinstance(v, np.random.Generator), _generator),
-    (
-        "random_state",
-        lambda v: isinstance(v, np.random.RandomState),
-        lambda v, p: {"state": encode(v.get_state(legacy=False), p)},
-    ),
-    (
-        "timestamp",
-        lambda v: isinstance(v, pd.Timestamp),
-        lambda v, p: {"value": int(v.asm8.view(np.int64)), "unit": v.unit, "tz": _tz(v)},
-    ),
-    (
-        "timedelta",
-        lambda v: isinstance(v, pd.Timedelta),
-        lambda v, p: {"value": int(v.asm8.view(np.int64)), "unit": v.unit},
-    ),
+    ("generator", lambda v: type(v) is np.random.Generator, _generator),
+    ("random_state", lambda v: type(v) is np.random.RandomState, _random_state),
     ("nat", lambda v: v is pd.NaT, lambda v, p: {}),
-    ("dataframe", lambda v: isinstance(v, pd.DataFrame), _frame),
-    ("series", lambda v: isinstance(v, pd.Series), _series),
+    ("na", lambda v: v is pd.NA, lambda v, p: {}),
+    ("timestamp", lambda v: type(v) is pd.Timestamp, _time),
+    ("timedelta", lambda v: type(v) is pd.Timedelta, _time),
+    ("dataframe", lambda v: type(v) is pd.DataFrame, _frame),
+    ("series", lambda v: type(v) is pd.Series, _series),
     ("index", lambda v: isinstance(v, pd.Index), _index),
     (
         "extension_array",
         lambda v: isinstance(v, pd.api.extensions.ExtensionArray),
         _extension_array,
     ),
-    ("name", lambda v: isinstance(v, (type, np.ufunc, *_FUNCTION_TYPES)), _name),
+    (
+        "name",
+        lambda v: isinstance(v, type) or (callable(v) and hasattr(v, "__qualname__")),
+        reference,
+    ),
 ]
 
 
 def _encode_object(value: Any, path: str) -> dict[str, Any]:
     cls = type(value)
-    if not _allowed(cls.__module__):
-        raise _unwritable(path, f"a {cls.__module__}.{cls.__qualname__}")
     try:
         reduced = value.__reduce_ex__(2)
     except TypeError as err:
-        raise _unwritable(path, f"a {cls.__qualname__} ({err})") from err
-    if isinstance(reduced, str) or (len(reduced) > 3 and any(r is not None for r in reduced[3:])):
-        raise _unwritable(path, f"a {cls.__qualname__} that pickles as a global or a container")
-    build, args = reduced[0], tuple(reduced[1])
-    state = reduced[2] if len(reduced) > 2 else None
+        raise unwritable(path, f"a {cls.__module__}.{cls.__qualname__} ({err})") from err
+    if isinstance(reduced, str):
+        raise unwritable(path, f"a {cls.__module__}.{cls.__qualname__} that pickles as a global")
+    build, args, state, list_items, dict_items = (*reduced, None, None, None)[:5]
     new = build is copyreg.__newobj__  # type: ignore[attr-defined]
     if new:
         build, args = args[0], args[1:]
-    if not isinstance(build, type):
-        raise _unwritable(path, f"a {cls.__qualname__} rebuilt by {build!r}")
+    where = f"a {cls.__module__}.{cls.__qualname__}"
+    compiled = isinstance(build, type) and build.__module__.startswith("sklearn.")
+    if not isinstance(build, type) or not (compiled or (new and not args)):
+        raise unwritable(path, f"{where} rebuilt by {build!r} from arguments")
     return {
         _TAG: "object",
-        "class": _name(build, path),
+        "class": reference(build, path),
         "construct": "new" if new else "call",  # cls.__new__(cls, *args) or cls(*args)
-        "args": encode(args, path),
+        "args": encode(tuple(args), path),
         "state": encode(state, path),
+        "list_items": None if list_items is None else encode(list(list_items), path),
+        "dict_items": None if dict_items is None else encode(dict(dict_items), path),
     }
-
-
-def _unwritable(path: str, what: str) -> Exception:
-    return fail(
-        f"attribute '{path}'",
-        f"{what}, which has no JSON form",
-        f"numbers, strings, arrays, frames and objects from {', '.join(ALLOWED_MODULES)}",
-        "Save this object with precimark.persistence.save (pickle) instead.",
-    )
 
 
 # ---------------------------------------------------------------------------------- decode
@@ -247,7 +270,9 @@ def decode(node: Any) -> Any:
     Raises
     ------
     DataValidationError
-        If the tree names a class outside :data:`ALLOWED_MODULES` or is not an encoded tree.
+        If the tree names a class or function outside the allowlist, or is not a tree
+        :func:`encode` writes. Other malformations raise ``KeyError``, ``TypeError`` or
+        ``ValueError``; callers turn them into one error with ``_jsonheader.reading``.
     """
     if isinstance(node, list):
         return [decode(v) for v in node]
@@ -269,8 +294,13 @@ def _read_array(node: Mapping[str, Any]) -> np.ndarray[Any, Any]:
         out[:] = [decode(v) for v in node["items"]]
         return out.reshape(shape)
     dtype = _read_dtype(node["dtype"])
-    data = base64.b64decode(node["data"])  # little-endian whatever the dtype's byte order
+    data = base64.b64decode(node["data"], validate=True)  # little-endian, whatever the dtype
     return np.frombuffer(data, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+
+
+def _read_masked_array(node: Mapping[str, Any]) -> np.ma.MaskedArray[Any, Any]:
+    fill_value = decode(node["fill_value"])[()]
+    return np.ma.MaskedArray(decode(node["data"]), mask=decode(node["mask"]), fill_value=fill_value)
 
 
 def _read_dtype(descr: Any) -> np.dtype[Any]:
@@ -285,33 +315,26 @@ def _read_dtype(descr: Any) -> np.dtype[Any]:
     return np.lib.format.descr_to_dtype(fields(descr))
 
 
-def _read_name(node: Mapping[str, Any]) -> Any:
-    module, qualname = node["module"], node["qualname"]
-    if module == "builtins" and qualname in _BUILTIN_TYPES:
-        return _BUILTIN_TYPES[qualname]
-    if not _allowed(module):
-        raise fail(
-            "JSON document",
-            f"a reference to {module}.{qualname}",
-            f"classes from {', '.join(ALLOWED_MODULES)} only",
-            "The document was not written by precimark, or was altered.",
-        )
-    return _lookup(module, qualname)
-
-
 def _read_object(node: Mapping[str, Any]) -> Any:
-    cls = _read_name(node["class"])
+    cls = resolve(node["class"]["module"], node["class"]["qualname"])
     if not isinstance(cls, type):
         raise fail("JSON document", f"{cls!r} in place of a class", "a class")
     args = decode(node["args"])
-    if (node["construct"] != "new" or args) and cls.__module__.partition(".")[0] != "sklearn":
+    construct = node["construct"]
+    if construct not in ("new", "call") or (
+        (construct == "call" or args) and not cls.__module__.startswith("sklearn.")
+    ):
         raise fail(
             "JSON document",
             f"a {cls.__module__}.{cls.__qualname__} built from arguments",
             "arguments for scikit-learn's compiled types only",
             "The document was not written by precimark, or was altered.",
         )
-    obj = cls.__new__(cls, *args) if node["construct"] == "new" else cls(*args)
+    obj = cls.__new__(cls, *args) if construct == "new" else cls(*args)
+    for item in decode(node.get("list_items")) or ():
+        obj.append(item)
+    for key, item in (decode(node.get("dict_items")) or {}).items():
+        obj[key] = item
     state = decode(node["state"])
     if state is None:
         return obj
@@ -326,44 +349,81 @@ def _read_object(node: Mapping[str, Any]) -> Any:
     return obj
 
 
+def _read_values(node: Any) -> Any:
+    """Decode index or column values (an array, or a pandas extension array)."""
+    values = decode(node)
+    if not isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
+        raise TypeError(f"values of type {type(values).__name__}, not an array")
+    return values
+
+
+def _column(values: Any, index: pd.Index[Any] | None = None) -> pd.Series[Any]:
+    """Wrap values with their own dtype: pandas would infer ``str`` for object strings."""
+    column: pd.Series[Any] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
+    return column
+
+
 def _read_index(node: Mapping[str, Any]) -> pd.Index[Any]:
     if "range" in node:
         start, stop, step = node["range"]
         return pd.RangeIndex(start, stop, step, name=decode(node["name"]))
     if "levels" in node:
-        levels = [decode(level) for level in node["levels"]]
+        levels = [pd.Index(_column(_read_values(level))) for level in node["levels"]]
         index: pd.Index[Any] = pd.MultiIndex.from_arrays(levels, names=decode(node["names"]))
         return index
-    plain: pd.Index[Any] = pd.Index(decode(node["values"]), name=decode(node["name"]), copy=False)
+    values = _read_values(node["values"])
+    plain: pd.Index[Any] = pd.Index(values, dtype=values.dtype, name=decode(node["name"]))
+    if node.get("freq") is not None:
+        plain = pd.DatetimeIndex(plain, freq=node["freq"])
     return plain
 
 
 def _read_extension_array(node: Mapping[str, Any]) -> Any:
     if node["dtype"] == "category":
-        dtype = pd.CategoricalDtype(decode(node["categories"]), ordered=node["ordered"])
+        categories = decode(node["categories"])
+        if not isinstance(categories, pd.Index):
+            raise fail(
+                "JSON document", f"categories of type {type(categories).__name__}", "an index"
+            )
+        dtype = pd.CategoricalDtype(categories, ordered=node["ordered"])
         return pd.Categorical.from_codes(decode(node["codes"]), dtype=dtype)
+    if node["dtype"] == "string":
+        na_value = np.nan if node["na"] == "nan" else pd.NA
+        string = pd.StringDtype(node["storage"], na_value=na_value)
+        return pd.array(decode(node["items"]), dtype=string)
     return pd.array(decode(node["items"]), dtype=node["dtype"])
 
 
 def _read_frame(node: Mapping[str, Any]) -> pd.DataFrame:
-    columns = decode(node["columns"])
-    data = {i: decode(values) for i, values in enumerate(node["data"])}
-    frame = pd.DataFrame(data, index=decode(node["index"]), copy=False)
-    frame.columns = columns
+    index = decode(node["index"])
+    data = {i: _column(_read_values(values), index) for i, values in enumerate(node["data"])}
+    frame = pd.DataFrame(data, index=index, copy=False)
+    frame.columns = decode(node["columns"])
     frame.attrs.update(decode(node["attrs"]))
     return frame
 
 
 def _read_series(node: Mapping[str, Any]) -> pd.Series[Any]:
     index, name = decode(node["index"]), decode(node["name"])
-    return pd.Series(decode(node["values"]), index=index, name=name, copy=False)
+    series = _column(_read_values(node["values"]), index).rename(name)
+    series.attrs.update(decode(node.get("attrs", {})))
+    return series
 
 
 def _read_generator(node: Mapping[str, Any]) -> np.random.Generator:
     name = node["bit_generator"]
-    if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
-        raise fail("JSON document", f"a bit generator {name!r}", "a numpy bit generator")
-    bit_generator = getattr(np.random, name)()
+    if name not in _BIT_GENERATORS:
+        raise fail("JSON document", f"a bit generator {name!r}", f"one of {_BIT_GENERATORS}")
+    seed = node.get("seed_seq")
+    seed_seq = None
+    if seed is not None:
+        seed_seq = np.random.SeedSequence(
+            decode(seed["entropy"]),
+            spawn_key=decode(seed["spawn_key"]),
+            pool_size=seed["pool_size"],
+            n_children_spawned=seed["n_children_spawned"],
+        )
+    bit_generator = getattr(np.random, name)(seed_seq)
     bit_generator.state = decode(node["state"])
     return np.random.Generator(bit_generator)
 
@@ -374,13 +434,27 @@ def _read_random_state(node: Mapping[str, Any]) -> np.random.RandomState:
     return random_state
 
 
-def _tz(value: pd.Timestamp) -> str | None:
-    return None if value.tz is None else str(value.tz)
+def _read_tz(name: str) -> Any:
+    """Return a time zone for an IANA name or fixed offset, or None (no file paths)."""
+    if name.startswith("dateutil") or "/." in name or name.startswith("/"):
+        return None
+    try:
+        return pd.Timestamp(0, tz=name).tz
+    except (ValueError, KeyError, OSError):  # zoneinfo raises KeyError subclasses
+        return None
 
 
-def _read_timestamp(node: Mapping[str, Any]) -> pd.Timestamp:
-    value = pd.Timestamp(np.datetime64(node["value"], node["unit"]))  # UTC wall time if tz-aware
-    return value.tz_localize("UTC").tz_convert(node["tz"]) if node["tz"] else value
+def _read_time(node: Mapping[str, Any]) -> pd.Timestamp | pd.Timedelta:
+    value, unit = decode(node["value"]), node["unit"]
+    if "tz" not in node:
+        return pd.Timedelta(np.timedelta64(value, unit))
+    stamp = pd.Timestamp(np.datetime64(value, unit))  # UTC wall time if tz-aware
+    if node["tz"] is None:
+        return stamp
+    tz = _read_tz(node["tz"])
+    if tz is None:
+        raise fail("JSON document", f"a time zone {node['tz']!r}", "an IANA time zone name")
+    return stamp.tz_localize("UTC").tz_convert(tz)
 
 
 _READERS: dict[str, Any] = {
@@ -388,20 +462,23 @@ _READERS: dict[str, Any] = {
     "dict": lambda n: {_hashable(decode(k)): decode(v) for k, v in n["items"]},
     "int": lambda n: int(n["value"]),
     "float": lambda n: float(n["value"]),
-    "bytes": lambda n: base64.b64decode(n["data"]),
+    "bytes": lambda n: base64.b64decode(n["data"], validate=True),
+    "slice": lambda n: slice(*decode(n["items"])),
     "ndarray": _read_array,
+    "masked_array": _read_masked_array,
     "scalar": lambda n: _read_array(n)[()],
     "dtype": lambda n: _read_dtype(n["descr"]),
     "generator": _read_generator,
     "random_state": _read_random_state,
-    "timestamp": _read_timestamp,
-    "timedelta": lambda n: pd.Timedelta(np.timedelta64(n["value"], n["unit"])),
     "nat": lambda n: pd.NaT,
+    "na": lambda n: pd.NA,
+    "timestamp": _read_time,
+    "timedelta": _read_time,
     "dataframe": _read_frame,
     "series": _read_series,
     "index": _read_index,
     "extension_array": _read_extension_array,
-    "name": _read_name,
+    "name": lambda n: resolve(n["module"], n["qualname"]),
     "object": _read_object,
 }
 
@@ -410,88 +487,7 @@ def _hashable(key: Any) -> Any:
     return tuple(key) if isinstance(key, list) else key
 
 
-# ---------------------------------------------------------------------------------- modules
-
-
-def _allowed(module: str) -> bool:
-    return module.partition(".")[0] in ALLOWED_MODULES
-
-
-def _lookup(module: str, qualname: str) -> Any:
-    try:
-        value: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            value = getattr(value, part)
-    except (ImportError, AttributeError) as err:
-        raise fail(
-            "JSON document",
-            f"a reference to {module}.{qualname}, which this installation does not have",
-            "classes of the installed precimark and scikit-learn",
-        ) from err
-    return value
-
-
-# ---------------------------------------------------------------------------------- documents
-
-
-def series(version: str) -> str:
-    """Return the ``major.minor`` part of a version: the span within which formats are stable."""
-    return ".".join(version.split(".")[:2])
-
-
-def header(cls: type, format_version: int) -> dict[str, Any]:
-    """Return the keys every precimark JSON document starts with."""
-    from precimark import __version__
-
-    return {
-        "type": cls.__name__,
-        "format_version": format_version,
-        "precimark_version": __version__,
-    }
-
-
-def read_header(
-    data: object, cls: type, format_version: int, *, same_series: tuple[str, ...] = ()
-) -> Mapping[str, Any]:
-    """Check that ``data`` is a document :func:`header` wrote for ``cls`` that this install can read.
-
-    ``same_series`` names libraries (``"precimark"``, ``"sklearn"``) whose ``major.minor``
-    version must equal the installed one, because the document holds their internal state.
-
-    Raises
-    ------
-    DataValidationError
-        Naming what the document is and which version wrote it.
-    """
-    if not isinstance(data, Mapping) or data.get("type") != cls.__name__:
-        found = repr(data.get("type")) if isinstance(data, Mapping) else type(data).__name__
-        raise fail("argument 'data'", f"a document of type {found}", f"a {cls.__name__} document")
-    if data.get("format_version") != format_version:
-        raise _incompatible(
-            cls,
-            data,
-            f"format_version {data.get('format_version')!r}",
-            f"format_version {format_version}",
-        )
-    for library in same_series:
-        written = str(data.get(f"{library}_version"))
-        installed = importlib.import_module(library).__version__
-        if series(written) != series(installed):
-            raise _incompatible(
-                cls, data, f"{library} {written}", f"{library} {series(installed)}.x"
-            )
-    return data
-
-
-def _incompatible(cls: type, data: Mapping[str, Any], found: str, expected: str) -> Exception:
-    return fail(
-        "argument 'data'",
-        f"a {cls.__name__} document written with {found} "
-        f"(by precimark {data.get('precimark_version')})",
-        f"one written with {expected}",
-        "Refit and save it with the installed versions, or load it where the versions that "
-        "wrote it are installed.",
-    )
+# ---------------------------------------------------------------------------------- estimators
 
 
 class JSONStateMixin:
@@ -504,8 +500,9 @@ class JSONStateMixin:
 
         The document records the precimark and scikit-learn versions that wrote it, and holds
         the estimator's full state (wrapped scikit-learn models included) as a tree of
-        numbers, strings and base64 arrays; it has no code in it. ``json.dumps(...,
-        allow_nan=False)`` accepts it.
+        numbers, strings, base64 arrays and named classes; it has no code in it.
+        ``json.dumps(..., allow_nan=False)`` accepts it. Load documents you trust: like a
+        pickle, a crafted one can make a compiled scikit-learn tree crash.
 
         Returns
         -------
@@ -518,17 +515,24 @@ class JSONStateMixin:
         NotFittedError
             If the estimator has not been fitted.
         DataValidationError
-            If part of the state has no JSON form (say, a lambda passed as a parameter); the
-            message names the attribute. Such estimators still pickle.
+            If part of the state has no JSON form (a function of your own, a nearest-neighbour
+            tree); the message names the attribute. Such estimators still pickle.
         """
         import sklearn
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
+        state = encode(self.__getstate__())
+        try:  # a document that cannot be read back must fail now, not in the service
+            decode(state)
+        except Exception as err:
+            raise unwritable(
+                "state", f"a value that reads back as {type(err).__name__}: {err}"
+            ) from err
         return {
             **header(type(self), self._json_format_version),
             "sklearn_version": sklearn.__version__,
-            "state": encode(self.__getstate__()),
+            "state": state,
         }
 
     @classmethod
@@ -548,21 +552,29 @@ class JSONStateMixin:
         Raises
         ------
         DataValidationError
-            If ``data`` describes another class, or was written by another ``major.minor``
-            version of precimark or scikit-learn (whose internal state may differ), or names
-            a class outside the allowed packages.
+            If ``data`` describes another class, was written by another ``major.minor``
+            version of precimark or scikit-learn (whose internal state may differ), names a
+            class or function outside the allowlist, or is malformed.
         """
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
         read_header(data, cls, cls._json_format_version, same_series=("precimark", "sklearn"))
-        try:
+        obj = cls.__new__(cls)
+        with reading(cls):
             state = decode(data["state"])
-        except PrecimarkError:
-            raise
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+            if not isinstance(state, dict):
+                raise TypeError(f"a state of type {type(state).__name__}, not an object")
+            missing = set(obj._get_param_names()) - set(state)  # type: ignore[attr-defined]
+            if missing:
+                raise KeyError(f"parameters {sorted(missing)}")
+            obj.__setstate__(state)  # type: ignore[attr-defined]
+        try:
+            check_is_fitted(obj)
+        except NotFittedError as err:
             raise fail(
                 "argument 'data'",
-                f"a malformed {cls.__name__} document ({type(err).__name__}: {err})",
-                "the unaltered output of to_dict",
+                f"a {cls.__name__} document of an unfitted estimator",
+                "a fitted one",
             ) from err
-        obj = cls.__new__(cls)
-        obj.__setstate__(state)  # type: ignore[attr-defined]
         return obj

@@ -21,7 +21,7 @@ import os
 import pickle
 from typing import Any
 
-from precimark._jsonstate import series
+from precimark._jsonheader import series
 from precimark._validation import fail
 
 __all__ = ["FORMAT_VERSION", "dump_bytes", "load", "load_bytes", "save"]

@@ -28,9 +28,9 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._jsonstate import header, read_header
+from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
-from precimark._validation import check_choice, fail, fail_rows, validate_rfm
+from precimark._validation import check_choice, check_time_unit, fail, fail_rows, validate_rfm
 from precimark.clv import _formulas, _lifetimes
 from precimark.clv.stats import COUNT, RFMHistogram, resolve_time_unit
 from precimark.exceptions import ConvergenceError, ConvergenceWarning, DataQualityWarning
@@ -396,17 +396,18 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             the same in every precimark version, so only the format version must match.
         """
         read_header(data, cls, _FORMAT_VERSION)
-        model = cls(**data["hyper_parameters"])
-        model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
-        model.log_likelihood_ = float(data["log_likelihood"])
-        model.n_customers_ = int(data["n_customers"])
-        model.covariance_ = np.array(
-            [[np.nan if v is None else v for v in row] for row in data["covariance"]],
-            dtype=np.float64,
-        )
-        if data.get("time_unit") is not None:
-            model.time_unit_ = data["time_unit"]
-        model._set_summary()
+        with reading(cls):
+            model = cls(**data["hyper_parameters"])
+            model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
+            model.log_likelihood_ = float(data["log_likelihood"])
+            model.n_customers_ = int(data["n_customers"])
+            model.covariance_ = np.array(
+                [[np.nan if v is None else v for v in row] for row in data["covariance"]],
+                dtype=np.float64,
+            )
+            if data.get("time_unit") is not None:
+                model.time_unit_ = check_time_unit(data["time_unit"])
+            model._set_summary()
         return model
 
     def __sklearn_tags__(self) -> Any:

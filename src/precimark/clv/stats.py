@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from precimark._jsonstate import header, read_header
+from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
 from precimark._validation import (
     check_columns,
@@ -192,8 +192,9 @@ class RFMHistogram:
             invalid rows or counts.
         """
         read_header(data, RFMHistogram, _FORMAT_VERSION)
-        counts = pd.DataFrame({column: data[column] for column in [*_KEYS, COUNT]})
-        return cls.from_counts(counts, time_unit=data["time_unit"])
+        with reading(cls):
+            counts = pd.DataFrame({column: data[column] for column in [*_KEYS, COUNT]})
+            return cls.from_counts(counts, time_unit=data["time_unit"])
 
 
 def resolve_time_unit(frame: pd.DataFrame, time_unit: TimeUnit | None) -> TimeUnit:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from precimark._jsonstate import header, read_header
+from precimark._jsonheader import header, read_header, reading
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._checks import as_sample
 from precimark.kpi.estimates import Estimate
@@ -31,8 +31,8 @@ from precimark.kpi.intervals import (
 __all__ = ["AGGREGATE_COLUMNS", "MetricAggregates"]
 
 AGGREGATE_COLUMNS: tuple[str, ...] = ("count", "sum", "sum_sq")
-_FORMAT_VERSION = 1  # of to_dict documents
 """Columns of :attr:`MetricAggregates.table`."""
+_FORMAT_VERSION = 1  # of to_dict documents
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,12 @@ class MetricAggregates:
             If ``data`` is not an aggregates document or has another format version.
         """
         read_header(data, MetricAggregates, _FORMAT_VERSION)
-        table = pd.DataFrame(
-            {column: data[column] for column in AGGREGATE_COLUMNS},
-            index=pd.Index(data["groups"], name=data["group"]),
-        )
-        table["count"] = table["count"].astype(np.int64)
+        with reading(cls):
+            table = pd.DataFrame(
+                {column: data[column] for column in AGGREGATE_COLUMNS},
+                index=pd.Index(data["groups"], name=data["group"]),
+            )
+            table = table.astype({"count": np.int64, "sum": np.float64, "sum_sq": np.float64})
+            if not np.isfinite(table.to_numpy(np.float64)).all() or (table["count"] < 0).any():
+                raise ValueError("counts and sums must be finite and counts >= 0")
         return cls(table)

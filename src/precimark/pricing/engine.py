@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._jsonstate import header, read_header
+from precimark._jsonheader import header, read_header, reading
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -254,15 +254,16 @@ class PricingPolicy:
             If ``data`` is not a policy document or has another format version.
         """
         read_header(data, PricingPolicy, _FORMAT_VERSION)
-        return cls(
-            [rule_from_dict(r) for r in data["rules"]],
-            combine=data["combine"],
-            guardrails=Guardrails.from_dict(data["guardrails"]),
-            name=data["name"],
-            version=data["version"],
-            exploration=data.get("exploration", 0.0),
-            exploration_arms=tuple(data.get("exploration_arms", (0.0, 0.05, 0.1))),
-        )
+        with reading(cls):
+            return cls(
+                [rule_from_dict(r) for r in data["rules"]],
+                combine=data["combine"],
+                guardrails=Guardrails.from_dict(data["guardrails"]),
+                name=data["name"],
+                version=data["version"],
+                exploration=data.get("exploration", 0.0),
+                exploration_arms=tuple(data.get("exploration_arms", (0.0, 0.05, 0.1))),
+            )
 
     def decide(
         self,

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._jsonstate import header, read_header
+from precimark._jsonheader import header, read_header, reading
 from precimark._validation import fail, validate_rfm
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
@@ -97,18 +97,23 @@ class RFMEdges:
             are not ``q - 1`` ascending numbers per axis.
         """
         read_header(data, RFMEdges, _FORMAT_VERSION)
-        q = _check_q(data["q"])
-        edges = {}
-        for axis in _AXES:
-            given = pd.to_numeric(pd.Series(data[axis], dtype=object), errors="coerce")
-            values = given.to_numpy(np.float64)
-            if len(values) != q - 1 or not np.isfinite(values).all() or (np.diff(values) < 0).any():
-                raise fail(
-                    f"edges '{axis}'",
-                    repr(data[axis]),
-                    f"{q - 1} finite, ascending numbers (q - 1 for q={q})",
-                )
-            edges[axis] = tuple(values.tolist())
+        with reading(cls):
+            q = _check_q(data["q"])
+            edges = {}
+            for axis in _AXES:
+                given = pd.to_numeric(pd.Series(data[axis], dtype=object), errors="coerce")
+                values = given.to_numpy(np.float64)
+                if (
+                    len(values) != q - 1
+                    or not np.isfinite(values).all()
+                    or (np.diff(values) < 0).any()
+                ):
+                    raise fail(
+                        f"edges '{axis}'",
+                        repr(data[axis]),
+                        f"{q - 1} finite, ascending numbers (q - 1 for q={q})",
+                    )
+                edges[axis] = tuple(values.tolist())
         return cls(q=q, **edges)
 
 
