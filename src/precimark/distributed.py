@@ -19,9 +19,9 @@ The pipeline on a cluster is the pandas pipeline cut at its sufficient statistic
 Every function returned here is a module-level callable object: it pickles with pickle and
 cloudpickle, takes one pandas frame and returns one (or maps an iterator of frames lazily, as
 ``mapInPandas`` passes them), ignores extra columns such as a bucket key, and gives the same
-rows on any split of the customers as on the whole frame. ``*_SCHEMA`` are Spark DDL strings,
-``*_meta()`` empty typed frames for Dask; both assume a ``customer_id`` of type
-``bigint``/``int64`` unless told otherwise.
+rows on any split of the customers as on the whole frame. ``*_schema()`` give the Spark DDL of
+each output for any customer id column and type (``*_SCHEMA`` are those of a ``bigint``
+``customer_id``), and ``*_meta()`` the empty typed frames Dask wants.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ __all__ = [
     "SCORES_SCHEMA",
     "SCORE_COLUMNS",
     "decisions_meta",
+    "decisions_schema",
     "fit_spend_model",
     "pricing_partition_fn",
     "propensity_meta",
+    "propensity_schema",
     "propensity_partition_fn",
     "rfm_meta",
     "rfm_partition_fn",
@@ -272,7 +274,30 @@ def scores_meta(
     return _empty(_id_column(columns), id_dtype, _score_fields(clv))
 
 
-PROPENSITY_SCHEMA = _ddl("customer_id", "bigint", [(PROPENSITY, "float64")])
+def propensity_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> str:
+    """Spark DDL schema of :func:`propensity_partition_fn` output.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_type : str, default "bigint"
+        Spark SQL type of the customer id (``"string"`` for text ids).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from precimark.distributed import propensity_schema
+    >>> propensity_schema(id_type="string")
+    '`customer_id` string, `propensity` double'
+    """
+    return _ddl(_id_column(columns), id_type, [(PROPENSITY, "float64")])
+
+
+PROPENSITY_SCHEMA = propensity_schema()
 """Spark DDL of :func:`propensity_partition_fn` output for ``bigint`` ids."""
 
 
@@ -305,7 +330,33 @@ _DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
 _DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
 _DECISION_FIELDS = [(name, _DECISION_TYPES.get(name, "float64")) for name in DECISION_COLUMNS]
 
-DECISIONS_SCHEMA = _ddl("customer_id", "bigint", _DECISION_FIELDS)
+
+def decisions_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> str:
+    """Spark DDL schema of :func:`pricing_partition_fn` output.
+
+    Texts are strings and times ``timestamp_ntz``.
+
+    Parameters
+    ----------
+    columns : Columns, optional
+        Names the customer id column (default ``customer_id``).
+    id_type : str, default "bigint"
+        Spark SQL type of the customer id (``"string"`` for text ids).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from precimark.distributed import decisions_schema
+    >>> decisions_schema(id_type="string").split(", ")[:3]
+    ['`customer_id` string', '`product` string', '`policy` string']
+    """
+    return _ddl(_id_column(columns), id_type, _DECISION_FIELDS)
+
+
+DECISIONS_SCHEMA = decisions_schema()
 """Spark DDL of :func:`pricing_partition_fn` output for ``bigint`` ids (texts as strings,
 times as ``timestamp_ntz``)."""
 

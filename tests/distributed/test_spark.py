@@ -21,9 +21,11 @@ from precimark.distributed import (
     PROPENSITY_SCHEMA,
     RFM_SCHEMA,
     SCORES_SCHEMA,
+    decisions_schema,
     fit_spend_model,
     pricing_partition_fn,
     propensity_partition_fn,
+    propensity_schema,
     rfm_partition_fn,
     score_partition_fn,
 )
@@ -113,13 +115,30 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
     pd.testing.assert_frame_equal(got, reference.propensity, rtol=1e-9, atol=1e-15)
 
 
-def test_spark_pricing_decisions_equal_pandas(spark: Any) -> None:
+def test_spark_propensity_with_text_ids_equals_pandas(spark: Any, reference: Reference) -> None:
+    customers = reference.customers.assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))
+    propensity_fn = propensity_partition_fn(reference.propensity_model)
+    schema = propensity_schema(id_type="string")
+    got = spark.createDataFrame(customers).mapInPandas(propensity_fn, schema).toPandas()
+    want = propensity_fn(customers)
+    got = got.sort_values("customer_id", ignore_index=True)
+    want = want.sort_values("customer_id", ignore_index=True)
+    assert got["customer_id"].astype(str).tolist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(got["propensity"], want["propensity"], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("id_type", ["bigint", "string"])
+def test_spark_pricing_decisions_equal_pandas(spark: Any, id_type: str) -> None:
     roster = make_transactions(1_000, seed=5).customers
     roster = roster[["price_sensitivity", "consent_personalised_pricing"]].reset_index()
+    if id_type == "string":
+        roster["customer_id"] = "c" + roster["customer_id"].astype(str)
     policy = PricingPolicy([SensitivityDiscount(threshold=0.5), ListPrice()], name="spark")
     prices = pd.Series({"album": 12.0, "box set": 40.0})
     decide = pricing_partition_fn(policy, prices, at="2025-03-01 10:30")
-    got = spark.createDataFrame(roster).mapInPandas(decide, DECISIONS_SCHEMA).toPandas()
+    schema = decisions_schema(id_type=id_type)
+    assert (schema == DECISIONS_SCHEMA) == (id_type == "bigint")
+    got = spark.createDataFrame(roster).mapInPandas(decide, schema).toPandas()
     got = got.sort_values(["customer_id", "product"], ignore_index=True)
     want = decide(roster).sort_values(["customer_id", "product"], ignore_index=True)
     assert list(got.columns) == list(want.columns)
