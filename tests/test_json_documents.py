@@ -357,6 +357,17 @@ ATTACKS = [
     ("precimark.persistence", "load"),
     ("sklearn.base", "clone.__globals__"),
     ("sklearn", "../os"),
+    # A second review: a network connection in __setstate__, a private helper that calls any
+    # method (file reads at predict), methods, a module that prints on import, Cython helpers
+    # that crash on a bad state, test doubles, and a vectorizer that opens files.
+    ("sklearn.callback._scoring_monitor", "ScoringMonitor"),
+    ("sklearn.metrics._scorer", "_cached_call"),
+    ("sklearn.metrics._plot.confusion_matrix", "ConfusionMatrixDisplay.plot"),
+    ("sklearn._build_utils.version", "main"),
+    ("sklearn.cluster._hierarchical_fast", "WeightedEdge"),
+    ("sklearn.metrics._dist_metrics", "DistanceMetric64"),
+    ("sklearn.utils._mocking", "CheckingClassifier"),
+    ("sklearn.feature_extraction.text", "CountVectorizer"),
 ]
 
 
@@ -423,10 +434,23 @@ def test_only_compiled_scikit_learn_types_are_built_from_arguments(
         decode(precimark_call)
 
 
-def test_a_time_zone_cannot_name_a_file(document: dict[str, Any]) -> None:
+def test_a_time_zone_cannot_name_a_file() -> None:
     stamp = {"$": "timestamp", "value": 0, "unit": "s", "tz": "dateutil//etc/passwd"}
     with pytest.raises(pm.DataValidationError, match="an IANA time zone name"):
         decode(stamp)
+    column = {"$": "extension_array", "dtype": "datetime64[ns, dateutil//etc/passwd]", "items": []}
+    with pytest.raises(pm.DataValidationError, match="an IANA time zone name"):
+        decode(column)
+
+
+def test_oversized_or_dunder_state_is_refused(document: dict[str, Any]) -> None:
+    generator = encode(np.random.default_rng(1))
+    generator["seed_seq"]["pool_size"] = 2**40  # would allocate 4 TiB
+    with pytest.raises(pm.DataValidationError, match="seed pool"):
+        decode(generator)
+    fitted_flag = {**document["state"], "__sklearn_is_fitted__": True}
+    with pytest.raises(pm.DataValidationError, match="malformed"):
+        pm.TwoModelUplift.from_dict({**document, "state": fitted_flag})
 
 
 def test_a_malformed_document_gets_one_clear_error(document: dict[str, Any]) -> None:

@@ -82,14 +82,7 @@ def reading(cls: type) -> Iterator[None]:
         yield
     except PrecimarkError:
         raise
-    except (
-        LookupError,
-        TypeError,
-        ValueError,
-        AttributeError,
-        ArithmeticError,
-        RecursionError,
-    ) as err:
+    except Exception as err:  # whatever a malformed value makes pandas or sklearn raise
         raise fail(
             "argument 'data'",
             f"a malformed {cls.__name__} document ({type(err).__name__}: {err})",

@@ -4,11 +4,13 @@ A document names the classes of the objects in an estimator's state and the func
 hold (a ``FunctionTransformer``'s ``func``). :func:`resolve` turns a name back into the object
 and refuses anything outside this allowlist, before importing anything:
 
-- classes defined in precimark or scikit-learn (not in their tests, command-line entry points
-  or vendored ``externals``), without a ``__del__``;
+- precimark classes, scikit-learn estimators (``BaseEstimator`` subclasses), and the internal
+  scikit-learn types fitted estimators hold (:data:`_SKLEARN_INTERNALS`: trees, losses, CV
+  splitters, scorers, ...), none from tests, command-line entry points, vendored code,
+  callbacks, datasets or text feature extraction, and none with a ``__del__``;
 - numpy's scalar types and ufuncs, and the builtin scalar types;
-- functions from ``sklearn.metrics`` (scorers hold them) and the few precimark functions
-  listed in :data:`_FUNCTIONS`.
+- the public scoring functions of ``sklearn.metrics`` (``*_score``, ``*_error``, ``*_loss``;
+  scorers hold them) and the precimark functions listed in :data:`_FUNCTIONS`.
 
 A name must resolve to an object that carries exactly that ``__module__`` and ``__qualname__``:
 no re-exports (``numpy.os.system``) and no attribute walks (``numpy.load.__globals__``).
@@ -18,11 +20,13 @@ what it holds with arguments the document also controls.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import types
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from precimark._validation import fail
 
@@ -30,9 +34,38 @@ __all__ = ["reference", "resolve", "unwritable"]
 
 _PACKAGES = ("precimark", "sklearn")
 _EXCLUDED_PARTS = frozenset(
-    {"tests", "conftest", "_testing", "estimator_checks", "externals", "cli", "_demo"}
+    {
+        "conftest",
+        "estimator_checks",
+        "_mocking",
+        "_build_utils",
+        "externals",
+        "callback",
+        "datasets",
+        "feature_extraction",
+        "cli",
+        "_demo",
+    }
 )
 _FUNCTIONS = frozenset({"precimark.profiling.clusters._signed_log1p"})
+#: Non-estimator scikit-learn classes found in fitted states, by module ("*": every class).
+_SKLEARN_INTERNALS: dict[str, frozenset[str] | str] = {
+    "sklearn._loss._loss": "*",
+    "sklearn._loss.link": "*",
+    "sklearn._loss.loss": "*",
+    "sklearn.linear_model._sgd_fast": "*",
+    "sklearn.model_selection._split": "*",
+    "sklearn.neural_network._stochastic_optimizers": "*",
+    "sklearn.tree._tree": frozenset({"Tree"}),
+    "sklearn.ensemble._hist_gradient_boosting.predictor": frozenset({"TreePredictor"}),
+    "sklearn.calibration": frozenset({"_CalibratedClassifier"}),
+    "sklearn.metrics._scorer": frozenset({"_Scorer", "_PassthroughScorer", "_MultimetricScorer"}),
+    "sklearn.utils._bunch": frozenset({"Bunch"}),
+    "sklearn.utils._metadata_requests": frozenset(
+        {"MetadataRequest", "MethodMetadataRequest", "MetadataRouter", "MethodMapping"}
+    ),
+}
+_METRIC_SUFFIXES = ("_score", "_error", "_loss", "_deviance")
 _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType)
 
 
@@ -51,9 +84,26 @@ def _allowed_module(module: str) -> bool:
     parts = module.split(".")
     return (
         parts[0] in _PACKAGES
-        and all(p.isidentifier() and not p.startswith("__") for p in parts)
+        and all(p.isidentifier() and not p.startswith("__") and "test" not in p for p in parts)
         and not _EXCLUDED_PARTS.intersection(parts)
     )
+
+
+@functools.cache
+def _metric_functions() -> frozenset[Any]:
+    import sklearn.metrics
+
+    names = [n for n in sklearn.metrics.__all__ if n.endswith(_METRIC_SUFFIXES)]
+    return frozenset(getattr(sklearn.metrics, n) for n in [*names, "matthews_corrcoef"])
+
+
+def _allowed_class(cls: type, module: str, qualname: str) -> bool:
+    if getattr(cls, "__del__", None) is not None:
+        return False
+    if module.startswith("precimark.") or issubclass(cls, BaseEstimator):
+        return True
+    internal = _SKLEARN_INTERNALS.get(module, frozenset())
+    return internal == "*" or qualname in internal
 
 
 def _allowed(value: Any) -> bool:
@@ -65,9 +115,9 @@ def _allowed(value: Any) -> bool:
     if not _allowed_module(module):
         return False
     if isinstance(value, type):
-        return getattr(value, "__del__", None) is None
-    if isinstance(value, _FUNCTION_TYPES) or type(value).__name__ == "cython_function_or_method":
-        return module.startswith("sklearn.metrics.") or f"{module}.{qualname}" in _FUNCTIONS
+        return _allowed_class(value, module, qualname)
+    if isinstance(value, _FUNCTION_TYPES):
+        return f"{module}.{qualname}" in _FUNCTIONS or value in _metric_functions()
     return False
 
 
@@ -125,7 +175,8 @@ def _refused(found: str) -> Exception:
     return fail(
         "JSON document",
         found,
-        "precimark and scikit-learn classes, numpy scalar types and ufuncs only",
+        "precimark classes, scikit-learn estimators and their internal types, numpy scalar "
+        "types and ufuncs, and scoring functions only",
         "The document was not written by precimark, or was altered.",
     )
 

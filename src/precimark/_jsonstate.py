@@ -391,7 +391,12 @@ def _read_extension_array(node: Mapping[str, Any]) -> Any:
         na_value = np.nan if node["na"] == "nan" else pd.NA
         string = pd.StringDtype(node["storage"], na_value=na_value)
         return pd.array(decode(node["items"]), dtype=string)
-    return pd.array(decode(node["items"]), dtype=node["dtype"])
+    name = str(node["dtype"])
+    if name.startswith("datetime64[") and "," in name:  # pandas would open a dateutil path
+        tz = name.split(",", 1)[1].rstrip("]").strip()
+        if _read_tz(tz) is None:
+            raise fail("JSON document", f"a dtype {name!r}", "an IANA time zone name")
+    return pd.array(decode(node["items"]), dtype=name)
 
 
 def _read_frame(node: Mapping[str, Any]) -> pd.DataFrame:
@@ -417,6 +422,8 @@ def _read_generator(node: Mapping[str, Any]) -> np.random.Generator:
     seed = node.get("seed_seq")
     seed_seq = None
     if seed is not None:
+        if not 1 <= seed["pool_size"] <= 64:
+            raise fail("JSON document", f"a seed pool of {seed['pool_size']!r} words", "1 to 64")
         seed_seq = np.random.SeedSequence(
             decode(seed["entropy"]),
             spawn_key=decode(seed["spawn_key"]),
@@ -563,18 +570,18 @@ class JSONStateMixin:
         obj = cls.__new__(cls)
         with reading(cls):
             state = decode(data["state"])
-            if not isinstance(state, dict):
-                raise TypeError(f"a state of type {type(state).__name__}, not an object")
+            if not isinstance(state, dict) or any(str(k).startswith("__") for k in state):
+                raise TypeError("a state that is not an object of attribute names")
             missing = set(obj._get_param_names()) - set(state)  # type: ignore[attr-defined]
             if missing:
                 raise KeyError(f"parameters {sorted(missing)}")
             obj.__setstate__(state)  # type: ignore[attr-defined]
-        try:
-            check_is_fitted(obj)
-        except NotFittedError as err:
-            raise fail(
-                "argument 'data'",
-                f"a {cls.__name__} document of an unfitted estimator",
-                "a fitted one",
-            ) from err
+            try:
+                check_is_fitted(obj)
+            except NotFittedError as err:
+                raise fail(
+                    "argument 'data'",
+                    f"a {cls.__name__} document of an unfitted estimator",
+                    "a fitted one",
+                ) from err
         return obj
