@@ -29,7 +29,7 @@ import base64
 import copyreg
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -89,8 +89,12 @@ def _array(value: np.ndarray[Any, Any], path: str) -> dict[str, Any]:
             raise unwritable(path, "a structured array with object fields")
         items = [encode(v, f"{path}[{i}]") for i, v in enumerate(value.ravel().tolist())]
         return {"dtype": "object", "shape": shape, "items": items}
-    data = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).tobytes()
-    return {"dtype": _descr(value.dtype), "shape": shape, "data": base64.b64encode(data).decode()}
+    # Fortran order is kept: BLAS takes other paths for it, so predictions could differ.
+    fortran = value.flags.f_contiguous and not value.flags.c_contiguous
+    order: Literal["C", "F"] = "F" if fortran else "C"
+    data = value.astype(value.dtype.newbyteorder("<"), copy=False).tobytes(order=order)
+    out = {"dtype": _descr(value.dtype), "shape": shape, "data": base64.b64encode(data).decode()}
+    return out if order == "C" else {**out, "order": "F"}
 
 
 def _masked_array(value: np.ma.MaskedArray[Any, Any], path: str) -> dict[str, Any]:
@@ -295,7 +299,8 @@ def _read_array(node: Mapping[str, Any]) -> np.ndarray[Any, Any]:
         return out.reshape(shape)
     dtype = _read_dtype(node["dtype"])
     data = base64.b64decode(node["data"], validate=True)  # little-endian, whatever the dtype
-    return np.frombuffer(data, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+    flat = np.frombuffer(data, dtype=dtype.newbyteorder("<")).astype(dtype)
+    return flat.reshape(shape, order="F" if node.get("order") == "F" else "C")
 
 
 def _read_masked_array(node: Mapping[str, Any]) -> np.ma.MaskedArray[Any, Any]:
