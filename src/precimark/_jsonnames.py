@@ -2,7 +2,7 @@
 
 A document names the classes of the objects in an estimator's state and the functions they
 hold (a ``FunctionTransformer``'s ``func``). :func:`resolve` turns a name back into the object
-and refuses anything outside this allowlist, before importing anything:
+and refuses anything outside this allowlist; a module is imported only after its name passed:
 
 - precimark classes, scikit-learn estimators (``BaseEstimator`` subclasses), and the internal
   scikit-learn types fitted estimators hold (:data:`_SKLEARN_INTERNALS`: trees, losses, CV
