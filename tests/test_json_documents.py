@@ -583,7 +583,9 @@ def _double(x: Any) -> Any:
 # --------------------------------------------------------------------------- parameter documents
 
 
-def _parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
+    """One object per parameter-document type, fitted once for the module."""
     rfm = pm.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit="W")
     outcomes = pd.DataFrame({"group": ["a", "b"] * 50, "spend": np.arange(100.0)})
     return {
@@ -598,8 +600,8 @@ def _parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "name", ["BetaGeoModel", "PricingPolicy", "MetricAggregates", "RFMEdges", "RFMHistogram"]
 )
-def test_parameter_documents_share_one_header(cdnow_sample: pd.DataFrame, name: str) -> None:
-    obj = _parameter_objects(cdnow_sample)[name]
+def test_parameter_documents_share_one_header(parameter_objects: dict[str, Any], name: str) -> None:
+    obj = parameter_objects[name]
     cls = type(obj)
     document = json.loads(json.dumps(obj.to_dict(), allow_nan=False))
     assert {k: document[k] for k in ("type", "format_version")} == {
@@ -618,27 +620,29 @@ def test_parameter_documents_share_one_header(cdnow_sample: pd.DataFrame, name: 
         cls.from_dict({**document, "type": "Other"})
 
 
-def test_restored_edges_and_histograms_give_the_same_results(cdnow_sample: pd.DataFrame) -> None:
-    objects = _parameter_objects(cdnow_sample)
+def test_restored_edges_and_histograms_give_the_same_results(
+    parameter_objects: dict[str, Any], cdnow_sample: pd.DataFrame
+) -> None:
     rfm = pm.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit="W")
-    edges = RFMEdges.from_dict(json.loads(json.dumps(objects["RFMEdges"].to_dict())))
+    edges = RFMEdges.from_dict(json.loads(json.dumps(parameter_objects["RFMEdges"].to_dict())))
     pd.testing.assert_frame_equal(
-        rfm_scores(rfm, edges=edges), rfm_scores(rfm, edges=objects["RFMEdges"])
+        rfm_scores(rfm, edges=edges), rfm_scores(rfm, edges=parameter_objects["RFMEdges"])
     )
-    histogram = RFMHistogram.from_dict(json.loads(json.dumps(objects["RFMHistogram"].to_dict())))
-    assert histogram == objects["RFMHistogram"]
+    histogram = RFMHistogram.from_dict(
+        json.loads(json.dumps(parameter_objects["RFMHistogram"].to_dict()))
+    )
+    assert histogram == parameter_objects["RFMHistogram"]
     refit = pm.BetaGeoModel().fit(histogram).params_  # same optimum; summation order differs
-    assert refit == pytest.approx(objects["BetaGeoModel"].params_, rel=1e-9)
+    assert refit == pytest.approx(parameter_objects["BetaGeoModel"].params_, rel=1e-9)
 
 
-def test_bad_edges_or_counts_in_a_document_are_refused(cdnow_sample: pd.DataFrame) -> None:
-    objects = _parameter_objects(cdnow_sample)
-    edges = objects["RFMEdges"].to_dict()
+def test_bad_edges_or_counts_in_a_document_are_refused(parameter_objects: dict[str, Any]) -> None:
+    edges = parameter_objects["RFMEdges"].to_dict()
     with pytest.raises(pm.DataValidationError, match=r"edges 'frequency': .*4 finite, ascending"):
         RFMEdges.from_dict({**edges, "frequency": [3.0, 1.0, 2.0, 4.0]})
     with pytest.raises(pm.DataValidationError, match=r"edges 'inactivity': \['x'"):
         RFMEdges.from_dict({**edges, "inactivity": ["x", 1, 2, 3]})
-    histogram = objects["RFMHistogram"].to_dict()
+    histogram = parameter_objects["RFMHistogram"].to_dict()
     with pytest.raises(pm.DataValidationError, match=r"column 'count'"):
         RFMHistogram.from_dict({**histogram, "count": [0] * len(histogram["count"])})
 
@@ -647,9 +651,9 @@ def test_bad_edges_or_counts_in_a_document_are_refused(cdnow_sample: pd.DataFram
     "name", ["BetaGeoModel", "PricingPolicy", "MetricAggregates", "RFMEdges", "RFMHistogram"]
 )
 def test_parameter_documents_missing_a_key_get_one_clear_error(
-    cdnow_sample: pd.DataFrame, name: str
+    parameter_objects: dict[str, Any], name: str
 ) -> None:
-    obj = _parameter_objects(cdnow_sample)[name]
+    obj = parameter_objects[name]
     document = obj.to_dict()
     for key in set(document) - {
         "type",
@@ -666,8 +670,8 @@ def test_parameter_documents_missing_a_key_get_one_clear_error(
             type(obj).from_dict(broken)
 
 
-def test_clv_documents_of_precimark_0_1_0_still_load(cdnow_sample: pd.DataFrame) -> None:
-    document = _parameter_objects(cdnow_sample)["BetaGeoModel"].to_dict()
+def test_clv_documents_of_precimark_0_1_0_still_load(parameter_objects: dict[str, Any]) -> None:
+    document = parameter_objects["BetaGeoModel"].to_dict()
     legacy = {"model": document.pop("type"), **document}
     assert pm.BetaGeoModel.from_dict(legacy).params_ == document["params"]
 
