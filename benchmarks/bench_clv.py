@@ -136,7 +136,7 @@ def _spawn(which: str, path: str, end: str) -> dict[str, object]:
 def main(n_customers: int, repeats: int, precimark_only: bool) -> None:
     from precimark.datasets import make_transactions
 
-    sim = make_transactions(n_customers, seed=2024)
+    sim = make_transactions(n_customers, random_state=2024)
     tx = sim.transactions
     print(f"{n_customers:,} customers, {len(tx):,} transactions")
     with tempfile.TemporaryDirectory() as tmp:

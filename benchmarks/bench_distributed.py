@@ -141,7 +141,7 @@ def per_customer(n_customers: int) -> None:
     """Time the summary with hash buckets vs one group per customer, the same run."""
     from pyspark.sql import functions as sf
 
-    base = make_transactions(n_customers, seed=0)
+    base = make_transactions(n_customers, random_state=0)
     spark = spark_session()
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     tx = spark.createDataFrame(base.transactions[["customer_id", "date", "amount"]]).cache()
@@ -168,7 +168,7 @@ def main() -> None:
         return
     n_customers = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    base = make_transactions(n_customers, seed=0)
+    base = make_transactions(n_customers, random_state=0)
     tx = base.transactions[["customer_id", "date", "amount"]]
     tx = tx.assign(date=tx["date"].astype("datetime64[us]"))
     n_rows = len(tx)

@@ -96,7 +96,7 @@ def _measure(fn, repeats: int) -> tuple[float, float]:  # type: ignore[no-untype
 
 
 def main(n_customers: int = 1_000_000, repeats: int = 3) -> None:
-    sim = make_transactions(n_customers, seed=2024)
+    sim = make_transactions(n_customers, random_state=2024)
     tx, end = sim.transactions, sim.observation_end
     print(f"{n_customers:,} customers, {len(tx):,} transactions")
     profiler = CustomerProfiler()

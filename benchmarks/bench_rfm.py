@@ -24,7 +24,7 @@ def main(n_customers: int = 1_000_000, repeats: int = 3) -> float:
         warnings.simplefilter("ignore")
         from lifetimes.utils import summary_data_from_transaction_data
 
-    sim = make_transactions(n_customers, seed=2024)
+    sim = make_transactions(n_customers, random_state=2024)
     tx = sim.transactions
     end = sim.observation_end
     print(f"{n_customers:,} customers, {len(tx):,} transactions")

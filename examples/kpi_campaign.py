@@ -42,7 +42,7 @@ START, END = pd.Timestamp("2024-09-01"), pd.Timestamp("2024-09-30")
 PRE_START = START - pd.Timedelta(days=90)
 
 # --- the shop: 20,000 simulated customers; only those with marketing consent enter the test
-sim = make_transactions(20_000, seed=3)
+sim = make_transactions(20_000, random_state=3)
 consent = require_consent(sim.customers, "marketing")
 rng = np.random.default_rng(3)
 eligible = consent.allowed.to_numpy()

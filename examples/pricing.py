@@ -37,7 +37,7 @@ from precimark.pricing import (
 )
 
 rng = np.random.default_rng(42)
-sim = make_transactions(20_000, seed=42)
+sim = make_transactions(20_000, random_state=42)
 tx, end = sim.transactions, sim.observation_end
 
 # 1. Features, one row per customer (indexed by customer id).

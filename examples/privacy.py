@@ -30,7 +30,7 @@ from precimark.privacy import (
 )
 
 # --- the shop's export: transactions, and customers with consent flags and contact details
-sim = make_transactions(3_000, seed=11)
+sim = make_transactions(3_000, random_state=11)
 transactions = sim.transactions
 customers = sim.customers.copy()
 rng = np.random.default_rng(11)

@@ -30,7 +30,7 @@ from precimark.profiling import (
 )
 
 pd.set_option("display.width", 120)
-sim = make_transactions(10_000, seed=42)
+sim = make_transactions(10_000, random_state=42)
 tx, customers, end = sim.transactions, sim.customers, sim.observation_end
 print(f"{tx['customer_id'].nunique():,} customers, {len(tx):,} transactions up to {end.date()}")
 

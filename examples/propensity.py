@@ -49,7 +49,7 @@ test_labels = snapshots.xs(default.test_cutoff, level="cutoff")["label"]
 print(gain_table(test_labels.to_numpy(), default.scores.to_numpy()).round(3))
 
 # --- 2. Score today's customers, consent first --------------------------------------------------
-base = make_transactions(3_000, seed=1)
+base = make_transactions(3_000, random_state=1)
 history = make_snapshots(
     base.transactions, cutoffs=["2024-04-30", "2024-07-31", "2024-10-31"], horizon=90
 )
@@ -63,8 +63,8 @@ print(
 
 # --- 3. Uplift: who buys because of the offer -----------------------------------------------------
 features = list(UPLIFT_FEATURES)
-train = make_uplift_data(6_000, seed=0)
-test = make_uplift_data(6_000, seed=1)
+train = make_uplift_data(6_000, random_state=0)
+test = make_uplift_data(6_000, random_state=1)
 t_learner = TwoModelUplift(random_state=0).fit(
     train[features], train["outcome"], treatment=train["treatment"]
 )
@@ -78,7 +78,7 @@ print(
     f"ranking by the true uplift: {oracle:.3f}; random: 0"
 )
 
-unbalanced = make_uplift_data(6_000, seed=2, treatment_share=2 / 3)
+unbalanced = make_uplift_data(6_000, random_state=2, treatment_share=2 / 3)
 ct = ClassTransformationUplift(random_state=0).fit(
     unbalanced[features], unbalanced["outcome"], treatment=unbalanced["treatment"]
 )

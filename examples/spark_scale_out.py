@@ -66,7 +66,7 @@ spark = (
 spark.sparkContext.setLogLevel("ERROR")
 
 # --- the shop's tables (in production: spark.read.table(...) from the lake)
-sim = make_transactions(20_000, seed=3)
+sim = make_transactions(20_000, random_state=3)
 transactions = spark.createDataFrame(sim.transactions[["customer_id", "date", "amount"]])
 customers = spark.createDataFrame(sim.customers.reset_index()[["customer_id", "consent_profiling"]])
 observation_end = sim.observation_end  # one explicit end for every partition

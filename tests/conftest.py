@@ -16,4 +16,4 @@ def cdnow_sample() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def sim_small() -> SimulatedBase:
     """5,000 simulated customers with every optional column (seed 7)."""
-    return make_transactions(5_000, seed=7)
+    return make_transactions(5_000, random_state=7)

@@ -26,9 +26,9 @@ def test_cdnow_sample_is_the_papers_tenth() -> None:
 
 
 def test_simulator_is_seeded_and_complete(sim_small: SimulatedBase) -> None:
-    again = make_transactions(5_000, seed=7)
+    again = make_transactions(5_000, random_state=7)
     pd.testing.assert_frame_equal(again.transactions, sim_small.transactions)
-    other = make_transactions(5_000, seed=8)
+    other = make_transactions(5_000, random_state=8)
     assert not other.transactions["amount"].equals(sim_small.transactions["amount"])
     tx = sim_small.transactions
     assert (tx["list_price"] >= tx["amount"]).all()
@@ -52,7 +52,7 @@ def test_simulated_counts_match_bgnbd_expectation() -> None:
     """Mean repeat purchases over the window equals the BG/NBD E[X(t)] (simulation truth)."""
     from scipy.special import hyp2f1
 
-    sim = make_transactions(40_000, seed=3)
+    sim = make_transactions(40_000, random_state=3)
     rfm = pm.rfm_summary(sim.transactions, observation_end=sim.observation_end)
     r, alpha, a, b = (sim.params[k] for k in ("r", "alpha", "a", "b"))
     t = rfm["T"].to_numpy() + 1.0  # continuous time covered by the last simulated day
@@ -72,8 +72,31 @@ def test_simulated_spend_matches_gamma_gamma_mean(sim_small: SimulatedBase) -> N
 
 def test_simulator_rejects_bad_arguments() -> None:
     with pytest.raises(pm.DataValidationError, match="argument 'n_customers'"):
-        make_transactions(0, seed=1)
+        make_transactions(0, random_state=1)
     with pytest.raises(pm.DataValidationError, match="unknown keys"):
-        make_transactions(10, seed=1, params={"lambda": 1.0})
+        make_transactions(10, random_state=1, params={"lambda": 1.0})
     with pytest.raises(pm.DataValidationError, match="non-positive values"):
-        make_transactions(10, seed=1, params={"r": -1.0})
+        make_transactions(10, random_state=1, params={"r": -1.0})
+
+
+def test_seed_is_a_deprecated_alias_of_random_state() -> None:
+    from precimark.datasets import make_uplift_data
+
+    with pytest.warns(FutureWarning, match=r"make_transactions\(seed=\.\.\.\).*random_state="):
+        old = make_transactions(200, seed=3)  # type: ignore[call-arg]
+    new = make_transactions(200, random_state=3)
+    pd.testing.assert_frame_equal(old.transactions, new.transactions)
+    with pytest.warns(FutureWarning, match="use random_state"):
+        old_uplift = make_uplift_data(50, seed=3)  # type: ignore[call-arg]
+    pd.testing.assert_frame_equal(old_uplift, make_uplift_data(50, random_state=3))
+    with pytest.raises(TypeError, match=r"both seed= .* and random_state="):
+        make_transactions(200, seed=3, random_state=3)  # type: ignore[call-arg]
+
+
+def test_campaign_simulator_lives_in_datasets() -> None:
+    import importlib.util
+
+    from precimark import datasets
+
+    assert datasets.make_uplift_data.__module__ == "precimark.datasets"
+    assert importlib.util.find_spec("precimark._campaign_sim") is None

@@ -236,7 +236,7 @@ def test_functions_and_classes_are_written_by_name() -> None:
 
 @pytest.fixture(scope="module")
 def campaign() -> tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]]:
-    data = make_uplift_data(1_500, seed=11)
+    data = make_uplift_data(1_500, random_state=11)
     features = data[[c for c in data.columns if c.startswith("x")]]
     return features, data["outcome"], data["treatment"]
 

@@ -46,7 +46,7 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
     tx = sim_small.transactions
     snapshots = make_snapshots(tx, cutoffs=["2024-09-30"], horizon=90)
     X, y = snapshots.drop(columns="label"), snapshots["label"]
-    campaign = make_uplift_data(2_000, seed=3)
+    campaign = make_uplift_data(2_000, random_state=3)
     features = campaign.drop(columns=[c for c in campaign.columns if not c.startswith("x")])
     profiler = pm.CustomerProfiler().fit(tx, observation_end=sim_small.observation_end)
     archive = profiler.transform()

@@ -6,7 +6,9 @@
 - :func:`make_transactions` simulates a BG/NBD + Gamma-Gamma customer base whose true
   parameters are known, with the extra columns (category, payment channel, list and paid
   price, consent flags, price sensitivity) that the later modules use.
-- :func:`make_uplift_data` simulates a campaign with known individual uplift.
+- :func:`make_uplift_data` simulates a randomised campaign with known individual uplift: every
+  row carries the true uplift (the difference between its expected outcome with and without
+  the offer), to test uplift models and metrics against the truth.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._campaign_sim import UPLIFT_FEATURES, make_uplift_data
+from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import fail
+from precimark._validation import check_choice, fail
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -151,10 +154,11 @@ class SimulatedBase:
     observation_end: pd.Timestamp = field(default_factory=lambda: pd.Timestamp("1970-01-01"))
 
 
+@deprecated_alias(seed="random_state")
 def make_transactions(
     n_customers: int,
     *,
-    seed: SeedLike,
+    random_state: SeedLike,
     params: Mapping[str, float] | None = None,
     start: DateLike = "2024-01-01",
     acquisition_days: int = 84,
@@ -175,8 +179,10 @@ def make_transactions(
     ----------
     n_customers : int
         Number of customers (>= 1).
-    seed : int, numpy Generator or None
+    random_state : int, numpy Generator or None
         Source of randomness; the same int gives the same data. Never global state.
+    seed : int, numpy Generator or None
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
     params : Mapping[str, float], optional
         Overrides of :data:`DEFAULT_SIMULATION_PARAMS` (``alpha`` is per day).
     start : date-like, default "2024-01-01"
@@ -196,7 +202,7 @@ def make_transactions(
     Examples
     --------
     >>> from precimark.datasets import make_transactions
-    >>> sim = make_transactions(1_000, seed=0)
+    >>> sim = make_transactions(1_000, random_state=0)
     >>> sim.transactions.columns.tolist()
     ['customer_id', 'date', 'amount', 'list_price', 'category', 'channel']
     >>> sim.customers.index.is_unique and len(sim.customers) == 1_000
@@ -223,7 +229,7 @@ def make_transactions(
     bad = [k for k, v in truth_params.items() if not (np.isfinite(v) and v > 0)]
     if bad:
         raise fail("argument 'params'", f"non-positive values for {bad}", "positive numbers")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     n = int(n_customers)
     origin = pd.Timestamp(start).normalize()
 
@@ -313,6 +319,90 @@ def make_transactions(
         params=MappingProxyType(truth_params),
         observation_end=origin + pd.Timedelta(days=observation_days - 1),
     )
+
+
+UPLIFT_FEATURES: tuple[str, ...] = ("x0", "x1", "x2", "x3", "x4", "x5")
+"""Feature columns of :func:`make_uplift_data`."""
+
+
+@deprecated_alias(seed="random_state")
+def make_uplift_data(
+    n: int,
+    *,
+    random_state: SeedLike,
+    treatment_share: float = 0.5,
+    outcome: Literal["binary", "continuous"] = "binary",
+) -> pd.DataFrame:
+    """Simulate a randomised campaign with known individual uplift.
+
+    Six standard-normal features ``x0`` ... ``x5``; ``x4`` and ``x5`` are pure noise. Each
+    customer is treated (offered the campaign) independently with probability
+    ``treatment_share``.
+
+    - ``outcome="binary"`` (conversion): ``P(y = 1) = sigmoid(b(x) + t * g(x))`` with baseline
+      ``b(x) = -1 + 0.8 x0 - 0.5 x1 + 0.4 x3`` and effect on the log-odds
+      ``g(x) = 0.1 + 0.8 x1 + 0.6 [x2 > 0]``; the true uplift is
+      ``sigmoid(b + g) - sigmoid(b)`` (negative for some customers: "sleeping dogs").
+    - ``outcome="continuous"`` (spend): ``y = 20 + 5 x0 - 3 x1 + 2 x3 + t * tau(x) + e`` with
+      ``tau(x) = 0.5 + 4 x1 + 3 [x2 > 0]`` and ``e ~ N(0, 5^2)``; the true uplift is
+      ``tau(x)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of customers (>= 2).
+    random_state : int, numpy Generator or None
+        Source of randomness; the same int gives the same data. Never global state.
+    seed : int, numpy Generator or None
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
+    treatment_share : float, default 0.5
+        Probability of being treated, in (0, 1).
+    outcome : {"binary", "continuous"}, default "binary"
+        Conversion (0/1) or spend.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` (1 ... n): the features, ``treatment`` (0/1), ``outcome``
+        and ``true_uplift``.
+
+    Examples
+    --------
+    >>> from precimark.datasets import make_uplift_data
+    >>> data = make_uplift_data(1_000, random_state=0)
+    >>> data.columns.tolist()
+    ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'treatment', 'outcome', 'true_uplift']
+    >>> bool(data["true_uplift"].between(-1, 1).all())
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        raise fail("argument 'n'", repr(n), "a whole number >= 2")
+    if isinstance(treatment_share, bool) or not 0.0 < float(treatment_share) < 1.0:
+        raise fail("argument 'treatment_share'", repr(treatment_share), "a number in (0, 1)")
+    check_choice(outcome, "outcome", ("binary", "continuous"))
+    rng = np.random.default_rng(random_state)
+    x = rng.standard_normal((int(n), len(UPLIFT_FEATURES)))
+    treatment = (rng.random(int(n)) < treatment_share).astype(np.int64)
+    x0, x1, x2, x3 = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
+    positive_x2 = (x2 > 0).astype(np.float64)
+    if outcome == "binary":
+        base = -1.0 + 0.8 * x0 - 0.5 * x1 + 0.4 * x3
+        effect = 0.1 + 0.8 * x1 + 0.6 * positive_x2
+        p_control = 1.0 / (1.0 + np.exp(-base))
+        p_treated = 1.0 / (1.0 + np.exp(-(base + effect)))
+        true_uplift = p_treated - p_control
+        p = np.where(treatment == 1, p_treated, p_control)
+        y: np.ndarray = (rng.random(int(n)) < p).astype(np.int64)
+    else:
+        true_uplift = 0.5 + 4.0 * x1 + 3.0 * positive_x2
+        noise = rng.normal(0.0, 5.0, int(n))
+        y = 20.0 + 5.0 * x0 - 3.0 * x1 + 2.0 * x3 + treatment * true_uplift + noise
+    frame = pd.DataFrame(x, columns=list(UPLIFT_FEATURES))
+    frame["treatment"] = treatment
+    frame["outcome"] = y
+    frame["true_uplift"] = true_uplift
+    frame.index = pd.RangeIndex(1, int(n) + 1, name="customer_id")
+    return frame
 
 
 def _weights(k: int, preferred: Sequence[float]) -> npt.NDArray[np.float64]:

@@ -306,7 +306,7 @@ def test_fits_recover_simulated_parameters() -> None:
     Same-day purchases are merged by the summary, which biases rates slightly down; 15% covers
     that and sampling error (the standard errors are ~3-8% at this size).
     """
-    sim = make_transactions(30_000, seed=11)
+    sim = make_transactions(30_000, random_state=11)
     rfm = pm.rfm_summary(sim.transactions, observation_end=sim.observation_end, time_unit="D")
     bgnbd = pm.BetaGeoModel(engine="native").fit(rfm)
     gg = pm.GammaGammaModel(engine="native").fit(rfm)

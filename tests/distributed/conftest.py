@@ -53,7 +53,7 @@ class Reference:
 @pytest.fixture(scope="session")
 def reference() -> Reference:
     """3,000 simulated customers through the whole pipeline on one pandas frame."""
-    base = make_transactions(3_000, seed=11)
+    base = make_transactions(3_000, random_state=11)
     tx = base.transactions[["customer_id", "date", "amount"]]
     end = base.observation_end - pd.Timedelta(days=60)  # some customers have later purchases
     summary = rfm_summary(tx, observation_end=end, time_unit=TIME_UNIT)

@@ -329,7 +329,7 @@ def _policy() -> PricingPolicy:
 
 @pytest.fixture(scope="module")
 def roster() -> pd.DataFrame:
-    customers = make_transactions(2_000, seed=5).customers
+    customers = make_transactions(2_000, random_state=5).customers
     return customers[["price_sensitivity", "consent_personalised_pricing"]].reset_index()
 
 

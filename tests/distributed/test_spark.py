@@ -129,7 +129,7 @@ def test_spark_propensity_with_text_ids_equals_pandas(spark: Any, reference: Ref
 
 @pytest.mark.parametrize("id_type", ["bigint", "string"])
 def test_spark_pricing_decisions_equal_pandas(spark: Any, id_type: str) -> None:
-    roster = make_transactions(1_000, seed=5).customers
+    roster = make_transactions(1_000, random_state=5).customers
     roster = roster[["price_sensitivity", "consent_personalised_pricing"]].reset_index()
     if id_type == "string":
         roster["customer_id"] = "c" + roster["customer_id"].astype(str)

@@ -28,7 +28,7 @@ def _planted(n_per: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     for g, (gap, basket) in enumerate((r, b) for r in rates.values() for b in baskets.values()):
         params = {"r": 50.0, "alpha": 50.0 * gap, "a": 0.05, "b": 50.0}
         params |= {"p": 20.0, "q": 50.0, "v": 50.0 * 20.0 / basket}
-        sim = make_transactions(n_per, seed=seed + g, params=params)
+        sim = make_transactions(n_per, random_state=seed + g, params=params)
         offset = g * n_per
         frames.append(sim.transactions.assign(customer_id=sim.transactions["customer_id"] + offset))
         labels.append(pd.Series(g, index=sim.customers.index + offset))

@@ -34,7 +34,7 @@ def _naive_archive():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def sim() -> SimulatedBase:
-    return make_transactions(2_000, seed=11)
+    return make_transactions(2_000, random_state=11)
 
 
 def test_archive_matches_rfm_summary_and_the_pandas_oracle(sim: SimulatedBase) -> None:

@@ -207,7 +207,7 @@ def test_propensity_metrics_are_invariant_to_row_order_and_monotone_transforms(d
 
 def test_perfect_ranking_beats_the_oracle_which_beats_random() -> None:
     """On simulated campaigns: perfect (1) > true-uplift ranking > random (about 0)."""
-    d = make_uplift_data(20_000, seed=11)
+    d = make_uplift_data(20_000, random_state=11)
     y, t = d["outcome"], d["treatment"]
     perfect = M.qini_auc_score(y, y * (2 * t - 1), t)
     oracle = M.qini_auc_score(y, d["true_uplift"], t)
@@ -269,7 +269,7 @@ def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
     """The interval for the uplift in the top 30% contains the true value in most replicates."""
     hits = 0
     for rep in range(20):
-        d = make_uplift_data(2_000, seed=100 + rep)
+        d = make_uplift_data(2_000, random_state=100 + rep)
         score = d["true_uplift"].to_numpy()
         cut = np.quantile(score, 0.7)
         truth = d["true_uplift"][score > cut].mean()
@@ -284,7 +284,7 @@ def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
         )
         hits += ci.low <= truth <= ci.high
     assert hits >= 16  # nominal 95%: P(hits < 16 | p = 0.95) < 0.02
-    d = make_uplift_data(500, seed=1)
+    d = make_uplift_data(500, random_state=1)
     first = M.bootstrap_interval(
         M.qini_auc_score, d["outcome"], d["x1"], d["treatment"], random_state=3, n_resamples=50
     )

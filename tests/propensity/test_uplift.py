@@ -21,7 +21,7 @@ FEATURES = list(UPLIFT_FEATURES)
 
 @pytest.fixture(scope="module")
 def campaign() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return make_uplift_data(8_000, seed=0), make_uplift_data(8_000, seed=100)
+    return make_uplift_data(8_000, random_state=0), make_uplift_data(8_000, random_state=100)
 
 
 # --- the simulator -------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def campaign() -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.mark.parametrize("share", [0.5, 2 / 3])
 def test_simulator_true_uplift_is_the_difference_in_arm_means(outcome: str, share: float) -> None:
     """Randomised: the difference in arm means estimates the mean true uplift (4 SE)."""
-    d = make_uplift_data(60_000, seed=1, treatment_share=share, outcome=outcome)  # type: ignore[arg-type]
+    d = make_uplift_data(60_000, random_state=1, treatment_share=share, outcome=outcome)  # type: ignore[arg-type]
     treated, control = d[d["treatment"] == 1], d[d["treatment"] == 0]
     diff = treated["outcome"].mean() - control["outcome"].mean()
     se = np.sqrt(treated["outcome"].var() / len(treated) + control["outcome"].var() / len(control))
@@ -90,7 +90,7 @@ def test_t_learner_is_the_difference_of_two_independently_fitted_models(
 
 
 def test_sample_weight_equals_repeated_rows() -> None:
-    d = make_uplift_data(300, seed=2, outcome="continuous")
+    d = make_uplift_data(300, random_state=2, outcome="continuous")
     weights = np.random.default_rng(0).integers(1, 4, len(d))
     repeated = d.loc[d.index.repeat(weights)]
     models = [
@@ -113,7 +113,7 @@ def test_sample_weight_equals_repeated_rows() -> None:
 
 def test_x_learner_is_the_published_two_stage_estimator() -> None:
     """Re-implemented by hand (Kunzel et al. 2019, constant propensity p) with linear models."""
-    d = make_uplift_data(3_000, seed=7, treatment_share=0.8, outcome="continuous")
+    d = make_uplift_data(3_000, random_state=7, treatment_share=0.8, outcome="continuous")
     X, y, t = d[FEATURES].to_numpy(), d["outcome"].to_numpy(), d["treatment"].to_numpy()
     model = XLearnerUplift(estimator=LinearRegression(), effect_estimator=LinearRegression())
     model.fit(X, y, treatment=t)
@@ -129,8 +129,8 @@ def test_x_learner_is_the_published_two_stage_estimator() -> None:
 def test_x_learner_beats_the_t_learner_when_the_arms_are_unbalanced() -> None:
     """85% treated. Measured (seeds 0-2): X-learner MSE to the true uplift 0.012-0.014 vs
     0.016-0.017 for the T-learner; Qini 0.138-0.144 vs 0.127-0.139 (oracle 0.163-0.186)."""
-    train = make_uplift_data(8_000, seed=0, treatment_share=0.85)
-    test = make_uplift_data(8_000, seed=100)
+    train = make_uplift_data(8_000, random_state=0, treatment_share=0.85)
+    test = make_uplift_data(8_000, random_state=100)
     truth = test["true_uplift"].to_numpy()
     x_learner = XLearnerUplift(random_state=0).fit(
         train[FEATURES], train["outcome"], treatment=train["treatment"]
@@ -146,7 +146,7 @@ def test_x_learner_beats_the_t_learner_when_the_arms_are_unbalanced() -> None:
 
 
 def test_x_learner_refuses_a_classifier_as_effect_model() -> None:
-    d = make_uplift_data(200, seed=1)
+    d = make_uplift_data(200, random_state=1)
     with pytest.raises(pm.DataValidationError, match="effect_estimator"):
         XLearnerUplift(effect_estimator=LogisticRegression()).fit(
             d[FEATURES], d["outcome"], treatment=d["treatment"]
@@ -159,8 +159,8 @@ def test_x_learner_refuses_a_classifier_as_effect_model() -> None:
 def test_class_transformation_keeps_the_sign_under_two_to_one_treatment() -> None:
     """With 2/3 treated, the unweighted transformation says the campaign hurts (mean -0.03
     measured); the re-weighted one recovers the positive mean uplift (+0.07 true)."""
-    train = make_uplift_data(8_000, seed=3, treatment_share=2 / 3)
-    test = make_uplift_data(8_000, seed=103)
+    train = make_uplift_data(8_000, random_state=3, treatment_share=2 / 3)
+    test = make_uplift_data(8_000, random_state=103)
     model = ClassTransformationUplift(random_state=0).fit(
         train[FEATURES], train["outcome"], treatment=train["treatment"]
     )
@@ -185,8 +185,8 @@ def test_continuous_outcomes_recover_the_spend_uplift(cls: type) -> None:
     Measured (seeds 4-6): correlation with the true uplift 0.94-0.96 (T-learner) and
     0.57-0.66 (transformed outcome, a noisier target); Qini 0.11-0.12 and 0.07-0.09. X-learner
     (seeds 0-1, 85% treated): 0.94-0.95, against 0.90 for the T-learner."""
-    train = make_uplift_data(8_000, seed=4, outcome="continuous")
-    test = make_uplift_data(4_000, seed=104, outcome="continuous")
+    train = make_uplift_data(8_000, random_state=4, outcome="continuous")
+    test = make_uplift_data(4_000, random_state=104, outcome="continuous")
     model = cls(random_state=0).fit(train[FEATURES], train["outcome"], treatment=train["treatment"])
     predicted = model.predict(test[FEATURES])
     assert model.outcome_ == "continuous"
@@ -201,7 +201,7 @@ def test_continuous_outcomes_recover_the_spend_uplift(cls: type) -> None:
 @pytest.mark.parametrize("cross", ["cross_val_score", "cross_validate"])
 def test_cross_validation_routes_treatment_to_fit_and_scorer(cross: str) -> None:
     """Each fold's treatment reaches both fit and the scorer: same scores as a manual loop."""
-    d = make_uplift_data(1_500, seed=5)
+    d = make_uplift_data(1_500, random_state=5)
     X, y, t = d[FEATURES], d["outcome"], d["treatment"]
     folds = KFold(3, shuffle=True, random_state=0)
     model = TwoModelUplift(estimator=LogisticRegression())

@@ -616,7 +616,7 @@ def bootstrap_interval(
     --------
     >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity.metrics import bootstrap_interval, qini_auc_score
-    >>> d = make_uplift_data(2_000, seed=0)
+    >>> d = make_uplift_data(2_000, random_state=0)
     >>> ci = bootstrap_interval(qini_auc_score, d["outcome"], d["true_uplift"], d["treatment"],
     ...                         random_state=0, n_resamples=200)
     >>> bool(ci.low < ci.estimate < ci.high)

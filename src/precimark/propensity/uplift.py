@@ -144,7 +144,7 @@ class TwoModelUplift(_UpliftModel):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import TwoModelUplift
-    >>> d = make_uplift_data(2_000, seed=0)
+    >>> d = make_uplift_data(2_000, random_state=0)
     >>> X = d.filter(like="x")
     >>> model = TwoModelUplift(estimator=LogisticRegression())
     >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
@@ -227,7 +227,7 @@ class ClassTransformationUplift(_UpliftModel):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import ClassTransformationUplift
-    >>> d = make_uplift_data(2_000, seed=0, treatment_share=2 / 3)
+    >>> d = make_uplift_data(2_000, random_state=0, treatment_share=2 / 3)
     >>> X = d.filter(like="x")
     >>> model = ClassTransformationUplift(estimator=LogisticRegression())
     >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
@@ -323,7 +323,7 @@ class XLearnerUplift(_UpliftModel):
     >>> from sklearn.linear_model import LinearRegression, LogisticRegression
     >>> from precimark.datasets import make_uplift_data
     >>> from precimark.propensity import XLearnerUplift
-    >>> d = make_uplift_data(2_000, seed=0, treatment_share=0.8)
+    >>> d = make_uplift_data(2_000, random_state=0, treatment_share=0.8)
     >>> X = d.filter(like="x")
     >>> model = XLearnerUplift(estimator=LogisticRegression(), effect_estimator=LinearRegression())
     >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
