@@ -95,8 +95,8 @@ arms = pd.Series(in_test.isin(treated_ids), index=in_test)
 report = evaluate_campaign(
     outcomes,
     treatment="treated",
-    revenue="revenue",
-    pre_revenue="pre_revenue",
+    revenue_column="revenue",
+    pre_revenue_column="pre_revenue",
     cost=cost,
     margin=0.4,
     name="September mailing",

@@ -591,7 +591,7 @@ def parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
     return {
         "BetaGeoModel": pm.BetaGeoModel().fit(rfm),
         "PricingPolicy": differentiated_pricing_policy(channel_discounts={"wallet": 0.03}),
-        "MetricAggregates": MetricAggregates.from_frame(outcomes, group="group", value="spend"),
+        "MetricAggregates": MetricAggregates.from_frame(outcomes, group_column="group", value_column="spend"),
         "RFMEdges": fit_rfm_edges(rfm),
         "RFMHistogram": RFMHistogram.from_rfm(rfm),
     }

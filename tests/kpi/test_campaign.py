@@ -38,7 +38,7 @@ def _test_frame(seed: int, n: int = 4_000, effect: float = 0.05) -> pd.DataFrame
 def test_conversion_effect_matches_statsmodels() -> None:
     frame = _test_frame(0)
     before = frame.copy()
-    effect = campaign_effect(frame, treatment="treated", metric="bought", confidence=0.9)
+    effect = campaign_effect(frame, treatment="treated", metric_column="bought", confidence=0.9)
     t, c = frame[frame["treated"]], frame[~frame["treated"]]
     kt, kc = int(t["bought"].sum()), int(c["bought"].sum())
     low, high = confint_proportions_2indep(kt, len(t), kc, len(c), method="newcomb", alpha=0.1)
@@ -54,7 +54,7 @@ def test_conversion_effect_matches_statsmodels() -> None:
 
 def test_revenue_effect_matches_scipy_and_gives_roi() -> None:
     frame = _test_frame(1)
-    effect = campaign_effect(frame, treatment="treated", metric="revenue", cost=2_000.0, margin=0.3)
+    effect = campaign_effect(frame, treatment="treated", metric_column="revenue", cost=2_000.0, margin=0.3)
     t = frame.loc[frame["treated"], "revenue"]
     c = frame.loc[~frame["treated"], "revenue"]
     res = stats.ttest_ind(t, c, equal_var=False)
@@ -88,7 +88,7 @@ def test_cuped_reduces_variance_and_keeps_coverage() -> None:
     hits, widths, reductions = [], [], []
     for t, x, y in zip(treated, pre, revenue, strict=True):
         frame = pd.DataFrame({"t": t, "pre": x, "revenue": y})
-        cuped = campaign_effect(frame, treatment="t", metric="revenue", pre_metric="pre")
+        cuped = campaign_effect(frame, treatment="t", metric_column="revenue", pre_metric_column="pre")
         hits.append(cuped.difference.contains(3.0))
         widths.append(cuped.difference.width / mean_difference(y[t], y[~t]).width)
         reductions.append(cuped.variance_reduction)
@@ -104,7 +104,7 @@ def test_cuped_point_estimate_is_the_adjusted_difference() -> None:
     y, x, t = frame["revenue"].to_numpy(), frame["pre"].to_numpy(), frame["treated"].to_numpy()
     theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
     expected = (y[t].mean() - y[~t].mean()) - theta * (x[t].mean() - x[~t].mean())
-    effect = campaign_effect(frame, treatment="treated", metric="revenue", pre_metric="pre")
+    effect = campaign_effect(frame, treatment="treated", metric_column="revenue", pre_metric_column="pre")
     assert effect.difference.value == pytest.approx(expected, rel=1e-12)
     rho2 = np.corrcoef(y, x)[0, 1] ** 2
     assert effect.variance_reduction == pytest.approx(rho2, rel=1e-9)
@@ -120,11 +120,11 @@ def test_sample_ratio_mismatch() -> None:
         [frame, frame[frame["treated"]].iloc[:400].set_axis(range(10**6, 10**6 + 400))]
     )
     with pytest.warns(pm.DataQualityWarning, match="sample ratio mismatch"):
-        effect = campaign_effect(skewed, treatment="treated", metric="bought")
+        effect = campaign_effect(skewed, treatment="treated", metric_column="bought")
     assert effect.srm_p_value < 0.001 and effect.difference.warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        campaign_effect(frame, treatment="treated", metric="bought")
+        campaign_effect(frame, treatment="treated", metric_column="bought")
 
 
 def test_bootstrap_is_reproducible_and_agrees_with_scipy() -> None:
@@ -148,7 +148,7 @@ def test_bootstrap_is_reproducible_and_agrees_with_scipy() -> None:
     assert abs(first.ci_low - ref.low) < 0.1 * se and abs(first.ci_high - ref.high) < 0.1 * se
     effect, again = (
         campaign_effect(
-            _test_frame(4), treatment="treated", metric="revenue", lift_method="bootstrap",
+            _test_frame(4), treatment="treated", metric_column="revenue", lift_method="bootstrap",
             n_resamples=500, random_state=3,
         )
         for _ in range(2)
@@ -176,21 +176,21 @@ def test_bootstrap_lift_coverage() -> None:
 def test_campaign_effect_errors() -> None:
     frame = _test_frame(5, n=50)
     with pytest.raises(pm.DataValidationError, match="column 'treated'"):
-        campaign_effect(frame.assign(treated=2), treatment="treated", metric="bought")
+        campaign_effect(frame.assign(treated=2), treatment="treated", metric_column="bought")
     gaps = frame.assign(treated=frame["treated"].astype("boolean"))
     gaps.loc[[3, 9], "treated"] = pd.NA
     with pytest.raises(
         pm.DataValidationError, match=r"2 missing assignments \(first customer: 3\)"
     ):
-        campaign_effect(gaps, treatment="treated", metric="bought")
+        campaign_effect(gaps, treatment="treated", metric_column="bought")
     with pytest.raises(pm.DataValidationError, match="missing column 'spend'"):
-        campaign_effect(frame, treatment="treated", metric="spend")
+        campaign_effect(frame, treatment="treated", metric_column="spend")
     with pytest.raises(pm.DataValidationError, match="value not 0/1"):
-        campaign_effect(frame, treatment="treated", metric="revenue", kind="conversion")
+        campaign_effect(frame, treatment="treated", metric_column="revenue", kind="conversion")
     with pytest.raises(pm.DataValidationError, match="at least 2 customers in each group"):
-        campaign_effect(frame.assign(treated=True), treatment="treated", metric="revenue")
+        campaign_effect(frame.assign(treated=True), treatment="treated", metric_column="revenue")
     with pytest.raises(pm.DataValidationError, match="missing or infinite"):
-        campaign_effect(frame.assign(revenue=np.nan), treatment="treated", metric="revenue")
+        campaign_effect(frame.assign(revenue=np.nan), treatment="treated", metric_column="revenue")
 
 
 def _with_treatment(

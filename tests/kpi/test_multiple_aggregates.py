@@ -78,7 +78,7 @@ def _frame(seed: int, n: int = 3_000) -> pd.DataFrame:
 def _merged(frame: pd.DataFrame, value: str, parts: int, seed: int) -> MetricAggregates:
     split = np.random.default_rng(seed).integers(0, parts, len(frame))
     pieces = [
-        MetricAggregates.from_frame(frame[split == k], group="arm", value=value)
+        MetricAggregates.from_frame(frame[split == k], group_column="arm", value_column=value)
         for k in range(parts)
     ]
     total = pieces[0]
@@ -118,20 +118,20 @@ def test_merge_is_associative_and_commutative(seed: int, parts: int) -> None:
     frame = _frame(seed, n=200)
     split = np.random.default_rng(seed).integers(0, 3, len(frame))
     a, b, c = (
-        MetricAggregates.from_frame(frame[split == k], group="arm", value="revenue")
+        MetricAggregates.from_frame(frame[split == k], group_column="arm", value_column="revenue")
         if (split == k).any()
-        else MetricAggregates.from_frame(frame.iloc[:1], group="arm", value="revenue")
+        else MetricAggregates.from_frame(frame.iloc[:1], group_column="arm", value_column="revenue")
         for k in range(3)
     )
     pd.testing.assert_frame_equal((a + b).table, (b + a).table)
     pd.testing.assert_frame_equal(((a + b) + c).table, (a + (b + c)).table, rtol=1e-12)
-    whole = MetricAggregates.from_frame(frame, group="arm", value="revenue")
+    whole = MetricAggregates.from_frame(frame, group_column="arm", value_column="revenue")
     merged = _merged(frame, "revenue", parts=parts, seed=seed)
     pd.testing.assert_frame_equal(merged.table, whole.table, rtol=1e-12)
 
 
 def test_aggregates_round_trip_json_and_errors() -> None:
-    agg = MetricAggregates.from_frame(_frame(3), group="arm", value="revenue")
+    agg = MetricAggregates.from_frame(_frame(3), group_column="arm", value_column="revenue")
     back = MetricAggregates.from_dict(json.loads(json.dumps(agg.to_dict())))
     pd.testing.assert_frame_equal(back.table, agg.table)
     with pytest.raises(pm.DataValidationError, match="a known group"):
@@ -139,4 +139,4 @@ def test_aggregates_round_trip_json_and_errors() -> None:
     with pytest.raises(pm.DataValidationError, match="0/1 metric"):
         agg.proportion("treated")
     with pytest.raises(pm.DataValidationError, match="missing column 'spend'"):
-        MetricAggregates.from_frame(_frame(3), group="arm", value="spend")
+        MetricAggregates.from_frame(_frame(3), group_column="arm", value_column="spend")

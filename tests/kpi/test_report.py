@@ -38,7 +38,7 @@ def _outcomes(seed: int = 0, n: int = 6_000) -> pd.DataFrame:
 def test_report_gathers_the_campaign_kpis() -> None:
     outcomes = _outcomes()
     report = evaluate_campaign(
-        outcomes, treatment="treated", revenue="revenue", cost=2_000.0, margin=0.4
+        outcomes, treatment="treated", revenue_column="revenue", cost=2_000.0, margin=0.4
     )
     assert list(report.estimates) == [
         "conversion_treated", "conversion_control", "conversion_difference", "conversion_lift",
@@ -49,7 +49,7 @@ def test_report_gathers_the_campaign_kpis() -> None:
     conv = campaign_effect(
         outcomes.assign(bought=(outcomes["revenue"] > 0).astype(int)),
         treatment="treated",
-        metric="bought",
+        metric_column="bought",
     )
     assert report.estimates["conversion_difference"] == conv.difference
     frame = report.to_frame()
@@ -65,7 +65,7 @@ def test_report_exports_are_json_safe_and_readable() -> None:
     outcomes = _outcomes(1, n=400)
     outcomes["revenue"] = np.where(outcomes["treated"], 0.0, outcomes["revenue"])  # no effect
     report = evaluate_campaign(
-        outcomes, treatment="treated", revenue="revenue", cost=100.0, name="winter", adjustment="bh"
+        outcomes, treatment="treated", revenue_column="revenue", cost=100.0, name="winter", adjustment="bh"
     )
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert data["name"] == "winter" and data["adjustment"] == "bh"
@@ -79,11 +79,11 @@ def test_report_exports_are_json_safe_and_readable() -> None:
 
 def test_report_with_cuped_and_srm_warning() -> None:
     outcomes = _outcomes(2)
-    report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue", pre_revenue="pre")
+    report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue", pre_revenue_column="pre")
     assert report.variance_reduction is not None and report.variance_reduction > 0
     assert report.estimates["revenue_difference"].method == "cuped-welch"
     with pytest.warns(pm.DataQualityWarning, match="sample ratio mismatch"):
-        evaluate_campaign(outcomes, treatment="treated", revenue="revenue", expected_share=0.4)
+        evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue", expected_share=0.4)
 
 
 def test_report_charts(sim_small: SimulatedBase) -> None:
@@ -95,14 +95,14 @@ def test_report_charts(sim_small: SimulatedBase) -> None:
     curve = cumulative_incremental_revenue(tx, treatment=arms, start="2024-09-01")
     cohorts = cohort_retention(tx)
     report = evaluate_campaign(
-        _outcomes(), treatment="treated", revenue="revenue", cumulative=curve, cohorts=cohorts
+        _outcomes(), treatment="treated", revenue_column="revenue", cumulative=curve, cohorts=cohorts
     )
     try:
         ax = report.plot_lift()
         assert [t.get_text() for t in ax.get_yticklabels()] == ["conversion_lift", "revenue_lift"]
         assert len(report.plot_cumulative().get_lines()) == 2
         assert report.plot_cohorts().images[0].get_array().shape == cohorts.shape
-        bare = evaluate_campaign(_outcomes(), treatment="treated", revenue="revenue")
+        bare = evaluate_campaign(_outcomes(), treatment="treated", revenue_column="revenue")
         with pytest.raises(pm.DataValidationError, match="argument 'cumulative'"):
             bare.plot_cumulative()
         with pytest.raises(pm.DataValidationError, match="argument 'cohorts'"):

@@ -99,13 +99,13 @@ def test_referral_rates() -> None:
         },
         index=pd.Index([1, 2, 3, 4, 5], name="customer_id"),
     )
-    rate = referral_rate(customers, channel_col="channel")
+    rate = referral_rate(customers, channel_column="channel")
     assert rate.value == 0.4 and rate.n == 5 and rate.method == "wilson"
-    assert referral_rate(customers, channel_col="channel", referral_value="ads").value == 0.4
-    share = referrer_rate(customers, referred_by_col="referred_by")
+    assert referral_rate(customers, channel_column="channel", referral_value="ads").value == 0.4
+    share = referrer_rate(customers, referred_by_column="referred_by")
     assert share.value == 0.4  # customers 1 and 3 referred someone; 99 is not a customer
     bad = customers.assign(channel=["ads", None, "seo", None, "ads"])
     with pytest.raises(pm.DataValidationError, match=r"2 missing channels \(first customer: 2\)"):
-        referral_rate(bad, channel_col="channel")
+        referral_rate(bad, channel_column="channel")
     with pytest.raises(pm.DataValidationError, match="missing column 'source'"):
-        referral_rate(customers, channel_col="source")
+        referral_rate(customers, channel_column="source")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precimark._deprecation import deprecated_alias
 from precimark._jsonheader import header, read_header, reading
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._checks import as_sample
@@ -51,8 +52,8 @@ class MetricAggregates:
     >>> from precimark.kpi import MetricAggregates
     >>> part1 = pd.DataFrame({"arm": ["t", "c", "t"], "revenue": [10.0, 0.0, 5.0]})
     >>> part2 = pd.DataFrame({"arm": ["c", "t", "c"], "revenue": [4.0, 0.0, 8.0]})
-    >>> agg = (MetricAggregates.from_frame(part1, group="arm", value="revenue")
-    ...        + MetricAggregates.from_frame(part2, group="arm", value="revenue"))
+    >>> agg = (MetricAggregates.from_frame(part1, group_column="arm", value_column="revenue")
+    ...        + MetricAggregates.from_frame(part2, group_column="arm", value_column="revenue"))
     >>> agg.table
          count   sum  sum_sq
     arm
@@ -65,14 +66,35 @@ class MetricAggregates:
     table: pd.DataFrame
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, *, group: str, value: str) -> MetricAggregates:
-        """Aggregate ``value`` by ``group`` (one row per unit, e.g. per customer)."""
+    @deprecated_alias(group="group_column", value="value_column")
+    def from_frame(
+        cls, frame: pd.DataFrame, *, group_column: str, value_column: str
+    ) -> MetricAggregates:
+        """Aggregate one metric by group (one row per unit, e.g. per customer).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per unit.
+        group_column : str
+            Column holding each row's group label (e.g. the arm); missing labels are an error.
+        value_column : str
+            Column holding the metric.
+        group, value : str
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``group_column`` and
+            ``value_column``.
+
+        Returns
+        -------
+        MetricAggregates
+            One row per group, indexed by the labels (index name ``group_column``).
+        """
         data = check_frame(frame, "frame")
-        check_columns(data, [group, value], "frame")
-        values = as_sample(data[value], value)
-        keys = data[group]
+        check_columns(data, [group_column, value_column], "frame")
+        values = as_sample(data[value_column], value_column)
+        keys = data[group_column]
         if keys.isna().any():
-            raise fail(f"column '{group}'", "missing group labels", "a group on every row")
+            raise fail(f"column '{group_column}'", "missing group labels", "a group on every row")
         codes, uniques = pd.factorize(keys, sort=True)
         table = pd.DataFrame(
             {
@@ -80,7 +102,7 @@ class MetricAggregates:
                 "sum": np.bincount(codes, weights=values, minlength=len(uniques)),
                 "sum_sq": np.bincount(codes, weights=values * values, minlength=len(uniques)),
             },
-            index=pd.Index(uniques, name=group),
+            index=pd.Index(uniques, name=group_column),
         )
         return cls(table)
 
@@ -141,6 +163,10 @@ class MetricAggregates:
         return relative_difference_from_moments(
             *self._moments(a), *self._moments(b), confidence=confidence
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`table` (count, sum and sum of squares per group)."""
+        return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (group labels must be JSON-safe themselves)."""

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -149,11 +150,36 @@ class CampaignEffect:
         >>> from precimark.kpi import campaign_effect
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 50,
         ...                          "bought": [1, 0, 0, 0, 1, 1, 0, 0, 1, 0] * 10})
-        >>> campaign_effect(outcomes, treatment="treated", metric="bought").to_frame().index
+        >>> campaign_effect(outcomes, treatment="treated", metric_column="bought").to_frame().index
         Index(['treated', 'control', 'difference', 'relative_lift', 'incremental_total'],
               dtype='str', name='kpi')
         """
         return estimates_frame(self.estimates())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a strict-JSON-safe dict: the design facts and every estimate's dict.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precimark.kpi import campaign_effect
+        >>> outcomes = pd.DataFrame({"treated": [True, False] * 50,
+        ...                          "bought": [1, 0, 0, 0, 1, 1, 0, 0, 1, 0] * 10})
+        >>> d = campaign_effect(outcomes, treatment="treated", metric_column="bought").to_dict()
+        >>> d["metric"], d["n_treated"], d["estimates"]["difference"]["method"]
+        ('bought', 50, 'newcombe')
+        """
+        return {
+            "metric": self.metric,
+            "kind": self.kind,
+            "n_treated": int(self.n_treated),
+            "n_control": int(self.n_control),
+            "srm_p_value": float(self.srm_p_value),
+            "variance_reduction": (
+                None if self.variance_reduction is None else float(self.variance_reduction)
+            ),
+            "estimates": {name: est.to_dict() for name, est in self.estimates().items()},
+        }
 
 
 def _assignment(frame: pd.DataFrame, column: str) -> npt.NDArray[np.bool_]:
@@ -190,12 +216,13 @@ def _cuped(
     return adjusted, reduction
 
 
+@deprecated_alias(metric="metric_column", pre_metric="pre_metric_column")
 def campaign_effect(
     outcomes: pd.DataFrame,
     *,
     treatment: str,
-    metric: str,
-    pre_metric: str | None = None,
+    metric_column: str,
+    pre_metric_column: str | None = None,
     kind: Kind = "auto",
     cost: float | None = None,
     margin: float = 1.0,
@@ -215,15 +242,18 @@ def campaign_effect(
         non-buyers biases the comparison.
     treatment : str
         Column that is True/1 for treated (contacted) customers and False/0 for the control.
-    metric : str
+    metric_column : str
         Outcome column: 0/1 conversion, or an amount such as revenue per customer in the
         test window.
-    pre_metric : str, optional
-        Pre-period covariate (the same metric before the campaign) for CUPED variance
+    pre_metric_column : str, optional
+        Pre-period covariate column (the same metric before the campaign) for CUPED variance
         reduction. It must not be affected by the treatment.
+    metric, pre_metric : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``metric_column`` and
+        ``pre_metric_column``.
     kind : {"auto", "conversion", "mean"}, default "auto"
         Conversion (Newcombe interval) or mean (Welch); "auto" picks conversion when every
-        outcome is 0 or 1. With ``pre_metric`` the difference always uses Welch on the
+        outcome is 0 or 1. With ``pre_metric_column`` the difference always uses Welch on the
         CUPED-adjusted outcomes.
     cost : float, optional
         Total campaign cost; gives ``roi`` for a mean (revenue) metric.
@@ -259,7 +289,7 @@ def campaign_effect(
     >>> treated = rng.random(4_000) < 0.5
     >>> revenue = rng.gamma(2.0, 20.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
     >>> outcomes = pd.DataFrame({"treated": treated, "revenue": revenue})
-    >>> effect = campaign_effect(outcomes, treatment="treated", metric="revenue", cost=1_000.0)
+    >>> effect = campaign_effect(outcomes, treatment="treated", metric_column="revenue", cost=1_000.0)
     >>> effect.difference
     Estimate(1.8176, 95% CI [0.507246, 3.12795], method='welch', n=4000, p=0.00657)
     """
@@ -267,11 +297,13 @@ def campaign_effect(
     check_choice(kind, "kind", ("auto", "conversion", "mean"))
     check_choice(lift_method, "lift_method", ("delta", "bootstrap"))
     frame = check_frame(outcomes, "outcomes")
-    needed = [treatment, metric] + ([pre_metric] if pre_metric is not None else [])
+    needed = [treatment, metric_column] + (
+        [pre_metric_column] if pre_metric_column is not None else []
+    )
     check_columns(frame, needed, "outcomes")
     check_unique_index(frame, "outcomes")
     assigned = _assignment(frame, treatment)
-    y = as_sample(frame[metric], metric)
+    y = as_sample(frame[metric_column], metric_column)
     n_t, n_c = int(assigned.sum()), int((~assigned).sum())
     if min(n_t, n_c) < 2:
         raise fail(
@@ -282,7 +314,11 @@ def campaign_effect(
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     if kind == "conversion" and not binary:
         raise fail_rows(
-            f"column '{metric}'", ~np.isin(y, (0.0, 1.0)), frame.index, "value not 0/1", "0/1"
+            f"column '{metric_column}'",
+            ~np.isin(y, (0.0, 1.0)),
+            frame.index,
+            "value not 0/1",
+            "0/1",
         )
     chosen: Literal["conversion", "mean"] = (
         "conversion" if kind == "conversion" or (kind == "auto" and binary) else "mean"
@@ -294,7 +330,7 @@ def campaign_effect(
             f"sample ratio mismatch: {n_t} treated vs {n_c} control (p = {srm:.2g}) for a "
             f"planned treated share of {expected_share}; check assignment and logging"
         )
-        warnings.warn(note, DataQualityWarning, stacklevel=2)
+        warnings.warn(note, DataQualityWarning, stacklevel=3)  # + deprecated_alias frame
         notes = (note,)
     y_t, y_c = y[assigned], y[~assigned]
     if chosen == "conversion":
@@ -305,14 +341,14 @@ def campaign_effect(
         treated_est = mean(y_t, confidence=level)
         control_est = mean(y_c, confidence=level)
     reduction: float | None = None
-    if pre_metric is not None:
-        adjusted, reduction = _cuped(y, as_sample(frame[pre_metric], pre_metric))
+    if pre_metric_column is not None:
+        adjusted, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
         y_t, y_c = adjusted[assigned], adjusted[~assigned]
-    if chosen == "conversion" and pre_metric is None:
+    if chosen == "conversion" and pre_metric_column is None:
         diff = proportion_difference(hits_t, n_t, hits_c, n_c, confidence=level)
     else:
         diff = mean_difference(y_t, y_c, confidence=level)
-    method = "cuped-" + diff.method if pre_metric is not None else diff.method
+    method = "cuped-" + diff.method if pre_metric_column is not None else diff.method
     diff = replace(diff, method=method, warnings=(*diff.warnings, *notes))
     if lift_method == "delta":
         lift = relative_difference(y_t, y_c, confidence=level)
@@ -325,7 +361,18 @@ def campaign_effect(
     if cost is not None and chosen == "mean":
         gain = roi(total, check_positive(cost, "cost"), margin=margin)
     return CampaignEffect(
-        metric, chosen, treated_est, control_est, diff, lift, total, gain, n_t, n_c, srm, reduction
+        metric_column,
+        chosen,
+        treated_est,
+        control_est,
+        diff,
+        lift,
+        total,
+        gain,
+        n_t,
+        n_c,
+        srm,
+        reduction,
     )
 
 

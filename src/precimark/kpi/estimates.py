@@ -113,6 +113,24 @@ class Estimate:
             "warnings": list(self.warnings),
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """Return a one-row frame with columns :data:`ESTIMATE_COLUMNS`.
+
+        Examples
+        --------
+        >>> from precimark.kpi import proportion
+        >>> proportion(30, 120).to_frame()[["value", "method", "n"]]
+           value  method    n
+        kpi
+        0   0.25  wilson  120
+        """
+        return estimates_frame([self])
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the one-row frame."""
+        html: str = self.to_frame().to_html()
+        return html
+
     def __repr__(self) -> str:
         level = f"{100 * self.confidence:g}%"
         text = (

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from precimark._deprecation import deprecated_alias
 from precimark._validation import check_columns, check_frame, check_unique_index, fail_rows
 from precimark.kpi.estimates import Estimate
 from precimark.kpi.intervals import proportion
@@ -20,10 +21,11 @@ def _column(customers: object, column: str) -> tuple[pd.DataFrame, pd.Series[Any
     return frame, frame[column]
 
 
+@deprecated_alias(channel_col="channel_column")
 def referral_rate(
     customers: pd.DataFrame,
     *,
-    channel_col: str,
+    channel_column: str,
     referral_value: object = "referral",
     confidence: float = 0.95,
 ) -> Estimate:
@@ -33,11 +35,13 @@ def referral_rate(
     ----------
     customers : DataFrame
         One row per customer (indexed by customer id) with the acquisition channel.
-    channel_col : str
+    channel_column : str
         Column holding each customer's acquisition channel. Missing values are an error:
         fill them (e.g. with ``"unknown"``) so that the denominator is explicit.
+    channel_col : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``channel_column``.
     referral_value : object, default "referral"
-        The value of ``channel_col`` that means "referred by another customer".
+        The value of ``channel_column`` that means "referred by another customer".
     confidence : float, default 0.95
         Confidence level.
 
@@ -51,14 +55,14 @@ def referral_rate(
     >>> import pandas as pd
     >>> from precimark.kpi import referral_rate
     >>> customers = pd.DataFrame({"channel": ["ads", "referral", "seo", "referral"]})
-    >>> referral_rate(customers, channel_col="channel").value
+    >>> referral_rate(customers, channel_column="channel").value
     0.5
     """
-    frame, channel = _column(customers, channel_col)
+    frame, channel = _column(customers, channel_column)
     missing = channel.isna().to_numpy()
     if missing.any():
         raise fail_rows(
-            f"column '{channel_col}'",
+            f"column '{channel_column}'",
             missing,
             frame.index,
             "missing channel",
@@ -69,10 +73,11 @@ def referral_rate(
     return proportion(referred, len(frame), confidence=confidence)
 
 
+@deprecated_alias(referred_by_col="referred_by_column")
 def referrer_rate(
     customers: pd.DataFrame,
     *,
-    referred_by_col: str,
+    referred_by_column: str,
     confidence: float = 0.95,
 ) -> Estimate:
     """Share of customers who referred at least one other customer.
@@ -81,9 +86,11 @@ def referrer_rate(
     ----------
     customers : DataFrame
         One row per customer, indexed by customer id.
-    referred_by_col : str
+    referred_by_column : str
         Column holding, for referred customers, the id of the customer who referred them
         (missing for the others).
+    referred_by_col : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``referred_by_column``.
     confidence : float, default 0.95
         Confidence level.
 
@@ -91,7 +98,7 @@ def referrer_rate(
     -------
     Estimate
         A proportion with the Wilson interval: customers of the table whose id appears in
-        ``referred_by_col``, over all customers of the table. Referrers outside the table
+        ``referred_by_column``, over all customers of the table. Referrers outside the table
         are not counted.
 
     Examples
@@ -99,10 +106,10 @@ def referrer_rate(
     >>> import pandas as pd
     >>> from precimark.kpi import referrer_rate
     >>> customers = pd.DataFrame({"referred_by": [None, 1, 1, 2]}, index=[1, 2, 3, 4])
-    >>> referrer_rate(customers, referred_by_col="referred_by").value
+    >>> referrer_rate(customers, referred_by_column="referred_by").value
     0.5
     """
-    frame, referred_by = _column(customers, referred_by_col)
+    frame, referred_by = _column(customers, referred_by_column)
     referrers = pd.unique(referred_by.dropna())
     count = int(frame.index.isin(referrers).sum())
     return proportion(count, len(frame), confidence=confidence)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from precimark._deprecation import deprecated_alias
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._plot import (
     plot_cohort_retention,
@@ -87,7 +88,7 @@ class CampaignReport:
         >>> from precimark.kpi import evaluate_campaign
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
-        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue",
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue",
         ...                            cost=500.0)
         >>> report.to_frame().loc["revenue_difference", "value"]
         np.float64(11.25)
@@ -109,7 +110,7 @@ class CampaignReport:
         >>> from precimark.kpi import evaluate_campaign
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
-        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue")
         >>> sorted(json.loads(json.dumps(report.to_dict())))
         ['adjustment', 'kpis', 'n_control', 'n_treated', 'name', 'srm_p_value', 'variance_reduction']
         """
@@ -141,7 +142,7 @@ class CampaignReport:
         >>> from precimark.kpi import evaluate_campaign
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
-        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue")
+        >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue")
         >>> print(report.to_markdown().splitlines()[0])
         ### Campaign report: campaign
         """
@@ -206,13 +207,16 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
 
+@deprecated_alias(
+    revenue="revenue_column", converted="converted_column", pre_revenue="pre_revenue_column"
+)
 def evaluate_campaign(
     outcomes: pd.DataFrame,
     *,
     treatment: str,
-    revenue: str,
-    converted: str | None = None,
-    pre_revenue: str | None = None,
+    revenue_column: str,
+    converted_column: str | None = None,
+    pre_revenue_column: str | None = None,
     cost: float | None = None,
     margin: float = 1.0,
     expected_share: float = 0.5,
@@ -229,13 +233,16 @@ def evaluate_campaign(
     outcomes : DataFrame
         One row per customer in the test, indexed by customer id, non-buyers included.
     treatment : str
-        True/1 for treated, False/0 for control.
-    revenue : str
-        Revenue per customer in the campaign window.
-    converted : str, optional
-        0/1 conversion per customer. Default: ``revenue > 0``.
-    pre_revenue : str, optional
-        Pre-campaign revenue per customer, for CUPED on the revenue KPIs.
+        Column that is True/1 for treated, False/0 for control customers.
+    revenue_column : str
+        Column of revenue per customer in the campaign window.
+    converted_column : str, optional
+        Column of 0/1 conversion per customer. Default: revenue > 0.
+    pre_revenue_column : str, optional
+        Column of pre-campaign revenue per customer, for CUPED on the revenue KPIs.
+    revenue, converted, pre_revenue : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``revenue_column``,
+        ``converted_column`` and ``pre_revenue_column``.
     cost : float, optional
         Total campaign cost (contacts, redeemed discounts, fixed); adds ``roi`` (with
         ``margin``), ``iroas`` and ``cost_per_incremental_customer``.
@@ -266,7 +273,7 @@ def evaluate_campaign(
     >>> treated = rng.permutation(np.arange(4_000) < 2_000)
     >>> spend = rng.gamma(2.0, 25.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
     >>> outcomes = pd.DataFrame({"treated": treated, "revenue": spend})
-    >>> report = evaluate_campaign(outcomes, treatment="treated", revenue="revenue",
+    >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue",
     ...                            cost=500.0, margin=0.4, name="spring mailing")
     >>> report.estimates["conversion_difference"].method
     'newcombe'
@@ -274,9 +281,10 @@ def evaluate_campaign(
     ['p_value_adjusted', 'significant']
     """
     frame = check_frame(outcomes, "outcomes")
-    check_columns(frame, [revenue, treatment], "outcomes")
+    check_columns(frame, [revenue_column, treatment], "outcomes")
+    converted = converted_column
     if converted is None:
-        values = pd.to_numeric(frame[revenue], errors="coerce")
+        values = pd.to_numeric(frame[revenue_column], errors="coerce")
         frame = frame.assign(**{_CONVERTED: (values > 0).astype(np.int64).where(values.notna())})
         converted = _CONVERTED
     common: dict[str, Any] = {
@@ -284,12 +292,14 @@ def evaluate_campaign(
         "expected_share": expected_share,
         "confidence": confidence,
     }
-    conv: CampaignEffect = campaign_effect(frame, metric=converted, kind="conversion", **common)
+    conv: CampaignEffect = campaign_effect(
+        frame, metric_column=converted, kind="conversion", **common
+    )
     rev: CampaignEffect = campaign_effect(
         frame,
-        metric=revenue,
+        metric_column=revenue_column,
         kind="mean",
-        pre_metric=pre_revenue,
+        pre_metric_column=pre_revenue_column,
         cost=cost,
         margin=margin,
         **common,
