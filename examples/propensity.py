@@ -74,7 +74,7 @@ qini = bootstrap_interval(
 )
 oracle = qini_auc_score(test["outcome"], test["true_uplift"], test["treatment"])
 print(
-    f"T-learner Qini {qini.estimate:.3f} (95% CI {qini.low:.3f} to {qini.high:.3f}); "
+    f"T-learner Qini {qini.value:.3f} (95% CI {qini.ci_low:.3f} to {qini.ci_high:.3f}); "
     f"ranking by the true uplift: {oracle:.3f}; random: 0"
 )
 

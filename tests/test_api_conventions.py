@@ -91,7 +91,6 @@ PENDING: dict[str, str] = {
         "attributes -> attribute_columns"
     ),
     # ---- this branch's own modules, not renamed yet ------------------------------------------
-    "confidence:precimark.propensity.metrics.bootstrap_interval(confidence_level)": "confidence_level -> confidence",
     "column:precimark.pricing.elasticity.estimate_elasticity(controls)": "controls -> control_columns",
     "column:precimark.pricing.elasticity.estimate_elasticity(price)": "price -> price_column",
     "column:precimark.pricing.elasticity.estimate_elasticity(quantity)": "quantity -> quantity_column",

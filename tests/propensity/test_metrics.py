@@ -282,7 +282,7 @@ def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
             random_state=rep,
             n_resamples=200,
         )
-        hits += ci.low <= truth <= ci.high
+        hits += ci.ci_low <= truth <= ci.ci_high
     assert hits >= 16  # nominal 95%: P(hits < 16 | p = 0.95) < 0.02
     d = make_uplift_data(500, random_state=1)
     first = M.bootstrap_interval(
@@ -292,7 +292,8 @@ def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
         M.qini_auc_score, d["outcome"], d["x1"], d["treatment"], random_state=3, n_resamples=50
     )
     assert first == again
-    assert first.low <= first.estimate <= first.high
+    assert first.ci_low <= first.value <= first.ci_high
+    assert first.confidence == 0.95 and first.n == 500
 
 
 @pytest.mark.parametrize(
@@ -324,3 +325,19 @@ def test_make_uplift_scorer_requests_treatment() -> None:
         scorer = M.make_uplift_scorer("uplift_at_k", k=0.2)
         routing = scorer.get_metadata_routing()
     assert routing.consumes("score", ["treatment"]) == {"treatment"}
+
+
+def test_bootstrap_interval_old_spellings_are_deprecated() -> None:
+    d = make_uplift_data(300, random_state=2)
+    args = (M.qini_auc_score, d["outcome"], d["x1"], d["treatment"])
+    new = M.bootstrap_interval(*args, random_state=1, n_resamples=30, confidence=0.8)
+    with pytest.warns(FutureWarning, match="use confidence="):
+        old = M.bootstrap_interval(*args, random_state=1, n_resamples=30, confidence_level=0.8)  # type: ignore[call-arg]
+    assert old == new and new.confidence == 0.8
+    assert (
+        new.ci_high - new.ci_low
+        < M.bootstrap_interval(*args, random_state=1, n_resamples=30, confidence=0.99).width + 1e-12
+    )
+    with pytest.warns(FutureWarning, match="Interval is deprecated"):
+        legacy = M.Interval
+    assert legacy._fields[:3] == ("estimate", "low", "high")

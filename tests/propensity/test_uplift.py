@@ -66,8 +66,8 @@ def test_t_learner_qini_is_well_above_random_and_near_the_oracle(
         random_state=0,
         n_resamples=100,
     )
-    assert ci.low > 0.05
-    assert ci.estimate >= 0.8 * oracle
+    assert ci.ci_low > 0.05
+    assert ci.value >= 0.8 * oracle
     assert np.corrcoef(predicted, test["true_uplift"])[0, 1] > 0.75
     assert model.outcome_ == "binary"
     assert model.data_usage_ == tuple(DataUse(c, "marketing", "TwoModelUplift") for c in FEATURES)

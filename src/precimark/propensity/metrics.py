@@ -21,6 +21,7 @@ Conventions shared by every function here:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -30,11 +31,12 @@ import pandas as pd
 import sklearn
 from sklearn.metrics import make_scorer
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import SeedLike
 from precimark._validation import check_choice, fail
+from precimark.kpi.estimates import Estimate, check_confidence
 
 __all__ = [
-    "Interval",
     "bootstrap_interval",
     "expected_calibration_error",
     "gain_table",
@@ -557,21 +559,31 @@ def uplift_at_k(
 # --- intervals and scorers ---------------------------------------------------------------------
 
 
-class Interval(NamedTuple):
-    """A metric's value with a bootstrap percentile confidence interval."""
+class _Interval(NamedTuple):
+    """The pre-0.2.0 result of :func:`bootstrap_interval` (now an :class:`Estimate`)."""
 
     estimate: float
-    """The metric on the data as given."""
     low: float
-    """Lower bound."""
     high: float
-    """Upper bound."""
     confidence_level: float
-    """Nominal coverage, e.g. 0.95."""
     n_resamples: int
-    """Number of bootstrap resamples."""
 
 
+def __getattr__(name: str) -> object:
+    # ``Interval`` is importable for one more release; bootstrap_interval returns an Estimate.
+    if name == "Interval":
+        warnings.warn(
+            "precimark.propensity.metrics.Interval is deprecated since precimark 0.2.0 and will "
+            "be removed in 0.3.0; bootstrap_interval returns a precimark.kpi.Estimate "
+            "(value, ci_low, ci_high, confidence).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return _Interval
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@deprecated_alias(confidence_level="confidence")
 def bootstrap_interval(
     metric: Callable[..., float],
     y_true: npt.ArrayLike,
@@ -580,9 +592,9 @@ def bootstrap_interval(
     *,
     random_state: SeedLike,
     n_resamples: int = 1000,
-    confidence_level: float = 0.95,
+    confidence: float = 0.95,
     **kwargs: Any,
-) -> Interval:
+) -> Estimate:
     """Percentile bootstrap confidence interval for any metric of this module.
 
     Rows are resampled with replacement within strata, so every resample keeps the sample's
@@ -602,15 +614,20 @@ def bootstrap_interval(
         Source of randomness (explicit: the same int gives the same interval).
     n_resamples : int, default 1000
         Number of resamples.
-    confidence_level : float, default 0.95
-        Coverage of the interval, in (0, 1).
+    confidence : float, default 0.95
+        Confidence level of the interval, in (0, 1).
+    confidence_level : float
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
     **kwargs
         Passed to ``metric`` (e.g. ``k=0.1``).
 
     Returns
     -------
-    Interval
-        ``estimate``, ``low``, ``high``, ``confidence_level``, ``n_resamples``.
+    Estimate
+        ``value`` is the metric on the data as given; ``ci_low``/``ci_high`` the percentile
+        interval; ``method`` ``"bootstrap-percentile"`` (as :func:`precimark.kpi.bootstrap`)
+        with the number of resamples; ``n`` the number of rows. Until 0.2.0 this was a
+        named tuple ``Interval(estimate, low, high, confidence_level, n_resamples)``.
 
     Examples
     --------
@@ -619,16 +636,15 @@ def bootstrap_interval(
     >>> d = make_uplift_data(2_000, random_state=0)
     >>> ci = bootstrap_interval(qini_auc_score, d["outcome"], d["true_uplift"], d["treatment"],
     ...                         random_state=0, n_resamples=200)
-    >>> bool(ci.low < ci.estimate < ci.high)
-    True
+    >>> bool(ci.ci_low < ci.value < ci.ci_high), ci.method, ci.n
+    (True, 'bootstrap-percentile (200 resamples)', 2000)
     """
     y = _vector(y_true, "y_true")
     score = _vector(y_score, "y_score", len(y))
     t = None if treatment is None else _vector(treatment, "treatment", len(y))
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
         raise fail("argument 'n_resamples'", repr(n_resamples), "a whole number >= 2")
-    if not 0.0 < confidence_level < 1.0:
-        raise fail("argument 'confidence_level'", repr(confidence_level), "a number in (0, 1)")
+    level = check_confidence(confidence)
     extra = () if t is None else (t,)
     estimate = float(metric(y, score, *extra, **kwargs))
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
@@ -638,9 +654,16 @@ def bootstrap_interval(
     for i in range(n_resamples):
         rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
         values[i] = metric(y[rows], score[rows], *(e[rows] for e in extra), **kwargs)
-    alpha = (1.0 - confidence_level) / 2.0
-    low, high = np.quantile(values, [alpha, 1.0 - alpha])
-    return Interval(estimate, float(low), float(high), float(confidence_level), n_resamples)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(values, [tail, 1.0 - tail])
+    return Estimate(
+        estimate,
+        float(low),
+        float(high),
+        level,
+        f"bootstrap-percentile ({n_resamples} resamples)",
+        len(y),
+    )
 
 
 _UPLIFT_SCORES: dict[str, Callable[..., float]] = {
