@@ -113,4 +113,4 @@ promo = rng.random(weeks) < 0.3
 price = 60 * np.exp(-0.15 * promo + rng.normal(0, 0.05, weeks))
 sales = np.exp(8 - 1.6 * np.log(price) + 0.3 * promo + rng.normal(0, 0.1, weeks))
 market = pd.DataFrame({"price": price, "quantity": sales, "promo": promo})
-print(estimate_elasticity(market, controls=["promo"]).round(3).to_string())
+print(estimate_elasticity(market, control_columns=["promo"]).round(3).to_string())

@@ -91,10 +91,6 @@ PENDING: dict[str, str] = {
         "attributes -> attribute_columns"
     ),
     # ---- this branch's own modules, not renamed yet ------------------------------------------
-    "column:precimark.pricing.elasticity.estimate_elasticity(controls)": "controls -> control_columns",
-    "column:precimark.pricing.elasticity.estimate_elasticity(price)": "price -> price_column",
-    "column:precimark.pricing.elasticity.estimate_elasticity(quantity)": "quantity -> quantity_column",
-    "column:precimark.pricing.elasticity.estimate_elasticity(segment)": "segment -> segment_column",
     "column:precimark.pricing.evaluation.evaluate_offline(action)": "action -> action_column",
     "column:precimark.pricing.evaluation.evaluate_offline(features)": "features -> feature_columns",
     "column:precimark.pricing.evaluation.evaluate_offline(probability)": "probability -> probability_column",

@@ -39,7 +39,7 @@ def _market(n_per_segment: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def test_known_elasticities_are_recovered() -> None:
     data = _market(3000, np.random.default_rng(0))
-    est = estimate_elasticity(data, controls=["promo", "season"], segment="segment")
+    est = estimate_elasticity(data, control_columns=["promo", "season"], segment_column="segment")
     assert list(est.columns) == list(ELASTICITY_COLUMNS)
     for segment, truth in TRUE.items():
         row = est.loc[segment]
@@ -47,14 +47,14 @@ def test_known_elasticities_are_recovered() -> None:
         assert row["ci_low"] < truth < row["ci_high"]
         assert row["n"] == 3000
     # without the controls the promotion confounds the estimate: far off the truth
-    naive = estimate_elasticity(data, segment="segment")
+    naive = estimate_elasticity(data, segment_column="segment")
     assert (naive["elasticity"] - pd.Series(TRUE)).abs().min() > 0.5
 
 
 def test_agrees_with_statsmodels_ols_with_controls() -> None:
     data = _market(2000, np.random.default_rng(1))
     one = data[data["segment"] == "fashion"]
-    est = estimate_elasticity(one, controls=["promo", "season"]).loc["all"]
+    est = estimate_elasticity(one, control_columns=["promo", "season"]).loc["all"]
     x = pd.get_dummies(one[["promo", "season"]], drop_first=True, dtype=float)
     x.insert(0, "log_price", np.log(one["price"]))
     fit = sm.OLS(np.log(one["quantity"]), sm.add_constant(x)).fit(cov_type="HC0")
@@ -68,7 +68,7 @@ def test_interval_coverage_in_repeated_samples() -> None:
     for _ in range(reps):
         data = _market(300, rng)
         one = data[data["segment"] == "books"]
-        row = estimate_elasticity(one, controls=["promo", "season"], n_folds=2).loc["all"]
+        row = estimate_elasticity(one, control_columns=["promo", "season"], n_folds=2).loc["all"]
         hits += row["ci_low"] <= TRUE["books"] <= row["ci_high"]
     assert 0.95 - 3 * 0.022 <= hits / reps <= 1.0
 
@@ -79,7 +79,21 @@ def test_bad_input() -> None:
     with pytest.raises(DataValidationError, match=r"column 'quantity'.*first customer: 4"):
         estimate_elasticity(data)
     with pytest.raises(DataValidationError, match="'discount'"):
-        estimate_elasticity(data, controls=["discount"])
+        estimate_elasticity(data, control_columns=["discount"])
     flat = pd.DataFrame({"price": [10.0] * 20, "quantity": np.arange(1.0, 21.0)})
     with pytest.raises(DataValidationError, match="no price variation"):
         estimate_elasticity(flat)
+
+
+def test_old_argument_names_are_deprecated_aliases() -> None:
+    rng = np.random.default_rng(4)
+    price = np.exp(np.log(10) + rng.normal(0, 0.2, 300))
+    data = pd.DataFrame(
+        {"p": price, "q": np.exp(2 - 1.5 * np.log(price) + rng.normal(0, 0.1, 300))}
+    )
+    new = estimate_elasticity(data, price_column="p", quantity_column="q", confidence=0.9)
+    with pytest.warns(FutureWarning, match=r"use (price|quantity)_column="):
+        old = estimate_elasticity(data, price="p", quantity="q", confidence=0.9)  # type: ignore[call-arg]
+    pd.testing.assert_frame_equal(old, new)
+    assert new.loc["all", "confidence"] == 0.9 and new.loc["all", "method"] == "double-ml-hc0"
+    assert list(new.columns) == list(ELASTICITY_COLUMNS)

@@ -25,22 +25,41 @@ from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 
+from precimark._deprecation import deprecated_alias
 from precimark._validation import check_columns, check_frame, fail, fail_rows
 from precimark.pricing._arrays import FloatArray
 
 __all__ = ["ELASTICITY_COLUMNS", "estimate_elasticity"]
 
-ELASTICITY_COLUMNS: tuple[str, ...] = ("elasticity", "std_error", "ci_low", "ci_high", "n")
+ELASTICITY_COLUMNS: tuple[str, ...] = (
+    "elasticity",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "n",
+    "confidence",
+    "method",
+)
 """Columns of :func:`estimate_elasticity`, in order."""
 
 
+_METHOD = "double-ml-hc0"
+"""``method`` of every row of :func:`estimate_elasticity`: cross-fitted partialling-out, HC0."""
+
+
+@deprecated_alias(
+    quantity="quantity_column",
+    price="price_column",
+    controls="control_columns",
+    segment="segment_column",
+)
 def estimate_elasticity(
     data: pd.DataFrame,
     *,
-    quantity: str = "quantity",
-    price: str = "price",
-    controls: Sequence[str] = (),
-    segment: str | None = None,
+    quantity_column: str = "quantity",
+    price_column: str = "price",
+    control_columns: Sequence[str] = (),
+    segment_column: str | None = None,
     model: Any = None,
     n_folds: int = 5,
     confidence: float = 0.95,
@@ -53,26 +72,32 @@ def estimate_elasticity(
     data : DataFrame
         One row per observation (e.g. product x week, or customer x offer) with a positive
         quantity and price, the controls and the segment.
-    quantity, price : str
-        Column names (both must be > 0: the model is log-log).
-    controls : sequence of str
+    quantity_column, price_column : str, default "quantity", "price"
+        Column names of the quantity and the price (both must be > 0: the model is log-log).
+    control_columns : sequence of str
         Columns that may drive both price and demand; categorical ones are one-hot encoded.
-    segment : str, optional
+    segment_column : str, optional
         Column whose groups get their own elasticity (default: one for all rows, ``"all"``).
+    quantity, price, controls, segment
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``quantity_column``,
+        ``price_column``, ``control_columns`` and ``segment_column``.
     model : scikit-learn regressor, optional
         Nuisance model predicting log price and log quantity from the controls (default
         :class:`~sklearn.linear_model.LinearRegression`). Cloned per fold.
     n_folds : int, default 5
         Cross-fitting folds.
     confidence : float, default 0.95
+        Confidence level of the intervals.
     random_state : int, default 0
         Seed of the fold split.
 
     Returns
     -------
     DataFrame
-        Indexed by segment: ``elasticity``, ``std_error`` (HC0), ``ci_low``, ``ci_high`` and
-        ``n`` (:data:`ELASTICITY_COLUMNS`).
+        Indexed by segment: ``elasticity``, ``std_error`` (HC0), ``ci_low``, ``ci_high``,
+        ``n``, ``confidence`` and ``method`` (:data:`ELASTICITY_COLUMNS`): one estimate per
+        row, in the layout of :func:`precimark.kpi.estimates_frame` with the value named
+        ``elasticity``.
 
     Raises
     ------
@@ -89,40 +114,42 @@ def estimate_elasticity(
     >>> price = np.exp(np.log(20) - 0.2 * promo + rng.normal(0, 0.1, 2000))
     >>> quantity = np.exp(3 - 1.8 * np.log(price) + 0.5 * promo + rng.normal(0, 0.2, 2000))
     >>> df = pd.DataFrame({"price": price, "quantity": quantity, "promo": promo})
-    >>> est = estimate_elasticity(df, controls=["promo"])
+    >>> est = estimate_elasticity(df, control_columns=["promo"])
     >>> round(float(est.loc["all", "elasticity"]), 1), bool(est.loc["all", "ci_low"] < -1.8)
     (-1.8, True)
     """
     frame = check_frame(data, "data")
-    needed = [quantity, price, *controls] + ([segment] if segment is not None else [])
+    needed = [quantity_column, price_column, *control_columns] + (
+        [segment_column] if segment_column is not None else []
+    )
     check_columns(frame, needed, "data")
     if not 0 < confidence < 1:
         raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1)")
     if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 2:
         raise fail("argument 'n_folds'", repr(n_folds), "a whole number >= 2")
-    log_q = _log_positive(frame, quantity)
-    log_p = _log_positive(frame, price)
+    log_q = _log_positive(frame, quantity_column)
+    log_p = _log_positive(frame, price_column)
     design = (
-        pd.get_dummies(frame[list(controls)], drop_first=True, dtype=np.float64).to_numpy(
+        pd.get_dummies(frame[list(control_columns)], drop_first=True, dtype=np.float64).to_numpy(
             np.float64
         )
-        if controls
+        if control_columns
         else np.zeros((len(frame), 0))
     )
     bad = np.asarray(~np.isfinite(design).all(axis=1), dtype=np.bool_)
     if bad.any():
         raise fail_rows(
-            "argument 'controls'", bad, frame.index, "row with a missing control", "values"
+            "argument 'control_columns'", bad, frame.index, "row with a missing control", "values"
         )
-    if segment is None:
+    if segment_column is None:
         codes, labels = np.zeros(len(frame), dtype=np.int64), pd.Index(["all"])
     else:
-        missing = frame[segment].isna().to_numpy()
+        missing = frame[segment_column].isna().to_numpy()
         if missing.any():
             raise fail_rows(
-                f"column '{segment}'", missing, frame.index, "missing segment", "a segment"
+                f"column '{segment_column}'", missing, frame.index, "missing segment", "a segment"
             )
-        codes, labels = pd.factorize(frame[segment], sort=True)
+        codes, labels = pd.factorize(frame[segment_column], sort=True)
     nuisance = LinearRegression() if model is None else model
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows = []
@@ -147,9 +174,9 @@ def estimate_elasticity(
         theta = float(res_p @ res_q) / denom
         psi = (res_q - theta * res_p) * res_p
         se = float(np.sqrt(psi @ psi) / denom)
-        rows.append((theta, se, theta - z * se, theta + z * se, idx.size))
+        rows.append((theta, se, theta - z * se, theta + z * se, idx.size, confidence, _METHOD))
     out = pd.DataFrame(rows, columns=list(ELASTICITY_COLUMNS), index=pd.Index(labels))
-    out.index.name = segment if segment is not None else "segment"
+    out.index.name = segment_column if segment_column is not None else "segment"
     return out
 
 
