@@ -91,10 +91,6 @@ PENDING: dict[str, str] = {
         "attributes -> attribute_columns"
     ),
     # ---- this branch's own modules, not renamed yet ------------------------------------------
-    "column:precimark.pricing.evaluation.evaluate_offline(action)": "action -> action_column",
-    "column:precimark.pricing.evaluation.evaluate_offline(features)": "features -> feature_columns",
-    "column:precimark.pricing.evaluation.evaluate_offline(probability)": "probability -> probability_column",
-    "column:precimark.pricing.evaluation.evaluate_offline(reward)": "reward -> reward_column",
     "treatment:precimark.kpi.campaign.cumulative_incremental_revenue(treatment)": "a Series, not a column name",
     "treatment:precimark.propensity.metrics.bootstrap_interval(treatment)": "an array, not a column name",
     "treatment:precimark.propensity.metrics.qini_auc_score(treatment)": "an array, not a column name",

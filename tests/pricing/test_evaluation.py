@@ -80,6 +80,7 @@ def test_untried_actions_are_reported() -> None:
     with pytest.warns(DataQualityWarning, match=r"never tried: \[0.2\]"):
         est = evaluate_offline(POLICY, log, prices=100.0, at=AT)
     assert est.untried_actions == (0.2,)
+    assert len(est.warnings) == 1 and "never tried" in est.warnings[0]
     assert est.share_untried == pytest.approx((log["price_sensitivity"] > 0.6).mean())
 
 
@@ -139,3 +140,34 @@ def test_fairness_report_matches_groupby() -> None:
     gap = expected.max() - expected.min()
     assert report.largest_gap["offer_rate"] == pytest.approx(gap)
     assert report.largest_gap["mean_final_price"] == pytest.approx(10 * gap)
+
+
+def test_off_policy_estimate_is_an_estimate() -> None:
+    import json
+
+    from precimark.kpi import Estimate, estimates_frame
+
+    log = _logged(800, np.random.default_rng(6))
+    est = evaluate_offline(POLICY, log, prices=100.0, method="snips", at=AT, confidence=0.9)
+    assert isinstance(est, Estimate) and est.confidence == 0.9 and est.method == "snips"
+    data = json.loads(json.dumps(est.to_dict(), allow_nan=False))
+    assert data["ci_low"] == pytest.approx(est.ci_low)
+    assert data["effective_sample_size"] == pytest.approx(est.effective_sample_size)
+    assert estimates_frame({"snips": est}).loc["snips", "n"] == 800
+    assert est.to_frame().loc[0, "value"] == pytest.approx(est.value)
+
+
+def test_old_log_column_arguments_are_deprecated_aliases() -> None:
+    log = _logged(400, np.random.default_rng(7)).rename(columns={"reward": "margin"})
+    new = evaluate_offline(POLICY, log, prices=100.0, reward_column="margin", at=AT)
+    with pytest.warns(FutureWarning, match="use reward_column="):
+        old = evaluate_offline(POLICY, log, prices=100.0, reward="margin", at=AT)  # type: ignore[call-arg]
+    assert old == new
+
+
+def test_fairness_report_converts() -> None:
+    d = pd.DataFrame({"discount_rate": [0.1, 0.0, 0.0], "final_price": [90.0, 100, 100]})
+    report = fairness_report(d, pd.Series(["a", "a", "b"], name="g"))
+    assert report.to_frame().equals(report.by_group) and report.to_frame() is not report.by_group
+    assert report.to_dict()["largest_gap"]["offer_rate"] == 0.5
+    assert report.to_dict()["by_group"]["b"]["n"] == 1.0

@@ -27,6 +27,7 @@ from scipy import stats
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike
 from precimark._validation import (
     check_choice,
@@ -37,6 +38,7 @@ from precimark._validation import (
     fail_rows,
 )
 from precimark.exceptions import DataQualityWarning
+from precimark.kpi.estimates import Estimate
 from precimark.pricing._arrays import FloatArray, numeric_column
 from precimark.pricing.engine import PricingPolicy, _price_table
 from precimark.privacy.consent import ConsentLike
@@ -188,9 +190,12 @@ def simulate_policy(
     )
 
 
-@dataclass(frozen=True)
-class OffPolicyEstimate:
+@dataclass(frozen=True, kw_only=True)
+class OffPolicyEstimate(Estimate):
     """Estimated value of a policy from a logged decision log, with diagnostics.
+
+    An :class:`~precimark.kpi.Estimate` (so it has ``to_dict``, ``to_frame``, ``contains``
+    and fits in :func:`precimark.kpi.estimates_frame`) with the off-policy diagnostics.
 
     Attributes
     ----------
@@ -215,31 +220,46 @@ class OffPolicyEstimate:
         their reward; DR extrapolates it with its reward model).
     share_untried : float
         Share of rows whose policy action is among ``untried_actions``.
+    p_value : None
+        Not tested against a value (inherited from Estimate).
+    warnings : tuple of str
+        The untried-actions caveat, when there is one.
     """
 
-    value: float
     std_error: float
-    ci_low: float
-    ci_high: float
-    method: str
-    confidence: float
-    n: int
     effective_sample_size: float
     max_weight: float
     untried_actions: tuple[float, ...]
     share_untried: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the estimate's dict (:meth:`Estimate.to_dict`) plus the diagnostics."""
+        return {
+            **Estimate.to_dict(self),
+            "std_error": float(self.std_error),
+            "effective_sample_size": float(self.effective_sample_size),
+            "max_weight": float(self.max_weight),
+            "untried_actions": [float(a) for a in self.untried_actions],
+            "share_untried": float(self.share_untried),
+        }
 
+
+@deprecated_alias(
+    action="action_column",
+    probability="probability_column",
+    reward="reward_column",
+    features="feature_columns",
+)
 def evaluate_offline(
     policy: PricingPolicy,
     log: pd.DataFrame,
     *,
     prices: float | pd.Series[float] | pd.DataFrame,
     method: OffPolicyMethod = "ips",
-    action: str = "discount_rate",
-    probability: str = "probability",
-    reward: str = "reward",
-    features: Sequence[str] | None = None,
+    action_column: str = "discount_rate",
+    probability_column: str = "probability",
+    reward_column: str = "reward",
+    feature_columns: Sequence[str] | None = None,
     consent: ConsentLike | None = None,
     at: DateLike | None = None,
     confidence: float = 0.95,
@@ -256,17 +276,21 @@ def evaluate_offline(
         (columns ``discount_rate`` and ``probability``) plus a reward column is a valid log.
     log : DataFrame
         One logged decision per customer, indexed by customer id: the columns the policy reads
-        (and its consent column), the discount rate the logging policy chose (``action``), the
-        probability with which it chose it (``probability``, > 0) and the observed reward.
+        (and its consent column), the discount rate the logging policy chose
+        (``action_column``), the probability with which it chose it (``probability_column``,
+        > 0) and the observed reward.
     prices : float, Series or DataFrame
         One product's list price (as for :meth:`PricingPolicy.decide`).
     method : {"ips", "snips", "dr"}, default "ips"
         Inverse propensity scoring, its self-normalised version, or doubly robust (a
         cross-fitted linear reward model per action, on ``features``).
-    action, probability, reward : str
+    action_column, probability_column, reward_column : str
         Column names in ``log``.
-    features : sequence of str, optional
-        Reward-model inputs for DR (default: the columns the policy reads).
+    feature_columns : sequence of str, optional
+        Columns of the reward-model inputs for DR (default: the columns the policy reads).
+    action, probability, reward, features
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``action_column``,
+        ``probability_column``, ``reward_column`` and ``feature_columns``.
     consent, at
         As for :meth:`PricingPolicy.decide`.
     confidence : float, default 0.95
@@ -311,14 +335,14 @@ def evaluate_offline(
         raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1)")
     frame = check_frame(log, "log")
     check_unique_index(frame, "log")
-    check_columns(frame, [action, probability, reward], "log")
-    logged = _column(frame, action)
-    propensity = _column(frame, probability)
-    outcome = _column(frame, reward)
+    check_columns(frame, [action_column, probability_column, reward_column], "log")
+    logged = _column(frame, action_column)
+    propensity = _column(frame, probability_column)
+    outcome = _column(frame, reward_column)
     bad = (propensity <= 0) | (propensity > 1)
     if bad.any():
         raise fail_rows(
-            f"column '{probability}'",
+            f"column '{probability_column}'",
             bad,
             frame.index,
             "logging probability outside (0, 1]",
@@ -336,13 +360,14 @@ def evaluate_offline(
     tried = np.unique(logged)
     untried_mask = ~np.isin(target, tried)
     untried = tuple(float(a) for a in np.unique(target[untried_mask]))
+    notes: tuple[str, ...] = ()
     if untried:
-        warnings.warn(
+        notes = (
             f"the policy chooses discount rates the log never tried: {list(untried)} "
             f"({untried_mask.mean():.1%} of rows); IPS/SNIPS ignore their reward.",
-            DataQualityWarning,
-            stacklevel=2,
         )
+        # stacklevel 3: past the deprecated_alias wrapper, at the caller.
+        warnings.warn(notes[0], DataQualityWarning, stacklevel=3)
     n = len(frame)
     if method == "ips":
         terms = weight * outcome
@@ -358,7 +383,7 @@ def evaluate_offline(
         value = float(weight @ outcome / total)
         terms = weight * (outcome - value) / weight.mean() + value
     else:
-        columns = list(features) if features is not None else policy._columns()
+        columns = list(feature_columns) if feature_columns is not None else policy._columns()
         check_columns(frame, columns, "log")
         design = pd.get_dummies(frame[columns], dtype=np.float64).to_numpy(np.float64)
         q_logged, q_target = _cross_fitted_rewards(
@@ -381,6 +406,7 @@ def evaluate_offline(
         max_weight=float(weight.max()),
         untried_actions=untried,
         share_untried=float(untried_mask.mean()),
+        warnings=notes,
     )
 
 
@@ -431,6 +457,21 @@ class FairnessReport:
 
     by_group: pd.DataFrame
     largest_gap: pd.Series[float]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`by_group`."""
+        return self.by_group.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict: the groups (labels as strings) and the largest gaps."""
+        return {
+            "by": None if self.by_group.index.name is None else str(self.by_group.index.name),
+            "by_group": {
+                str(label): {k: float(v) for k, v in row.items()}
+                for label, row in self.by_group.iterrows()
+            },
+            "largest_gap": {str(k): float(v) for k, v in self.largest_gap.items()},
+        }
 
 
 def fairness_report(
