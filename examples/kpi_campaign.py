@@ -100,7 +100,7 @@ report = evaluate_campaign(
     cost=cost,
     margin=0.4,
     name="September mailing",
-    cumulative=cumulative_incremental_revenue(transactions, treatment=arms, start=START, end=END),
+    cumulative=cumulative_incremental_revenue(transactions, treated=arms, start=START, end=END),
     cohorts=cohort_retention(transactions, freq="M", observation_end=END),
 )
 print(f"\ncampaign cost: {cost:,.2f}\n")

@@ -66,7 +66,7 @@ features = list(UPLIFT_FEATURES)
 train = make_uplift_data(6_000, random_state=0)
 test = make_uplift_data(6_000, random_state=1)
 t_learner = TwoModelUplift(random_state=0).fit(
-    train[features], train["outcome"], treatment=train["treatment"]
+    train[features], train["outcome"], treated=train["treatment"]
 )
 uplift = t_learner.predict(test[features])
 qini = bootstrap_interval(
@@ -80,7 +80,7 @@ print(
 
 unbalanced = make_uplift_data(6_000, random_state=2, treatment_share=2 / 3)
 ct = ClassTransformationUplift(random_state=0).fit(
-    unbalanced[features], unbalanced["outcome"], treatment=unbalanced["treatment"]
+    unbalanced[features], unbalanced["outcome"], treated=unbalanced["treatment"]
 )
 print(
     f"class transformation under 2:1 treatment: mean predicted uplift "

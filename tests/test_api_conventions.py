@@ -91,16 +91,6 @@ PENDING: dict[str, str] = {
         "attributes -> attribute_columns"
     ),
     # ---- this branch's own modules, not renamed yet ------------------------------------------
-    "treatment:precimark.kpi.campaign.cumulative_incremental_revenue(treatment)": "a Series, not a column name",
-    "treatment:precimark.propensity.metrics.bootstrap_interval(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.metrics.qini_auc_score(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.metrics.qini_curve(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.metrics.uplift_at_k(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.metrics.uplift_auc_score(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.metrics.uplift_curve(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.uplift.ClassTransformationUplift.fit(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.uplift.TwoModelUplift.fit(treatment)": "an array, not a column name",
-    "treatment:precimark.propensity.uplift.XLearnerUplift.fit(treatment)": "an array, not a column name",
     "column:precimark.pricing.rules.LoyaltyTiers(metric)": (
         "metric -> metric_column; the field is part of the saved policy JSON, so from_dict must "
         "read the old key"

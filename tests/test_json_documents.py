@@ -250,7 +250,7 @@ def test_user_supplied_scikit_learn_models_survive(
 ) -> None:
     X, y, treatment = campaign
     forest = pm.TwoModelUplift(estimator=RandomForestClassifier(n_estimators=5, random_state=0))
-    forest.fit(X, y, treatment=treatment)  # Cython trees, rebuilt by their constructor
+    forest.fit(X, y, treated=treatment)  # Cython trees, rebuilt by their constructor
     np.testing.assert_array_equal(_json_trip(forest).predict(X), forest.predict(X))
 
     pipeline = make_pipeline(StandardScaler(), LogisticRegression())
@@ -272,13 +272,13 @@ def test_column_transformers_ensembles_and_searches_survive(
     np.testing.assert_array_equal(_json_trip(model).predict_proba(X), model.predict_proba(X))
 
     voting = VotingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())], voting="soft")
-    uplift = pm.TwoModelUplift(estimator=voting).fit(X, y, treatment=treatment)  # Bunch
+    uplift = pm.TwoModelUplift(estimator=voting).fit(X, y, treated=treatment)  # Bunch
     np.testing.assert_array_equal(_json_trip(uplift).predict(X), uplift.predict(X))
 
     search = GridSearchCV(
         LogisticRegression(), [{"C": [0.1, 1.0]}, {"fit_intercept": [False]}], cv=2
     )
-    uplift = pm.TwoModelUplift(estimator=search).fit(X, y, treatment=treatment)
+    uplift = pm.TwoModelUplift(estimator=search).fit(X, y, treated=treatment)
     restored = _json_trip(uplift)
     np.testing.assert_array_equal(restored.predict(X), uplift.predict(X))
     before = uplift.estimator_treated_.cv_results_["param_C"]
@@ -324,7 +324,7 @@ def test_the_document_records_versions_and_has_no_pickle(sim_small: SimulatedBas
 @pytest.fixture(scope="module")
 def document(campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]]) -> dict[str, Any]:
     X, y, treatment = campaign
-    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treatment=treatment)
+    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treated=treatment)
     return model.to_dict()
 
 
@@ -523,7 +523,7 @@ def test_a_document_that_would_not_read_back_is_refused_when_written(
     campaign: tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     X, y, treatment = campaign
-    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treatment=treatment)
+    model = pm.TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treated=treatment)
     model.extra_ = slice(1, 2)
 
     def unreadable(node: Any) -> Any:
@@ -591,7 +591,9 @@ def parameter_objects(cdnow_sample: pd.DataFrame) -> dict[str, Any]:
     return {
         "BetaGeoModel": pm.BetaGeoModel().fit(rfm),
         "PricingPolicy": differentiated_pricing_policy(channel_discounts={"wallet": 0.03}),
-        "MetricAggregates": MetricAggregates.from_frame(outcomes, group_column="group", value_column="spend"),
+        "MetricAggregates": MetricAggregates.from_frame(
+            outcomes, group_column="group", value_column="spend"
+        ),
         "RFMEdges": fit_rfm_edges(rfm),
         "RFMHistogram": RFMHistogram.from_rfm(rfm),
     }

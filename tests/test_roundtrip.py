@@ -54,17 +54,17 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
     return {
         "propensity": (pm.PropensityModel(random_state=0).fit(X, y), lambda m: m.predict_proba(X)),
         "t_learner": (
-            pm.TwoModelUplift().fit(features, campaign["outcome"], treatment=campaign["treatment"]),
+            pm.TwoModelUplift().fit(features, campaign["outcome"], treated=campaign["treatment"]),
             lambda m: m.predict(features),
         ),
         "class_transformation": (
             ClassTransformationUplift().fit(
-                features, campaign["outcome"], treatment=campaign["treatment"]
+                features, campaign["outcome"], treated=campaign["treatment"]
             ),
             lambda m: m.predict(features),
         ),
         "x_learner": (
-            XLearnerUplift().fit(features, campaign["outcome"], treatment=campaign["treatment"]),
+            XLearnerUplift().fit(features, campaign["outcome"], treated=campaign["treatment"]),
             lambda m: m.predict(features),
         ),
         "segmenter": (

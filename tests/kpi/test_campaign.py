@@ -54,7 +54,9 @@ def test_conversion_effect_matches_statsmodels() -> None:
 
 def test_revenue_effect_matches_scipy_and_gives_roi() -> None:
     frame = _test_frame(1)
-    effect = campaign_effect(frame, treatment="treated", metric_column="revenue", cost=2_000.0, margin=0.3)
+    effect = campaign_effect(
+        frame, treatment="treated", metric_column="revenue", cost=2_000.0, margin=0.3
+    )
     t = frame.loc[frame["treated"], "revenue"]
     c = frame.loc[~frame["treated"], "revenue"]
     res = stats.ttest_ind(t, c, equal_var=False)
@@ -88,7 +90,9 @@ def test_cuped_reduces_variance_and_keeps_coverage() -> None:
     hits, widths, reductions = [], [], []
     for t, x, y in zip(treated, pre, revenue, strict=True):
         frame = pd.DataFrame({"t": t, "pre": x, "revenue": y})
-        cuped = campaign_effect(frame, treatment="t", metric_column="revenue", pre_metric_column="pre")
+        cuped = campaign_effect(
+            frame, treatment="t", metric_column="revenue", pre_metric_column="pre"
+        )
         hits.append(cuped.difference.contains(3.0))
         widths.append(cuped.difference.width / mean_difference(y[t], y[~t]).width)
         reductions.append(cuped.variance_reduction)
@@ -104,7 +108,9 @@ def test_cuped_point_estimate_is_the_adjusted_difference() -> None:
     y, x, t = frame["revenue"].to_numpy(), frame["pre"].to_numpy(), frame["treated"].to_numpy()
     theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
     expected = (y[t].mean() - y[~t].mean()) - theta * (x[t].mean() - x[~t].mean())
-    effect = campaign_effect(frame, treatment="treated", metric_column="revenue", pre_metric_column="pre")
+    effect = campaign_effect(
+        frame, treatment="treated", metric_column="revenue", pre_metric_column="pre"
+    )
     assert effect.difference.value == pytest.approx(expected, rel=1e-12)
     rho2 = np.corrcoef(y, x)[0, 1] ** 2
     assert effect.variance_reduction == pytest.approx(rho2, rel=1e-9)
@@ -259,7 +265,7 @@ def test_sales_growth_errors(sim_small: SimulatedBase) -> None:
 def test_cumulative_incremental_revenue_matches_groupby(sim_small: SimulatedBase) -> None:
     tx, treated, control = _with_treatment(sim_small, bonus=10.0)
     arms = pd.Series(sim_small.customers.index.isin(treated), index=sim_small.customers.index)
-    curve = cumulative_incremental_revenue(tx, treatment=arms, start="2024-09-01", end="2024-09-30")
+    curve = cumulative_incremental_revenue(tx, treated=arms, start="2024-09-01", end="2024-09-30")
     assert len(curve) == 30 and curve.index.name == "date"
     day = tx["date"].dt.normalize()
     window = tx[(day >= "2024-09-01") & (day <= "2024-09-30")]

@@ -65,7 +65,12 @@ def test_report_exports_are_json_safe_and_readable() -> None:
     outcomes = _outcomes(1, n=400)
     outcomes["revenue"] = np.where(outcomes["treated"], 0.0, outcomes["revenue"])  # no effect
     report = evaluate_campaign(
-        outcomes, treatment="treated", revenue_column="revenue", cost=100.0, name="winter", adjustment="bh"
+        outcomes,
+        treatment="treated",
+        revenue_column="revenue",
+        cost=100.0,
+        name="winter",
+        adjustment="bh",
     )
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert data["name"] == "winter" and data["adjustment"] == "bh"
@@ -79,11 +84,15 @@ def test_report_exports_are_json_safe_and_readable() -> None:
 
 def test_report_with_cuped_and_srm_warning() -> None:
     outcomes = _outcomes(2)
-    report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue", pre_revenue_column="pre")
+    report = evaluate_campaign(
+        outcomes, treatment="treated", revenue_column="revenue", pre_revenue_column="pre"
+    )
     assert report.variance_reduction is not None and report.variance_reduction > 0
     assert report.estimates["revenue_difference"].method == "cuped-welch"
     with pytest.warns(pm.DataQualityWarning, match="sample ratio mismatch"):
-        evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue", expected_share=0.4)
+        evaluate_campaign(
+            outcomes, treatment="treated", revenue_column="revenue", expected_share=0.4
+        )
 
 
 def test_report_charts(sim_small: SimulatedBase) -> None:
@@ -92,10 +101,14 @@ def test_report_charts(sim_small: SimulatedBase) -> None:
         np.random.default_rng(0).random(len(sim_small.customers)) < 0.5,
         index=sim_small.customers.index,
     )
-    curve = cumulative_incremental_revenue(tx, treatment=arms, start="2024-09-01")
+    curve = cumulative_incremental_revenue(tx, treated=arms, start="2024-09-01")
     cohorts = cohort_retention(tx)
     report = evaluate_campaign(
-        _outcomes(), treatment="treated", revenue_column="revenue", cumulative=curve, cohorts=cohorts
+        _outcomes(),
+        treatment="treated",
+        revenue_column="revenue",
+        cumulative=curve,
+        cohorts=cohorts,
     )
     try:
         ax = report.plot_lift()

@@ -54,7 +54,7 @@ def test_t_learner_qini_is_well_above_random_and_near_the_oracle(
     """
     train, test = campaign
     model = TwoModelUplift(random_state=0).fit(
-        train[FEATURES], train["outcome"], treatment=train["treatment"]
+        train[FEATURES], train["outcome"], treated=train["treatment"]
     )
     predicted = model.predict(test[FEATURES])
     oracle = qini_auc_score(test["outcome"], test["true_uplift"], test["treatment"])
@@ -78,7 +78,7 @@ def test_t_learner_is_the_difference_of_two_independently_fitted_models(
 ) -> None:
     train, test = campaign
     model = TwoModelUplift(estimator=LogisticRegression()).fit(
-        train[FEATURES], train["outcome"], treatment=train["treatment"]
+        train[FEATURES], train["outcome"], treated=train["treatment"]
     )
     arms = [train[train["treatment"] == a] for a in (1, 0)]
     fitted = [LogisticRegression().fit(a[FEATURES], a["outcome"]) for a in arms]
@@ -100,10 +100,10 @@ def test_sample_weight_equals_repeated_rows() -> None:
     ]
     for model in models:
         weighted = sklearn.base.clone(model).fit(
-            d[FEATURES], d["outcome"], treatment=d["treatment"], sample_weight=weights
+            d[FEATURES], d["outcome"], treated=d["treatment"], sample_weight=weights
         )
         exploded = sklearn.base.clone(model).fit(
-            repeated[FEATURES], repeated["outcome"], treatment=repeated["treatment"]
+            repeated[FEATURES], repeated["outcome"], treated=repeated["treatment"]
         )
         np.testing.assert_allclose(weighted.predict(d[FEATURES]), exploded.predict(d[FEATURES]))
 
@@ -116,7 +116,7 @@ def test_x_learner_is_the_published_two_stage_estimator() -> None:
     d = make_uplift_data(3_000, random_state=7, treatment_share=0.8, outcome="continuous")
     X, y, t = d[FEATURES].to_numpy(), d["outcome"].to_numpy(), d["treatment"].to_numpy()
     model = XLearnerUplift(estimator=LinearRegression(), effect_estimator=LinearRegression())
-    model.fit(X, y, treatment=t)
+    model.fit(X, y, treated=t)
     mu1 = LinearRegression().fit(X[t == 1], y[t == 1])
     mu0 = LinearRegression().fit(X[t == 0], y[t == 0])
     tau1 = LinearRegression().fit(X[t == 1], y[t == 1] - mu0.predict(X[t == 1]))
@@ -133,10 +133,10 @@ def test_x_learner_beats_the_t_learner_when_the_arms_are_unbalanced() -> None:
     test = make_uplift_data(8_000, random_state=100)
     truth = test["true_uplift"].to_numpy()
     x_learner = XLearnerUplift(random_state=0).fit(
-        train[FEATURES], train["outcome"], treatment=train["treatment"]
+        train[FEATURES], train["outcome"], treated=train["treatment"]
     )
     t_learner = TwoModelUplift(random_state=0).fit(
-        train[FEATURES], train["outcome"], treatment=train["treatment"]
+        train[FEATURES], train["outcome"], treated=train["treatment"]
     )
     x_pred, t_pred = x_learner.predict(test[FEATURES]), t_learner.predict(test[FEATURES])
     assert np.mean((x_pred - truth) ** 2) < 0.85 * np.mean((t_pred - truth) ** 2)
@@ -149,7 +149,7 @@ def test_x_learner_refuses_a_classifier_as_effect_model() -> None:
     d = make_uplift_data(200, random_state=1)
     with pytest.raises(pm.DataValidationError, match="effect_estimator"):
         XLearnerUplift(effect_estimator=LogisticRegression()).fit(
-            d[FEATURES], d["outcome"], treatment=d["treatment"]
+            d[FEATURES], d["outcome"], treated=d["treatment"]
         )
 
 
@@ -162,7 +162,7 @@ def test_class_transformation_keeps_the_sign_under_two_to_one_treatment() -> Non
     train = make_uplift_data(8_000, random_state=3, treatment_share=2 / 3)
     test = make_uplift_data(8_000, random_state=103)
     model = ClassTransformationUplift(random_state=0).fit(
-        train[FEATURES], train["outcome"], treatment=train["treatment"]
+        train[FEATURES], train["outcome"], treated=train["treatment"]
     )
     predicted = model.predict(test[FEATURES])
     truth = test["true_uplift"].mean()
@@ -187,7 +187,7 @@ def test_continuous_outcomes_recover_the_spend_uplift(cls: type) -> None:
     (seeds 0-1, 85% treated): 0.94-0.95, against 0.90 for the T-learner."""
     train = make_uplift_data(8_000, random_state=4, outcome="continuous")
     test = make_uplift_data(4_000, random_state=104, outcome="continuous")
-    model = cls(random_state=0).fit(train[FEATURES], train["outcome"], treatment=train["treatment"])
+    model = cls(random_state=0).fit(train[FEATURES], train["outcome"], treated=train["treatment"])
     predicted = model.predict(test[FEATURES])
     assert model.outcome_ == "continuous"
     assert predicted.mean() == pytest.approx(test["true_uplift"].mean(), abs=0.5)
@@ -208,15 +208,15 @@ def test_cross_validation_routes_treatment_to_fit_and_scorer(cross: str) -> None
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = make_uplift_scorer("qini_auc_score")
         if cross == "cross_val_score":
-            scores = cross_val_score(model, X, y, cv=folds, scoring=scorer, params={"treatment": t})
+            scores = cross_val_score(model, X, y, cv=folds, scoring=scorer, params={"treated": t})
         else:
-            scores = cross_validate(model, X, y, cv=folds, scoring=scorer, params={"treatment": t})[
+            scores = cross_validate(model, X, y, cv=folds, scoring=scorer, params={"treated": t})[
                 "test_score"
             ]
     manual = []
     for train, test in folds.split(X):
         fitted = TwoModelUplift(estimator=LogisticRegression()).fit(
-            X.iloc[train], y.iloc[train], treatment=t.iloc[train]
+            X.iloc[train], y.iloc[train], treated=t.iloc[train]
         )
         manual.append(qini_auc_score(y.iloc[test], fitted.predict(X.iloc[test]), t.iloc[test]))
     np.testing.assert_allclose(scores, manual, rtol=1e-10)
@@ -234,9 +234,9 @@ def test_clone_and_params_follow_scikit_learn() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"treatment": [0, 1, 2, 1]}, "other than 0 and 1"),
-        ({"treatment": [1, 1, 1, 1]}, "only treated"),
-        ({"treatment": [1, 0, 1]}, "one value per row"),
+        ({"treated": [0, 1, 2, 1]}, "other than 0 and 1"),
+        ({"treated": [1, 1, 1, 1]}, "only treated"),
+        ({"treated": [1, 0, 1]}, "one value per row"),
     ],
 )
 def test_bad_treatment_is_refused(kwargs: dict[str, object], match: str) -> None:
@@ -248,4 +248,31 @@ def test_bad_treatment_is_refused(kwargs: dict[str, object], match: str) -> None
 def test_classifier_with_continuous_outcome_is_refused() -> None:
     X, y = np.arange(8.0).reshape(4, 2), np.array([1.5, 0, 1, 0])
     with pytest.raises(pm.DataValidationError, match="regressor for continuous"):
-        TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treatment=[1, 0, 1, 0])
+        TwoModelUplift(estimator=LogisticRegression()).fit(X, y, treated=[1, 0, 1, 0])
+
+
+def test_treatment_keyword_is_a_deprecated_alias_of_treated() -> None:
+    d = make_uplift_data(600, random_state=9)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    new = TwoModelUplift(estimator=LogisticRegression(), random_state=0).fit(X, y, treated=t)
+    with pytest.warns(FutureWarning, match=r"TwoModelUplift\.fit\(treatment=\.\.\.\).*treated="):
+        old = TwoModelUplift(estimator=LogisticRegression(), random_state=0).fit(X, y, treatment=t)  # type: ignore[call-arg]
+    np.testing.assert_array_equal(old.predict(X), new.predict(X))
+    assert "treated" in TwoModelUplift().get_metadata_routing().fit.requests
+    with pytest.warns(FutureWarning, match="use treated="):
+        assert qini_auc_score(y, new.predict(X), treatment=t) == qini_auc_score(  # type: ignore[call-arg]
+            y, new.predict(X), t
+        )
+
+
+def test_old_routing_key_still_reaches_fit_and_scorer_with_a_warning() -> None:
+    d = make_uplift_data(800, random_state=4)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    folds = KFold(3, shuffle=True, random_state=0)
+    model = TwoModelUplift(estimator=LogisticRegression(), random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_uplift_scorer()
+        new = cross_val_score(model, X, y, cv=folds, scoring=scorer, params={"treated": t})
+        with pytest.warns(FutureWarning, match="use treated="):
+            old = cross_val_score(model, X, y, cv=folds, scoring=scorer, params={"treatment": t})
+    np.testing.assert_allclose(old, new)

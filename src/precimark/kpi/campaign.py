@@ -499,10 +499,11 @@ def sales_growth(
     return replace(did, method="diff-in-diff (welch)", warnings=(*did.warnings, note))
 
 
+@deprecated_alias(treatment="treated")
 def cumulative_incremental_revenue(
     transactions: pd.DataFrame,
     *,
-    treatment: pd.Series[Any],
+    treated: pd.Series[Any],
     start: DateLike,
     end: DateLike | None = None,
     columns: Columns | None = None,
@@ -512,10 +513,13 @@ def cumulative_incremental_revenue(
     Parameters
     ----------
     transactions : DataFrame
-        The order log (names set by ``columns``). Orders of customers not in ``treatment``
+        The order log (names set by ``columns``). Orders of customers not in ``treated``
         are ignored.
+    treated : Series
+        Treatment indicator indexed by customer id: True/1 for treated, False/0 for control.
     treatment : Series
-        Indexed by customer id: True/1 for treated, False/0 for control.
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
     start, end : date-like
         The campaign window (inclusive); ``end`` defaults to the last order.
     columns : Columns, optional
@@ -534,20 +538,20 @@ def cumulative_incremental_revenue(
     >>> tx = pd.DataFrame({"customer_id": [1, 2, 3, 1], "amount": [10.0, 4.0, 6.0, 5.0],
     ...                    "date": ["2024-03-01", "2024-03-01", "2024-03-02", "2024-03-02"]})
     >>> arms = pd.Series([True, False, True, False], index=[1, 2, 3, 4])
-    >>> cumulative_incremental_revenue(tx, treatment=arms, start="2024-03-01")
+    >>> cumulative_incremental_revenue(tx, treated=arms, start="2024-03-01")
                 treated  control  incremental
     date
     2024-03-01      5.0      2.0          6.0
     2024-03-02     10.5      2.0         17.0
     """
-    if not isinstance(treatment, pd.Series):
-        raise fail("argument 'treatment'", f"a {type(treatment).__name__}", "a pandas Series")
-    frame = check_frame(treatment.to_frame("treatment"), "treatment")
-    check_unique_index(frame, "treatment")
-    assigned = pd.Series(_assignment(frame, "treatment"), index=frame.index)
+    if not isinstance(treated, pd.Series):
+        raise fail("argument 'treated'", f"a {type(treated).__name__}", "a pandas Series")
+    frame = check_frame(treated.to_frame("treated"), "treated")
+    check_unique_index(frame, "treated")
+    assigned = pd.Series(_assignment(frame, "treated"), index=frame.index)
     n_t, n_c = int(assigned.sum()), int((~assigned).sum())
     if min(n_t, n_c) < 1:
-        raise fail("argument 'treatment'", f"{n_t} treated, {n_c} control", "both arms")
+        raise fail("argument 'treated'", f"{n_t} treated, {n_c} control", "both arms")
     cols = columns if columns is not None else Columns()
     tx = validate_transactions(transactions, cols)
     window = day_window(tx, start, end)
@@ -557,10 +561,14 @@ def cumulative_incremental_revenue(
     is_treated = arm.to_numpy(dtype=bool, na_value=False)[keep]
     day = tx.days[keep] - window.first
     amount = tx.amounts[keep]
-    treated = np.bincount(day[is_treated], amount[is_treated], window.days).cumsum() / n_t
+    treated_mean = np.bincount(day[is_treated], amount[is_treated], window.days).cumsum() / n_t
     control = np.bincount(day[~is_treated], amount[~is_treated], window.days).cumsum() / n_c
     dates = pd.DatetimeIndex(np.arange(window.first, window.last + 1).astype("datetime64[D]"))
     return pd.DataFrame(
-        {"treated": treated, "control": control, "incremental": (treated - control) * n_t},
+        {
+            "treated": treated_mean,
+            "control": control,
+            "incremental": (treated_mean - control) * n_t,
+        },
         index=dates.rename("date"),
     )

@@ -91,14 +91,14 @@ def _binary(values: FloatArray, name: str) -> FloatArray:
 
 
 def _uplift_inputs(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     y = _vector(y_true, "y_true")
     score = _vector(uplift, "uplift", len(y))
-    t = _binary(_vector(treatment, "treatment", len(y)), "treatment")
+    t = _binary(_vector(treated, "treated", len(y)), "treated")
     if t.all() or not t.any():
         raise fail(
-            "argument 'treatment'",
+            "argument 'treated'",
             f"only {'treated' if t.all() else 'control'} rows",
             "both treated (1) and control (0) rows",
         )
@@ -147,10 +147,10 @@ def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ..
 
 
 def _arm_totals(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
 ) -> tuple[FloatArray, ...]:
     """Rows, treated rows, control rows, treated and control outcome sums at each threshold."""
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
     n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
     return n, n_t, n - n_t, y_t, y_c
 
@@ -326,8 +326,9 @@ def expected_calibration_error(
 # --- uplift metrics ----------------------------------------------------------------------------
 
 
+@deprecated_alias(treatment="treated")
 def qini_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Qini curve: incremental outcome of targeting the top-n rows, at each distinct score.
 
@@ -342,8 +343,11 @@ def qini_curve(
         Outcomes (binary or continuous).
     uplift : array-like
         Predicted uplift (any score; higher means target first).
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
     treatment : array-like of 0/1
-        1 for treated rows, 0 for control rows (both present).
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------
@@ -357,13 +361,14 @@ def qini_curve(
     >>> x.tolist(), q.tolist()
     ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treatment)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
     return n, y_t - y_c * ratio
 
 
+@deprecated_alias(treatment="treated")
 def uplift_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
+    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Uplift curve: difference in mean outcome, treated minus control, times rows targeted.
 
@@ -376,8 +381,11 @@ def uplift_curve(
         Outcomes (binary or continuous).
     uplift : array-like
         Predicted uplift (any score; higher means target first).
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
     treatment : array-like of 0/1
-        1 for treated rows, 0 for control rows (both present).
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------
@@ -391,7 +399,7 @@ def uplift_curve(
     >>> u.tolist()
     [0.0, 1.0, 1.0, 1.5, 0.0]
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treatment)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
     mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
     mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
     return n, (mean_t - mean_c) * n
@@ -417,7 +425,8 @@ def _normalised_area(
     return float((_area(x, values) - baseline) / denominator)
 
 
-def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike) -> float:
+@deprecated_alias(treatment="treated")
+def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
     """Qini coefficient: area between the Qini curve and random targeting, normalised.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` where ``A`` is the
@@ -435,8 +444,11 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.
         Outcomes (binary or continuous).
     uplift : array-like
         Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
     treatment : array-like of 0/1
-        1 for treated rows, 0 for control rows (both present).
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------
@@ -452,13 +464,12 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.
     >>> qini_auc_score(y, [1, 0, 0, -1, 1, 0], t)
     1.0
     """
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
     return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1))
 
 
-def uplift_auc_score(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treatment: npt.ArrayLike
-) -> float:
+@deprecated_alias(treatment="treated")
+def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
     """Area under the uplift curve above random targeting, normalised by the perfect one.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` over uplift curves, with
@@ -472,8 +483,11 @@ def uplift_auc_score(
         Outcomes.
     uplift : array-like
         Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
     treatment : array-like of 0/1
-        1 for treated rows, 0 for control rows (both present).
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------
@@ -487,7 +501,7 @@ def uplift_auc_score(
     >>> uplift_auc_score([1, 0, 0, 1, 1, 0], [0.5] * 6, [1, 1, 0, 0, 1, 0])
     0.0
     """
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
     _binary(y, "y_true")
     control_responders = np.sum((y == 1) & (t == 0))
     treated_non_responders = np.sum((y == 0) & (t == 1))
@@ -496,10 +510,11 @@ def uplift_auc_score(
     return _normalised_area(uplift_curve, y, score, t, perfect)
 
 
+@deprecated_alias(treatment="treated")
 def uplift_at_k(
     y_true: npt.ArrayLike,
     uplift: npt.ArrayLike,
-    treatment: npt.ArrayLike,
+    treated: npt.ArrayLike,
     *,
     k: float = 0.3,
     strategy: Literal["overall", "by_group"] = "overall",
@@ -518,8 +533,11 @@ def uplift_at_k(
         Outcomes (binary or continuous).
     uplift : array-like
         Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
     treatment : array-like of 0/1
-        1 for treated rows, 0 for control rows (both present).
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
     k : float or int, default 0.3
         Share of rows in (0, 1], or number of rows.
     strategy : {"overall", "by_group"}, default "overall"
@@ -536,7 +554,7 @@ def uplift_at_k(
     >>> uplift_at_k([1, 0, 1, 0], [0.9, 0.8, 0.2, 0.1], [1, 0, 0, 1], k=0.5)
     1.0
     """
-    y, score, t = _uplift_inputs(y_true, uplift, treatment)
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
     check_choice(strategy, "strategy", ("overall", "by_group"))
     if strategy == "overall":
         w = _top_weights(score, _count(k, len(y)))
@@ -583,12 +601,12 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@deprecated_alias(confidence_level="confidence")
+@deprecated_alias(confidence_level="confidence", treatment="treated")
 def bootstrap_interval(
     metric: Callable[..., float],
     y_true: npt.ArrayLike,
     y_score: npt.ArrayLike,
-    treatment: npt.ArrayLike | None = None,
+    treated: npt.ArrayLike | None = None,
     *,
     random_state: SeedLike,
     n_resamples: int = 1000,
@@ -598,18 +616,20 @@ def bootstrap_interval(
     """Percentile bootstrap confidence interval for any metric of this module.
 
     Rows are resampled with replacement within strata, so every resample keeps the sample's
-    composition: within the treatment arms when ``treatment`` is given, else within the
+    composition: within the treatment arms when ``treated`` is given, else within the
     outcome classes when ``y_true`` is 0/1.
 
     Parameters
     ----------
     metric : callable
-        ``metric(y_true, y_score, **kwargs)``, or ``metric(y_true, y_score, treatment,
-        **kwargs)`` when ``treatment`` is given.
+        ``metric(y_true, y_score, **kwargs)``, or ``metric(y_true, y_score, treated,
+        **kwargs)`` when ``treated`` is given.
     y_true, y_score : array-like
         Outcomes and scores.
+    treated : array-like of 0/1, optional
+        Treatment indicator (1 treated, 0 control), for uplift metrics.
     treatment : array-like of 0/1, optional
-        Treatment indicator, for uplift metrics.
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
     random_state : int, numpy Generator or None
         Source of randomness (explicit: the same int gives the same interval).
     n_resamples : int, default 1000
@@ -641,7 +661,7 @@ def bootstrap_interval(
     """
     y = _vector(y_true, "y_true")
     score = _vector(y_score, "y_score", len(y))
-    t = None if treatment is None else _vector(treatment, "treatment", len(y))
+    t = None if treated is None else _vector(treated, "treated", len(y))
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
         raise fail("argument 'n_resamples'", repr(n_resamples), "a whole number >= 2")
     level = check_confidence(confidence)
@@ -677,11 +697,13 @@ def make_uplift_scorer(
     metric: Literal["qini_auc_score", "uplift_auc_score", "uplift_at_k"] = "qini_auc_score",
     **kwargs: Any,
 ) -> Any:
-    """Make a scikit-learn scorer for an uplift metric that requests ``treatment``.
+    """Make a scikit-learn scorer for an uplift metric that requests ``treated``.
 
     Use it with metadata routing enabled, so that ``cross_validate(model, X, y,
-    params={"treatment": t}, scoring=make_uplift_scorer())`` passes each fold's treatment to
-    both the model's ``fit`` and the scorer.
+    params={"treated": t}, scoring=make_uplift_scorer())`` passes each fold's treatment
+    indicator to both the model's ``fit`` and the scorer. The pre-0.2.0 routing key
+    ``"treatment"`` is still requested for one release (it reaches the metric as the
+    deprecated keyword, with a ``FutureWarning``).
 
     Parameters
     ----------
@@ -713,4 +735,4 @@ def make_uplift_scorer(
             "Call it inside sklearn.config_context(enable_metadata_routing=True).",
         )
     scorer = make_scorer(_UPLIFT_SCORES[metric], **kwargs)
-    return scorer.set_score_request(treatment=True)
+    return scorer.set_score_request(treated=True, treatment=True)

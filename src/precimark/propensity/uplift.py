@@ -1,10 +1,12 @@
 """Uplift models: who buys *because* of an offer, from a randomised campaign.
 
-The learners take ``fit(X, y, *, treatment, sample_weight=None)`` and ``predict(X)`` → the
+The learners take ``fit(X, y, *, treated, sample_weight=None)`` and ``predict(X)`` → the
 estimated individual uplift ``E[y | x, treated] - E[y | x, control]``, for binary outcomes
 (conversion; uplift in probability points) and continuous ones (spend; uplift in currency).
-They request ``treatment`` through scikit-learn's metadata routing, so
-``cross_validate(model, X, y, params={"treatment": t})`` splits the treatment with the rows.
+``treated`` is the 0/1 treatment indicator (in precimark, ``treatment`` is always a column
+name; ``fit(..., treatment=t)`` still works until 0.3.0 with a ``FutureWarning``). They request
+``treated`` through scikit-learn's metadata routing, so
+``cross_validate(model, X, y, params={"treated": t})`` splits the indicator with the rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from precimark._deprecation import deprecated_alias
 from precimark._jsonstate import JSONStateMixin
 from precimark._validation import fail
 from precimark.propensity.models import default_booster, feature_usage
@@ -28,32 +31,34 @@ FloatArray = npt.NDArray[np.float64]
 class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     """Shared input handling of the uplift learners (not public)."""
 
-    __metadata_request__fit = {"treatment": True}  # noqa: RUF012 - scikit-learn's convention
+    # "treatment" stays requested until 0.3.0, so old params={"treatment": t} still route
+    # (fit then warns that the keyword is deprecated).
+    __metadata_request__fit = {"treated": True, "treatment": True}  # noqa: RUF012 - sklearn's convention
 
     def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
         self.estimator = estimator
         self.random_state = random_state
 
     def _prepare(
-        self, X: Any, y: Any, treatment: Any, sample_weight: Any
+        self, X: Any, y: Any, treated: Any, sample_weight: Any
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         X, y = validate_data(self, X, y, y_numeric=True)
-        t = np.asarray(treatment)
+        t = np.asarray(treated)
         if t.shape != (X.shape[0],):
             raise fail(
-                "argument 'treatment'", f"shape {t.shape}", f"one value per row ({X.shape[0]},)"
+                "argument 'treated'", f"shape {t.shape}", f"one value per row ({X.shape[0]},)"
             )
         t = t.astype(np.float64)
         bad = (t != 0) & (t != 1)
         if bad.any():
             raise fail(
-                "argument 'treatment'",
+                "argument 'treated'",
                 f"{int(bad.sum())} value(s) other than 0 and 1 (first at row {int(np.argmax(bad))})",
                 "0 (control) or 1 (treated)",
             )
         if t.all() or not t.any():
             raise fail(
-                "argument 'treatment'",
+                "argument 'treated'",
                 f"only {'treated' if t.all() else 'control'} rows",
                 "both treated (1) and control (0) rows",
             )
@@ -147,12 +152,13 @@ class TwoModelUplift(_UpliftModel):
     >>> d = make_uplift_data(2_000, random_state=0)
     >>> X = d.filter(like="x")
     >>> model = TwoModelUplift(estimator=LogisticRegression())
-    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
     >>> model.predict(X).shape
     (2000,)
     """
 
-    def fit(self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None) -> TwoModelUplift:
+    @deprecated_alias(treatment="treated")
+    def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> TwoModelUplift:
         """Fit one outcome model on the treated rows and one on the control rows.
 
         Parameters
@@ -161,8 +167,10 @@ class TwoModelUplift(_UpliftModel):
             Features.
         y : array-like of shape (n_samples,)
             Outcomes: 0/1 conversions or continuous values.
+        treated : array-like of shape (n_samples,)
+            Treatment indicator: 1 for treated rows, 0 for control rows.
         treatment : array-like of shape (n_samples,)
-            1 for treated rows, 0 for control rows.
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights.
 
@@ -171,7 +179,7 @@ class TwoModelUplift(_UpliftModel):
         TwoModelUplift
             The fitted model (``self``).
         """
-        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        X, y, t, w = self._prepare(X, y, treated, sample_weight)
         self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
         return self
 
@@ -230,13 +238,14 @@ class ClassTransformationUplift(_UpliftModel):
     >>> d = make_uplift_data(2_000, random_state=0, treatment_share=2 / 3)
     >>> X = d.filter(like="x")
     >>> model = ClassTransformationUplift(estimator=LogisticRegression())
-    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
     >>> round(model.treatment_share_, 1)
     0.7
     """
 
+    @deprecated_alias(treatment="treated")
     def fit(
-        self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None
+        self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None
     ) -> ClassTransformationUplift:
         """Fit the model of the transformed target.
 
@@ -246,8 +255,10 @@ class ClassTransformationUplift(_UpliftModel):
             Features.
         y : array-like of shape (n_samples,)
             Outcomes: 0/1 conversions or continuous values.
+        treated : array-like of shape (n_samples,)
+            Treatment indicator: 1 for treated rows, 0 for control rows.
         treatment : array-like of shape (n_samples,)
-            1 for treated rows, 0 for control rows.
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights.
 
@@ -256,7 +267,7 @@ class ClassTransformationUplift(_UpliftModel):
         ClassTransformationUplift
             The fitted model (``self``).
         """
-        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        X, y, t, w = self._prepare(X, y, treated, sample_weight)
         p = float(np.sum(w * t) / np.sum(w))
         self.treatment_share_ = p
         model = self._new_estimator(self.outcome_ == "binary", len(y))
@@ -326,7 +337,7 @@ class XLearnerUplift(_UpliftModel):
     >>> d = make_uplift_data(2_000, random_state=0, treatment_share=0.8)
     >>> X = d.filter(like="x")
     >>> model = XLearnerUplift(estimator=LogisticRegression(), effect_estimator=LinearRegression())
-    >>> model = model.fit(X, d["outcome"], treatment=d["treatment"])
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
     >>> model.predict(X).shape, round(model.treatment_share_, 1)
     ((2000,), 0.8)
     """
@@ -342,7 +353,8 @@ class XLearnerUplift(_UpliftModel):
         self.effect_estimator = effect_estimator
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any, *, treatment: Any, sample_weight: Any = None) -> XLearnerUplift:
+    @deprecated_alias(treatment="treated")
+    def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> XLearnerUplift:
         """Fit the arm outcome models, then the effect models on the imputed effects.
 
         Parameters
@@ -351,8 +363,10 @@ class XLearnerUplift(_UpliftModel):
             Features.
         y : array-like of shape (n_samples,)
             Outcomes: 0/1 conversions or continuous values.
+        treated : array-like of shape (n_samples,)
+            Treatment indicator: 1 for treated rows, 0 for control rows.
         treatment : array-like of shape (n_samples,)
-            1 for treated rows, 0 for control rows.
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights (all four models).
 
@@ -367,7 +381,7 @@ class XLearnerUplift(_UpliftModel):
                 f"a {type(self.effect_estimator).__name__}",
                 "a scikit-learn regressor",
             )
-        X, y, t, w = self._prepare(X, y, treatment, sample_weight)
+        X, y, t, w = self._prepare(X, y, treated, sample_weight)
         self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
         self.treatment_share_ = float(np.sum(w * t) / np.sum(w))
         treated, control = t == 1, t == 0
