@@ -90,17 +90,6 @@ PENDING: dict[str, str] = {
     "column:precimark.propensity.snapshots.make_snapshots(attributes)": (
         "attributes -> attribute_columns"
     ),
-    # ---- this branch's own modules, not renamed yet ------------------------------------------
-    "column:precimark.pricing.rules.LoyaltyTiers(metric)": (
-        "metric -> metric_column; the field is part of the saved policy JSON, so from_dict must "
-        "read the old key"
-    ),
-    "column:precimark.pricing.rules.LoyaltyTiers(previous_tier)": (
-        "previous_tier -> previous_tier_column (saved policy JSON: see metric)"
-    ),
-    "column:precimark.pricing.rules.LoyaltyTiers(tier_since)": (
-        "tier_since -> tier_since_column (saved policy JSON: see metric)"
-    ),
 }
 
 # Column-name arguments that keep their spelling, with the reason (keys without the rule).

@@ -36,7 +36,7 @@ def _customers(**columns: object) -> pd.DataFrame:
 
 ALL_RULES = [
     ListPrice(),
-    LoyaltyTiers(TIERS, previous_tier="tier", tier_since="tier_since", grace_days=30),
+    LoyaltyTiers(TIERS, previous_tier_column="tier", tier_since_column="tier_since", grace_days=30),
     SensitivityDiscount(threshold=0.7, discount=0.15, valid_days=3, require_positive_uplift=True),
     ChannelDiscount({"wallet": 0.03, "bank": 0.02}),
     UpliftTargetedOffer(discount=0.2, offer_cost=1.5),
@@ -59,7 +59,7 @@ def test_rules_round_trip_through_json(rule: object) -> None:
         lambda: ChannelDiscount({}),
         lambda: LoyaltyTiers((Tier("Gold", 10, 0.1), Tier("Silver", 3, 0.05))),
         lambda: LoyaltyTiers((Tier("A", 3, 0.1), Tier("B", 10, 0.05))),  # less for more
-        lambda: LoyaltyTiers(TIERS, previous_tier="tier"),
+        lambda: LoyaltyTiers(TIERS, previous_tier_column="tier"),
         lambda: UpliftTargetedOffer(offer_cost=-1.0),
         lambda: Tier("X", float("nan"), 0.1),
     ],
@@ -75,7 +75,9 @@ def test_unknown_rule_type() -> None:
 
 
 def test_loyalty_upgrades_at_once_and_downgrades_after_grace() -> None:
-    rule = LoyaltyTiers(TIERS, previous_tier="tier", tier_since="tier_since", grace_days=30)
+    rule = LoyaltyTiers(
+        TIERS, previous_tier_column="tier", tier_since_column="tier_since", grace_days=30
+    )
     customers = _customers(
         orders_365d=[12, 4, 4, 1, 0, 2],
         tier=[None, "Gold", "Gold", "Silver", None, "Silver"],
@@ -93,7 +95,7 @@ def test_loyalty_upgrades_at_once_and_downgrades_after_grace() -> None:
 
 
 def test_loyalty_rejects_an_unknown_previous_tier() -> None:
-    rule = LoyaltyTiers(TIERS, previous_tier="tier", tier_since="tier_since")
+    rule = LoyaltyTiers(TIERS, previous_tier_column="tier", tier_since_column="tier_since")
     customers = _customers(orders_365d=[1, 1], tier=["Silver", "Platinum"], tier_since=AT)
     with pytest.raises(DataValidationError, match=r"column 'tier'.*first customer: 2"):
         PricingPolicy([rule]).decide(customers, 10.0, at=AT)
@@ -138,3 +140,20 @@ def test_unique_inverse_matches_numpy(values: list[int]) -> None:
     expected_uniq, expected_inverse = np.unique(key, return_inverse=True)
     np.testing.assert_array_equal(uniq, expected_uniq)
     np.testing.assert_array_equal(inverse, expected_inverse)
+
+
+def test_loyalty_old_column_arguments_are_deprecated_aliases() -> None:
+    new = LoyaltyTiers(
+        TIERS, metric_column="orders", previous_tier_column="t", tier_since_column="s"
+    )
+    with pytest.warns(FutureWarning, match=r"LoyaltyTiers\((metric|previous_tier|tier_since)="):
+        old = LoyaltyTiers(TIERS, metric="orders", previous_tier="t", tier_since="s")  # type: ignore[call-arg]
+    assert old == new
+    with pytest.warns(FutureWarning, match="use LoyaltyTiers.metric_column"):
+        assert new.metric == "orders"
+    saved_by_0_1 = {**new.to_dict(), "metric": "orders", "previous_tier": "t", "tier_since": "s"}
+    for key in ("metric_column", "previous_tier_column", "tier_since_column"):
+        del saved_by_0_1[key]
+    assert rule_from_dict(saved_by_0_1) == new  # old saved policies load, without a warning
+    assert rule_from_dict(new.to_dict()) == new
+    assert "metric_column" in new.to_dict() and "metric" not in new.to_dict()

@@ -12,6 +12,7 @@ Rules round-trip through :meth:`to_dict` / :func:`rule_from_dict` (JSON-safe dic
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
 from precimark._validation import fail, fail_rows
 from precimark.pricing._arrays import (
     BoolArray,
@@ -274,17 +276,22 @@ class LoyaltyTiers(Rule):
     ----------
     tiers : sequence of Tier
         Tiers in increasing order of threshold (strictly) and discount (non-decreasing).
-    metric : str, default "orders_365d"
+    metric_column : str, default "orders_365d"
         Customer column holding the accumulated orders or spend.
     metric_label : str, default "orders within 365 days"
         How to say one unit of the metric in explanations ("3 more orders within 365 days").
     grace_days : int, default 90
         Days a reached tier is kept even if the metric falls below it.
-    previous_tier : str, optional
+    previous_tier_column : str, optional
         Column with the tier name the customer held (missing = none).
-    tier_since : str, optional
-        Column with the date the previous tier was reached (required with ``previous_tier``).
+    tier_since_column : str, optional
+        Column with the date the previous tier was reached (required with
+        ``previous_tier_column``).
     name : str, default "loyalty_tiers"
+    metric, previous_tier, tier_since : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``metric_column``,
+        ``previous_tier_column`` and ``tier_since_column``. :func:`rule_from_dict` still reads
+        the old keys of saved 0.1 policies, without a warning.
 
     Examples
     --------
@@ -295,11 +302,11 @@ class LoyaltyTiers(Rule):
     """
 
     tiers: tuple[Tier, ...]
-    metric: str = "orders_365d"
+    metric_column: str = "orders_365d"
     metric_label: str = "orders within 365 days"
     grace_days: int = 90
-    previous_tier: str | None = None
-    tier_since: str | None = None
+    previous_tier_column: str | None = None
+    tier_since_column: str | None = None
     name: str = "loyalty_tiers"
 
     def __post_init__(self) -> None:
@@ -317,26 +324,26 @@ class LoyaltyTiers(Rule):
                 f"thresholds {thresholds} with discounts {discounts}",
                 "strictly increasing thresholds and non-decreasing discounts",
             )
-        for value, what in ((self.metric, "metric"), (self.name, "name")):
+        for value, what in ((self.metric_column, "metric_column"), (self.name, "name")):
             _check_name(value, what)
         if isinstance(self.grace_days, bool) or not (
             isinstance(self.grace_days, int) and self.grace_days >= 0
         ):
             raise fail("argument 'grace_days'", repr(self.grace_days), "a whole number >= 0")
-        if (self.previous_tier is None) != (self.tier_since is None):
+        if (self.previous_tier_column is None) != (self.tier_since_column is None):
             raise fail(
-                "arguments 'previous_tier' and 'tier_since'",
+                "arguments 'previous_tier_column' and 'tier_since_column'",
                 "only one of them",
                 "both (the tier held and when it was reached) or neither",
             )
 
     def reads(self) -> tuple[tuple[str, str], ...]:
         """Return the metric column, and the previous-tier columns when given."""
-        out = [(self.metric, "loyalty tier")]
-        if self.previous_tier is not None and self.tier_since is not None:
+        out = [(self.metric_column, "loyalty tier")]
+        if self.previous_tier_column is not None and self.tier_since_column is not None:
             out += [
-                (self.previous_tier, "loyalty tier grace"),
-                (self.tier_since, "loyalty tier grace"),
+                (self.previous_tier_column, "loyalty tier grace"),
+                (self.tier_since_column, "loyalty tier grace"),
             ]
         return tuple(out)
 
@@ -348,27 +355,29 @@ class LoyaltyTiers(Rule):
         """Tier position per customer of ``ctx`` (-1 = no tier)."""
         thresholds = np.array([t.threshold for t in self.tiers], dtype=np.float64)
         n = len(ctx.customers)
-        value = np.zeros(n) if as_new else ctx.numeric(self.metric)
+        value = np.zeros(n) if as_new else ctx.numeric(self.metric_column)
         tier = np.searchsorted(thresholds, value, side="right").astype(np.int64) - 1
-        if as_new or self.previous_tier is None or self.tier_since is None:
+        if as_new or self.previous_tier_column is None or self.tier_since_column is None:
             return tier
         names = pd.Index([t.name for t in self.tiers])
-        held_series = ctx.customers[self.previous_tier]
+        held_series = ctx.customers[self.previous_tier_column]
         held = names.get_indexer(pd.Index(held_series.astype(object)))
         unknown = (held < 0) & held_series.notna().to_numpy()
         if unknown.any():
             raise fail_rows(
-                f"column '{self.previous_tier}'",
+                f"column '{self.previous_tier_column}'",
                 unknown,
                 ctx.customers.index,
                 "unknown tier name",
                 "one of " + ", ".join(repr(t) for t in names) + " or missing",
             )
-        since = pd.to_datetime(ctx.customers[self.tier_since]).to_numpy(dtype="datetime64[ns]")
+        since = pd.to_datetime(ctx.customers[self.tier_since_column]).to_numpy(
+            dtype="datetime64[ns]"
+        )
         no_date = (held >= 0) & np.isnat(since)
         if no_date.any():
             raise fail_rows(
-                f"column '{self.tier_since}'",
+                f"column '{self.tier_since_column}'",
                 no_date,
                 ctx.customers.index,
                 "missing date for a held tier",
@@ -388,7 +397,7 @@ class LoyaltyTiers(Rule):
         hint_c = np.full(len(tier), -1, dtype=np.int64)
         hint_labels: list[str] = []
         if not as_new:
-            value = ctx.numeric(self.metric)
+            value = ctx.numeric(self.metric_column)
             nxt = tier + 1
             has_next = nxt < k
             thresholds = np.array([t.threshold for t in self.tiers] + [np.inf])
@@ -418,6 +427,43 @@ class LoyaltyTiers(Rule):
             _labels(ctx.per_row(np.where(fired_c, tier, -1)), reasons),
             _labels(ctx.per_row(hint_c), hint_labels or [""]),
         )
+
+    @property
+    def metric(self) -> str:
+        """Deprecated since 0.2.0 (removed in 0.3.0): read :attr:`metric_column`."""
+        _renamed_attribute("metric", "metric_column")
+        return self.metric_column
+
+    @property
+    def previous_tier(self) -> str | None:
+        """Deprecated since 0.2.0 (removed in 0.3.0): read :attr:`previous_tier_column`."""
+        _renamed_attribute("previous_tier", "previous_tier_column")
+        return self.previous_tier_column
+
+    @property
+    def tier_since(self) -> str | None:
+        """Deprecated since 0.2.0 (removed in 0.3.0): read :attr:`tier_since_column`."""
+        _renamed_attribute("tier_since", "tier_since_column")
+        return self.tier_since_column
+
+
+_LOYALTY_RENAMES = {
+    "metric": "metric_column",
+    "previous_tier": "previous_tier_column",
+    "tier_since": "tier_since_column",
+}
+LoyaltyTiers.__init__ = deprecated_alias(**_LOYALTY_RENAMES)(  # type: ignore[method-assign]
+    LoyaltyTiers.__init__
+)
+
+
+def _renamed_attribute(old: str, new: str) -> None:
+    warnings.warn(
+        f"LoyaltyTiers.{old} is deprecated since precimark {DEPRECATED_SINCE} and will be "
+        f"removed in {REMOVED_IN}; use LoyaltyTiers.{new} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -654,6 +700,8 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
     if kind not in _RULES:
         raise fail("argument 'data'", f"rule type {kind!r}", "one of " + ", ".join(_RULES))
     kwargs = {k: v for k, v in data.items() if k != "type"}
+    if kind == "LoyaltyTiers":  # saved by precimark 0.1: the pre-0.2 field names
+        kwargs = {_LOYALTY_RENAMES.get(k, k): v for k, v in kwargs.items()}
     if "tiers" in kwargs:
         kwargs["tiers"] = tuple(Tier(**t) for t in kwargs["tiers"])
     return _RULES[kind](**kwargs)
