@@ -173,7 +173,7 @@ def test_consent_allows_exactly_the_true_values(values: list[object]) -> None:
         ),
         (
             lambda: require_consent(_customers([True]), "marketing", consent=3),  # type: ignore[arg-type]
-            r"argument 'consent': a int; expected a column name or a ConsentPolicy",
+            r"argument 'consent': a int; expected a column name, a ConsentPolicy, False",
         ),
         (
             lambda: require_consent(

@@ -134,7 +134,7 @@ def simulate_policy(
         ``response_model(decisions, features)`` returns the purchase probability of each
         decision row (``features``: the customers' rows aligned with the decisions).
     prices, consent, at
-        As for :meth:`PricingPolicy.decide`.
+        As for :meth:`PricingPolicy.decide` (``consent=False`` skips the check).
 
     Returns
     -------
@@ -268,7 +268,7 @@ def evaluate_offline(
     features : sequence of str, optional
         Reward-model inputs for DR (default: the columns the policy reads).
     consent, at
-        As for :meth:`PricingPolicy.decide`.
+        As for :meth:`PricingPolicy.decide` (``consent=False`` skips the check).
     confidence : float, default 0.95
     n_folds : int, default 2
         Cross-fitting folds of the DR reward model.

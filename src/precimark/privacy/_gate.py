@@ -34,7 +34,7 @@ from precimark.privacy.usage import (
     _usage_to_attrs,
 )
 
-__all__ = ["ConsentGate", "record_usage", "resolve_consent"]
+__all__ = ["ConsentGate", "planned_usage", "record_usage", "resolve_consent"]
 
 Status = Literal["checked", "opted_out", "no_roster"]
 _Result = TypeVar("_Result", pd.DataFrame, "pd.Series[Any]")
@@ -127,8 +127,7 @@ def resolve_consent(
                 "Pass customers=..., or leave consent at None (no roster: nothing to check).",
             )
         return _unchecked(purpose, "no_roster", default, NO_ROSTER, used_by)
-    policy = checked if isinstance(checked, ConsentPolicy) else ConsentPolicy()
-    column = checked if isinstance(checked, str) else policy.column_for(purpose)
+    column = _column(purpose, checked)
     frame = check_frame(customers, "customers")
     if column not in frame.columns:
         raise fail(
@@ -148,6 +147,25 @@ def resolve_consent(
         excluded=result.excluded,
         data_usage=(DataUse(column, CONSENT_CHECK, used_by),),
     )
+
+
+def _column(purpose: Purpose, consent: str | ConsentPolicy | None) -> str:
+    policy = consent if isinstance(consent, ConsentPolicy) else ConsentPolicy()
+    return consent if isinstance(consent, str) else policy.column_for(purpose)
+
+
+def planned_usage(purpose: Purpose, consent: object, *, used_by: str) -> tuple[DataUse, ...]:
+    """Return the record :func:`resolve_consent` will give every roster a step is called on.
+
+    For objects built before they see a roster (the distributed partition functions): the
+    consent column that will be read, or the opt-out. Raises like :func:`resolve_consent` for
+    an invalid ``consent``.
+    """
+    checked = _check_consent(consent)
+    if checked is False:
+        default = ConsentPolicy().column_for(purpose)
+        return (DataUse(default, CONSENT_NOT_CHECKED, used_by),)
+    return (DataUse(_column(purpose, checked), CONSENT_CHECK, used_by),)
 
 
 def _unchecked(

@@ -194,10 +194,9 @@ def _check_consent(consent: object) -> ConsentLike | None:
     ------
     DataValidationError
         For anything else (``True`` included: name the column, or pass ``False`` to opt out).
-
     """
     if consent is None or consent is False or isinstance(consent, str | ConsentPolicy):
-        return consent  # type: ignore[return-value]
+        return consent
     raise fail(
         "argument 'consent'",
         repr(consent) if isinstance(consent, bool | np.bool_) else f"a {type(consent).__name__}",
