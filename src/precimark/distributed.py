@@ -54,7 +54,8 @@ from precimark.clv.models import (
 from precimark.clv.stats import COUNT
 from precimark.clv.value import CLV, customer_lifetime_value
 from precimark.pricing.engine import DECISION_COLUMNS, PricingPolicy
-from precimark.privacy import ConsentLike, ConsentPolicy
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import planned_usage
 from precimark.profiling.rfm import rfm_summary
 from precimark.propensity.models import PROPENSITY, PropensityModel
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
@@ -698,6 +699,12 @@ class _PropensityPartition(_PartitionFn):
     consent: ConsentLike | None
     columns: Columns
 
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """The features the model reads and the consent check every partition applies."""
+        check = planned_usage("marketing", self.consent, used_by="propensity_partition_fn")
+        return (*self.model.data_usage_, *check)
+
     def _apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
         features = [str(c) for c in self.model.feature_names_in_]
@@ -731,15 +738,18 @@ def propensity_partition_fn(
     ----------
     model : PropensityModel
         Fitted on a DataFrame, so the features are known by name.
-    consent : str or ConsentPolicy, optional
-        Where marketing consent is recorded (default column ``consent_marketing``).
+    consent : str, ConsentPolicy or False, optional
+        Where marketing consent is recorded. Default (None): the default policy, column
+        ``consent_marketing`` (a partition without it is an error). ``False`` scores every
+        customer without a check.
     columns : Columns, optional
         Names the customer id column.
 
     Returns
     -------
     callable
-        ``fn(frame: DataFrame) -> DataFrame`` with the customer id and ``propensity``.
+        ``fn(frame: DataFrame) -> DataFrame`` with the customer id and ``propensity``. Its
+        ``data_usage_`` records the features read and the consent check (or the opt-out).
 
     Raises
     ------
@@ -769,10 +779,7 @@ def propensity_partition_fn(
             "a model fitted on a DataFrame",
             "Fit it on a DataFrame, so partitions can be matched to its features by name.",
         )
-    if consent is not None and not isinstance(consent, str | ConsentPolicy):
-        raise fail(
-            "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
-        )
+    planned_usage("marketing", consent, used_by="propensity_partition_fn")  # checks consent
     return _PropensityPartition(model=model, consent=consent, columns=_checked_columns(columns))
 
 
@@ -786,6 +793,12 @@ class _PricingPartition(_PartitionFn):
     consent: ConsentLike | None
     price_history: pd.DataFrame | None
     columns: Columns
+
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """The columns the policy reads and the consent check every partition applies."""
+        check = planned_usage("personalised_pricing", self.consent, used_by="pricing_partition_fn")
+        return (*self.policy.data_usage_, *check)
 
     def _apply(self, customers: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
@@ -840,8 +853,10 @@ def pricing_partition_fn(
         to every partition).
     at : date-like
         When the decisions are made.
-    consent : str or ConsentPolicy, optional
-        Where personalised-pricing consent is recorded.
+    consent : str, ConsentPolicy or False, optional
+        Where personalised-pricing consent is recorded. Default (None): the default policy,
+        column ``consent_personalised_pricing`` (a partition without it is an error).
+        ``False`` personalises every customer without a check.
     price_history : DataFrame, optional
         Past prices for reference prices (shipped to every partition: keep it to the
         products priced).
@@ -852,12 +867,14 @@ def pricing_partition_fn(
     -------
     callable
         ``fn(customers: DataFrame) -> DataFrame`` with the customer id and
-        :data:`~precimark.pricing.DECISION_COLUMNS` (:data:`DECISIONS_SCHEMA`).
+        :data:`~precimark.pricing.DECISION_COLUMNS` (:data:`DECISIONS_SCHEMA`). Its
+        ``data_usage_`` records the columns read and the consent check (or the opt-out).
 
     Raises
     ------
     DataValidationError
-        On the driver, for a policy with a budget or exploration, or a bad ``at``.
+        On the driver, for a policy with a budget or exploration, a bad ``at`` or a bad
+        ``consent``.
 
     Examples
     --------
@@ -891,6 +908,7 @@ def pricing_partition_fn(
             "exploration=0 (random draws would depend on how the rows are partitioned)",
         )
     to_day(at, "at")  # a date or timestamp, not missing (the time of day is kept)
+    planned_usage("personalised_pricing", consent, used_by="pricing_partition_fn")
     when = pd.Timestamp(at)
     return _PricingPartition(
         policy=policy,

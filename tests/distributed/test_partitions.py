@@ -315,7 +315,7 @@ def test_propensity_partition_fn_refuses_what_it_cannot_score(reference: Referen
     with pytest.raises(DataValidationError, match="argument 'consent'"):
         propensity_partition_fn(reference.propensity_model, consent=3)  # type: ignore[arg-type]
     fn = propensity_partition_fn(reference.propensity_model)
-    with pytest.raises(DataValidationError, match="missing column 'consent_marketing'"):
+    with pytest.raises(DataValidationError, match="no consent column 'consent_marketing'"):
         fn(reference.customers.drop(columns="consent_marketing"))
     with pytest.raises(DataValidationError, match="missing column 'monetary_value'"):
         fn(reference.customers.drop(columns="monetary_value"))
