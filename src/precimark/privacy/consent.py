@@ -195,11 +195,15 @@ def _check_consent(consent: object) -> ConsentLike | None:
     DataValidationError
         For anything else (``True`` included: name the column, or pass ``False`` to opt out).
     """
-    if consent is None or consent is False or isinstance(consent, str | ConsentPolicy):
+    if consent is None or consent is False or isinstance(consent, ConsentPolicy):
+        return consent
+    if isinstance(consent, str) and consent:
         return consent
     raise fail(
         "argument 'consent'",
-        repr(consent) if isinstance(consent, bool | np.bool_) else f"a {type(consent).__name__}",
+        repr(consent)
+        if isinstance(consent, bool | np.bool_ | str)
+        else f"a {type(consent).__name__}",
         "a column name, a ConsentPolicy, False (no check) or None (the default policy)",
     )
 

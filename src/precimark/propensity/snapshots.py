@@ -118,7 +118,7 @@ def _day(day: int) -> str:
 
 
 def _roster(
-    customers: object, as_of: str | None, attributes: Sequence[str]
+    customers: object, as_of: str | None, attributes: Sequence[str], date_format: str | None
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64] | None]:
     """Validate the roster; return it (sorted by ``as_of``) and its ``as_of`` days."""
     frame = check_frame(customers, "customers")
@@ -140,7 +140,7 @@ def _roster(
     if as_of is None:
         check_unique_index(frame, "customers")
         return frame, None
-    dates = pd.to_datetime(frame[as_of], errors="coerce")
+    dates = pd.to_datetime(frame[as_of], errors="coerce", format=date_format)
     bad = dates.isna().to_numpy()
     if bad.any():
         raise fail_rows(
@@ -184,6 +184,7 @@ def make_snapshots(
     attributes: Sequence[str] = (),
     as_of: str | None = None,
     consent: ConsentLike | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Build leak-free propensity training (or scoring) rows, one per customer and cutoff.
 
@@ -249,6 +250,9 @@ def make_snapshots(
         ``False`` skips the check (the caller vouches for a lawful basis). Without a roster
         there is nothing to check. Whichever applies is recorded in
         ``result.attrs["data_usage"]`` (see :func:`precimark.privacy.data_usage_report`).
+    date_format : str, optional
+        :func:`pandas.to_datetime` format of date strings in ``transactions`` and the
+        ``as_of`` column (e.g. ``"%d/%m/%Y"``). Not needed for datetime columns.
 
     Returns
     -------
@@ -289,7 +293,7 @@ def make_snapshots(
     2           2024-01-31        0.0      0.0  26.0             26.0      0
     """
     cols = columns if columns is not None else Columns()
-    tx = validate_transactions(transactions, cols)
+    tx = validate_transactions(transactions, cols, date_format=date_format)
     cutoff_days = _cutoff_days(cutoffs)
     horizon_days = to_days(horizon, "horizon", minimum=1)
     gap_days = 0 if gap is None else to_days(gap, "gap", minimum=0)
@@ -331,7 +335,7 @@ def make_snapshots(
     roster_days: npt.NDArray[np.int64] | None = None
     current: pd.DataFrame | None = None
     if customers is not None:
-        roster, roster_days = _roster(customers, as_of, attributes)
+        roster, roster_days = _roster(customers, as_of, attributes, date_format)
         if not births.index.isin(roster.index).any():
             raise fail(
                 "argument 'customers' index",
