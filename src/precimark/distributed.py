@@ -98,7 +98,26 @@ _SPARK_TYPES = {
     "str": "string",
     "datetime64[ns]": "timestamp_ntz",
 }
-_RFM_DTYPES = dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True))
+_TEXTS: tuple[str, ...] = ("product", "policy", "policy_version", "rules_fired", "rules_applied")
+_TEXTS += ("guardrails_applied", "reason_codes", "features_used", "what_would_change")
+_DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
+_DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
+
+_OUTPUT_DTYPES: dict[str, dict[str, str]] = {
+    "rfm": dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True)),
+    "scores": dict.fromkeys(SCORE_COLUMNS, "float64"),
+    "propensity": {PROPENSITY: "float64"},
+    "decisions": {name: _DECISION_TYPES.get(name, "float64") for name in DECISION_COLUMNS},
+}
+"""The one table of output columns after the customer id: name -> pandas dtype, per output.
+
+Both the Spark DDL (``*_schema``, through ``_SPARK_TYPES``) and the Dask meta (``*_meta``) are
+generated from it, so they cannot disagree."""
+
+
+def _fields(output: str, n: int | None = None) -> list[tuple[str, str]]:
+    """Return the (name, dtype) pairs of ``output`` (its first ``n`` only when given)."""
+    return list(_OUTPUT_DTYPES[output].items())[:n]
 
 
 def _checked_columns(columns: Columns | None) -> Columns:
@@ -158,7 +177,7 @@ class _PartitionFn:
 
 
 def _score_fields(clv: bool) -> list[tuple[str, str]]:
-    return [(n, "float64") for n in SCORE_COLUMNS[: 4 if clv else 2]]
+    return _fields("scores", None if clv else 2)
 
 
 # --------------------------------------------------------------------------- schemas
@@ -184,7 +203,7 @@ def rfm_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> st
     >>> rfm_schema(id_type="string")
     '`customer_id` string, `frequency` bigint, `recency` double, `T` double, `monetary_value` double'
     """
-    return _ddl(_id_column(columns), id_type, list(_RFM_DTYPES.items()))
+    return _ddl(_id_column(columns), id_type, _fields("rfm"))
 
 
 RFM_SCHEMA = rfm_schema()
@@ -212,7 +231,7 @@ def rfm_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -> pd.D
     {'customer_id': 'int64', 'frequency': 'int64', 'recency': 'float64', 'T': 'float64',
      'monetary_value': 'float64'}
     """
-    return _empty(_id_column(columns), id_dtype, list(_RFM_DTYPES.items()))
+    return _empty(_id_column(columns), id_dtype, _fields("rfm"))
 
 
 def scores_schema(
@@ -295,7 +314,7 @@ def propensity_schema(*, columns: Columns | None = None, id_type: str = "bigint"
     >>> propensity_schema(id_type="string")
     '`customer_id` string, `propensity` double'
     """
-    return _ddl(_id_column(columns), id_type, [(PROPENSITY, "float64")])
+    return _ddl(_id_column(columns), id_type, _fields("propensity"))
 
 
 PROPENSITY_SCHEMA = propensity_schema()
@@ -322,14 +341,7 @@ def propensity_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") 
     >>> list(propensity_meta().columns), PROPENSITY_SCHEMA
     (['customer_id', 'propensity'], '`customer_id` bigint, `propensity` double')
     """
-    return _empty(_id_column(columns), id_dtype, [(PROPENSITY, "float64")])
-
-
-_TEXTS: tuple[str, ...] = ("product", "policy", "policy_version", "rules_fired", "rules_applied")
-_TEXTS += ("guardrails_applied", "reason_codes", "features_used", "what_would_change")
-_DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
-_DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
-_DECISION_FIELDS = [(name, _DECISION_TYPES.get(name, "float64")) for name in DECISION_COLUMNS]
+    return _empty(_id_column(columns), id_dtype, _fields("propensity"))
 
 
 def decisions_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> str:
@@ -354,7 +366,7 @@ def decisions_schema(*, columns: Columns | None = None, id_type: str = "bigint")
     >>> decisions_schema(id_type="string").split(", ")[:3]
     ['`customer_id` string', '`product` string', '`policy` string']
     """
-    return _ddl(_id_column(columns), id_type, _DECISION_FIELDS)
+    return _ddl(_id_column(columns), id_type, _fields("decisions"))
 
 
 DECISIONS_SCHEMA = decisions_schema()
@@ -382,7 +394,7 @@ def decisions_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -
     >>> decisions_meta().dtypes[["final_price", "reason_codes", "decided_at"]].astype(str).tolist()
     ['float64', 'str', 'datetime64[ns]']
     """
-    return _empty(_id_column(columns), id_dtype, _DECISION_FIELDS)
+    return _empty(_id_column(columns), id_dtype, _fields("decisions"))
 
 
 # --------------------------------------------------------------------------- RFM
@@ -816,7 +828,7 @@ class _PricingPartition(_PartitionFn):
             at=self.at,
             price_history=self.price_history,
         )
-        out = decisions.astype({n: d for n, d in _DECISION_FIELDS if d == "str"})
+        out = decisions.astype({n: d for n, d in _fields("decisions") if d == "str"})
         out.index.name = id_name
         return out.reset_index()
 
