@@ -8,8 +8,8 @@ Consent has the library's one meaning. ``--customers FILE`` gives a roster (one 
 customer, with a customer id column); each subcommand then applies its purpose's default
 consent column (``consent_profiling`` for ``profile`` and ``clv``, ``consent_marketing`` for
 ``score``, ``consent_personalised_pricing`` for ``price``), or the one named by ``--consent
-COLUMN``; ``--no-consent-check`` is the one explicit opt-out. A roster without the column is an
-error. Without a roster there is nothing to check (``price`` then gives everyone the list
+COLUMN``; ``--no-consent-check`` is the one explicit opt-out. Customers missing from the roster
+count as without consent. A roster without the column is an error. Without a roster there is nothing to check (``price`` then gives everyone the list
 price: no consent to personalised pricing is on record). Each run says on stderr which of these
 applied. ``--date-format FORMAT`` (e.g. ``%d/%m/%Y``) says how date strings are written.
 """
@@ -356,7 +356,7 @@ def _parser() -> argparse.ArgumentParser:
             "--date-format",
             default=None,
             metavar="FORMAT",
-            help="how date strings are written, e.g. %%d/%%m/%%Y (default: ISO or inferred)",
+            help="how date strings are written, e.g. %%d/%%m/%%Y (needed for day/month strings)",
         )
         sub.add_argument("--output", default=None, help="output .csv or .parquet (default: stdout)")
         return sub
