@@ -301,3 +301,20 @@ def test_a_roster_sharing_no_id_with_the_log_is_refused() -> None:
     roster = pd.DataFrame({"tier": [1, 2]}, index=pd.Index(["1", "2"], name="customer_id"))
     with pytest.raises(pm.DataValidationError, match=r"no customer id in common.*'1'"):
         make_snapshots(tx, cutoffs="2024-01-05", horizon=1, customers=roster, labels=False)
+
+
+@pytest.mark.parametrize("horizon", ["30D", pd.Timedelta(days=30), np.int64(30)])
+def test_horizon_is_a_length_of_time_in_any_spelling(horizon: object) -> None:
+    tx = _log([(1, 0, 10.0), (1, 30, 5.0), (2, 3, 4.0), (2, 31, 1.0)])
+    expected = make_snapshots(tx, cutoffs="2024-01-01", horizon=30)
+    got = make_snapshots(tx, cutoffs="2024-01-01", horizon=horizon)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(got, expected)
+    assert expected[LABEL].tolist() == [1]  # day 30 is in (day 0, day 30]; 2 not acquired yet
+
+
+def test_snapshot_day_totals_do_not_depend_on_row_order(sim_small: SimulatedBase) -> None:
+    tx = sim_small.transactions
+    shuffled = tx.sample(frac=1.0, random_state=0)
+    a = make_snapshots(tx, cutoffs=["2024-06-30", "2024-12-31"], horizon=90)
+    b = make_snapshots(shuffled, cutoffs=["2024-06-30", "2024-12-31"], horizon=90)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
