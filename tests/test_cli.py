@@ -113,3 +113,49 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert done.returncode == 0
     assert all(name in done.stdout for name in ("demo", "profile", "clv", "score", "price"))
+
+
+@pytest.fixture(scope="module")
+def european_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CDNOW with day-first date strings ("08/03/1997" is 8 March)."""
+    path = tmp_path_factory.mktemp("european") / "tx.csv"
+    tx = load_cdnow(sample=True)
+    tx.assign(date=tx["date"].dt.strftime("%d/%m/%Y")).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("profile", []),
+        ("clv", ["--periods", "2"]),
+        ("price", ["--list-price", "15"]),
+        ("score", ["--training-cutoffs", "1"]),
+    ],
+)
+def test_date_format_reads_day_first_dates(
+    european_csv: Path, tmp_path: Path, command: str, extra: list[str]
+) -> None:
+    out = tmp_path / f"{command}.csv"
+    args = [command, str(european_csv), *extra, "--date-format", "%d/%m/%Y", "--output", str(out)]
+    assert main(args) == 0
+    assert len(pd.read_csv(out, index_col="customer_id")) == 2357
+
+
+def test_date_format_gives_the_dates_written(european_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "profile.csv"
+    args = ["profile", str(european_csv), "--date-format", "%d/%m/%Y", "--output", str(out)]
+    assert main(args) == 0
+    profile = pd.read_csv(out, index_col="customer_id", parse_dates=["last_purchase"])
+    expected = load_cdnow(sample=True).groupby("customer_id")["date"].max()
+    pd.testing.assert_series_equal(
+        profile["last_purchase"], expected.reindex(profile.index), check_names=False
+    )
+
+
+def test_a_wrong_date_format_is_a_one_line_error(
+    european_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["clv", str(european_csv), "--date-format", "%Y-%m-%d"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "column 'date'" in err and "unparseable date" in err

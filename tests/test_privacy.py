@@ -173,7 +173,7 @@ def test_consent_allows_exactly_the_true_values(values: list[object]) -> None:
         ),
         (
             lambda: require_consent(_customers([True]), "marketing", consent=3),  # type: ignore[arg-type]
-            r"argument 'consent': a int; expected a column name or a ConsentPolicy",
+            r"argument 'consent': a int; expected a column name, a ConsentPolicy, False",
         ),
         (
             lambda: require_consent(
@@ -619,3 +619,37 @@ def test_messages_and_reprs_never_show_personal_data() -> None:
     for text in texts:
         for value in (*PII_VALUES, "bob@example.com", "Dorpsweg", "87654321", "secret key"):
             assert value not in text, (value, text)
+
+
+# --- consent=False and frames' data-usage records ----------------------------------------
+
+
+def test_consent_false_allows_everyone_without_reading_a_column() -> None:
+    customers = pd.DataFrame({"tier": [1, 2, 3]}, index=[7, 8, 9])  # no consent column at all
+    result = require_consent(customers, "marketing", consent=False)
+    assert list(result.allowed) == [7, 8, 9] and result.n_excluded == 0
+
+
+def test_report_reads_a_frames_record_and_refuses_a_frame_without_one() -> None:
+    import json
+
+    from precimark.privacy import CONSENT_CHECK, DATA_USAGE_ATTR
+    from precimark.privacy._gate import record_usage, resolve_consent
+
+    customers = _customers([True, False])
+    gate = resolve_consent(customers, "marketing", None, used_by="step")
+    frame = record_usage(
+        pd.DataFrame({"x": [1.0]}), [DataUse("x", "marketing", "step"), *gate.data_usage]
+    )
+    json.dumps(frame.attrs)  # JSON-safe, so the frame still writes to Parquet
+    report = data_usage_report(frame)
+    assert report.values.tolist() == [
+        ["x", "marketing", "step"],
+        ["consent_marketing", CONSENT_CHECK, "step"],
+    ]
+    with pytest.raises(DataValidationError, match=r"without attrs\['data_usage'\]"):
+        data_usage_report(pd.DataFrame({"x": [1.0]}))
+    broken = pd.DataFrame({"x": [1.0]})
+    broken.attrs[DATA_USAGE_ATTR] = "everything"
+    with pytest.raises(DataValidationError, match=r"attrs\['data_usage'\]: a str"):
+        data_usage_report(broken)

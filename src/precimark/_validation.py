@@ -147,6 +147,7 @@ def validate_transactions(
     columns: Columns | None,
     *,
     name: str = "transactions",
+    date_format: str | None = None,
 ) -> Transactions:
     """Check a transaction log and return its columns as arrays.
 
@@ -171,13 +172,13 @@ def validate_transactions(
             "an id on every transaction",
             "Drop or attribute anonymous orders first.",
         )
-    days = _day_numbers(frame[cols.date], cols.date, ids)
+    days = _day_numbers(frame[cols.date], cols.date, ids, date_format)
     amounts = _amounts(frame[cols.amount], cols.amount, ids)
     return Transactions(ids=ids, days=days, amounts=amounts)
 
 
 def _day_numbers(
-    series: pd.Series[Any], column: str, ids: npt.NDArray[Any]
+    series: pd.Series[Any], column: str, ids: npt.NDArray[Any], date_format: str | None = None
 ) -> npt.NDArray[np.int64]:
     where = f"column '{column}'"
     if isinstance(series.dtype, pd.DatetimeTZDtype):
@@ -190,7 +191,7 @@ def _day_numbers(
                 "datetime64 values or date strings",
                 "Convert with pd.to_datetime(..., format=...) first.",
             )
-        series = _parse_dates(series, where, ids)
+        series = _parse_dates(series, where, ids, date_format)
     values = series.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(values)
     if missing.any():
@@ -198,7 +199,9 @@ def _day_numbers(
     return values.astype("datetime64[D]").astype(np.int64)
 
 
-def _parse_dates(series: pd.Series[Any], where: str, ids: npt.NDArray[Any]) -> pd.Series[Any]:
+def _parse_dates(
+    series: pd.Series[Any], where: str, ids: npt.NDArray[Any], date_format: str | None = None
+) -> pd.Series[Any]:
     present = series.notna().to_numpy()
     aware = np.array([getattr(v, "tzinfo", None) is not None for v in series.to_numpy()])
     if aware.any() and not aware[present].all():
@@ -212,7 +215,7 @@ def _parse_dates(series: pd.Series[Any], where: str, ids: npt.NDArray[Any]) -> p
         )
     if aware.any():
         series = series.map(lambda v: pd.Timestamp(v).tz_localize(None), na_action="ignore")
-    parsed = pd.to_datetime(series, errors="coerce", format="mixed")
+    parsed = pd.to_datetime(series, errors="coerce", format=date_format or "mixed")
     bad = parsed.isna().to_numpy() & present
     if bad.any():
         first = series.to_numpy()[int(np.argmax(bad))]

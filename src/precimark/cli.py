@@ -3,6 +3,15 @@
 ``precimark demo`` runs the whole loop on the bundled CDNOW data. ``precimark profile``,
 ``clv``, ``score`` and ``price`` read a transactions CSV or Parquet file and write per-customer
 results. Errors print one line and exit with status 2; no tracebacks.
+
+Consent has the library's one meaning. ``--customers FILE`` gives a roster (one row per
+customer, with a customer id column); each subcommand then applies its purpose's default
+consent column (``consent_profiling`` for ``profile`` and ``clv``, ``consent_marketing`` for
+``score``, ``consent_personalised_pricing`` for ``price``), or the one named by ``--consent
+COLUMN``; ``--no-consent-check`` is the one explicit opt-out. Customers missing from the roster
+count as without consent. A roster without the column is an error. Without a roster there is nothing to check (``price`` then gives everyone the list
+price: no consent to personalised pricing is on record). Each run says on stderr which of these
+applied. ``--date-format FORMAT`` (e.g. ``%d/%m/%Y``) says how date strings are written.
 """
 
 from __future__ import annotations
@@ -14,13 +23,24 @@ from pathlib import Path
 
 import pandas as pd
 
+from precimark._validation import validate_transactions
 from precimark.exceptions import PrecimarkError
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import resolve_consent
+from precimark.privacy.consent import Purpose
+from precimark.privacy.usage import (
+    CONSENT_CHECK,
+    CONSENT_NOT_CHECKED,
+    DATA_USAGE_ATTR,
+    NO_ROSTER,
+    _usage_from_attrs,
+)
 from precimark.schema import Columns
 
 __all__ = ["main"]
 
 
-def _read(path: str, columns: Columns) -> pd.DataFrame:
+def _read(path: str) -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         raise PrecimarkError(f"{path}: no such file")
@@ -35,11 +55,72 @@ def _read(path: str, columns: Columns) -> pd.DataFrame:
         frame = pd.read_csv(file)
     else:
         raise PrecimarkError(f"{path}: expected a .csv or .parquet file")
-    if columns.date in frame.columns and not pd.api.types.is_datetime64_any_dtype(
-        frame[columns.date]
-    ):
-        frame[columns.date] = pd.to_datetime(frame[columns.date], errors="coerce", format="mixed")
     return frame
+
+
+def _transactions(args: argparse.Namespace, columns: Columns) -> pd.DataFrame:
+    """Read and validate the transactions; dates parsed once, with ``--date-format``."""
+    frame = _read(args.transactions)
+    tx = validate_transactions(frame, columns, date_format=args.date_format)
+    frame[columns.date] = tx.days.astype("datetime64[D]").astype("datetime64[ns]")
+    return frame
+
+
+def _roster(args: argparse.Namespace, columns: Columns) -> pd.DataFrame | None:
+    """Return the ``--customers`` roster indexed by customer id, or None."""
+    if args.customers is None:
+        return None
+    frame = _read(args.customers)
+    if columns.customer_id not in frame.columns:
+        raise PrecimarkError(
+            f"{args.customers}: no customer id column '{columns.customer_id}' "
+            "(name it with --customer-col)"
+        )
+    return frame.set_index(columns.customer_id)
+
+
+def _consent(args: argparse.Namespace) -> ConsentLike | None:
+    """``--consent COLUMN`` -> the column, ``--no-consent-check`` -> False, else None."""
+    if args.no_consent_check:
+        return False
+    consent: str | None = args.consent
+    return consent
+
+
+def _say_consent(command: str, uses: list[DataUse], excluded: int | None = None) -> None:
+    """Print, on stderr, whether consent was checked (the run's data-usage record)."""
+    for use in uses:
+        if use.purpose == CONSENT_CHECK:
+            left_out = "" if excluded is None else f"; {excluded:,} customers left out"
+            print(f"{command}: consent checked in column '{use.column}'{left_out}", file=sys.stderr)
+        elif use.purpose == CONSENT_NOT_CHECKED:
+            print(f"{command}: consent not checked (--no-consent-check)", file=sys.stderr)
+        elif use.purpose == NO_ROSTER:
+            print(
+                f"{command}: consent not checked (no --customers roster)",
+                file=sys.stderr,
+            )
+
+
+def _gated(
+    args: argparse.Namespace, columns: Columns, transactions: pd.DataFrame, purpose: Purpose
+) -> pd.DataFrame:
+    """Keep the transactions of the customers the roster allows for ``purpose``."""
+    gate = resolve_consent(
+        _roster(args, columns), purpose, _consent(args), used_by=f"precimark {args.command}"
+    )
+    keep = gate.mask(pd.Index(transactions[columns.customer_id]))
+    excluded = int(transactions.loc[~keep, columns.customer_id].nunique()) if gate.checked else None
+    _say_consent(args.command, list(gate.data_usage), excluded)
+    if keep.all():
+        return transactions
+    if not keep.any():
+        raise PrecimarkError(f"no customer in the transactions has {purpose} consent")
+    return transactions[keep]
+
+
+def _usage(frame: pd.DataFrame | pd.Series[float]) -> list[DataUse]:
+    return _usage_from_attrs(frame.attrs.get(DATA_USAGE_ATTR, []))
 
 
 def _write(frame: pd.DataFrame, path: str | None, what: str) -> None:
@@ -97,7 +178,7 @@ def _profile(args: argparse.Namespace) -> int:
     from precimark.profiling import CustomerProfiler
 
     columns = _columns(args)
-    transactions = _read(args.transactions, columns)
+    transactions = _gated(args, columns, _transactions(args, columns), "profiling")
     profiler = CustomerProfiler(columns=columns).fit(
         transactions, observation_end=args.observation_end
     )
@@ -110,7 +191,7 @@ def _clv(args: argparse.Namespace) -> int:
     from precimark.profiling.rfm import rfm_summary
 
     columns = _columns(args)
-    transactions = _read(args.transactions, columns)
+    transactions = _gated(args, columns, _transactions(args, columns), "profiling")
     rfm = rfm_summary(
         transactions, observation_end=args.observation_end, time_unit="D", columns=columns
     )
@@ -142,18 +223,32 @@ def _score(args: argparse.Namespace) -> int:
     from precimark.propensity import evaluate_out_of_time, make_snapshots
 
     columns = _columns(args)
-    transactions = _read(args.transactions, columns)
-    dates = pd.to_datetime(transactions[columns.date])
+    transactions = _transactions(args, columns)
+    roster, consent = _roster(args, columns), _consent(args)
+    dates = transactions[columns.date]
     end = pd.Timestamp(args.observation_end) if args.observation_end else dates.max().normalize()
     horizon = pd.Timedelta(days=args.horizon_days)
     cutoffs = [end - horizon * k for k in range(args.training_cutoffs + 1, 0, -1)]
     snapshots = make_snapshots(
-        transactions, cutoffs=cutoffs, horizon=args.horizon_days, columns=columns
+        transactions,
+        cutoffs=cutoffs,
+        horizon=args.horizon_days,
+        columns=columns,
+        customers=roster,
+        consent=consent,
     )
     evaluation = evaluate_out_of_time(snapshots, horizon=args.horizon_days)
     scoring = make_snapshots(
-        transactions, cutoffs=[end], horizon=args.horizon_days, columns=columns, labels=False
-    ).droplevel("cutoff")
+        transactions,
+        cutoffs=[end],
+        horizon=args.horizon_days,
+        columns=columns,
+        labels=False,
+        customers=roster,
+        consent=consent,
+    )
+    _say_consent(args.command, _usage(scoring))
+    scoring = scoring.droplevel("cutoff")
     model = evaluation.model
     scores = pd.Series(
         model.predict_proba(scoring[model.feature_names_in_])[:, 1],
@@ -174,7 +269,10 @@ def _price(args: argparse.Namespace) -> int:
     from precimark.profiling import CustomerProfiler
 
     columns = _columns(args)
-    transactions = _read(args.transactions, columns)
+    transactions = _transactions(args, columns)
+    roster, consent = _roster(args, columns), _consent(args)
+    # Refuse a roster without its consent column before any work (decide checks again).
+    resolve_consent(roster, "personalised_pricing", consent, used_by="precimark price")
     profile = (
         CustomerProfiler(columns=columns)
         .fit(transactions, observation_end=args.observation_end)
@@ -185,7 +283,7 @@ def _price(args: argparse.Namespace) -> int:
         if args.observation_end is None
         else pd.Timestamp(args.observation_end)
     )
-    dates = pd.to_datetime(transactions[columns.date])
+    dates = transactions[columns.date]
     recent = transactions[dates > end - pd.Timedelta(days=365)]
     customers = pd.DataFrame(
         {
@@ -197,16 +295,21 @@ def _price(args: argparse.Namespace) -> int:
     for optional in ("price_sensitivity", "channel"):
         if optional in profile.columns:
             customers[optional] = profile[optional]
-    if args.customers:
-        attributes = _read(args.customers, columns).set_index(columns.customer_id)
-        customers = customers.join(attributes, how="left", rsuffix="_attribute")
-    if "consent_personalised_pricing" not in customers.columns:
+    if roster is not None:
+        # Columns the profile already has keep its values; the roster's get a suffix.
+        clash = {c: f"{c}_attribute" for c in roster.columns if c in customers.columns}
+        customers = customers.join(roster.rename(columns=clash), how="left")
+    no_record = roster is None and consent is None
+    if no_record:
+        # No roster, so no consent to personalised pricing on record: the list price for all.
         print(
-            "no consent_personalised_pricing column given (--customers): every customer gets "
-            "the list price",
+            "price: no --customers roster, so no consent to personalised pricing is on "
+            "record: every customer gets the list price (give --customers FILE, or "
+            "--no-consent-check)",
             file=sys.stderr,
         )
-        customers["consent_personalised_pricing"] = False
+        consent = "consent_personalised_pricing"
+        customers[consent] = False
     # Columns the template's rules read but the data lack get neutral values (the rule cannot
     # fire), and the user is told which.
     neutral: dict[str, float | str] = {
@@ -220,7 +323,9 @@ def _price(args: argparse.Namespace) -> int:
         for column in missing:
             customers[column] = neutral[column]
     policy = differentiated_pricing_policy()
-    decisions = policy.decide(customers, args.list_price, consent="consent_personalised_pricing")
+    decisions = policy.decide(customers, args.list_price, consent=consent)
+    if not no_record:
+        _say_consent(args.command, _usage(decisions))
     _write(decisions, args.output, "decision")
     return 0
 
@@ -247,11 +352,40 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--observation-end", default=None, help="last day observed (default: last date)"
         )
+        sub.add_argument(
+            "--date-format",
+            default=None,
+            metavar="FORMAT",
+            help="how date strings are written, e.g. %%d/%%m/%%Y (needed for day/month strings)",
+        )
         sub.add_argument("--output", default=None, help="output .csv or .parquet (default: stdout)")
         return sub
 
-    with_input("profile", "per-customer consumer archive").set_defaults(handler=_profile)
+    def with_roster(sub: argparse.ArgumentParser, purpose: str, also: str = "") -> None:
+        sub.add_argument(
+            "--customers",
+            default=None,
+            metavar="FILE",
+            help=f"customer roster (.csv or .parquet) with the {purpose} consent{also}",
+        )
+        gate = sub.add_mutually_exclusive_group()
+        gate.add_argument(
+            "--consent",
+            default=None,
+            metavar="COLUMN",
+            help=f"roster column with the {purpose} consent (default: consent_{purpose})",
+        )
+        gate.add_argument(
+            "--no-consent-check",
+            action="store_true",
+            help="do not check consent (you vouch for a lawful basis; reported on stderr)",
+        )
+
+    profile = with_input("profile", "per-customer consumer archive")
+    with_roster(profile, "profiling")
+    profile.set_defaults(handler=_profile)
     clv = with_input("clv", "BG/NBD + Gamma-Gamma CLV per customer")
+    with_roster(clv, "profiling")
     clv.add_argument("--periods", type=int, default=12, help="number of periods (default 12)")
     clv.add_argument("--step-days", type=int, default=30, help="days per period (default 30)")
     clv.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per period")
@@ -260,16 +394,20 @@ def _parser() -> argparse.ArgumentParser:
     score = with_input("score", "purchase propensity per customer")
     score.add_argument("--horizon-days", type=int, default=90)
     score.add_argument("--training-cutoffs", type=int, default=3)
+    with_roster(score, "marketing")
     score.set_defaults(handler=_score)
     price = with_input("price", "differentiated price decisions per customer")
     price.add_argument("--list-price", type=float, required=True)
-    price.add_argument(
-        "--customers",
-        default=None,
-        help="customer attributes file (consent_personalised_pricing, price_sensitivity, channel, ...)",
-    )
+    with_roster(price, "personalised_pricing", " and attributes (price_sensitivity, channel, ...)")
     price.set_defaults(handler=_price)
     return parser
+
+
+_FLAGS: tuple[tuple[str, str], ...] = (
+    ('consent="your_column"', "--consent COLUMN, or --no-consent-check"),
+    ("date_format=", "--date-format FORMAT"),
+)
+"""Library spellings in error messages, and the command-line flags that do the same."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,6 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (PrecimarkError, ValueError, OSError) as err:
         message = " ".join(str(err).split())
+        for api, flag in _FLAGS:
+            if api in message:
+                message += f" (on the command line: {flag})"
+                break
         print(f"precimark {args.command}: error: {message}", file=sys.stderr)
         return 2
 

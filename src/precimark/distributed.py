@@ -54,7 +54,8 @@ from precimark.clv.models import (
 from precimark.clv.stats import COUNT
 from precimark.clv.value import CLV, customer_lifetime_value
 from precimark.pricing.engine import DECISION_COLUMNS, PricingPolicy
-from precimark.privacy import ConsentLike, ConsentPolicy
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import planned_usage
 from precimark.profiling.rfm import rfm_summary
 from precimark.propensity.models import PROPENSITY, PropensityModel
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
@@ -97,7 +98,26 @@ _SPARK_TYPES = {
     "str": "string",
     "datetime64[ns]": "timestamp_ntz",
 }
-_RFM_DTYPES = dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True))
+_TEXTS: tuple[str, ...] = ("product", "policy", "policy_version", "rules_fired", "rules_applied")
+_TEXTS += ("guardrails_applied", "reason_codes", "features_used", "what_would_change")
+_DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
+_DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
+
+_OUTPUT_DTYPES: dict[str, dict[str, str]] = {
+    "rfm": dict(zip(RFM_COLUMNS, ("int64", "float64", "float64", "float64"), strict=True)),
+    "scores": dict.fromkeys(SCORE_COLUMNS, "float64"),
+    "propensity": {PROPENSITY: "float64"},
+    "decisions": {name: _DECISION_TYPES.get(name, "float64") for name in DECISION_COLUMNS},
+}
+"""The one table of output columns after the customer id: name -> pandas dtype, per output.
+
+Both the Spark DDL (``*_schema``, through ``_SPARK_TYPES``) and the Dask meta (``*_meta``) are
+generated from it, so they cannot disagree."""
+
+
+def _fields(output: str, n: int | None = None) -> list[tuple[str, str]]:
+    """Return the (name, dtype) pairs of ``output`` (its first ``n`` only when given)."""
+    return list(_OUTPUT_DTYPES[output].items())[:n]
 
 
 def _checked_columns(columns: Columns | None) -> Columns:
@@ -157,7 +177,7 @@ class _PartitionFn:
 
 
 def _score_fields(clv: bool) -> list[tuple[str, str]]:
-    return [(n, "float64") for n in SCORE_COLUMNS[: 4 if clv else 2]]
+    return _fields("scores", None if clv else 2)
 
 
 # --------------------------------------------------------------------------- schemas
@@ -183,7 +203,7 @@ def rfm_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> st
     >>> rfm_schema(id_type="string")
     '`customer_id` string, `frequency` bigint, `recency` double, `T` double, `monetary_value` double'
     """
-    return _ddl(_id_column(columns), id_type, list(_RFM_DTYPES.items()))
+    return _ddl(_id_column(columns), id_type, _fields("rfm"))
 
 
 RFM_SCHEMA = rfm_schema()
@@ -211,7 +231,7 @@ def rfm_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -> pd.D
     {'customer_id': 'int64', 'frequency': 'int64', 'recency': 'float64', 'T': 'float64',
      'monetary_value': 'float64'}
     """
-    return _empty(_id_column(columns), id_dtype, list(_RFM_DTYPES.items()))
+    return _empty(_id_column(columns), id_dtype, _fields("rfm"))
 
 
 def scores_schema(
@@ -294,7 +314,7 @@ def propensity_schema(*, columns: Columns | None = None, id_type: str = "bigint"
     >>> propensity_schema(id_type="string")
     '`customer_id` string, `propensity` double'
     """
-    return _ddl(_id_column(columns), id_type, [(PROPENSITY, "float64")])
+    return _ddl(_id_column(columns), id_type, _fields("propensity"))
 
 
 PROPENSITY_SCHEMA = propensity_schema()
@@ -321,14 +341,7 @@ def propensity_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") 
     >>> list(propensity_meta().columns), PROPENSITY_SCHEMA
     (['customer_id', 'propensity'], '`customer_id` bigint, `propensity` double')
     """
-    return _empty(_id_column(columns), id_dtype, [(PROPENSITY, "float64")])
-
-
-_TEXTS: tuple[str, ...] = ("product", "policy", "policy_version", "rules_fired", "rules_applied")
-_TEXTS += ("guardrails_applied", "reason_codes", "features_used", "what_would_change")
-_DECISION_TYPES = {"personalised": "bool", "valid_until": "datetime64[ns]"}
-_DECISION_TYPES.update(decided_at="datetime64[ns]", **dict.fromkeys(_TEXTS, "str"))
-_DECISION_FIELDS = [(name, _DECISION_TYPES.get(name, "float64")) for name in DECISION_COLUMNS]
+    return _empty(_id_column(columns), id_dtype, _fields("propensity"))
 
 
 def decisions_schema(*, columns: Columns | None = None, id_type: str = "bigint") -> str:
@@ -353,7 +366,7 @@ def decisions_schema(*, columns: Columns | None = None, id_type: str = "bigint")
     >>> decisions_schema(id_type="string").split(", ")[:3]
     ['`customer_id` string', '`product` string', '`policy` string']
     """
-    return _ddl(_id_column(columns), id_type, _DECISION_FIELDS)
+    return _ddl(_id_column(columns), id_type, _fields("decisions"))
 
 
 DECISIONS_SCHEMA = decisions_schema()
@@ -381,7 +394,7 @@ def decisions_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -
     >>> decisions_meta().dtypes[["final_price", "reason_codes", "decided_at"]].astype(str).tolist()
     ['float64', 'str', 'datetime64[ns]']
     """
-    return _empty(_id_column(columns), id_dtype, _DECISION_FIELDS)
+    return _empty(_id_column(columns), id_dtype, _fields("decisions"))
 
 
 # --------------------------------------------------------------------------- RFM
@@ -698,6 +711,12 @@ class _PropensityPartition(_PartitionFn):
     consent: ConsentLike | None
     columns: Columns
 
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """The features the model reads and the consent check every partition applies."""
+        check = planned_usage("marketing", self.consent, used_by="propensity_partition_fn")
+        return (*self.model.data_usage_, *check)
+
     def _apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
         features = [str(c) for c in self.model.feature_names_in_]
@@ -731,15 +750,18 @@ def propensity_partition_fn(
     ----------
     model : PropensityModel
         Fitted on a DataFrame, so the features are known by name.
-    consent : str or ConsentPolicy, optional
-        Where marketing consent is recorded (default column ``consent_marketing``).
+    consent : str, ConsentPolicy or False, optional
+        Where marketing consent is recorded. Default (None): the default policy, column
+        ``consent_marketing`` (a partition without it is an error). ``False`` scores every
+        customer without a check.
     columns : Columns, optional
         Names the customer id column.
 
     Returns
     -------
     callable
-        ``fn(frame: DataFrame) -> DataFrame`` with the customer id and ``propensity``.
+        ``fn(frame: DataFrame) -> DataFrame`` with the customer id and ``propensity``. Its
+        ``data_usage_`` records the features read and the consent check (or the opt-out).
 
     Raises
     ------
@@ -769,10 +791,7 @@ def propensity_partition_fn(
             "a model fitted on a DataFrame",
             "Fit it on a DataFrame, so partitions can be matched to its features by name.",
         )
-    if consent is not None and not isinstance(consent, str | ConsentPolicy):
-        raise fail(
-            "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
-        )
+    planned_usage("marketing", consent, used_by="propensity_partition_fn")  # checks consent
     return _PropensityPartition(model=model, consent=consent, columns=_checked_columns(columns))
 
 
@@ -786,6 +805,12 @@ class _PricingPartition(_PartitionFn):
     consent: ConsentLike | None
     price_history: pd.DataFrame | None
     columns: Columns
+
+    @property
+    def data_usage_(self) -> tuple[DataUse, ...]:
+        """The columns the policy reads and the consent check every partition applies."""
+        check = planned_usage("personalised_pricing", self.consent, used_by="pricing_partition_fn")
+        return (*self.policy.data_usage_, *check)
 
     def _apply(self, customers: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
@@ -803,7 +828,7 @@ class _PricingPartition(_PartitionFn):
             at=self.at,
             price_history=self.price_history,
         )
-        out = decisions.astype({n: d for n, d in _DECISION_FIELDS if d == "str"})
+        out = decisions.astype({n: d for n, d in _fields("decisions") if d == "str"})
         out.index.name = id_name
         return out.reset_index()
 
@@ -840,8 +865,10 @@ def pricing_partition_fn(
         to every partition).
     at : date-like
         When the decisions are made.
-    consent : str or ConsentPolicy, optional
-        Where personalised-pricing consent is recorded.
+    consent : str, ConsentPolicy or False, optional
+        Where personalised-pricing consent is recorded. Default (None): the default policy,
+        column ``consent_personalised_pricing`` (a partition without it is an error).
+        ``False`` personalises every customer without a check.
     price_history : DataFrame, optional
         Past prices for reference prices (shipped to every partition: keep it to the
         products priced).
@@ -852,12 +879,14 @@ def pricing_partition_fn(
     -------
     callable
         ``fn(customers: DataFrame) -> DataFrame`` with the customer id and
-        :data:`~precimark.pricing.DECISION_COLUMNS` (:data:`DECISIONS_SCHEMA`).
+        :data:`~precimark.pricing.DECISION_COLUMNS` (:data:`DECISIONS_SCHEMA`). Its
+        ``data_usage_`` records the columns read and the consent check (or the opt-out).
 
     Raises
     ------
     DataValidationError
-        On the driver, for a policy with a budget or exploration, or a bad ``at``.
+        On the driver, for a policy with a budget or exploration, a bad ``at`` or a bad
+        ``consent``.
 
     Examples
     --------
@@ -891,6 +920,7 @@ def pricing_partition_fn(
             "exploration=0 (random draws would depend on how the rows are partitioned)",
         )
     to_day(at, "at")  # a date or timestamp, not missing (the time of day is kept)
+    planned_usage("personalised_pricing", consent, used_by="pricing_partition_fn")
     when = pd.Timestamp(at)
     return _PricingPartition(
         policy=policy,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 
 import cloudpickle
 import numpy as np
@@ -315,7 +316,7 @@ def test_propensity_partition_fn_refuses_what_it_cannot_score(reference: Referen
     with pytest.raises(DataValidationError, match="argument 'consent'"):
         propensity_partition_fn(reference.propensity_model, consent=3)  # type: ignore[arg-type]
     fn = propensity_partition_fn(reference.propensity_model)
-    with pytest.raises(DataValidationError, match="missing column 'consent_marketing'"):
+    with pytest.raises(DataValidationError, match="no consent column 'consent_marketing'"):
         fn(reference.customers.drop(columns="consent_marketing"))
     with pytest.raises(DataValidationError, match="missing column 'monetary_value'"):
         fn(reference.customers.drop(columns="monetary_value"))
@@ -404,3 +405,34 @@ def test_scores_for_every_purchase_model_on_chunks_equal_the_whole(reference: Re
         pd.testing.assert_frame_equal(got, fn(rfm), rtol=1e-12, atol=0)
         indexed = rfm.set_index("customer_id")
         np.testing.assert_allclose(got["probability_alive"], model.probability_alive(indexed))
+
+
+# --- schemas and metas come from one table -------------------------------------------------------
+
+_SPARK_OF_DTYPE = {
+    "int64": "bigint",
+    "float64": "double",
+    "bool": "boolean",
+    "str": "string",
+    "object": "string",
+    "datetime64[ns]": "timestamp_ntz",
+}
+
+
+@pytest.mark.parametrize(
+    ("schema", "meta"),
+    [
+        (RFM_SCHEMA, rfm_meta),
+        (SCORES_SCHEMA, scores_meta),
+        (scores_schema(clv=False), lambda: scores_meta(clv=False)),
+        (PROPENSITY_SCHEMA, propensity_meta),
+        (DECISIONS_SCHEMA, decisions_meta),
+    ],
+)
+def test_spark_schema_and_dask_meta_agree_column_by_column(
+    schema: str, meta: Callable[[], pd.DataFrame]
+) -> None:
+    frame = meta()
+    assert list(ddl_fields(schema)) == list(frame.columns)
+    spark_types = [_SPARK_OF_DTYPE[str(dtype)] for dtype in frame.dtypes]
+    assert list(ddl_fields(schema).values()) == spark_types

@@ -158,16 +158,54 @@ def test_inputs_are_not_modified(sim_small: SimulatedBase) -> None:
 # --- population, attributes, consent ---------------------------------------------------------------
 
 
-def test_roster_customers_without_purchases_get_label_zero_and_zero_features() -> None:
-    tx = _log([(1, 0, 10.0), (1, 19, 5.0)])  # day 19 = Jan 20, the last day of the window
-    roster = pd.DataFrame({"tier": [1, 2, 3]}, index=pd.Index([1, 2, 3], name="customer_id"))
-    snaps = make_snapshots(
-        tx, cutoffs="2024-01-10", horizon=10, customers=roster, attributes=["tier"]
+def test_roster_customers_not_yet_acquired_are_left_out_with_a_warning() -> None:
+    tx = _log([(1, 0, 10.0), (1, 19, 5.0), (2, 15, 4.0)])  # day 19 = Jan 20, end of the window
+    roster = pd.DataFrame(
+        {"tier": [1, 2, 3], "consent_marketing": True},
+        index=pd.Index([1, 2, 3], name="customer_id"),
     )
-    assert snaps.index.get_level_values(0).tolist() == [1, 2, 3]
-    assert snaps[LABEL].tolist() == [1, 0, 0]
+    with pytest.warns(pm.DataQualityWarning, match=r"2 roster customers.*as_of=") as record:
+        snaps = make_snapshots(
+            tx, cutoffs="2024-01-10", horizon=10, customers=roster, attributes=["tier"]
+        )
+    assert len(record) == 1
+    # 2 buys only on Jan 16, 3 never: neither is a customer yet on Jan 10
+    assert snaps.index.get_level_values(0).tolist() == [1]
+    assert snaps[LABEL].tolist() == [1]
+    assert snaps["tier"].tolist() == [1]
+
+
+def test_prospects_enter_with_the_rosters_acquisition_date() -> None:
+    tx = _log([(1, 0, 10.0), (1, 19, 5.0)])
+    roster = pd.DataFrame(
+        {
+            "signup": pd.to_datetime(["2023-12-01", "2024-01-02", "2024-01-15"]),
+            "consent_marketing": True,
+        },
+        index=pd.Index([1, 2, 3], name="customer_id"),
+    )
+    snaps = make_snapshots(tx, cutoffs="2024-01-10", horizon=10, customers=roster, as_of="signup")
+    assert snaps.index.get_level_values(0).tolist() == [1, 2]  # 3 signs up after the cutoff
+    assert snaps[LABEL].tolist() == [1, 0]
     assert (snaps.loc[2, list(SNAPSHOT_FEATURES)].to_numpy() == 0).all()
-    assert snaps["tier"].tolist() == [1, 2, 3]
+
+
+def test_not_yet_acquired_customers_do_not_get_label_rate_one(sim_small: SimulatedBase) -> None:
+    """Regression: a roster without as_of put future customers into early cutoffs.
+
+    Every roster customer with no purchase on or before an early cutoff but one soon after
+    got label 1, so the rows without history had a label rate of 1.000 and a model trained on
+    them predicted P = 1.0 for anyone without history.
+    """
+    tx = sim_small.transactions
+    cutoff = (tx["date"].min() + pd.Timedelta(days=30)).normalize()
+    with pytest.warns(pm.DataQualityWarning, match="not acquired yet"):
+        snaps = make_snapshots(tx, cutoffs=cutoff, horizon=30, customers=sim_small.customers)
+    first = tx.groupby("customer_id")["date"].min().dt.normalize()
+    ids = snaps.index.get_level_values(0)
+    assert (first.reindex(ids).to_numpy() <= cutoff).all()  # acquired by the cutoff
+    assert (snaps["n_purchases"] > 0).all()  # no lookback: everyone has some history
+    assert 0.0 < snaps[LABEL].mean() < 0.9
 
 
 def test_attributes_and_population_are_taken_as_of_the_cutoff() -> None:
@@ -263,3 +301,20 @@ def test_a_roster_sharing_no_id_with_the_log_is_refused() -> None:
     roster = pd.DataFrame({"tier": [1, 2]}, index=pd.Index(["1", "2"], name="customer_id"))
     with pytest.raises(pm.DataValidationError, match=r"no customer id in common.*'1'"):
         make_snapshots(tx, cutoffs="2024-01-05", horizon=1, customers=roster, labels=False)
+
+
+@pytest.mark.parametrize("horizon", ["30D", pd.Timedelta(days=30), np.int64(30)])
+def test_horizon_is_a_length_of_time_in_any_spelling(horizon: object) -> None:
+    tx = _log([(1, 0, 10.0), (1, 30, 5.0), (2, 3, 4.0), (2, 31, 1.0)])
+    expected = make_snapshots(tx, cutoffs="2024-01-01", horizon=30)
+    got = make_snapshots(tx, cutoffs="2024-01-01", horizon=horizon)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(got, expected)
+    assert expected[LABEL].tolist() == [1]  # day 30 is in (day 0, day 30]; 2 not acquired yet
+
+
+def test_snapshot_day_totals_do_not_depend_on_row_order(sim_small: SimulatedBase) -> None:
+    tx = sim_small.transactions
+    shuffled = tx.sample(frac=1.0, random_state=0)
+    a = make_snapshots(tx, cutoffs=["2024-06-30", "2024-12-31"], horizon=90)
+    b = make_snapshots(shuffled, cutoffs=["2024-06-30", "2024-12-31"], horizon=90)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)

@@ -28,7 +28,8 @@ from precimark._validation import (
 from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from precimark.pricing.guardrails import GUARDRAIL_NAMES, Guardrails
 from precimark.pricing.rules import Context, Effect, Rule, rule_from_dict
-from precimark.privacy.consent import ConsentLike, require_consent
+from precimark.privacy._gate import record_usage, resolve_consent
+from precimark.privacy.consent import ConsentLike
 from precimark.privacy.usage import DataUse
 
 __all__ = ["DECISION_COLUMNS", "NO_CONSENT", "Combine", "PricingPolicy"]
@@ -285,10 +286,13 @@ class PricingPolicy:
         prices : float, Series or DataFrame
             One list price; or list prices indexed by product; or a frame indexed by product
             with ``list_price`` and optionally ``unit_cost``.
-        consent : str or ConsentPolicy, optional
+        consent : str, ConsentPolicy or False, optional
             Where personalised-pricing consent is recorded (see
             :func:`precimark.privacy.require_consent`). Customers without it get the list
-            price with reason ``"no consent"``; none of their features are read.
+            price with reason ``"no consent"``; none of their features are read. Default
+            (None): the default policy, column ``consent_personalised_pricing`` (a frame
+            without it is an error). ``False`` personalises every customer without a check
+            (the caller vouches for a lawful basis).
         at : date-like, optional
             When the decision is made (default: now). Sets offer expiry, tier grace periods
             and the reference-price window.
@@ -310,14 +314,17 @@ class PricingPolicy:
             ``what_would_change`` (texts, ``"; "``-separated), ``personalised`` and
             ``features_used`` (the personal columns the price depends on), ``probability``
             (of the price given: 1.0 unless the policy explores), ``valid_until`` (offer expiry, NaT if none)
-            and ``decided_at``.
+            and ``decided_at``. ``attrs["data_usage"]`` records the columns the policy reads
+            and the consent check (:func:`precimark.privacy.data_usage_report`).
         """
         frame = check_frame(customers, "customers")
         check_unique_index(frame, "customers")
         table = _price_table(prices, self._guardrails)
         when = _timestamp(at)
-        gate = require_consent(frame, "personalised_pricing", consent=consent)
-        allowed = ~frame.index.isin(gate.excluded)
+        gate = resolve_consent(
+            frame, "personalised_pricing", consent, used_by=f"{self.name}.decide"
+        )
+        allowed = gate.mask(frame.index)
         missing = [c for c in self._columns() if c not in frame.columns]
         if missing:
             raise fail(
@@ -425,7 +432,7 @@ class PricingPolicy:
             ),
             "decided_at": np.full(n_rows, when.to_datetime64().astype("datetime64[ns]")),
         }
-        return pd.DataFrame(data, index=index)
+        return record_usage(pd.DataFrame(data, index=index), [*self.data_usage_, *gate.data_usage])
 
     def _columns(self) -> list[str]:
         columns = [c for rule in self._rules for c, _ in rule.reads()]

@@ -136,7 +136,7 @@ def simulate_policy(
         ``response_model(decisions, features)`` returns the purchase probability of each
         decision row (``features``: the customers' rows aligned with the decisions).
     prices, consent, at
-        As for :meth:`PricingPolicy.decide`.
+        As for :meth:`PricingPolicy.decide` (``consent=False`` skips the check).
 
     Returns
     -------
@@ -292,7 +292,7 @@ def evaluate_offline(
         Deprecated since 0.2.0 (removed in 0.3.0); use ``action_column``,
         ``probability_column``, ``reward_column`` and ``feature_columns``.
     consent, at
-        As for :meth:`PricingPolicy.decide`.
+        As for :meth:`PricingPolicy.decide` (``consent=False`` skips the check).
     confidence : float, default 0.95
     n_folds : int, default 2
         Cross-fitting folds of the DR reward model.

@@ -126,8 +126,18 @@ class ConsentPolicy:
         )
 
 
-ConsentLike: TypeAlias = str | ConsentPolicy
-"""What ``consent=`` accepts across precimark: a consent column name or a policy."""
+ConsentLike: TypeAlias = str | ConsentPolicy | Literal[False]
+"""What ``consent=`` accepts across precimark: a consent column name, a policy, or ``False``.
+
+Every step that reads a customer roster to profile, label, score, target, recommend or price
+takes ``consent: ConsentLike | None = None`` with one meaning:
+
+- ``None`` (the default): the step's default :class:`ConsentPolicy`, column
+  ``consent_<purpose>``; a roster without that column is an error naming it and both fixes;
+- a column name or a :class:`ConsentPolicy`: read consent there;
+- ``False``: the one explicit opt-out (the caller vouches for a lawful basis); nobody is
+  excluded and the result's data-usage record says that consent was not checked.
+"""
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,27 @@ class ConsentResult:
         )
 
 
+def _check_consent(consent: object) -> ConsentLike | None:
+    """Return ``consent`` if it is a valid ``consent=`` value (:data:`ConsentLike` or None).
+
+    Raises
+    ------
+    DataValidationError
+        For anything else (``True`` included: name the column, or pass ``False`` to opt out).
+    """
+    if consent is None or consent is False or isinstance(consent, ConsentPolicy):
+        return consent
+    if isinstance(consent, str) and consent:
+        return consent
+    raise fail(
+        "argument 'consent'",
+        repr(consent)
+        if isinstance(consent, bool | np.bool_ | str)
+        else f"a {type(consent).__name__}",
+        "a column name, a ConsentPolicy, False (no check) or None (the default policy)",
+    )
+
+
 def require_consent(
     customers: pd.DataFrame,
     purpose: Purpose,
@@ -191,9 +222,10 @@ def require_consent(
         One row per customer, indexed by customer id, holding the consent column(s).
     purpose : {"profiling", "marketing", "personalised_pricing"}
         What the data are to be used for.
-    consent : str or ConsentPolicy, optional
+    consent : str, ConsentPolicy or False, optional
         The consent column to read, or a policy naming one column per purpose. Default:
-        ``ConsentPolicy()`` (column ``consent_<purpose>``).
+        ``ConsentPolicy()`` (column ``consent_<purpose>``). ``False`` checks nothing: every
+        customer is allowed (the explicit opt-out of :data:`ConsentLike`).
 
     Returns
     -------
@@ -218,11 +250,12 @@ def require_consent(
     ([1], 2)
     """
     check_choice(purpose, "purpose", PURPOSES)
+    _check_consent(consent)
+    if consent is False:
+        frame = check_frame(customers, "customers")
+        check_unique_index(frame, "customers")
+        return ConsentResult(purpose=purpose, allowed=frame.index, excluded=frame.index[:0])
     policy = consent if isinstance(consent, ConsentPolicy) else ConsentPolicy()
-    if consent is not None and not isinstance(consent, ConsentPolicy | str):
-        raise fail(
-            "argument 'consent'", f"a {type(consent).__name__}", "a column name or a ConsentPolicy"
-        )
     column = consent if isinstance(consent, str) else policy.column_for(purpose)
     frame = check_frame(customers, "customers")
     check_columns(frame, [column], "customers")

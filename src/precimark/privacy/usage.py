@@ -20,10 +20,32 @@ from sklearn.utils.validation import check_is_fitted
 from precimark._validation import fail
 from precimark.schema import Columns
 
-__all__ = ["USAGE_COLUMNS", "DataUse", "SupportsDataUsage", "data_usage_report"]
+__all__ = [
+    "CONSENT_CHECK",
+    "CONSENT_NOT_CHECKED",
+    "DATA_USAGE_ATTR",
+    "NO_ROSTER",
+    "USAGE_COLUMNS",
+    "DataUse",
+    "SupportsDataUsage",
+    "data_usage_report",
+]
 
 USAGE_COLUMNS: tuple[str, ...] = ("column", "purpose", "used_by")
 """Columns of :func:`data_usage_report`, in order."""
+
+CONSENT_CHECK = "consent_check"
+"""Purpose of a consent column that was read to decide who may be processed."""
+CONSENT_NOT_CHECKED = "consent not checked (consent=False)"
+"""Purpose recorded when the caller opted out of the consent check with ``consent=False``;
+the record's column is the default consent column that was *not* read."""
+NO_ROSTER = "consent not checked (no customer roster)"
+"""Purpose recorded when a step got no customer roster, so there was no consent to check;
+the record's column is the default consent column that was *not* read."""
+DATA_USAGE_ATTR = "data_usage"
+"""Key of ``DataFrame.attrs`` / ``Series.attrs`` under which a function returning a frame
+records its data usage: a list of ``{"column", "purpose", "used_by"}`` dicts (JSON-safe, so
+the frame still writes to Parquet). :func:`data_usage_report` reads it."""
 
 UNSPECIFIED = "unspecified"
 """Purpose reported for the input columns of an estimator that does not declare its usage."""
@@ -97,6 +119,11 @@ def data_usage_report(obj: object) -> pd.DataFrame:
         - a :class:`~precimark.Columns`: the transaction log read by
           :func:`~precimark.rfm_summary` (customer id, date, amount; purpose ``"profiling"``);
         - a :class:`DataUse` record, to add a use precimark cannot see;
+        - a DataFrame or Series returned by precimark (e.g. :func:`~precimark.propensity.
+          make_snapshots`, :meth:`~precimark.pricing.PricingPolicy.decide`): the record in
+          its ``attrs["data_usage"]`` (:data:`DATA_USAGE_ATTR`), including whether consent
+          was checked (purposes :data:`CONSENT_CHECK`, :data:`CONSENT_NOT_CHECKED`,
+          :data:`NO_ROSTER`);
         - a fitted scikit-learn :class:`~sklearn.pipeline.Pipeline`: what its steps declare; its
           first step, when it declares nothing, is reported as a plain estimator (below);
         - a fitted scikit-learn estimator that declares nothing but was fitted on a DataFrame:
@@ -148,6 +175,16 @@ def _uses(obj: object) -> list[DataUse]:
         ]
     if isinstance(obj, list | tuple):
         return [use for item in obj for use in _uses(item)]
+    if isinstance(obj, pd.DataFrame | pd.Series):
+        if DATA_USAGE_ATTR not in obj.attrs:
+            raise fail(
+                "argument 'obj'",
+                f"a {type(obj).__name__} without attrs[{DATA_USAGE_ATTR!r}]",
+                "a frame returned by a precimark step that records its data usage",
+                "Data-usage records are dropped by some pandas operations; report the "
+                "frame as the precimark step returned it.",
+            )
+        return _usage_from_attrs(obj.attrs[DATA_USAGE_ATTR])
     if isinstance(obj, SupportsDataUsage):
         uses = list(obj.data_usage_)
         for use in uses:
@@ -174,3 +211,21 @@ def _uses(obj: object) -> list[DataUse]:
         "an object with a data_usage_ attribute, a fitted estimator fitted on a DataFrame, "
         "Columns, DataUse, or a list of these",
     )
+
+
+def _usage_to_attrs(uses: Sequence[DataUse]) -> list[dict[str, str]]:
+    """Return data-usage records as JSON-safe dicts, for ``attrs["data_usage"]``."""
+    return [{name: getattr(use, name) for name in USAGE_COLUMNS} for use in dict.fromkeys(uses)]
+
+
+def _usage_from_attrs(records: object) -> list[DataUse]:
+    """Return the :class:`DataUse` records stored by :func:`_usage_to_attrs`."""
+    if not isinstance(records, list | tuple) or not all(
+        isinstance(r, dict) and set(r) == set(USAGE_COLUMNS) for r in records
+    ):
+        raise fail(
+            f"attrs[{DATA_USAGE_ATTR!r}]",
+            f"a {type(records).__name__}",
+            f"a list of dicts with keys {', '.join(USAGE_COLUMNS)}",
+        )
+    return [DataUse(**record) for record in records]

@@ -17,6 +17,8 @@ from scipy import sparse
 
 from precimark._typing import DateLike
 from precimark._validation import check_columns, check_frame, fail, fail_rows, to_day
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import Columns
 
 __all__ = ["category_affinity", "recommend_categories", "recommendation_hit_rate"]
@@ -159,6 +161,8 @@ def recommend_categories(
     exclude_bought: bool = True,
     category_column: str = "category",
     columns: Columns | None = None,
+    customers: pd.DataFrame | None = None,
+    consent: ConsentLike | None = None,
 ) -> pd.DataFrame:
     """Recommend each customer's next ``k`` categories by item-to-item co-purchase similarity.
 
@@ -179,6 +183,15 @@ def recommend_categories(
         Category column of a transaction log.
     columns : Columns, optional
         Name of the customer id column of a transaction log.
+    customers : DataFrame, optional
+        Customer roster with consent columns, indexed by customer id. When given, only
+        customers with the ``"marketing"`` consent get recommendations, and only their rows
+        of ``data`` are read (a similarity computed here uses their purchases only).
+    consent : str, ConsentPolicy or False, optional
+        Where the ``"marketing"`` consent is recorded (:func:`precimark.privacy.require_consent`).
+        Default (None): the default policy, column ``consent_marketing`` (a roster without it
+        is an error). ``False`` recommends to everyone without a check. Without a roster
+        there is nothing to check.
 
     Returns
     -------
@@ -187,12 +200,14 @@ def recommend_categories(
         score_k`` (sum of the similarities to the categories bought; with an archive,
         weighted by spend share). Ties go to the more popular category (more buyers), then to
         the first name. When fewer than ``k`` categories are available the rest are missing.
+        ``attrs["data_usage"]`` records the columns read and the consent check
+        (:func:`precimark.privacy.data_usage_report`).
 
     Raises
     ------
     DataValidationError
-        For invalid input, ``k < 1``, or an archive without ``similarity`` or without
-        ``spend_share_`` columns.
+        For invalid input, ``k < 1``, an archive without ``similarity`` or without
+        ``spend_share_`` columns, or a roster without the consent column.
 
     Examples
     --------
@@ -212,7 +227,15 @@ def recommend_categories(
     frame = check_frame(data, "data")
     share_columns = [c for c in frame.columns if str(c).startswith(_SHARE_PREFIX)]
     cols = columns if columns is not None else Columns()
-    if cols.customer_id in frame.columns or not share_columns:
+    is_log = cols.customer_id in frame.columns or not share_columns
+    gate = resolve_consent(customers, "marketing", consent, used_by="recommend_categories")
+    if gate.checked:
+        if is_log:
+            check_columns(frame, [cols.customer_id], "data")
+        frame = frame[gate.mask(pd.Index(frame[cols.customer_id]) if is_log else frame.index)]
+    read = [cols.customer_id, category_column] if is_log else [str(c) for c in share_columns]
+    uses = [*(DataUse(c, "marketing", "recommend_categories") for c in read), *gate.data_usage]
+    if is_log:
         matrix, index, names = _matrix(frame, category_column, columns)
         similarity = _cosine(matrix, names) if similarity is None else similarity
         weights = matrix
@@ -242,7 +265,7 @@ def recommend_categories(
     scores = np.asarray(weights @ sim, dtype=np.float64)
     bought = np.asarray((weights > 0).todense())
     allowed = ~bought if exclude_bought else np.ones_like(bought)
-    return _top_k(scores, allowed, popularity, names, size, index)
+    return record_usage(_top_k(scores, allowed, popularity, names, size, index), uses)
 
 
 def recommendation_hit_rate(

@@ -24,7 +24,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
-from precimark.privacy import ConsentLike, DataUse, require_consent
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.propensity.metrics import expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
 
@@ -273,15 +274,19 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
             :func:`make_snapshots` with ``labels=False``). A ``label`` column is ignored.
         customers : DataFrame, optional
             Customer roster with consent columns, indexed by customer id.
-        consent : str or ConsentPolicy, optional
+        consent : str, ConsentPolicy or False, optional
             Score only customers with the ``"marketing"`` consent in ``customers``
-            (:func:`precimark.privacy.require_consent`); the others are left out. Checked
-            whenever ``customers`` is given (default policy when ``consent`` is None).
+            (:func:`precimark.privacy.require_consent`); the others are left out. Default
+            (None): the default policy, column ``consent_marketing`` (a roster without it is
+            an error). ``False`` scores everyone without a check. Without a roster there is
+            nothing to check.
 
         Returns
         -------
         Series
             Named ``propensity``: the probability of the positive (last) class.
+            ``attrs["data_usage"]`` records the features read and the consent check
+            (:func:`precimark.privacy.data_usage_report`).
 
         Examples
         --------
@@ -314,16 +319,17 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
                 )
             frame = frame.droplevel(list(range(1, frame.index.nlevels)))
         check_unique_index(frame, "frame")
-        if consent is not None and customers is None:
-            raise fail("argument 'customers'", "None", "a customer roster when consent is given")
-        if customers is not None:
-            allowed = require_consent(customers, "marketing", consent=consent).allowed
-            frame = frame[frame.index.isin(allowed)]
+        gate = resolve_consent(
+            customers, "marketing", consent, used_by="PropensityModel.score_customers"
+        )
+        frame = frame[gate.mask(frame.index)]
         features = frame.drop(columns=LABEL, errors="ignore")
         if len(features) == 0:
-            return pd.Series([], index=frame.index, dtype=np.float64, name=PROPENSITY)
-        proba = self.predict_proba(features)[:, 1]
-        return pd.Series(proba, index=frame.index, name=PROPENSITY)
+            scores = pd.Series([], index=frame.index, dtype=np.float64, name=PROPENSITY)
+        else:
+            proba = self.predict_proba(features)[:, 1]
+            scores = pd.Series(proba, index=frame.index, name=PROPENSITY)
+        return record_usage(scores, [*self.data_usage_, *gate.data_usage])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ look past the cutoff, so a model trained on earlier cutoffs can be tested honest
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,10 @@ from precimark._validation import (
     to_day,
     validate_transactions,
 )
-from precimark.privacy import ConsentLike, require_consent
+from precimark.exceptions import DataQualityWarning
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import record_usage, resolve_consent
+from precimark.profiling.rfm import _day_totals
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
 
 __all__ = ["LABEL", "SNAPSHOT_FEATURES", "make_snapshots", "to_days"]
@@ -50,12 +54,16 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
 
 
 def to_days(value: object, name: str, *, minimum: int) -> int:
-    """Return a length of time as whole days: an int (days), a Timedelta or a string.
+    """Return a length of time as whole days.
+
+    A length of time is a number of days or a fixed duration: an int (days), a Timedelta, or
+    a duration string such as ``"90D"`` or ``"13W"`` (what :class:`pandas.Timedelta` reads;
+    calendar units such as months are not fixed lengths and are refused).
 
     Parameters
     ----------
     value : int, Timedelta or str
-        ``90``, ``pd.Timedelta(days=90)`` or ``"90D"``; not a fraction of a day.
+        ``90``, ``pd.Timedelta(days=90)`` or ``"90D"``; a whole number of days.
     name : str
         Argument name, for the error message.
     minimum : int
@@ -110,7 +118,7 @@ def _day(day: int) -> str:
 
 
 def _roster(
-    customers: object, as_of: str | None, attributes: Sequence[str]
+    customers: object, as_of: str | None, attributes: Sequence[str], date_format: str | None
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64] | None]:
     """Validate the roster; return it (sorted by ``as_of``) and its ``as_of`` days."""
     frame = check_frame(customers, "customers")
@@ -132,7 +140,7 @@ def _roster(
     if as_of is None:
         check_unique_index(frame, "customers")
         return frame, None
-    dates = pd.to_datetime(frame[as_of], errors="coerce")
+    dates = pd.to_datetime(frame[as_of], errors="coerce", format=date_format)
     bad = dates.isna().to_numpy()
     if bad.any():
         raise fail_rows(
@@ -176,6 +184,7 @@ def make_snapshots(
     attributes: Sequence[str] = (),
     as_of: str | None = None,
     consent: ConsentLike | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Build leak-free propensity training (or scoring) rows, one per customer and cutoff.
 
@@ -184,10 +193,16 @@ def make_snapshots(
     ``(c + gap, c + gap + horizon]``, 0 otherwise. Changing or deleting any purchase after
     ``c`` cannot change ``c``'s features.
 
-    The population at ``c`` is the roster ``customers`` (the customers whose ``as_of`` date is
-    on or before ``c`` when ``as_of`` is given), or, without a roster, every customer whose
-    first purchase is on or before ``c``; customers who buy nothing get label 0. Purchases by
-    customers not on the roster are ignored.
+    A customer enters the population at ``c`` only once acquired. Without a roster, the
+    population is every customer whose first purchase is on or before ``c``. With a roster
+    ``customers``, it is the roster's customers acquired by ``c``: those whose ``as_of`` date
+    is on or before ``c`` when ``as_of`` (the acquisition or signup date) is given, so
+    prospects who have not bought yet are included (features 0); otherwise those whose first
+    purchase is on or before ``c`` (a :class:`~precimark.DataQualityWarning` says how many
+    roster customers were left out and how to include prospects). Counting customers who were
+    not acquired yet would label everyone who first buys in the label window 1 and teach a
+    model that customers without history buy for sure. Purchases by customers not on the
+    roster are ignored.
 
     Behavioural features (:data:`SNAPSHOT_FEATURES`, days as the unit, purchases on the same
     day merged, as in :func:`precimark.rfm_summary` with ``observation_end=c``) use purchases
@@ -204,17 +219,18 @@ def make_snapshots(
     cutoffs : date-like or sequence of date-likes
         The snapshot days.
     horizon : int, Timedelta or str
-        Length of the label window, in days (e.g. ``90`` or ``"90D"``).
+        Length of the label window: a length of time, as a number of days (``90``) or a
+        fixed duration (``"90D"``, ``"13W"``, ``pd.Timedelta(days=90)``); whole days.
     customers : DataFrame, optional
         Customer roster indexed by customer id: the population, the source of ``attributes``
         and of consent. With ``as_of``, it may hold several rows per customer (an attribute
         history); each cutoff then sees each customer's latest row dated on or before it.
     lookback : int, Timedelta or str, optional
-        Only purchases in the last ``lookback`` days up to the cutoff feed the features.
-        Default: the whole history.
+        Only purchases in the last ``lookback`` (a length of time, as ``horizon``) up to the
+        cutoff feed the features. Default: the whole history.
     gap : int, Timedelta or str, optional
-        Days between the cutoff and the start of the label window (e.g. the time needed to
-        act on a score). Default 0.
+        Length of time between the cutoff and the start of the label window (e.g. the time
+        needed to act on a score), as ``horizon``. Default 0.
     columns : Columns, optional
         Names of the customer id, date and amount columns.
     observation_end : date-like, optional
@@ -225,11 +241,18 @@ def make_snapshots(
     attributes : sequence of str, default ()
         Numeric or boolean columns of ``customers`` to add as features (as of the cutoff).
     as_of : str, optional
-        Date column of ``customers`` from which each row applies (e.g. a signup date).
-    consent : str or ConsentPolicy, optional
-        Keep only customers whose *current* (latest) roster row grants the ``"marketing"``
-        consent (see :func:`precimark.privacy.require_consent`); needs ``customers``. Default:
-        no consent check (the caller has already filtered the log).
+        Date column of ``customers`` from which each row applies; a customer's first row's
+        date is their acquisition (e.g. a signup date).
+    consent : str, ConsentPolicy or False, optional
+        With a roster, keep only customers whose *current* (latest) roster row grants the
+        ``"marketing"`` consent (:func:`precimark.privacy.require_consent`). Default (None):
+        the default policy, column ``consent_marketing``; a roster without it is an error.
+        ``False`` skips the check (the caller vouches for a lawful basis). Without a roster
+        there is nothing to check. Whichever applies is recorded in
+        ``result.attrs["data_usage"]`` (see :func:`precimark.privacy.data_usage_report`).
+    date_format : str, optional
+        :func:`pandas.to_datetime` format of date strings in ``transactions`` and the
+        ``as_of`` column (e.g. ``"%d/%m/%Y"``). Not needed for datetime columns.
 
     Returns
     -------
@@ -237,12 +260,19 @@ def make_snapshots(
         Indexed by (customer id, ``cutoff``), sorted by cutoff then customer id: the features
         of :data:`SNAPSHOT_FEATURES` (floats), then ``attributes``, then ``label`` (int, when
         ``labels``). ``X = frame.drop(columns="label")`` is a valid model input.
+        ``attrs["data_usage"]`` records the columns read and the consent check.
 
     Raises
     ------
     DataValidationError
-        On an invalid log or roster, a label window past the end of the data, or a cutoff with
-        nobody in its population.
+        On an invalid log or roster, a roster without the consent column, a label window past
+        the end of the data, or a cutoff with nobody in its population.
+
+    Warns
+    -----
+    DataQualityWarning
+        With a roster and no ``as_of``, when roster customers are left out of a cutoff
+        because they had not bought by then.
 
     Examples
     --------
@@ -263,17 +293,17 @@ def make_snapshots(
     2           2024-01-31        0.0      0.0  26.0             26.0      0
     """
     cols = columns if columns is not None else Columns()
-    tx = validate_transactions(transactions, cols)
+    tx = validate_transactions(transactions, cols, date_format=date_format)
     cutoff_days = _cutoff_days(cutoffs)
     horizon_days = to_days(horizon, "horizon", minimum=1)
     gap_days = 0 if gap is None else to_days(gap, "gap", minimum=0)
     lookback_days = None if lookback is None else to_days(lookback, "lookback", minimum=1)
     attributes = list(attributes)
-    if (attributes or as_of is not None or consent is not None) and customers is None:
+    if (attributes or as_of is not None) and customers is None:
         raise fail(
             "argument 'customers'",
             "None",
-            "a customer roster when attributes, as_of or consent is given",
+            "a customer roster when attributes or as_of is given",
         )
     if labels:
         end = (
@@ -293,22 +323,19 @@ def make_snapshots(
                 "Use earlier cutoffs, or pass labels=False to build unlabelled rows for scoring.",
             )
 
-    # Day totals, sorted by (customer, day): purchases on one day are one purchase.
-    day_totals = (
-        pd.DataFrame({"id": tx.ids, "day": tx.days, "amount": tx.amounts})
-        .groupby(["id", "day"], sort=True)["amount"]
-        .sum()
-    )
-    ids = day_totals.index.get_level_values("id").to_numpy()
-    days = day_totals.index.get_level_values("day").to_numpy().astype(np.int64)
-    amounts = day_totals.to_numpy(dtype=np.float64)
+    # Day totals, sorted by (customer, day): purchases on one day are one purchase (the
+    # kernel shared with rfm_summary: same merging, independent of the row order).
+    totals = _day_totals(tx, int(tx.days.max()))
+    ids = totals.ids(totals.code)
+    days = totals.day
+    amounts = totals.total
     births = pd.Series(days, index=ids).groupby(level=0, sort=False).min()
 
     roster: pd.DataFrame | None = None
     roster_days: npt.NDArray[np.int64] | None = None
-    allowed: pd.Index | None = None
+    current: pd.DataFrame | None = None
     if customers is not None:
-        roster, roster_days = _roster(customers, as_of, attributes)
+        roster, roster_days = _roster(customers, as_of, attributes, date_format)
         if not births.index.isin(roster.index).any():
             raise fail(
                 "argument 'customers' index",
@@ -317,21 +344,25 @@ def make_snapshots(
                 "the roster indexed by the transactions' customer ids",
                 "Set the roster's index to the customer id column, with the same dtype.",
             )
-        if consent is not None:
-            current = roster[~roster.index.duplicated(keep="last")]
-            allowed = require_consent(current, "marketing", consent=consent).allowed
+        current = roster[~roster.index.duplicated(keep="last")]
+    gate = resolve_consent(current, "marketing", consent, used_by="make_snapshots")
 
     frames = []
+    not_acquired: dict[int, int] = {}
     for cutoff in cutoff_days:
         c = int(cutoff)
         if roster is not None:
             applying = _as_of(roster, roster_days, c)
             population = applying.index
+            if roster_days is None:  # acquired = first purchase on or before the cutoff
+                bought = population.isin(births.index[births.to_numpy() <= c])
+                if not bought.all():
+                    not_acquired[c] = int((~bought).sum())
+                population = population[bought]
         else:
             applying = None
             population = births.index[births.to_numpy() <= c]
-        if allowed is not None:
-            population = population[population.isin(allowed)]
+        population = population[gate.mask(population)]
         if len(population) == 0:
             raise fail(
                 "argument 'cutoffs'",
@@ -354,7 +385,21 @@ def make_snapshots(
             names=[cols.customer_id, CUTOFF],
         )
         frames.append(frame.sort_index(level=0))
-    return pd.concat(frames)
+    if not_acquired:
+        first = min(not_acquired)
+        warnings.warn(
+            f"{not_acquired[first]} roster customers were left out of the cutoff {_day(first)} "
+            f"({len(not_acquired)} cutoff(s) in all): they had not bought by then, so they "
+            "were not acquired yet. To include prospects, give the roster their acquisition "
+            "(signup) date and pass as_of=<that column>.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    result = pd.concat(frames)
+    read = [cols.customer_id, cols.date, cols.amount, *attributes]
+    read += [as_of] if as_of is not None else []
+    uses = [DataUse(column, "marketing", "make_snapshots") for column in read]
+    return record_usage(result, [*uses, *gate.data_usage])
 
 
 def _features(

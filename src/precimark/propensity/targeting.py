@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from precimark._validation import fail, fail_rows
-from precimark.privacy import ConsentLike, require_consent
+from precimark.privacy import ConsentLike, DataUse
+from precimark.privacy._gate import resolve_consent
 
 __all__ = ["TargetSelection", "select_targets"]
 
@@ -29,11 +30,16 @@ class TargetSelection:
         ``expected_profit`` (cumulative). Its maximum is where profit stops growing.
     n_excluded : int
         Customers left out for lack of the ``"marketing"`` consent.
+    data_usage_ : tuple of DataUse
+        Whether and where consent was checked (``"consent_check"``), or why not (opted out
+        with ``consent=False``, or no roster); see
+        :func:`precimark.privacy.data_usage_report`.
     """
 
     targets: pd.DataFrame
     curve: pd.DataFrame
     n_excluded: int
+    data_usage_: tuple[DataUse, ...] = field(default=())
 
 
 def _non_negative(value: object, name: str) -> float:
@@ -81,13 +87,16 @@ def select_targets(
         Customer roster with consent columns, indexed by customer id. When given, only
         customers with the ``"marketing"`` consent are eligible
         (:func:`precimark.privacy.require_consent`).
-    consent : str or ConsentPolicy, optional
-        Consent column or policy (needs ``customers``). Default policy when None.
+    consent : str, ConsentPolicy or False, optional
+        Consent column or policy (needs ``customers``). Default (None): the default policy,
+        column ``consent_marketing`` (a roster without it is an error). ``False`` makes
+        everyone eligible without a check. Without a roster there is nothing to check.
 
     Returns
     -------
     TargetSelection
-        ``targets`` (best first), the profit-versus-budget ``curve`` and ``n_excluded``.
+        ``targets`` (best first), the profit-versus-budget ``curve``, ``n_excluded`` and
+        ``data_usage_`` (the consent check, or why there was none).
 
     Examples
     --------
@@ -125,14 +134,10 @@ def select_targets(
             "both given" if clv is not None else "neither given",
             "exactly one of them",
         )
-    n_excluded = 0
-    if consent is not None and customers is None:
-        raise fail("argument 'customers'", "None", "a customer roster when consent is given")
-    if customers is not None:
-        allowed = require_consent(customers, "marketing", consent=consent).allowed
-        keep = uplift.index.isin(allowed)
-        n_excluded = int((~keep).sum())
-        uplift = uplift[keep]
+    gate = resolve_consent(customers, "marketing", consent, used_by="select_targets")
+    keep = gate.mask(uplift.index)
+    n_excluded = int((~keep).sum())
+    uplift = uplift[keep]
     if clv is not None:
         if not isinstance(clv, pd.Series):
             raise fail("argument 'clv'", f"a {type(clv).__name__}", "a Series by customer id")
@@ -171,4 +176,6 @@ def select_targets(
             "expected_profit": np.concatenate(([0.0], table["cumulative_profit"].to_numpy())),
         }
     )
-    return TargetSelection(targets=chosen, curve=curve, n_excluded=n_excluded)
+    return TargetSelection(
+        targets=chosen, curve=curve, n_excluded=n_excluded, data_usage_=gate.data_usage
+    )
