@@ -63,6 +63,27 @@ def test_archive_matches_rfm_summary_and_the_pandas_oracle(sim: SimulatedBase) -
     assert top == pytest.approx(0.2, abs=0.01)
 
 
+def test_rfm_is_rfm_summary_exactly_and_row_order_does_not_matter(sim: SimulatedBase) -> None:
+    # Three purchases on one day exercise the kernel's order-independent day totals.
+    tx = sim.transactions
+    crowded = tx.iloc[:3].assign(date=tx["date"].iloc[0], amount=[0.1, 0.2, 0.3])
+    tx = pd.concat([tx, crowded], ignore_index=True)
+    archive = CustomerProfiler().fit_transform(tx)
+    rfm = pm.rfm_summary(tx)
+    pd.testing.assert_frame_equal(archive[list(rfm.columns)], rfm, check_exact=True)
+    shuffled = tx.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        CustomerProfiler().fit_transform(shuffled), archive, check_exact=True
+    )
+    # String ids sort differently from integers; the aggregates still line up.
+    named = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
+    by_name = CustomerProfiler().fit_transform(named)
+    by_name.index = by_name.index.str[1:].astype(np.int64)
+    pd.testing.assert_frame_equal(
+        by_name.sort_index(), archive, check_exact=True, check_index_type=False
+    )
+
+
 def test_price_sensitivity_tracks_the_planted_truth(sim: SimulatedBase) -> None:
     archive = CustomerProfiler().fit_transform(sim.transactions)
     assert archive["price_sensitivity"].between(0, 1).all()

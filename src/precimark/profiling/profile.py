@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import (
+    Transactions,
     check_columns,
     check_frame,
     check_unique_index,
@@ -32,6 +33,7 @@ from precimark._validation import (
 )
 from precimark.exceptions import DataQualityWarning
 from precimark.privacy import ConsentLike, DataUse, require_consent
+from precimark.profiling.rfm import _day_totals, _runs
 from precimark.profiling.scores import RFMEdges
 from precimark.profiling.segments import rfm_segments
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
@@ -274,7 +276,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         else:
             in_range = prices[tx.days <= end]
             self.top_band_threshold_ = float(np.quantile(in_range, self.top_band_quantile))
-        self.aggregates_ = self._aggregate(frame, tx.ids, tx.days, tx.amounts, prices, keep)
+        self.aggregates_ = self._aggregate(frame, tx, prices, keep, end)
         self.customers_ = snapshot
         self.observation_end_ = pd.Timestamp(np.datetime64(end, "D"))
         self.data_usage_ = self._data_usage(cols, snapshot)
@@ -369,7 +371,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             aggregates = aggregates.drop(index=withdrawn)
             keep &= consented
         prices = self._prices(frame, tx.amounts)
-        batch = self._aggregate(frame, tx.ids, tx.days, tx.amounts, prices, keep)
+        batch = self._aggregate(frame, tx, prices, keep, end)
         self.aggregates_ = _merge(aggregates, batch)
         self.excluded_ = excluded.rename(cols.customer_id)
         self.customers_ = snapshot
@@ -596,36 +598,35 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     def _aggregate(
         self,
         frame: pd.DataFrame,
-        ids: npt.NDArray[Any],
-        days: npt.NDArray[np.int64],
-        amounts: npt.NDArray[np.float64],
+        tx: Transactions,
         prices: npt.NDArray[np.float64],
         keep: npt.NDArray[np.bool_],
+        end: int,
     ) -> pd.DataFrame:
-        ids, days, amounts, prices = ids[keep], days[keep], amounts[keep], prices[keep]
-        codes, uniques = pd.factorize(ids, sort=True)
+        rows = np.flatnonzero(keep)
+        codes, uniques = pd.factorize(tx.ids[rows], sort=True)
+        # A canonical row order (customer, day, amount, price): every per-customer sum below is
+        # then independent of the order of the log's rows, to the last bit.
+        order = np.lexsort((prices[rows], tx.amounts[rows], tx.days[rows], codes))
+        rows, codes = rows[order], codes[order]
+        amounts, prices = tx.amounts[rows], prices[rows]
         n = len(uniques)
         out: dict[str, Any] = {}
         if n:
-            lo = int(days.min())
-            span = int(days.max()) - lo + 1
-            key, inverse = np.unique(
-                codes.astype(np.int64) * span + (days - lo), return_inverse=True
-            )
-            day_total = np.bincount(inverse, weights=amounts)
-            owner = key // span
-            starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-            ends = np.concatenate((starts[1:], [len(owner)])) - 1
-            out["first_day"] = key[starts] % span + lo
-            out["last_day"] = key[ends] % span + lo
-            out["first_day_spend"] = day_total[starts]
-            out["purchase_days"] = ends - starts + 1
+            # Same-day merging is rfm_summary's: the one day-totals kernel.
+            totals = _day_totals(Transactions(tx.ids[rows], tx.days[rows], amounts), end)
+            runs = _runs(totals.code, totals.day, totals.total)
+            starts = np.searchsorted(totals.code, runs.code)  # each customer's first day
+            out["first_day"] = runs.first_day
+            out["last_day"] = runs.last_day
+            out["first_day_spend"] = totals.total[starts]
+            out["purchase_days"] = runs.frequency + 1
+            out["orders"] = np.bincount(codes, minlength=n)
+            out["total_spend"] = np.add.reduceat(totals.total, starts)
         else:
-            for name in ("first_day", "last_day", "purchase_days"):
-                out[name] = np.zeros(0, dtype=np.int64)
-            out["first_day_spend"] = np.zeros(0)
-        out["orders"] = np.bincount(codes, minlength=n)
-        out["total_spend"] = np.bincount(codes, weights=amounts, minlength=n)
+            for name in ("first_day", "last_day", "first_day_spend", "purchase_days", "orders"):
+                out[name] = np.zeros(0, dtype=np.float64 if name.endswith("spend") else np.int64)
+            out["total_spend"] = np.zeros(0)
         out["top_band_orders"] = np.bincount(
             codes, weights=prices >= self.top_band_threshold_, minlength=n
         ).astype(np.int64)
@@ -646,6 +647,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             if column is None or column not in self.optional_columns_:
                 continue
             labels, names = self._codes(frame, column, keep)
+            labels = labels[order]
             k = len(names)
             table = np.bincount(codes * k + labels, weights=weights, minlength=n * k).reshape(n, k)
             for j, name in enumerate(names):
