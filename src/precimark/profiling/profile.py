@@ -20,7 +20,7 @@ from typing import Any, Literal, NamedTuple, Self, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._jsonstate import JSONStateMixin
@@ -72,7 +72,13 @@ class _Read(NamedTuple):
     threshold: float
 
 
-class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
+# No set_output wrapping: the archive is a DataFrame already, and transform's log is optional.
+class CustomerProfiler(
+    JSONStateMixin,
+    TransformerMixin,  # type: ignore[misc]
+    BaseEstimator,  # type: ignore[misc]
+    auto_wrap_output_keys=None,  # type: ignore[call-arg]
+):
     """Build and keep up to date the consumer archive: one documented row per customer.
 
     Parameters
