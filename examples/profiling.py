@@ -46,7 +46,7 @@ first_year = tx["date"] < cut + pd.Timedelta(days=1)
 profiler = CustomerProfiler(consent="consent_profiling", attributes=["signup_date"])
 profiler.fit(tx[first_year], customers, observation_end=cut)
 profiler.update(tx[~first_year], customers, observation_end=end)  # reads only the new rows
-archive = profiler.transform()
+archive = profiler.archive()  # the archive of everything fit and update read
 print(
     f"\nArchive as of {profiler.observation_end_.date()}: {archive.shape[0]:,} customers x "
     f"{archive.shape[1]} columns; {profiler.excluded_.size:,} not profiled (no consent)"

@@ -53,7 +53,7 @@ def build_artefacts(folder: Path) -> None:
     (folder / "propensity.json").write_text(json.dumps(evaluation.model.to_dict()))
     features = make_snapshots(tx, cutoffs=[END], horizon=90, labels=False).droplevel("cutoff")
 
-    profile = pm.CustomerProfiler().fit(tx, observation_end=END).transform()
+    profile = pm.CustomerProfiler().fit_transform(tx, observation_end=END)
     rng = np.random.default_rng(7)  # CDNOW has no consent flags or channels: simulated here
     recent = tx[tx["date"] > END - pd.Timedelta(days=365)]
     customers = rfm.join(profile[["segment", "orders", "total_spend"]]).join(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +62,27 @@ def test_archive_matches_rfm_summary_and_the_pandas_oracle(sim: SimulatedBase) -
     assert top == pytest.approx(0.2, abs=0.01)
 
 
+def test_rfm_is_rfm_summary_exactly_and_row_order_does_not_matter(sim: SimulatedBase) -> None:
+    # Three purchases on one day exercise the kernel's order-independent day totals.
+    tx = sim.transactions
+    crowded = tx.iloc[:3].assign(date=tx["date"].iloc[0], amount=[0.1, 0.2, 0.3])
+    tx = pd.concat([tx, crowded], ignore_index=True)
+    archive = CustomerProfiler().fit_transform(tx)
+    rfm = pm.rfm_summary(tx)
+    pd.testing.assert_frame_equal(archive[list(rfm.columns)], rfm, check_exact=True)
+    shuffled = tx.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        CustomerProfiler().fit_transform(shuffled), archive, check_exact=True
+    )
+    # String ids sort differently from integers; the aggregates still line up.
+    named = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
+    by_name = CustomerProfiler().fit_transform(named)
+    by_name.index = by_name.index.str[1:].astype(np.int64)
+    pd.testing.assert_frame_equal(
+        by_name.sort_index(), archive, check_exact=True, check_index_type=False
+    )
+
+
 def test_price_sensitivity_tracks_the_planted_truth(sim: SimulatedBase) -> None:
     archive = CustomerProfiler().fit_transform(sim.transactions)
     assert archive["price_sensitivity"].between(0, 1).all()
@@ -101,12 +121,11 @@ def test_update_equals_rebuild(sim: SimulatedBase) -> None:
     incremental.update(new[new["date"] < middle], sim.customers)
     incremental.update(new[new["date"] >= middle], sim.customers, observation_end=end)
     assert incremental.top_band_threshold_ == first_threshold
-    rebuilt = CustomerProfiler(**kwargs, top_band_threshold=first_threshold).fit(
-        sim.transactions, sim.customers, observation_end=end
-    )
-    pd.testing.assert_frame_equal(
-        incremental.transform(), rebuilt.transform(), check_exact=False, rtol=1e-12
-    )
+    # The archive kept by update is the fitted profiler's transform of the whole log.
+    fitted = CustomerProfiler(**kwargs).fit(old, sim.customers, observation_end=cut)
+    whole = fitted.transform(sim.transactions, sim.customers, observation_end=end)
+    pd.testing.assert_frame_equal(incremental.archive(), whole, check_exact=False, rtol=1e-12)
+    rebuilt = CustomerProfiler(**kwargs).fit(sim.transactions, sim.customers, observation_end=end)
     assert incremental.excluded_.sort_values().equals(rebuilt.excluded_.sort_values())
 
 
@@ -124,9 +143,11 @@ def test_update_with_new_customers_and_categories() -> None:
     profiler = CustomerProfiler(top_band_threshold=9.0)
     profiler.fit(tx.iloc[:3], observation_end=day + pd.Timedelta(days=2))
     profiler.update(tx.iloc[3:])
-    rebuilt = CustomerProfiler(top_band_threshold=9.0).fit_transform(tx)
-    pd.testing.assert_frame_equal(profiler.transform(), rebuilt)
-    archive = rebuilt
+    first_part = CustomerProfiler(top_band_threshold=9.0).fit(
+        tx.iloc[:3], observation_end=day + pd.Timedelta(days=2)
+    )
+    pd.testing.assert_frame_equal(profiler.archive(), first_part.transform(tx))
+    archive = CustomerProfiler(top_band_threshold=9.0).fit_transform(tx)
     assert archive.loc[1, ["frequency", "recency", "monetary_value"]].tolist() == [1, 5.0, 20.0]
     assert archive.loc[1, "spend_share_a"] == pytest.approx(10 / 35)
     assert archive.loc[3, "top_category"] == "c"
@@ -170,7 +191,7 @@ def test_consent_excludes_and_withdrawal_erases(sim: SimulatedBase) -> None:
     changed.loc[granted, "consent_profiling"] = True
     with pytest.warns(pm.DataQualityWarning, match="2 customers .* consented"):
         profiler.update(new, changed)
-    result = profiler.transform()
+    result = profiler.archive()
     assert not result.index.isin(withdrawn).any()
     assert not result.index.isin(granted).any()
     assert profiler.excluded_.isin(withdrawn).sum() == 3
@@ -270,7 +291,7 @@ def test_cdnow_without_optional_columns(cdnow_sample: pd.DataFrame) -> None:
     ]
     assert len(archive) == 2357
     assert int((archive["frequency"] == 0).sum()) == 1411
-    assert [u.column for u in profiler.data_usage_] == ["customer_id", "date", "amount"]
+    assert [u.column for u in profiler.data_usage_] == ["customer_id", "date", "amount", "(none)"]
     # Without a list price the price band is on amounts.
     in_cal = cdnow_sample[cdnow_sample["date"] <= CDNOW_CALIBRATION_END]
     assert profiler.top_band_threshold_ == pytest.approx(in_cal["amount"].quantile(0.8))
@@ -317,60 +338,49 @@ def test_bad_input_is_named(sim: SimulatedBase) -> None:
     with pytest.raises(pm.DataValidationError, match="argument 'customers' index"):
         CustomerProfiler().fit(tx, pd.concat([sim.customers, sim.customers.iloc[:1]]))
     with pytest.raises(pm.DataValidationError, match="argument 'clv_period'"):
-        CustomerProfiler(purchase_model=_FakePurchase(), clv_period="1M").fit(tx)
+        CustomerProfiler(purchase_model=pm.BetaGeoModel(), clv_period="1M").fit(tx)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'purchase_model'.*BetaGeoModel"):
+        CustomerProfiler(purchase_model=object()).fit(tx)
+    with pytest.raises(pm.DataValidationError, match="argument 'margin'"):
+        CustomerProfiler(purchase_model=pm.BetaGeoModel(), margin=float("nan")).fit(tx)
+    with pytest.raises(pm.DataValidationError, match="argument 'consent'"):
+        CustomerProfiler(consent=True).fit(tx, sim.customers)  # type: ignore[arg-type]
 
 
-class _FakePurchase:
-    """Constant rate 0.1 per day, alive with probability 1 / (1 + frequency)."""
-
-    time_unit_ = "D"
-
-    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
-        return 1.0 / (1.0 + rfm["frequency"])
-
-    def expected_purchases(self, rfm: pd.DataFrame, horizon: object) -> pd.Series:
-        days = pd.Timedelta(horizon) / pd.Timedelta(days=1)  # type: ignore[arg-type]
-        return 0.1 * days * self.probability_alive(rfm)
-
-
-class _FakeSpend:
-    def expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
-        return rfm["monetary_value"] + 10.0
-
-
-def test_clv_columns_from_duck_typed_models(sim: SimulatedBase) -> None:
-    profiler = CustomerProfiler(
-        purchase_model=_FakePurchase(),
-        spend_model=_FakeSpend(),
-        clv_periods=3,
-        clv_period="10D",
-        discount_rate=0.1,
+def test_clv_is_precimark_clv_on_fitted_copies_of_the_models(sim: SimulatedBase) -> None:
+    tx = sim.transactions
+    purchase, spend = pm.BetaGeoModel(), pm.GammaGammaModel()
+    settings = {"clv_periods": 6, "clv_period": "10D", "discount_rate": 0.05, "margin": 0.3}
+    profiler = CustomerProfiler(purchase_model=purchase, spend_model=spend, **settings)
+    archive = profiler.fit_transform(tx)
+    # The models passed in are not fitted; the profiler fitted copies on its own RFM summary.
+    assert not hasattr(purchase, "params_") and not hasattr(spend, "params_")
+    assert profiler.purchase_model_ is not purchase and profiler.spend_model_ is not spend
+    rfm = pm.rfm_summary(tx)
+    assert profiler.purchase_model_.params_ == pm.BetaGeoModel().fit(rfm).params_
+    expected = pm.customer_lifetime_value(
+        profiler.purchase_model_,
+        profiler.spend_model_,
+        rfm,
+        horizon=6,
+        freq="10D",
+        discount_rate=0.05,
+        margin=0.3,
     )
-    archive = profiler.fit_transform(sim.transactions)
-    alive = 1.0 / (1.0 + archive["frequency"])
-    np.testing.assert_allclose(archive["probability_alive"], alive)
-    np.testing.assert_allclose(archive["expected_purchases"], 3.0 * alive)
-    # One purchase per 10 days per alive unit, discounted 10% a period.
-    per_period = 1.0 * alive * (archive["monetary_value"] + 10.0)
-    expected = per_period * (1 / 1.1 + 1 / 1.1**2 + 1 / 1.1**3)
-    np.testing.assert_allclose(archive["customer_lifetime_value"], expected)
-    only_purchase = CustomerProfiler(purchase_model=_FakePurchase()).fit_transform(sim.transactions)
+    pd.testing.assert_series_equal(archive["customer_lifetime_value"], expected, check_exact=True)
+    alive = profiler.purchase_model_.probability_alive(rfm)
+    np.testing.assert_array_equal(archive["probability_alive"], alive)
+    horizon = profiler.purchase_model_.expected_purchases(rfm, "60D")
+    np.testing.assert_array_equal(archive["expected_purchases"], horizon)
+    # A fitted model passed in is not refitted in place either.
+    fitted = pm.BetaGeoModel().fit(pm.rfm_summary(tx.iloc[: len(tx) // 2], time_unit="W"))
+    before = dict(fitted.params_)
+    copy = CustomerProfiler(purchase_model=fitted).fit(tx)
+    assert fitted.params_ == before and fitted.time_unit_ == "W"
+    assert copy.purchase_model_.time_unit_ == "D"
+    only_purchase = CustomerProfiler(purchase_model=pm.BetaGeoModel()).fit_transform(tx)
     assert "customer_lifetime_value" not in only_purchase.columns
     assert "probability_alive" in only_purchase.columns
-
-
-def test_clv_columns_match_precimark_clv(sim: SimulatedBase) -> None:
-    clv = pytest.importorskip("precimark.clv.value")
-    models = pytest.importorskip("precimark.clv.models")
-    rfm = pm.rfm_summary(sim.transactions, time_unit="W")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        bg = models.BetaGeoModel().fit(rfm)
-        gg = models.GammaGammaModel().fit(rfm)
-    archive = CustomerProfiler(purchase_model=bg, spend_model=gg).fit_transform(sim.transactions)
-    expected = clv.customer_lifetime_value(bg, gg, rfm, horizon=12, freq="30D", discount_rate=0.01)
-    np.testing.assert_allclose(archive["customer_lifetime_value"], expected, rtol=1e-9)
-    np.testing.assert_allclose(archive["probability_alive"], bg.probability_alive(rfm), rtol=1e-12)
 
 
 def test_clone_and_pickle_round_trip(sim: SimulatedBase) -> None:
@@ -379,11 +389,11 @@ def test_clone_and_pickle_round_trip(sim: SimulatedBase) -> None:
     assert fresh.get_params()["attributes"] == ["signup_date"]
     profiler.fit(sim.transactions, sim.customers)
     restored = pickle.loads(pickle.dumps(profiler))
-    pd.testing.assert_frame_equal(restored.transform(), profiler.transform())
+    pd.testing.assert_frame_equal(restored.archive(), profiler.archive())
     # Without a new customers frame, update keeps the stored attributes.
     later = sim.transactions.iloc[:3].assign(
         date=sim.observation_end + pd.Timedelta(days=3), customer_id=[1, 2, 3]
     )
     restored.update(later)
-    kept = restored.transform()["signup_date"].dropna()
+    kept = restored.archive()["signup_date"].dropna()
     assert kept.equals(sim.customers.loc[kept.index, "signup_date"].rename("signup_date"))

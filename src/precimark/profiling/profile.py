@@ -1,27 +1,32 @@
 """The consumer archive: one row per customer, built from mergeable per-customer aggregates.
 
-:class:`CustomerProfiler` reduces a transaction log to a small table of per-customer sums,
-counts, minima and maxima (``aggregates_``). Those merge exactly, so :meth:`update` folds new
-transactions in without re-reading the old ones, and every archive column (RFM, scores and
-segments, purchasing power, price sensitivity, category and channel shares, CLV) is derived
-from the aggregates when :meth:`~CustomerProfiler.transform` is called.
+:class:`CustomerProfiler` follows the scikit-learn contract. :meth:`~CustomerProfiler.fit`
+learns what the archive compares customers with (the top price band, the RFM score edges, the
+purchasing-power percentiles, the base's share of discounted orders) and fits copies of the CLV
+models; :meth:`~CustomerProfiler.transform` profiles a transaction log against them.
+
+:meth:`~CustomerProfiler.fit` also keeps a small table of per-customer sums, counts, minima and
+maxima (``aggregates_``). Those merge exactly, so :meth:`~CustomerProfiler.update` folds new
+transactions in without re-reading the old ones, and :meth:`~CustomerProfiler.archive` derives
+every archive column from them.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Literal, NamedTuple, Self, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import (
+    Transactions,
     check_columns,
     check_frame,
     check_unique_index,
@@ -30,9 +35,11 @@ from precimark._validation import (
     to_day,
     validate_transactions,
 )
+from precimark.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, customer_lifetime_value
 from precimark.exceptions import DataQualityWarning
-from precimark.privacy import ConsentLike, DataUse, require_consent
-from precimark.profiling.scores import RFMEdges
+from precimark.privacy import ConsentLike, ConsentPolicy, DataUse, require_consent
+from precimark.profiling.rfm import _day_totals, _end_day, _runs
+from precimark.profiling.scores import RFMEdges, fit_rfm_edges
 from precimark.profiling.segments import rfm_segments
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
 
@@ -49,9 +56,29 @@ _SUMMED = (
     "discounted_spend",
     "discount_rate_sum",
 )
+_NO_CONSENT_COLUMN = "(none)"
+"""``DataUse.column`` of the record that says no consent column was read, and why."""
+_NO_ROSTER = "consent_check: no customer roster given, nothing to check"
+_OPTED_OUT = "consent_check: skipped, consent=False (opt-out by the caller)"
 
 
-class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
+class _Read(NamedTuple):
+    """One transaction log read into aggregates (what fit and transform share)."""
+
+    aggregates: pd.DataFrame
+    end: int
+    roster: pd.DataFrame | None
+    excluded: pd.Index
+    threshold: float
+
+
+# No set_output wrapping: the archive is a DataFrame already, and transform's log is optional.
+class CustomerProfiler(
+    JSONStateMixin,
+    TransformerMixin,  # type: ignore[misc]
+    BaseEstimator,  # type: ignore[misc]
+    auto_wrap_output_keys=None,  # type: ignore[call-arg]
+):
     """Build and keep up to date the consumer archive: one documented row per customer.
 
     Parameters
@@ -62,11 +89,15 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         Optional transaction columns: the list (undiscounted) price of each order, its product
         category (or brand) and its payment channel. Each is used when present in the log at
         ``fit`` and its features are omitted otherwise; ``None`` never uses it.
-    consent : str or ConsentPolicy, optional
-        Consent column (or policy) for the purpose ``"profiling"``, read from ``customers``
+    consent : str, ConsentPolicy or False, optional
+        Consent for the purpose ``"profiling"``, read from the customer roster (``customers``)
         with :func:`precimark.privacy.require_consent`. Customers without consent (or without
         a consent record) are not profiled: their transactions are not read. Default ``None``:
-        no consent check (the caller vouches for a lawful basis).
+        the default :class:`~precimark.privacy.ConsentPolicy`, column ``consent_profiling``;
+        a roster without that column is an error. A column name or a policy reads that
+        instead. ``False`` profiles everyone without a consent check (the caller vouches for
+        a lawful basis); the opt-out is recorded in ``data_usage_``. Without a roster there is
+        nothing to check, and ``data_usage_`` says so.
     attributes : sequence of str, optional
         Customer columns carried into the archive unchanged (their names must differ from the
         archive's own columns). Default: none (data minimisation: name what you need).
@@ -76,25 +107,30 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         latest row valid on the profile date; rows valid only later are ignored. Without it
         ``customers`` must hold one row per customer, taken to be as of the profile date.
     rfm_edges : RFMEdges, optional
-        Fixed score edges. Default: 5-level edges learned from the archive at each transform.
+        Fixed score edges. Default: 5-level edges learned at ``fit``
+        (:func:`~precimark.profiling.fit_rfm_edges`).
     top_band_quantile : float, default 0.8
         The shop's top price band is the orders whose price (list price when present, else
-        amount) is at or above this quantile of the order prices seen at ``fit``.
+        amount) is at or above this quantile of the order prices profiled at ``fit``.
     top_band_threshold : float, optional
         The top price band's lower price, fixed (overrides ``top_band_quantile``).
     sensitivity_prior : float, default 2.0
         Strength, in orders, of the prior of the price-sensitivity score (see Notes).
-    purchase_model, spend_model : fitted models, optional
-        A fitted purchase model (``probability_alive(rfm)``, ``expected_purchases(rfm,
-        horizon)``) and spend model (``expected_spend(rfm)``), e.g.
-        :class:`precimark.clv.BetaGeoModel` and :class:`precimark.clv.GammaGammaModel`.
-        When given, the archive has their predictions and the CLV.
+    purchase_model, spend_model : estimators, optional
+        A precimark purchase model (:class:`~precimark.clv.BetaGeoModel`,
+        :class:`~precimark.clv.ModifiedBetaGeoModel` or :class:`~precimark.clv.ParetoNBDModel`)
+        and spend model (:class:`~precimark.clv.GammaGammaModel`). ``fit`` fits copies of
+        them (:func:`sklearn.base.clone`) on the RFM summary of the customers it profiles, in
+        days; the models passed in are not changed. With them the archive has their
+        predictions and, with both, the CLV of :func:`precimark.clv.customer_lifetime_value`.
     clv_periods : int, default 12
         Number of periods of the CLV and of ``expected_purchases``.
     clv_period : str or Timedelta, default "30D"
         Length of one period (also the period of ``discount_rate``).
     discount_rate : float, default 0.01
         Discount rate per period.
+    margin : float, default 1.0
+        Profit margin on spend of the CLV (1.0: the CLV is discounted spend).
 
     Attributes
     ----------
@@ -110,34 +146,48 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         The optional transaction columns used.
     top_band_threshold_ : float
         Lower price of the top price band.
+    rfm_edges_ : RFMEdges
+        The edges of the RFM scores.
+    aov_reference_, spend_reference_ : ndarray
+        The average order values and total spends (rounded to 6 decimals, sorted) of the
+        customers profiled at ``fit``: the reference of the purchasing-power percentiles.
+    base_discount_share_ : float or None
+        Share of the orders profiled at ``fit`` bought below list price (``p0`` in Notes);
+        None without a list price.
+    purchase_model_, spend_model_ : estimator or None
+        The fitted copies of ``purchase_model`` and ``spend_model``.
     customers_ : DataFrame or None
         The customer attributes as of the profile date (one row per customer).
     excluded_ : Index
         Ids of customers seen in the transactions but not profiled for lack of consent.
     data_usage_ : tuple of DataUse
-        Which input columns are read, and for what.
+        Which input columns are read, and for what. When no consent column is read, one
+        record with column ``"(none)"`` says why: no roster, or ``consent=False``.
 
     Notes
     -----
-    The archive (:meth:`transform`) has, indexed by customer id, in this order:
+    The archive (:meth:`transform`, :meth:`archive`) has, indexed by customer id, in this
+    order:
 
     - **RFM**: ``frequency``, ``recency``, ``T``, ``monetary_value`` (exactly
       :func:`precimark.rfm_summary` in days), ``r_score``, ``f_score``, ``m_score``,
-      ``rfm_score``, ``segment`` (:func:`precimark.profiling.rfm_segments`);
+      ``rfm_score``, ``segment`` (:func:`precimark.profiling.rfm_segments` with
+      ``rfm_edges_``);
     - **activity**: ``first_purchase``, ``last_purchase`` (dates), ``tenure_days`` (profile
       date minus first purchase, = ``T``), ``days_since_last_purchase`` (``T - recency``),
       ``orders`` (transactions), ``total_spend``, ``average_order_value``
       (``total_spend / orders``);
-    - **purchasing power**: ``aov_percentile`` and ``spend_percentile`` (percentage of
-      profiled customers whose value, to 6 decimals, is at most the customer's: (0, 100]),
-      ``top_band_share`` (share of orders in the top price band);
+    - **purchasing power**: ``aov_percentile`` and ``spend_percentile`` (percentage of the
+      customers profiled at ``fit`` whose value, to 6 decimals, is at most the customer's:
+      [0, 100], and (0, 100] for the customers of ``fit``), ``top_band_share`` (share of
+      orders in the top price band);
     - **price sensitivity** (needs a list price): ``discount_order_share`` and
       ``discount_spend_share`` (share of orders and of spend paid below list price),
       ``average_discount`` (mean ``1 - paid / list`` over discounted orders, 0 when none) and
       ``price_sensitivity`` = ``(discounted orders + m * p0) / (orders + m)``, the share of
-      orders bought at a discount shrunk towards the base's share ``p0`` with a prior worth
-      ``m = sensitivity_prior`` orders, in [0, 1] (a customer with one discounted order is not
-      scored 1);
+      orders bought at a discount shrunk towards the base's share ``p0`` (learned at ``fit``)
+      with a prior worth ``m = sensitivity_prior`` orders, in [0, 1] (a customer with one
+      discounted order is not scored 1);
     - **category affinity** (needs a category): ``spend_share_<category>`` for every
       category, ``top_category`` (largest spend share, ties to the first name in sorted
       order) and ``category_concentration``, the Herfindahl index of the spend shares
@@ -147,8 +197,8 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
       and ``preferred_channel``;
     - **CLV** (with models): ``probability_alive``, ``expected_purchases`` over
       ``clv_periods`` periods, ``expected_spend`` and ``customer_lifetime_value`` (spend
-      model needed for the last two), computed from the models' own methods as
-      ``sum_k (E[X(k f)] - E[X((k-1) f)]) / (1 + d)^k * E[spend]``;
+      model needed for the last two), the latter exactly
+      :func:`precimark.clv.customer_lifetime_value` with ``margin``;
     - **attributes**: the customer attributes valid on the profile date.
 
     Only customers with at least one transaction up to the profile date are profiled.
@@ -158,7 +208,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     >>> from precimark.datasets import make_transactions
     >>> from precimark.profiling import CustomerProfiler
     >>> sim = make_transactions(300, seed=1)
-    >>> profiler = CustomerProfiler(consent="consent_profiling", attributes=["signup_date"])
+    >>> profiler = CustomerProfiler(attributes=["signup_date"])  # consent: consent_profiling
     >>> archive = profiler.fit_transform(sim.transactions, sim.customers)
     >>> archive.shape, profiler.excluded_.size
     ((266, 39), 34)
@@ -167,6 +217,13 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     customer_id
     1                 1       sports              card
     2                 4         toys              card
+
+    A log of later transactions is profiled against what ``fit`` learned:
+
+    >>> later = sim.transactions[sim.transactions["date"] >= "2024-07-01"]
+    >>> recent = profiler.transform(later)
+    >>> bool(recent.index.isin(profiler.excluded_).any())  # consent is checked as at fit
+    False
     """
 
     def __init__(
@@ -176,7 +233,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         list_price_column: str | None = "list_price",
         category_column: str | None = "category",
         channel_column: str | None = "channel",
-        consent: ConsentLike | None = None,
+        consent: ConsentLike | Literal[False] | None = None,
         attributes: Sequence[str] | None = None,
         attributes_as_of: str | None = None,
         rfm_edges: RFMEdges | None = None,
@@ -188,6 +245,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         clv_periods: int = 12,
         clv_period: str | pd.Timedelta = "30D",
         discount_rate: float = 0.01,
+        margin: float = 1.0,
     ) -> None:
         self.columns = columns
         self.list_price_column = list_price_column
@@ -205,6 +263,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         self.clv_periods = clv_periods
         self.clv_period = clv_period
         self.discount_rate = discount_rate
+        self.margin = margin
 
     # ----------------------------------------------------------------------------- fitting
 
@@ -215,15 +274,21 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         *,
         observation_end: DateLike | None = None,
     ) -> Self:
-        """Read a transaction log (and customer attributes) into per-customer aggregates.
+        """Learn the archive's references from a transaction log (and customer roster).
+
+        Learns the top price band, the RFM score edges, the purchasing-power percentiles, the
+        base's share of discounted orders and fits copies of the CLV models, all on the
+        customers profiled (those with consent). Keeps their per-customer aggregates for
+        :meth:`update` and :meth:`archive`.
 
         Parameters
         ----------
         transactions : DataFrame
             The transaction log (not modified). Rows after ``observation_end`` are ignored.
         customers : DataFrame, optional
-            Customer attributes and consent, indexed by customer id. Required with
-            ``consent``.
+            The customer roster: attributes and consent, indexed by customer id. Required with
+            a consent column or policy; with ``consent=None`` it must hold
+            ``consent_profiling``.
         observation_end : date-like, optional
             The profile date (inclusive). Default: the date of the last transaction.
 
@@ -235,50 +300,46 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         Raises
         ------
         DataValidationError
-            For an invalid log or customers frame, invalid hyper-parameters, ``consent``
-            without ``customers``, or an ``observation_end`` before the first purchase.
+            For an invalid log or roster, invalid hyper-parameters, a roster without the
+            consent column, ``consent`` without ``customers``, an ``observation_end`` before
+            the first purchase, or no customer to profile.
         """
         self._check_hyper_parameters()
-        cols = self.columns if self.columns is not None else Columns()
+        cols = self._columns()
         frame = check_frame(transactions, "transactions")
-        optional = tuple(
+        self.optional_columns_ = tuple(
             c
             for c in (self.list_price_column, self.category_column, self.channel_column)
             if c is not None and c in frame.columns
         )
-        tx = validate_transactions(frame, cols)
-        end = (
-            int(tx.days.max())
-            if observation_end is None
-            else int(to_day(observation_end, "observation_end").astype(np.int64))
-        )
-        if end < int(tx.days.min()):
-            raise fail(
-                "argument 'observation_end'",
-                f"{np.datetime64(end, 'D')}, before the first purchase",
-                "an end on or after the first purchase",
-            )
-        self.optional_columns_ = optional
-        snapshot = self._customers_as_of(customers, end)
-        allowed = self._allowed(snapshot)
-        keep = tx.days <= end
-        if allowed is not None:
-            consented = np.isin(tx.ids, allowed)
-            self.excluded_ = pd.Index(pd.unique(tx.ids[keep & ~consented]), name=cols.customer_id)
-            keep &= consented
-        else:
-            self.excluded_ = pd.Index([], name=cols.customer_id)
-        prices = self._prices(frame, tx.amounts)
-        if self.top_band_threshold is not None:
-            self.top_band_threshold_ = float(self.top_band_threshold)
-        else:
-            in_range = prices[tx.days <= end]
-            self.top_band_threshold_ = float(np.quantile(in_range, self.top_band_quantile))
-        self.aggregates_ = self._aggregate(frame, tx.ids, tx.days, tx.amounts, prices, keep)
-        self.customers_ = snapshot
-        self.observation_end_ = pd.Timestamp(np.datetime64(end, "D"))
-        self.data_usage_ = self._data_usage(cols, snapshot)
+        read = self._read(frame, customers, observation_end, "transactions", None, None)
+        self.top_band_threshold_ = read.threshold
+        self.aggregates_ = read.aggregates
+        self.customers_ = read.roster
+        self.excluded_ = read.excluded
+        self.observation_end_ = _timestamp(read.end)
+        self.data_usage_ = self._data_usage(cols, read.roster)
+        self._learn_references(read.aggregates, read.end)
         return self
+
+    def _learn_references(self, aggregates: pd.DataFrame, end: int) -> None:
+        rfm = _rfm(aggregates, end, self._columns())
+        self.rfm_edges_ = self.rfm_edges if self.rfm_edges is not None else fit_rfm_edges(rfm)
+        total = aggregates["total_spend"].to_numpy(np.float64)
+        orders = aggregates["orders"].to_numpy(np.int64)
+        self.aov_reference_ = np.sort(np.round(total / orders, 6))
+        self.spend_reference_ = np.sort(np.round(total, 6))
+        self.base_discount_share_ = (
+            float(aggregates["discounted_orders"].sum() / orders.sum())
+            if self.list_price_column in self.optional_columns_
+            else None
+        )
+        # Fitted copies: the models passed in stay as they were.
+        self.purchase_model_ = None if self.purchase_model is None else clone(self.purchase_model)
+        self.spend_model_ = None if self.spend_model is None else clone(self.spend_model)
+        for model in (self.purchase_model_, self.spend_model_):
+            if model is not None:
+                model.fit(rfm)
 
     def update(
         self,
@@ -287,10 +348,10 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         *,
         observation_end: DateLike | None = None,
     ) -> Self:
-        """Fold transactions made after the profile date into the archive.
+        """Fold transactions made after the profile date into the kept aggregates.
 
-        The result equals fitting on all transactions with the same ``top_band_threshold_``
-        (the price band is learned at ``fit`` and kept) and the same customers frame, up to
+        Everything learned at ``fit`` (price band, score edges, percentiles, CLV models) is
+        kept, so :meth:`archive` then equals :meth:`transform` of the whole log, up to
         floating-point rounding of sums. Only the new rows are read.
 
         Parameters
@@ -299,10 +360,10 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             Transactions dated after the current profile date (``observation_end_``), with the
             same optional columns as at ``fit``. Rows after ``observation_end`` are ignored.
         customers : DataFrame, optional
-            Current customer attributes and consent. When given, they replace the stored
-            ones: customers who withdrew consent are dropped from the archive. Customers who
-            consented only now stay excluded (their earlier transactions were never read;
-            refit to profile them) and a :class:`~precimark.DataQualityWarning` says so.
+            Current customer roster. When given, it replaces the stored one: customers who
+            withdrew consent are dropped from the archive. Customers who consented only now
+            stay excluded (their earlier transactions were never read; refit to profile them)
+            and a :class:`~precimark.DataQualityWarning` says so.
         observation_end : date-like, optional
             The new profile date. Default: the date of the last new transaction (or the
             current profile date if that is later).
@@ -319,13 +380,11 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             ``observation_end`` before it.
         """
         check_is_fitted(self, "aggregates_")
-        cols = self.columns if self.columns is not None else Columns()
+        cols = self._columns()
         frame = check_frame(new_transactions, "new_transactions")
         check_columns(frame, self.optional_columns_, "new_transactions")
         tx = validate_transactions(frame, cols, name="new_transactions")
-        old_end = int(
-            self.observation_end_.to_datetime64().astype("datetime64[D]").astype(np.int64)
-        )
+        old_end = _day_number(self.observation_end_)
         early = tx.days <= old_end
         if early.any():
             raise fail_rows(
@@ -349,11 +408,11 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             )
         aggregates = self.aggregates_
         snapshot = self.customers_ if customers is None else self._customers_as_of(customers, end)
-        allowed = self._allowed(snapshot)
+        allowed = self._consented(snapshot)
         keep = tx.days <= end
         excluded = self.excluded_
         if allowed is not None:
-            late = excluded.intersection(pd.Index(allowed))
+            late = excluded.intersection(allowed)
             if len(late):
                 warnings.warn(
                     f"{len(late)} customers (first: {late[0]}) consented to profiling after "
@@ -362,18 +421,18 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                     DataQualityWarning,
                     stacklevel=2,
                 )
-            consented = np.isin(tx.ids, allowed) & ~np.isin(tx.ids, excluded)
+            consented = np.isin(tx.ids, allowed.to_numpy()) & ~np.isin(tx.ids, excluded)
             new_excluded = pd.Index(pd.unique(tx.ids[keep & ~consented]))
-            withdrawn = aggregates.index.difference(pd.Index(allowed))
+            withdrawn = aggregates.index.difference(allowed)
             excluded = excluded.union(new_excluded).union(withdrawn)
             aggregates = aggregates.drop(index=withdrawn)
             keep &= consented
         prices = self._prices(frame, tx.amounts)
-        batch = self._aggregate(frame, tx.ids, tx.days, tx.amounts, prices, keep)
+        batch = self._aggregate(frame, tx, prices, keep, end, self.top_band_threshold_)
         self.aggregates_ = _merge(aggregates, batch)
         self.excluded_ = excluded.rename(cols.customer_id)
         self.customers_ = snapshot
-        self.observation_end_ = pd.Timestamp(np.datetime64(end, "D"))
+        self.observation_end_ = _timestamp(end)
         self.data_usage_ = self._data_usage(cols, snapshot)
         return self
 
@@ -384,14 +443,14 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         *,
         observation_end: DateLike | None = None,
     ) -> pd.DataFrame:
-        """Fit, then return the archive (see :meth:`fit` and :meth:`transform`).
+        """Fit, then return the archive of the same log: ``fit(...).transform(...)``.
 
         Parameters
         ----------
         transactions : DataFrame
             The transaction log.
         customers : DataFrame, optional
-            Customer attributes and consent.
+            The customer roster.
         observation_end : date-like, optional
             The profile date.
 
@@ -400,46 +459,105 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         DataFrame
             The consumer archive.
         """
-        return self.fit(transactions, customers, observation_end=observation_end).transform()
+        # The log just read is what fit keeps: its archive needs no second pass.
+        return self.fit(transactions, customers, observation_end=observation_end).archive()
 
     # ----------------------------------------------------------------------------- archive
 
-    def transform(self) -> pd.DataFrame:
-        """Return the consumer archive of the profiled customers, as of ``observation_end_``.
+    def transform(
+        self,
+        transactions: pd.DataFrame | None = None,
+        customers: pd.DataFrame | None = None,
+        *,
+        observation_end: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Profile a transaction log against what :meth:`fit` learned.
+
+        The price band, score edges, percentiles, base discount share and CLV models are the
+        fitted ones, never re-learned; consent is checked as at ``fit``. The profiler is not
+        changed.
+
+        Parameters
+        ----------
+        transactions : DataFrame
+            The transaction log to profile (not modified), with the optional columns used at
+            ``fit``. Rows after ``observation_end`` are ignored. Calling ``transform()``
+            without it is deprecated: it returns :meth:`archive` with a ``FutureWarning``.
+        customers : DataFrame, optional
+            The customer roster as of the profile date. Default: the roster read at ``fit``
+            (``customers_``).
+        observation_end : date-like, optional
+            The profile date (inclusive). Default: the date of the last transaction.
 
         Returns
         -------
         DataFrame
             One row per profiled customer, indexed by customer id (sorted), with the columns
             listed in the class Notes.
+
+        Raises
+        ------
+        DataValidationError
+            For an invalid log or roster, a log without the optional columns used at ``fit``,
+            an ``observation_end`` before the first purchase, or no customer to profile.
         """
         check_is_fitted(self, "aggregates_")
-        agg = self.aggregates_
-        cols = self.columns if self.columns is not None else Columns()
-        index = agg.index.rename(cols.customer_id)
-        end = int(self.observation_end_.to_datetime64().astype("datetime64[D]").astype(np.int64))
+        if transactions is None:
+            if customers is not None or observation_end is not None:
+                raise fail(
+                    "argument 'transactions'",
+                    "None with customers or observation_end",
+                    "the transaction log to profile",
+                )
+            warnings.warn(
+                "CustomerProfiler.transform() without transactions is deprecated since "
+                "precimark 0.2 and will fail in 0.3: pass the transactions, "
+                "transform(transactions), or call archive() for the archive of the "
+                "transactions read by fit and update.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return self.archive()
+        frame = check_frame(transactions, "transactions")
+        read = self._read(
+            frame,
+            customers,
+            observation_end,
+            "transactions",
+            self.top_band_threshold_,
+            self.customers_,
+        )
+        return self._archive(read.aggregates, read.end, read.roster)
+
+    def archive(self) -> pd.DataFrame:
+        """Return the archive of the transactions read by :meth:`fit` and :meth:`update`.
+
+        Returns
+        -------
+        DataFrame
+            One row per profiled customer, as of ``observation_end_``, indexed by customer id
+            (sorted), with the columns listed in the class Notes.
+
+        Examples
+        --------
+        >>> from precimark.datasets import make_transactions
+        >>> from precimark.profiling import CustomerProfiler
+        >>> sim = make_transactions(200, seed=2)
+        >>> profiler = CustomerProfiler(consent=False).fit(sim.transactions, sim.customers)
+        >>> profiler.archive().equals(profiler.transform(sim.transactions))
+        True
+        """
+        check_is_fitted(self, "aggregates_")
+        return self._archive(self.aggregates_, _day_number(self.observation_end_), self.customers_)
+
+    def _archive(self, agg: pd.DataFrame, end: int, roster: pd.DataFrame | None) -> pd.DataFrame:
+        rfm = _rfm(agg, end, self._columns())
+        index = rfm.index
         first = agg["first_day"].to_numpy(np.int64)
         last = agg["last_day"].to_numpy(np.int64)
-        frequency = agg["purchase_days"].to_numpy(np.int64) - 1
         total = agg["total_spend"].to_numpy(np.float64)
         orders = agg["orders"].to_numpy(np.int64)
-        rfm = pd.DataFrame(
-            {
-                FREQUENCY: frequency,
-                RECENCY: (last - first).astype(np.float64),
-                T: (end - first).astype(np.float64),
-                MONETARY_VALUE: _ratio(total - agg["first_day_spend"].to_numpy(), frequency),
-            },
-            index=index,
-        )
-        rfm.attrs["time_unit"] = "D"
-        if len(rfm) == 0:
-            raise fail(
-                "the archive",
-                "no profiled customer",
-                "at least one customer with consent and a transaction up to the profile date",
-            )
-        parts = [rfm, rfm_segments(rfm, edges=self.rfm_edges)]
+        parts = [rfm, rfm_segments(rfm, edges=self.rfm_edges_)]
         aov = total / orders
         activity = pd.DataFrame(
             {
@@ -450,8 +568,8 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                 "orders": orders,
                 "total_spend": total,
                 "average_order_value": aov,
-                "aov_percentile": _percentile(aov),
-                "spend_percentile": _percentile(total),
+                "aov_percentile": _percentile(aov, self.aov_reference_),
+                "spend_percentile": _percentile(total, self.spend_reference_),
                 "top_band_share": agg["top_band_orders"].to_numpy() / orders,
             },
             index=index,
@@ -469,12 +587,56 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             parts.append(
                 _shares(agg, _CHANNEL, "channel_share_", "preferred_channel", orders, index)
             )
-        if self.purchase_model is not None:
+        if self.purchase_model_ is not None:
             parts.append(self._clv(rfm))
         archive = pd.concat(parts, axis=1)
-        return self._with_attributes(archive)
+        return self._with_attributes(archive, roster)
 
     # ----------------------------------------------------------------------------- helpers
+
+    def _columns(self) -> Columns:
+        return self.columns if self.columns is not None else Columns()
+
+    def _read(
+        self,
+        frame: pd.DataFrame,
+        customers: pd.DataFrame | None,
+        observation_end: DateLike | None,
+        name: str,
+        threshold: float | None,
+        default_roster: pd.DataFrame | None,
+    ) -> _Read:
+        """Read a log into aggregates; learn the price band when ``threshold`` is None."""
+        cols = self._columns()
+        check_columns(frame, self.optional_columns_, name)
+        tx = validate_transactions(frame, cols, name=name)
+        end = _end_day(observation_end, "observation_end", tx)
+        if customers is None and default_roster is not None:
+            roster: pd.DataFrame | None = default_roster
+        else:
+            roster = self._customers_as_of(customers, end)  # refuses consent= without one
+        allowed = self._consented(roster)
+        keep = tx.days <= end
+        excluded = pd.Index([], name=cols.customer_id)
+        if allowed is not None:
+            consented = np.isin(tx.ids, allowed.to_numpy())
+            excluded = pd.Index(pd.unique(tx.ids[keep & ~consented]), name=cols.customer_id)
+            keep &= consented
+        if not keep.any():
+            raise fail(
+                f"argument '{name}'",
+                "no customer to profile",
+                "at least one customer with consent and a transaction up to the profile date",
+            )
+        prices = self._prices(frame, tx.amounts)
+        if threshold is None:
+            threshold = (
+                float(self.top_band_threshold)
+                if self.top_band_threshold is not None
+                else float(np.quantile(prices[keep], self.top_band_quantile))
+            )
+        aggregates = self._aggregate(frame, tx, prices, keep, end, threshold)
+        return _Read(aggregates, end, roster, excluded, threshold)
 
     def _check_hyper_parameters(self) -> None:
         if not (isinstance(self.top_band_quantile, float | int) and 0 < self.top_band_quantile < 1):
@@ -491,6 +653,26 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             )
         if self.rfm_edges is not None and not isinstance(self.rfm_edges, RFMEdges):
             raise fail("argument 'rfm_edges'", repr(self.rfm_edges), "RFMEdges or None")
+        if not (self.consent is None or self.consent is False) and not isinstance(
+            self.consent, str | ConsentPolicy
+        ):
+            raise fail(
+                "argument 'consent'",
+                repr(self.consent),
+                "a consent column name, a ConsentPolicy, None (the default policy) or False "
+                "(no consent check)",
+            )
+        for name, model, kinds in (
+            ("purchase_model", self.purchase_model, (BetaGeoModel, ParetoNBDModel)),
+            ("spend_model", self.spend_model, (GammaGammaModel,)),
+        ):
+            if model is not None and not isinstance(model, kinds):
+                raise fail(
+                    f"argument '{name}'",
+                    f"a {type(model).__name__}",
+                    f"None or a precimark model: {' or '.join(k.__name__ for k in kinds)} "
+                    "(or a subclass); it is cloned and fitted at fit",
+                )
         if self.purchase_model is None and self.spend_model is not None:
             raise fail(
                 "argument 'spend_model'",
@@ -507,10 +689,14 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             _period(self.clv_period)
             if not (isinstance(self.discount_rate, float | int) and self.discount_rate >= 0):
                 raise fail("argument 'discount_rate'", repr(self.discount_rate), "a rate >= 0")
+            if isinstance(self.margin, bool) or not (
+                isinstance(self.margin, float | int) and np.isfinite(self.margin)
+            ):
+                raise fail("argument 'margin'", repr(self.margin), "a finite number")
 
     def _customers_as_of(self, customers: pd.DataFrame | None, end: int) -> pd.DataFrame | None:
         if customers is None:
-            if self.consent is not None:
+            if not (self.consent is None or self.consent is False):
                 raise fail(
                     "argument 'customers'",
                     "None with consent= set",
@@ -533,17 +719,36 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         latest = latest[~latest.index.duplicated(keep="last")]
         return latest.sort_index()
 
-    def _allowed(self, snapshot: pd.DataFrame | None) -> npt.NDArray[Any] | None:
-        if self.consent is None or snapshot is None:
+    def _consented(self, roster: pd.DataFrame | None) -> pd.Index | None:
+        """Return the ids the roster allows to be profiled; None when there is nothing to check.
+
+        The profiler's one consent decision: no roster or ``consent=False``, no check;
+        ``consent=None``, the default policy for "profiling"; otherwise the given column or
+        policy.
+        """
+        if roster is None or self.consent is False:
             return None
-        return require_consent(snapshot, "profiling", consent=self.consent).allowed.to_numpy()
+        if self.consent is None:
+            column = ConsentPolicy().column_for("profiling")
+            if column not in roster.columns:
+                raise fail(
+                    "argument 'customers'",
+                    f"no column '{column}', the default consent column for profiling",
+                    "a roster with the customers' profiling consent",
+                    "Name your consent column with consent='your_column', or pass "
+                    "consent=False to profile without a consent check (recorded in "
+                    "data_usage_).",
+                )
+        return require_consent(roster, "profiling", consent=self.consent).allowed
 
     def _consent_columns(self) -> list[str]:
-        if self.consent is None:
+        """Return the roster column the consent decision reads (none with consent=False)."""
+        if self.consent is False:
             return []
         if isinstance(self.consent, str):
             return [self.consent]
-        return list(self.consent.columns.values())
+        policy = self.consent if self.consent is not None else ConsentPolicy()
+        return [policy.column_for("profiling")]
 
     def _attribute_columns(self, snapshot: pd.DataFrame | None) -> list[str]:
         if snapshot is None:
@@ -596,38 +801,38 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     def _aggregate(
         self,
         frame: pd.DataFrame,
-        ids: npt.NDArray[Any],
-        days: npt.NDArray[np.int64],
-        amounts: npt.NDArray[np.float64],
+        tx: Transactions,
         prices: npt.NDArray[np.float64],
         keep: npt.NDArray[np.bool_],
+        end: int,
+        threshold: float,
     ) -> pd.DataFrame:
-        ids, days, amounts, prices = ids[keep], days[keep], amounts[keep], prices[keep]
-        codes, uniques = pd.factorize(ids, sort=True)
+        rows = np.flatnonzero(keep)
+        codes, uniques = pd.factorize(tx.ids[rows], sort=True)
+        # A canonical row order (customer, day, amount, price): every per-customer sum below is
+        # then independent of the order of the log's rows, to the last bit.
+        order = np.lexsort((prices[rows], tx.amounts[rows], tx.days[rows], codes))
+        rows, codes = rows[order], codes[order]
+        amounts, prices = tx.amounts[rows], prices[rows]
         n = len(uniques)
         out: dict[str, Any] = {}
         if n:
-            lo = int(days.min())
-            span = int(days.max()) - lo + 1
-            key, inverse = np.unique(
-                codes.astype(np.int64) * span + (days - lo), return_inverse=True
-            )
-            day_total = np.bincount(inverse, weights=amounts)
-            owner = key // span
-            starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-            ends = np.concatenate((starts[1:], [len(owner)])) - 1
-            out["first_day"] = key[starts] % span + lo
-            out["last_day"] = key[ends] % span + lo
-            out["first_day_spend"] = day_total[starts]
-            out["purchase_days"] = ends - starts + 1
+            # Same-day merging is rfm_summary's: the one day-totals kernel.
+            totals = _day_totals(Transactions(tx.ids[rows], tx.days[rows], amounts), end)
+            runs = _runs(totals.code, totals.day, totals.total)
+            starts = np.searchsorted(totals.code, runs.code)  # each customer's first day
+            out["first_day"] = runs.first_day
+            out["last_day"] = runs.last_day
+            out["first_day_spend"] = totals.total[starts]
+            out["purchase_days"] = runs.frequency + 1
+            out["orders"] = np.bincount(codes, minlength=n)
+            out["total_spend"] = np.add.reduceat(totals.total, starts)
         else:
-            for name in ("first_day", "last_day", "purchase_days"):
-                out[name] = np.zeros(0, dtype=np.int64)
-            out["first_day_spend"] = np.zeros(0)
-        out["orders"] = np.bincount(codes, minlength=n)
-        out["total_spend"] = np.bincount(codes, weights=amounts, minlength=n)
+            for name in ("first_day", "last_day", "first_day_spend", "purchase_days", "orders"):
+                out[name] = np.zeros(0, dtype=np.float64 if name.endswith("spend") else np.int64)
+            out["total_spend"] = np.zeros(0)
         out["top_band_orders"] = np.bincount(
-            codes, weights=prices >= self.top_band_threshold_, minlength=n
+            codes, weights=prices >= threshold, minlength=n
         ).astype(np.int64)
         if self.list_price_column in self.optional_columns_:
             discounted = amounts < prices
@@ -646,6 +851,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             if column is None or column not in self.optional_columns_:
                 continue
             labels, names = self._codes(frame, column, keep)
+            labels = labels[order]
             k = len(names)
             table = np.bincount(codes * k + labels, weights=weights, minlength=n * k).reshape(n, k)
             for j, name in enumerate(names):
@@ -660,7 +866,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         index: pd.Index,
     ) -> pd.DataFrame:
         discounted = agg["discounted_orders"].to_numpy(np.float64)
-        base_share = discounted.sum() / orders.sum()
+        base_share = cast(float, self.base_discount_share_)  # set at fit with a list price
         m = float(self.sensitivity_prior)
         return pd.DataFrame(
             {
@@ -673,40 +879,31 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _clv(self, rfm: pd.DataFrame) -> pd.DataFrame:
-        unit = getattr(self.purchase_model, "time_unit_", "D")
-        model_rfm = rfm.copy()
-        if unit == "W":
-            model_rfm[[RECENCY, T]] = model_rfm[[RECENCY, T]] / 7.0
-        model_rfm.attrs["time_unit"] = unit
+        model: Any = self.purchase_model_
         period = _period(self.clv_period)
-        model = self.purchase_model
+        periods = int(self.clv_periods)
         out = {
-            "probability_alive": model.probability_alive(model_rfm),
-            "expected_purchases": model.expected_purchases(
-                model_rfm, period * int(self.clv_periods)
-            ),
+            "probability_alive": model.probability_alive(rfm),
+            "expected_purchases": model.expected_purchases(rfm, period * periods),
         }
-        if self.spend_model is not None:
-            spend = self.spend_model.expected_spend(model_rfm)
-            cumulative = [
-                np.asarray(model.expected_purchases(model_rfm, period * k), dtype=np.float64)
-                for k in range(1, int(self.clv_periods) + 1)
-            ]
-            increments = np.diff(np.column_stack(cumulative), axis=1, prepend=0.0)
-            discount = (1.0 + float(self.discount_rate)) ** -np.arange(
-                1, int(self.clv_periods) + 1, dtype=np.float64
-            )
-            out["expected_spend"] = spend
-            out["customer_lifetime_value"] = pd.Series(
-                increments @ discount * np.asarray(spend, dtype=np.float64), index=rfm.index
+        if self.spend_model_ is not None:
+            out["expected_spend"] = self.spend_model_.expected_spend(rfm)
+            out["customer_lifetime_value"] = _lifetime_value(
+                model,
+                self.spend_model_,
+                rfm,
+                periods=periods,
+                period=period,
+                discount_rate=float(self.discount_rate),
+                margin=float(self.margin),
             )
         return pd.DataFrame(
             {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}, index=rfm.index
         )
 
-    def _with_attributes(self, archive: pd.DataFrame) -> pd.DataFrame:
-        columns = self._attribute_columns(self.customers_)
-        if not columns or self.customers_ is None:
+    def _with_attributes(self, archive: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+        columns = self._attribute_columns(roster)
+        if not columns or roster is None:
             return archive
         clash = [c for c in columns if c in archive.columns]
         if clash:
@@ -715,7 +912,7 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                 f"columns {clash} that the archive computes",
                 "attribute names distinct from the archive's columns",
             )
-        return archive.join(self.customers_[columns], how="left")
+        return archive.join(roster[columns], how="left")
 
     def _data_usage(self, cols: Columns, snapshot: pd.DataFrame | None) -> tuple[DataUse, ...]:
         by = type(self).__name__
@@ -725,8 +922,13 @@ class CustomerProfiler(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             DataUse(cols.amount, "profiling", by),
         ]
         uses += [DataUse(c, "profiling", by) for c in self.optional_columns_]
-        if snapshot is not None:
-            uses += [DataUse(c, "consent_check", by) for c in self._consent_columns()]
+        if snapshot is None:
+            uses.append(DataUse(_NO_CONSENT_COLUMN, _NO_ROSTER, by))
+        else:
+            consent_columns = self._consent_columns()
+            uses += [DataUse(c, "consent_check", by) for c in consent_columns]
+            if not consent_columns:
+                uses.append(DataUse(_NO_CONSENT_COLUMN, _OPTED_OUT, by))
             if self.attributes_as_of is not None:
                 uses.append(DataUse(self.attributes_as_of, "profiling", by))
             uses += [DataUse(c, "profiling", by) for c in self._attribute_columns(snapshot)]
@@ -740,28 +942,90 @@ def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.divide(n, d, out=np.zeros(np.broadcast(n, d).shape), where=d != 0)
 
 
-def _percentile(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Return the percentage of values at most each value (0, 100].
+def _percentile(
+    values: npt.NDArray[np.float64], reference: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Return the percentage of ``reference`` (sorted, rounded) at most each value [0, 100].
 
     Values are compared to 6 decimals, so sums that differ only by rounding count as ties.
     """
-    rounded = np.round(values, 6)
-    ordered = np.sort(rounded)
-    return 100.0 * np.searchsorted(ordered, rounded, side="right") / len(values)
+    found = np.searchsorted(reference, np.round(values, 6), side="right")
+    return 100.0 * found / len(reference)
+
+
+def _rfm(agg: pd.DataFrame, end: int, cols: Columns) -> pd.DataFrame:
+    """Return the RFM summary (in days) of the aggregates, as rfm_summary defines it."""
+    if len(agg) == 0:
+        raise fail(
+            "the archive",
+            "no profiled customer",
+            "at least one customer with consent and a transaction up to the profile date",
+        )
+    first = agg["first_day"].to_numpy(np.int64)
+    frequency = agg["purchase_days"].to_numpy(np.int64) - 1
+    repeat_spend = agg["total_spend"].to_numpy() - agg["first_day_spend"].to_numpy()
+    rfm = pd.DataFrame(
+        {
+            FREQUENCY: frequency,
+            RECENCY: (agg["last_day"].to_numpy(np.int64) - first).astype(np.float64),
+            T: (end - first).astype(np.float64),
+            MONETARY_VALUE: _ratio(repeat_spend, frequency),
+        },
+        index=agg.index.rename(cols.customer_id),
+    )
+    rfm.attrs["time_unit"] = "D"
+    return rfm
+
+
+def _lifetime_value(
+    purchase_model: Any,
+    spend_model: Any,
+    rfm: pd.DataFrame,
+    *,
+    periods: int,
+    period: pd.Timedelta,
+    discount_rate: float,
+    margin: float,
+) -> pd.Series:
+    """Return the CLV: the profiler's one call of :func:`precimark.clv.customer_lifetime_value`."""
+    value = customer_lifetime_value(
+        purchase_model,
+        spend_model,
+        rfm,
+        horizon=periods,
+        freq=period,
+        discount_rate=discount_rate,
+        margin=margin,
+    )
+    return cast(pd.Series, value)  # a Series: no interval asked for
+
+
+def _timestamp(day: int) -> pd.Timestamp:
+    return pd.Timestamp(np.datetime64(day, "D"))
+
+
+def _day_number(timestamp: pd.Timestamp) -> int:
+    return int(timestamp.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
 def _period(period: object) -> pd.Timedelta:
+    """Return ``clv_period`` as a positive fixed duration."""
+    return _fixed_duration(period, "clv_period")
+
+
+def _fixed_duration(value: object, name: str) -> pd.Timedelta:
+    """Parse a positive fixed duration (the module's one duration parser)."""
     try:
-        delta = pd.Timedelta(period)  # type: ignore[arg-type]
+        delta = pd.Timedelta(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
         raise fail(
-            "argument 'clv_period'",
-            repr(period),
+            f"argument '{name}'",
+            repr(value),
             "a fixed duration such as '30D'",
             "Calendar months vary in length: say '30D' explicitly.",
         ) from err
     if pd.isna(delta) or delta <= pd.Timedelta(0):
-        raise fail("argument 'clv_period'", repr(period), "a positive duration")
+        raise fail(f"argument '{name}'", repr(value), "a positive duration")
     return delta
 
 
