@@ -69,14 +69,12 @@ def test_every_purpose_excludes_someone(excluded: dict[str, pd.Index]) -> None:
     assert all(len(ids) > 100 for ids in excluded.values())
 
 
+@pytest.mark.parametrize("consent", ["consent_profiling", None])  # None: the default policy
 def test_profiler_skips_customers_without_profiling_consent(
-    sim_small: SimulatedBase, excluded: dict[str, pd.Index]
+    sim_small: SimulatedBase, excluded: dict[str, pd.Index], consent: str | None
 ) -> None:
-    archive = (
-        pm.CustomerProfiler(consent="consent_profiling")
-        .fit(sim_small.transactions, sim_small.customers)
-        .transform()
-    )
+    profiler = pm.CustomerProfiler(consent=consent)
+    archive = profiler.fit_transform(sim_small.transactions, sim_small.customers)
     assert archive.index.intersection(excluded["profiling"]).empty
     assert len(archive) == len(sim_small.customers) - len(excluded["profiling"])
 

@@ -49,7 +49,7 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
     campaign = make_uplift_data(2_000, random_state=3)
     features = campaign.drop(columns=[c for c in campaign.columns if not c.startswith("x")])
     profiler = pm.CustomerProfiler().fit(tx, observation_end=sim_small.observation_end)
-    archive = profiler.transform()
+    archive = profiler.archive()
     numeric = archive[["frequency", "recency", "monetary_value", "total_spend"]]
     return {
         "propensity": (pm.PropensityModel(random_state=0).fit(X, y), lambda m: m.predict_proba(X)),
@@ -71,7 +71,7 @@ def fitted(sim_small: SimulatedBase) -> dict[str, tuple[object, object]]:
             BehaviouralSegmenter(n_clusters=3, random_state=0).fit(numeric),
             lambda m: m.predict(numeric),
         ),
-        "profiler": (profiler, lambda m: m.transform()),
+        "profiler": (profiler, lambda m: m.transform(tx)),
     }
 
 

@@ -83,8 +83,7 @@ def run_demo(out: TextIO, *, full: bool = False) -> DemoResult:
 def _profile(
     transactions: pd.DataFrame, calibration: pd.DataFrame, result: DemoResult, out: TextIO
 ) -> None:
-    profiler = CustomerProfiler().fit(calibration, observation_end=CDNOW_CALIBRATION_END)
-    profile = profiler.transform()
+    profile = CustomerProfiler().fit_transform(calibration, observation_end=CDNOW_CALIBRATION_END)
     result.tables["profile"] = profile
     counts = profile["segment"].value_counts()
     counts = counts[counts > 0]

@@ -179,10 +179,10 @@ def _profile(args: argparse.Namespace) -> int:
 
     columns = _columns(args)
     transactions = _gated(args, columns, _transactions(args, columns), "profiling")
-    profiler = CustomerProfiler(columns=columns).fit(
+    profile = CustomerProfiler(columns=columns).fit_transform(
         transactions, observation_end=args.observation_end
     )
-    _write(profiler.transform(), args.output, "profile")
+    _write(profile, args.output, "profile")
     return 0
 
 
@@ -273,10 +273,8 @@ def _price(args: argparse.Namespace) -> int:
     roster, consent = _roster(args, columns), _consent(args)
     # Refuse a roster without its consent column before any work (decide checks again).
     resolve_consent(roster, "personalised_pricing", consent, used_by="precimark price")
-    profile = (
-        CustomerProfiler(columns=columns)
-        .fit(transactions, observation_end=args.observation_end)
-        .transform()
+    profile = CustomerProfiler(columns=columns).fit_transform(
+        transactions, observation_end=args.observation_end
     )
     end = (
         profile["last_purchase"].max()
