@@ -256,9 +256,9 @@ def _kpis(
     report = evaluate_campaign(
         outcomes,
         treatment="treated",
-        revenue="revenue",
-        converted="converted",
-        pre_revenue="pre_revenue",
+        revenue_column="revenue",
+        converted_column="converted",
+        pre_revenue_column="pre_revenue",
         cost=1.0 * int(treated.sum()),
         margin=0.3,
         name="simulated holdout offer",

@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import precimark as pm
 from precimark.datasets import SimulatedBase, make_transactions
-from precimark.privacy import ConsentPolicy, DataUse
+from precimark.privacy import CONSENT_NOT_CHECKED, NO_ROSTER, ConsentPolicy, DataUse
 from precimark.profiling import CustomerProfiler, fit_rfm_edges, rfm_scores
 
 _LOG_INPUT = (
@@ -98,7 +98,7 @@ def test_check_estimator_with_explained_failures() -> None:
 
 @pytest.fixture(scope="module")
 def sim() -> SimulatedBase:
-    return make_transactions(1_500, seed=5)
+    return make_transactions(1_500, random_state=5)
 
 
 def _profiler(**extra: Any) -> CustomerProfiler:
@@ -256,7 +256,7 @@ def test_a_roster_without_the_consent_column_names_both_fixes(sim: SimulatedBase
     with pytest.raises(pm.DataValidationError) as info:
         CustomerProfiler().fit(sim.transactions, roster)
     message = str(info.value)
-    for part in ("argument 'customers'", "'consent_profiling'", "consent='", "consent=False"):
+    for part in ("argument 'customers'", "'consent_profiling'", 'consent="', "consent=False"):
         assert part in message, part
     # The same check guards update.
     fitted = CustomerProfiler().fit(sim.transactions[sim.transactions["date"] <= "2024-12-31"])
@@ -270,27 +270,15 @@ def test_consent_false_is_the_recorded_opt_out(sim: SimulatedBase) -> None:
     archive = profiler.fit_transform(sim.transactions, roster)
     assert archive.index.equals(_buyers(sim)) and profiler.excluded_.empty
     assert "signup_date" in archive.columns
-    consent = [u for u in profiler.data_usage_ if u.purpose.startswith("consent_check")]
-    assert consent == [
-        DataUse(
-            "(none)",
-            "consent_check: skipped, consent=False (opt-out by the caller)",
-            "CustomerProfiler",
-        )
-    ]
+    consent = [u for u in profiler.data_usage_ if u.column == "consent_profiling"]
+    assert consent == [DataUse("consent_profiling", CONSENT_NOT_CHECKED, "CustomerProfiler")]
 
 
 def test_without_a_roster_there_is_nothing_to_check(sim: SimulatedBase) -> None:
     profiler = CustomerProfiler()
     archive = profiler.fit_transform(sim.transactions)
     assert archive.index.equals(_buyers(sim))
-    consent = [u for u in profiler.data_usage_ if u.purpose.startswith("consent_check")]
-    assert consent == [
-        DataUse(
-            "(none)",
-            "consent_check: no customer roster given, nothing to check",
-            "CustomerProfiler",
-        )
-    ]
+    consent = [u for u in profiler.data_usage_ if u.column == "consent_profiling"]
+    assert consent == [DataUse("consent_profiling", NO_ROSTER, "CustomerProfiler")]
     with pytest.raises(pm.DataValidationError, match="argument 'customers'"):
         CustomerProfiler(consent="consent_profiling").fit(sim.transactions)

@@ -37,7 +37,8 @@ from precimark._validation import (
 )
 from precimark.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, customer_lifetime_value
 from precimark.exceptions import DataQualityWarning
-from precimark.privacy import ConsentLike, ConsentPolicy, DataUse, require_consent
+from precimark.privacy import ConsentLike, ConsentPolicy, DataUse
+from precimark.privacy._gate import ConsentGate, resolve_consent
 from precimark.profiling.rfm import _day_totals, _end_day, _runs
 from precimark.profiling.scores import RFMEdges, fit_rfm_edges
 from precimark.profiling.segments import rfm_segments
@@ -56,10 +57,6 @@ _SUMMED = (
     "discounted_spend",
     "discount_rate_sum",
 )
-_NO_CONSENT_COLUMN = "(none)"
-"""``DataUse.column`` of the record that says no consent column was read, and why."""
-_NO_ROSTER = "consent_check: no customer roster given, nothing to check"
-_OPTED_OUT = "consent_check: skipped, consent=False (opt-out by the caller)"
 
 
 class _Read(NamedTuple):
@@ -207,7 +204,7 @@ class CustomerProfiler(
     --------
     >>> from precimark.datasets import make_transactions
     >>> from precimark.profiling import CustomerProfiler
-    >>> sim = make_transactions(300, seed=1)
+    >>> sim = make_transactions(300, random_state=1)
     >>> profiler = CustomerProfiler(attributes=["signup_date"])  # consent: consent_profiling
     >>> archive = profiler.fit_transform(sim.transactions, sim.customers)
     >>> archive.shape, profiler.excluded_.size
@@ -542,7 +539,7 @@ class CustomerProfiler(
         --------
         >>> from precimark.datasets import make_transactions
         >>> from precimark.profiling import CustomerProfiler
-        >>> sim = make_transactions(200, seed=2)
+        >>> sim = make_transactions(200, random_state=2)
         >>> profiler = CustomerProfiler(consent=False).fit(sim.transactions, sim.customers)
         >>> profiler.archive().equals(profiler.transform(sim.transactions))
         True
@@ -720,35 +717,22 @@ class CustomerProfiler(
         return latest.sort_index()
 
     def _consented(self, roster: pd.DataFrame | None) -> pd.Index | None:
-        """Return the ids the roster allows to be profiled; None when there is nothing to check.
+        """Return the ids the roster allows to be profiled; None when nothing is excluded.
 
-        The profiler's one consent decision: no roster or ``consent=False``, no check;
-        ``consent=None``, the default policy for "profiling"; otherwise the given column or
-        policy.
+        The profiler's one consent decision, through the shared gate
+        (:func:`precimark.privacy._gate.resolve_consent`): ``consent=None``, the default
+        policy for "profiling"; ``consent=False``, no check (recorded); otherwise the given
+        column or policy. Without a roster (``transform`` reuses the one read at fit) there
+        is nothing to check here.
         """
-        if roster is None or self.consent is False:
+        if roster is None:
             return None
-        if self.consent is None:
-            column = ConsentPolicy().column_for("profiling")
-            if column not in roster.columns:
-                raise fail(
-                    "argument 'customers'",
-                    f"no column '{column}', the default consent column for profiling",
-                    "a roster with the customers' profiling consent",
-                    "Name your consent column with consent='your_column', or pass "
-                    "consent=False to profile without a consent check (recorded in "
-                    "data_usage_).",
-                )
-        return require_consent(roster, "profiling", consent=self.consent).allowed
+        return self._gate(roster).allowed
 
-    def _consent_columns(self) -> list[str]:
-        """Return the roster column the consent decision reads (none with consent=False)."""
-        if self.consent is False:
-            return []
-        if isinstance(self.consent, str):
-            return [self.consent]
-        policy = self.consent if self.consent is not None else ConsentPolicy()
-        return [policy.column_for("profiling")]
+    def _gate(self, roster: pd.DataFrame | None) -> ConsentGate:
+        return resolve_consent(
+            roster, "profiling", None if roster is None else self.consent, used_by=type(self).__name__
+        )
 
     def _attribute_columns(self, snapshot: pd.DataFrame | None) -> list[str]:
         if snapshot is None:
@@ -922,13 +906,8 @@ class CustomerProfiler(
             DataUse(cols.amount, "profiling", by),
         ]
         uses += [DataUse(c, "profiling", by) for c in self.optional_columns_]
-        if snapshot is None:
-            uses.append(DataUse(_NO_CONSENT_COLUMN, _NO_ROSTER, by))
-        else:
-            consent_columns = self._consent_columns()
-            uses += [DataUse(c, "consent_check", by) for c in consent_columns]
-            if not consent_columns:
-                uses.append(DataUse(_NO_CONSENT_COLUMN, _OPTED_OUT, by))
+        uses += self._gate(snapshot).data_usage
+        if snapshot is not None:
             if self.attributes_as_of is not None:
                 uses.append(DataUse(self.attributes_as_of, "profiling", by))
             uses += [DataUse(c, "profiling", by) for c in self._attribute_columns(snapshot)]

@@ -307,7 +307,7 @@ def recommendation_hit_rate(
     --------
     >>> from precimark.datasets import make_transactions
     >>> from precimark.profiling import recommendation_hit_rate
-    >>> sim = make_transactions(2_000, seed=3)
+    >>> sim = make_transactions(2_000, random_state=3)
     >>> recommendation_hit_rate(sim.transactions, split_date="2024-10-01", k=3).round(3)
     item_to_item      0.741
     popularity        0.738
