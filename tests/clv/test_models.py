@@ -165,7 +165,7 @@ def test_horizons_convert_between_units(
     np.testing.assert_allclose(a, c, rtol=1e-10)
     with pytest.raises(DataValidationError, match="no fixed length"):
         weekly.expected_purchases(cdnow_rfm_weeks, "1M")
-    with pytest.raises(DataValidationError, match="a positive, finite horizon"):
+    with pytest.raises(DataValidationError, match="a positive, finite length of time"):
         weekly.expected_purchases(cdnow_rfm_weeks, -3)
 
 
