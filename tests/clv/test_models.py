@@ -474,3 +474,14 @@ def test_fitting_leaves_pandas_options_and_warnings_alone(cdnow_rfm_weeks: pd.Da
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert pd.get_option("mode.chained_assignment") == before
+
+
+def test_scalar_hyper_parameters_use_one_wording(cdnow_rfm_weeks: pd.DataFrame) -> None:
+    with pytest.raises(
+        DataValidationError, match=r"argument 'penalizer': True \(a bool\); expected a number >= 0"
+    ):
+        pm.BetaGeoModel(penalizer=True).fit(cdnow_rfm_weeks)  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match=r"argument 'initial_params\['a'\]': 0.0"):
+        pm.BetaGeoModel(initial_params={"r": 1.0, "alpha": 1.0, "a": 0.0, "b": 1.0}).fit(
+            cdnow_rfm_weeks
+        )

@@ -133,6 +133,11 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 f"keys {sorted(self.initial_params)}",
                 f"exactly the keys {list(self._param_names)}",
             )
+        if self.initial_params is not None:
+            for key in self._param_names:
+                check_number(
+                    self.initial_params[key], f"initial_params[{key!r}]", low=0, inclusive="neither"
+                )
 
     def _fit_compressed(self, data: Sequence[Array], weights: Array) -> None:
         """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_."""

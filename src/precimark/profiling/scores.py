@@ -18,7 +18,13 @@ import pandas as pd
 
 from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
-from precimark._validation import check_time_unit, fail, resolve_time_unit, validate_rfm
+from precimark._validation import (
+    check_number,
+    check_time_unit,
+    fail,
+    resolve_time_unit,
+    validate_rfm,
+)
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [
@@ -158,9 +164,7 @@ def _inactivity(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
 
 
 def _check_q(q: object) -> int:
-    if isinstance(q, bool) or not isinstance(q, int | np.integer) or not 2 <= q <= 100:
-        raise fail("argument 'q'", repr(q), "a whole number of score levels from 2 to 100")
-    return int(q)
+    return int(check_number(q, "q", low=2, high=100, integer=True))
 
 
 def fit_rfm_edges(rfm: pd.DataFrame, *, q: int = 5, time_unit: TimeUnit | None = None) -> RFMEdges:
