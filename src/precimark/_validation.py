@@ -488,17 +488,26 @@ class _Order(NamedTuple):
 
 
 def _day_month_order(values: pd.Series[Any]) -> _Order:
-    strings = values.astype("string")
+    # Dates repeat: classify each distinct value once, then map back to the rows.
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniques) == 0:
+        empty = np.zeros(len(values), dtype=bool)
+        return _Order(empty, empty, empty)
+    strings = pd.Series(uniques, dtype=object).astype("string")
     parts = strings.str.extract(_DAY_MONTH)
     matched = parts[0].notna().to_numpy()
     first = pd.to_numeric(parts[0]).to_numpy(np.float64, na_value=0)
     second = pd.to_numeric(parts[1]).to_numpy(np.float64, na_value=0)
     short_year = (parts[2].str.len() == 2).to_numpy(dtype=bool, na_value=False)
     ambiguous = matched & (((first <= 12) & (second <= 12) & (first != second)) | short_year)
+    day_first = matched & ~ambiguous & (first > 12)
+    month_first = matched & ~ambiguous & (second > 12)
+    present = codes >= 0
+    safe = np.where(present, codes, 0)
     return _Order(
-        ambiguous=ambiguous,
-        day_first=matched & ~ambiguous & (first > 12),
-        month_first=matched & ~ambiguous & (second > 12),
+        ambiguous=ambiguous[safe] & present,
+        day_first=day_first[safe] & present,
+        month_first=month_first[safe] & present,
     )
 
 
@@ -625,6 +634,17 @@ def _day_numbers(
     return values.astype("datetime64[D]").astype(np.int64)
 
 
+def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[Any]:
+    """``pd.to_datetime(errors="coerce")`` evaluated once per distinct value (dates repeat)."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", **options)
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    out = np.full(len(series), np.datetime64("NaT", "ns"))
+    present = codes >= 0
+    out[present] = values[codes[present]]
+    return pd.Series(out, index=series.index)
+
+
 def _parse_dates(
     series: pd.Series[Any], where: str, ids: npt.NDArray[Any], date_format: str | None = None
 ) -> pd.Series[Any]:
@@ -642,7 +662,7 @@ def _parse_dates(
     if aware.any():
         series = series.map(lambda v: pd.Timestamp(v).tz_localize(None), na_action="ignore")
     if date_format is not None:
-        parsed = pd.to_datetime(series, errors="coerce", format=date_format)
+        parsed = _to_datetime_distinct(series, format=date_format)
         expected = f"dates in date_format={date_format!r}"
     else:
         order = _day_month_order(series.where(series.notna(), None))
@@ -667,9 +687,7 @@ def _parse_dates(
                 "one order of day and month in the column",
                 f"Fix the source, or pass {_FORMATS}.",
             )
-        parsed = pd.to_datetime(
-            series, errors="coerce", format="mixed", dayfirst=bool(order.day_first.any())
-        )
+        parsed = _to_datetime_distinct(series, format="mixed", dayfirst=bool(order.day_first.any()))
         expected = "datetime64 values or date strings"
     bad = parsed.isna().to_numpy() & present
     if bad.any():
