@@ -43,7 +43,9 @@ class PurchaseModel(Protocol):
     --------
     >>> import precimark as pm
     >>> from precimark.clv import PurchaseModel
-    >>> isinstance(pm.BetaGeoModel(), PurchaseModel)
+    >>> from precimark.datasets import load_cdnow
+    >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+    >>> isinstance(pm.BetaGeoModel().fit(rfm), PurchaseModel)  # fitted: it has params_
     True
     """
 
