@@ -46,12 +46,22 @@ Engine: TypeAlias = Literal["lifetimes", "native"]
 _FORMAT_VERSION = 1
 
 
-def horizon_in_units(horizon: HorizonLike, time_unit: TimeUnit, name: str = "horizon") -> float:
+def horizon_in_units(
+    horizon: HorizonLike, time_unit: TimeUnit | None, name: str = "horizon"
+) -> float:
     """Convert a horizon to the model's time unit; refuse what has no fixed length.
 
     Kept for the import path ``precimark.clv.models.horizon_in_units``; it is
-    :func:`precimark._validation.to_duration_units`.
+    :func:`precimark._validation.to_duration_units`. A unit of None (a model loaded from an
+    older document without one) is refused: the unit is never guessed.
     """
+    if time_unit is None:
+        raise fail(
+            "argument 'time_unit'",
+            "none: the model records no time unit (saved by an older version)",
+            "'D' or 'W'",
+            "Pass time_unit= to the model's methods, or refit.",
+        )
     return to_duration_units(horizon, time_unit, name)
 
 

@@ -40,10 +40,12 @@ from precimark.clv._base import (
     HorizonLike,
     _distinct,
     _Model,
-    _PurchaseModel,
     _weights,
 )
-from precimark.clv._base import horizon_in_units as horizon_in_units  # re-export (public path)
+
+# Re-exported: these import paths are used elsewhere (horizon_in_units is public).
+from precimark.clv._base import _PurchaseModel as _PurchaseModel
+from precimark.clv._base import horizon_in_units as horizon_in_units
 from precimark.exceptions import DataQualityWarning
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
