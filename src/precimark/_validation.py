@@ -10,8 +10,9 @@ was expected, and how to fix it where there is an obvious fix. No check modifies
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple, cast
+from typing import Any, Literal, NamedTuple, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -23,14 +24,20 @@ from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
 
 __all__ = [
     "Transactions",
+    "check_bool",
     "check_choice",
     "check_columns",
     "check_frame",
+    "check_number",
+    "check_probability",
     "check_time_unit",
     "check_unique_index",
     "fail",
     "fail_rows",
+    "resolve_time_unit",
     "to_day",
+    "to_days",
+    "to_duration_units",
     "validate_rfm",
     "validate_transactions",
 ]
@@ -53,18 +60,86 @@ def fail_rows(
     what: str,
     expected: str,
     fix: str | None = None,
+    *,
+    plural: str | None = None,
 ) -> DataValidationError:
-    """Build the error for rows flagged by ``mask``, naming their count and first customer."""
+    """Build the error for rows flagged by ``mask``, naming their count and first customer.
+
+    ``what`` describes one row ("negative value"); for several rows its noun is pluralised
+    (see :func:`_plural`), or ``plural`` is used when given.
+    """
     count = int(np.count_nonzero(mask))
     first = np.asarray(ids)[int(np.argmax(mask))]
-    plural = what if count == 1 else _plural(what)
-    return fail(where, f"{count} {plural} (first customer: {first})", expected, fix)
+    described = what if count == 1 else plural if plural is not None else _plural(what)
+    return fail(where, f"{count} {described} (first customer: {first})", expected, fix)
+
+
+# Words that end the noun phrase of a row description: "transaction *on or before* the profile
+# date 2024-08-28" pluralises "transaction", never the date at the end.
+_PHRASE_END = frozenset(
+    [
+        "on",
+        "before",
+        "after",
+        "with",
+        "among",
+        "greater",
+        "less",
+        "than",
+        "that",
+        "not",
+        "for",
+        "in",
+        "of",
+        "at",
+        "per",
+        "below",
+        "above",
+        "outside",
+        "without",
+        "from",
+        "to",
+        "by",
+        "when",
+        "where",
+        "which",
+        "whose",
+    ]
+)
+_IRREGULAR = {"id": "ids", "T": "T values", "NaT": "NaT"}
+
+
+def _plural_word(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("s") or not word[-1:].isalpha():
+        return word
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("ch", "sh", "x", "z")):
+        return word + "es"
+    return word + "s"
 
 
 def _plural(what: str) -> str:
-    head, _, tail = what.partition(" (")
-    head = head if head.endswith("s") else head + "s"
-    return f"{head} ({tail}" if tail else head
+    """Pluralise the noun of a row description: the last word before a preposition or "(".
+
+    >>> _plural("transaction on or before the profile date 2024-08-28")
+    'transactions on or before the profile date 2024-08-28'
+    >>> _plural("unparseable date (first value: '08/03/2024')")
+    "unparseable dates (first value: '08/03/2024')"
+    >>> _plural("non-zero recency with frequency 0"), _plural("duplicated customer id")
+    ('non-zero recencies with frequency 0', 'duplicated customer ids')
+    """
+    head, paren, tail = what.partition(" (")
+    words = head.split(" ")
+    end = len(words)
+    for i, word in enumerate(words[1:], start=1):
+        if word in _PHRASE_END:
+            end = i
+            break
+    words[end - 1] = _plural_word(words[end - 1])
+    return " ".join(words) + (paren + tail if paren else "")
 
 
 def check_frame(obj: object, name: str) -> pd.DataFrame:
@@ -104,6 +179,283 @@ def check_time_unit(time_unit: object) -> TimeUnit:
     return cast("TimeUnit", time_unit)
 
 
+Inclusive: TypeAlias = Literal["both", "left", "right", "neither"]
+
+
+def _range_text(low: float | None, high: float | None, inclusive: Inclusive) -> str:
+    left = ">=" if inclusive in ("both", "left") else ">"
+    right = "<=" if inclusive in ("both", "right") else "<"
+    if low is not None and high is not None:
+        return f"from {low} to {high} ({left} {low} and {right} {high})"
+    if low is not None:
+        return f"{left} {low}"
+    if high is not None:
+        return f"{right} {high}"
+    return "finite"
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    inclusive: Inclusive = "both",
+    integer: bool = False,
+) -> float:
+    """Return a scalar argument as a float after checking it is a finite number in range.
+
+    Refuses booleans (``True`` is not 1 here), strings, ``None``, NaN and infinities, with one
+    wording: ``argument 'name': <found>; expected a number <range>.``
+
+    Parameters
+    ----------
+    value : object
+        The argument as given.
+    name : str
+        The argument's name, for the message.
+    low, high : float, optional
+        Bounds of the allowed range.
+    inclusive : {"both", "left", "right", "neither"}, default "both"
+        Which bounds are allowed values.
+    integer : bool, default False
+        Require a whole number (an int, or a float such as ``3.0``).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from precimark._validation import check_number
+    >>> check_number(0.25, "discount_rate", low=0)
+    0.25
+    >>> check_number(True, "n_draws", low=20, integer=True)
+    Traceback (most recent call last):
+    ...
+    precimark.exceptions.DataValidationError: argument 'n_draws': True (a bool); expected a whole number >= 20.
+    """
+    kind = "a whole number" if integer else "a number"
+    expected = f"{kind} {_range_text(low, high, inclusive)}"
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise fail(f"argument '{name}'", f"{value!r} (a {type(value).__name__})", expected)
+    number = float(value)
+    if not np.isfinite(number) or (integer and number != round(number)):
+        raise fail(f"argument '{name}'", repr(value), expected)
+    below = low is not None and (
+        number < low or (number == low and inclusive in ("right", "neither"))
+    )
+    above = high is not None and (
+        number > high or (number == high and inclusive in ("left", "neither"))
+    )
+    if below or above:
+        raise fail(f"argument '{name}'", repr(value), expected)
+    return number
+
+
+def check_probability(value: object, name: str, *, inclusive: Inclusive = "both") -> float:
+    """Return a probability (a number from 0 to 1) as a float; see :func:`check_number`.
+
+    Examples
+    --------
+    >>> from precimark._validation import check_probability
+    >>> check_probability(0.9, "confidence", inclusive="neither")
+    0.9
+    """
+    return check_number(value, name, low=0.0, high=1.0, inclusive=inclusive)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is a bool (``numpy.bool_`` too); refuse 0/1, strings and None.
+
+    Examples
+    --------
+    >>> from precimark._validation import check_bool
+    >>> check_bool(False, "refit")
+    False
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise fail(f"argument '{name}'", f"{value!r} (a {type(value).__name__})", "True or False")
+    return bool(value)
+
+
+_DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
+_UNIT_NAMES = {"D": "days", "W": "weeks"}
+_DURATION_EXPECTED = (
+    "a number in the time unit or a fixed duration such as '90D', '13W' or pd.Timedelta(days=90)"
+)
+
+
+def _to_timedelta(value: object, name: str) -> pd.Timedelta:
+    """Parse a fixed duration; refuse calendar units and bare unit letters."""
+    if isinstance(value, str) and re.fullmatch(r"\s*([DWHMYdwhmy]|min)\s*", value):
+        raise fail(
+            f"argument '{name}'",
+            f"{value!r}, a unit without a number",
+            _DURATION_EXPECTED,
+            f"Say how many: '1{value.strip()}' or '30D'. (In lifetimes, freq='{value.strip()}' "
+            "is the unit of T; in precimark the unit comes from the RFM summary and the model.)",
+        )
+    try:
+        delta = pd.Timedelta(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise fail(
+            f"argument '{name}'",
+            f"{value!r}, which has no fixed length",
+            _DURATION_EXPECTED,
+            "Calendar months and years vary in length: say pd.Timedelta(days=30) explicitly.",
+        ) from err
+    if pd.isna(delta):
+        raise fail(f"argument '{name}'", repr(value), _DURATION_EXPECTED)
+    return delta
+
+
+def to_duration_units(
+    value: object, time_unit: TimeUnit, name: str, *, positive: bool = True
+) -> float:
+    """Return a length of time as a number in ``time_unit`` (days or weeks).
+
+    The one duration parser of precimark. A number is already in ``time_unit``; a fixed
+    duration (``"90D"``, ``"13W"``, ``"36h"``, :class:`pandas.Timedelta`,
+    :class:`numpy.timedelta64`) is converted to it. Refused: booleans, NaN, infinities, bare unit
+    letters (``"D"``, ``"W"``: lifetimes' ``freq``), and calendar units (months, years,
+    :class:`pandas.DateOffset`), whose length varies.
+
+    Parameters
+    ----------
+    value : float, int, str, Timedelta or timedelta64
+        The length of time.
+    time_unit : {"D", "W"}
+        Unit of the result (and of a plain number).
+    name : str
+        The argument's name, for the message.
+    positive : bool, default True
+        Require a length > 0 (else >= 0).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from precimark._validation import to_duration_units
+    >>> to_duration_units("91D", "W", "horizon"), to_duration_units(13, "W", "horizon")
+    (13.0, 13.0)
+    """
+    unit = check_time_unit(time_unit)
+    if isinstance(value, bool | np.bool_):
+        raise fail(f"argument '{name}'", f"{value!r} (a bool)", _DURATION_EXPECTED)
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+    else:
+        number = _to_timedelta(value, name) / pd.Timedelta(days=_DAYS_PER_UNIT[unit])
+    if not np.isfinite(number) or number < 0 or (positive and number == 0):
+        raise fail(
+            f"argument '{name}'",
+            repr(value),
+            f"a {'positive' if positive else 'non-negative'}, finite length of time "
+            f"(in {_UNIT_NAMES[unit]} or a duration such as '90D')",
+        )
+    return number
+
+
+def to_days(value: object, name: str, *, minimum: int = 0) -> int:
+    """Return a length of time as a whole number of days (an int is a number of days).
+
+    Same parsing as :func:`to_duration_units`; a fraction of a day is refused.
+
+    Parameters
+    ----------
+    value : int, str, Timedelta or timedelta64
+        ``90``, ``"90D"``, ``"13W"`` or ``pd.Timedelta(days=90)``.
+    name : str
+        The argument's name, for the message.
+    minimum : int, default 0
+        Smallest number of days allowed.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from precimark._validation import to_days
+    >>> to_days("13W", "horizon", minimum=1), to_days(30, "gap")
+    (91, 30)
+    """
+    days = to_duration_units(value, "D", name, positive=False)
+    if days != round(days):
+        raise fail(f"argument '{name}'", f"{value!r} ({days:g} days)", "a whole number of days")
+    if days < minimum:
+        raise fail(f"argument '{name}'", f"{int(days)} days", f"at least {minimum} days")
+    return int(days)
+
+
+_FIX_TIME_UNIT = (
+    "Pass time_unit='D' or 'W' (the unit recency and T are measured in), or build the frame "
+    "with precimark.rfm_summary(..., time_unit=...), which records it in rfm.attrs['time_unit'] "
+    "(a merge, a CSV or a parquet file from elsewhere loses it)."
+)
+
+
+def resolve_time_unit(
+    frame: pd.DataFrame,
+    time_unit: object,
+    *,
+    expected: TimeUnit | None = None,
+    owner: str | None = None,
+    name: str = "rfm",
+) -> TimeUnit:
+    """Establish the time unit of an RFM frame, never assume it.
+
+    The unit is the explicit ``time_unit`` argument, else ``frame.attrs['time_unit']`` (set by
+    :func:`~precimark.rfm_summary`). Refused, with a message naming ``time_unit`` and both
+    fixes: neither known; both known and different; or a unit different from ``expected`` (the
+    unit of the fitted model or edges named ``owner``). When ``owner`` is given but
+    ``expected`` is None (an old saved document without a unit) the call must pass
+    ``time_unit=``: the recorded unit of the frame alone does not establish the owner's.
+    """
+    recorded = frame.attrs.get("time_unit")
+    if time_unit is not None:
+        time_unit = check_time_unit(time_unit)
+    if recorded is not None and recorded not in _DAYS_PER_UNIT:
+        raise fail(f"argument '{name}'", f"attrs['time_unit'] = {recorded!r}", "'D' or 'W'")
+    if time_unit is not None and recorded is not None and time_unit != recorded:
+        raise fail(
+            "argument 'time_unit'",
+            f"{time_unit!r}, but the frame records {recorded!r}",
+            "the unit the frame was built in",
+            f"Drop time_unit= or pass time_unit={recorded!r}.",
+        )
+    if owner is not None and expected is None and time_unit is None:
+        raise fail(
+            "argument 'time_unit'",
+            f"no time unit given, and {owner} records none (saved by an older version)",
+            "time_unit= on this call",
+            "Pass time_unit='D' or 'W' (the unit it was fitted in and rfm is in), or refit.",
+        )
+    unit = time_unit if time_unit is not None else recorded
+    if unit is None:
+        raise fail(
+            "argument 'time_unit'",
+            f"no time unit given and none recorded on '{name}'",
+            "'D' or 'W'",
+            _FIX_TIME_UNIT,
+        )
+    unit = check_time_unit(unit)
+    if expected is not None and unit != expected:
+        raise fail(
+            f"argument '{name}'",
+            f"a frame in time unit {unit!r} ({_UNIT_NAMES[unit]})",
+            f"the unit of {owner or 'the model'}: {expected!r} ({_UNIT_NAMES[expected]})",
+            f"Rebuild the summary with rfm_summary(..., time_unit={expected!r}), or refit on "
+            f"this frame. (time_unit= states the unit of rfm; it does not convert it.)",
+        )
+    return unit
+
+
 def check_unique_index(frame: pd.DataFrame, name: str) -> None:
     """Raise if a frame that must hold one row per customer repeats a customer id."""
     duplicated = frame.index.duplicated()
@@ -118,11 +470,82 @@ def check_unique_index(frame: pd.DataFrame, name: str) -> None:
         )
 
 
-def to_day(value: DateLike, name: str) -> np.datetime64:
-    """Convert a date argument to a calendar day (``datetime64[D]``), dropping any timezone."""
+# A day and a month, in either order, then a year: "08/03/2024", "8.3.24", "08-03-2024 10:00".
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
+_FORMATS = "date_format='%d/%m/%Y' (day first) or date_format='%m/%d/%Y' (month first)"
+
+
+class _Order(NamedTuple):
+    """What the day/month strings of a column say about their order."""
+
+    ambiguous: npt.NDArray[np.bool_]
+    """Rows that read as two different dates (both fields <= 12 and different, or a 2-digit
+    year that could come first)."""
+    day_first: npt.NDArray[np.bool_]
+    """Rows that only read day first (first field > 12)."""
+    month_first: npt.NDArray[np.bool_]
+    """Rows that only read month first (second field > 12)."""
+
+
+def _day_month_order(values: pd.Series[Any]) -> _Order:
+    # Dates repeat: classify each distinct value once, then map back to the rows.
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniques) == 0:
+        empty = np.zeros(len(values), dtype=bool)
+        return _Order(empty, empty, empty)
+    strings = pd.Series(uniques, dtype=object).astype("string")
+    parts = strings.str.extract(_DAY_MONTH)
+    matched = parts[0].notna().to_numpy()
+    first = pd.to_numeric(parts[0]).to_numpy(np.float64, na_value=0)
+    second = pd.to_numeric(parts[1]).to_numpy(np.float64, na_value=0)
+    short_year = (parts[2].str.len() == 2).to_numpy(dtype=bool, na_value=False)
+    ambiguous = matched & (((first <= 12) & (second <= 12) & (first != second)) | short_year)
+    day_first = matched & ~ambiguous & (first > 12)
+    month_first = matched & ~ambiguous & (second > 12)
+    present = codes >= 0
+    safe = np.where(present, codes, 0)
+    return _Order(
+        ambiguous=ambiguous[safe] & present,
+        day_first=day_first[safe] & present,
+        month_first=month_first[safe] & present,
+    )
+
+
+def to_day(value: DateLike, name: str, *, date_format: str | None = None) -> np.datetime64:
+    """Convert a date argument to a calendar day (``datetime64[D]``), dropping any timezone.
+
+    A string whose day and month could be read either way (``"08/03/2024"``) is refused unless
+    it matches ``date_format``; ISO strings (``"2024-03-08"``) and date objects are read as is.
+    """
+    if date_format is not None and not isinstance(date_format, str):
+        raise fail(
+            "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
+        )
+    stamp: Any = None
+    if isinstance(value, str) and date_format is not None:
+        # A string in date_format, or else one with a single reading (an ISO date).
+        stamp = pd.to_datetime(value, format=date_format, errors="coerce")
+        stamp = None if pd.isna(stamp) else stamp
     try:
-        stamp = pd.Timestamp(value)
+        if stamp is None:
+            if isinstance(value, str):
+                order = _day_month_order(pd.Series([value]))
+                if order.ambiguous[0]:
+                    raise fail(
+                        f"argument '{name}'",
+                        f"{value!r}, which reads as two different dates (day or month first?)",
+                        "an ISO date such as '2024-03-08', or date_format=",
+                        f"Pass {_FORMATS}, or a pd.Timestamp.",
+                    )
+                if order.day_first[0]:
+                    stamp = pd.to_datetime(value, dayfirst=True)
+                else:
+                    stamp = pd.Timestamp(value)
+            else:
+                stamp = pd.Timestamp(value)
     except (TypeError, ValueError) as err:
+        if isinstance(err, DataValidationError):
+            raise
         raise fail(f"argument '{name}'", repr(value), "a date or timestamp") from err
     if pd.isna(stamp):
         raise fail(f"argument '{name}'", "a missing date (NaT)", "a date or timestamp")
@@ -154,6 +577,14 @@ def validate_transactions(
     Checks: a non-empty DataFrame; the three columns present; no missing customer id; dates
     parseable, not missing, not a mix of timezone-aware and naive values; amounts numeric,
     finite and not negative (zero is a valid, free order).
+
+    Date strings are parsed with ``date_format`` when given (every string must match it).
+    Without it, datetime columns and ISO strings are read as they are, and strings of the form
+    day/month/year or month/day/year (separators ``/``, ``.`` or ``-``) are read only when
+    every one of them has a single reading: a row such as ``"08/03/2024"`` (both fields <= 12
+    and different) or with a 2-digit year is refused, as is a column whose rows need different
+    orders (``"25/03/2024"`` and ``"03/25/2024"``); the message asks for ``date_format=``.
+    A column whose unambiguous rows all read day first (``"25/03/2024"``) is read day first.
     """
     cols = columns if columns is not None else Columns()
     if not isinstance(cols, Columns):
@@ -171,6 +602,10 @@ def validate_transactions(
             f"{int(np.argmax(missing))})",
             "an id on every transaction",
             "Drop or attribute anonymous orders first.",
+        )
+    if date_format is not None and not isinstance(date_format, str):
+        raise fail(
+            "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
         )
     days = _day_numbers(frame[cols.date], cols.date, ids, date_format)
     amounts = _amounts(frame[cols.amount], cols.amount, ids)
@@ -199,6 +634,17 @@ def _day_numbers(
     return values.astype("datetime64[D]").astype(np.int64)
 
 
+def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[Any]:
+    """``pd.to_datetime(errors="coerce")`` evaluated once per distinct value (dates repeat)."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", **options)
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    out = np.full(len(series), np.datetime64("NaT", "ns"))
+    present = codes >= 0
+    out[present] = values[codes[present]]
+    return pd.Series(out, index=series.index)
+
+
 def _parse_dates(
     series: pd.Series[Any], where: str, ids: npt.NDArray[Any], date_format: str | None = None
 ) -> pd.Series[Any]:
@@ -215,7 +661,34 @@ def _parse_dates(
         )
     if aware.any():
         series = series.map(lambda v: pd.Timestamp(v).tz_localize(None), na_action="ignore")
-    parsed = pd.to_datetime(series, errors="coerce", format=date_format or "mixed")
+    if date_format is not None:
+        parsed = _to_datetime_distinct(series, format=date_format)
+        expected = f"dates in date_format={date_format!r}"
+    else:
+        order = _day_month_order(series.where(series.notna(), None))
+        if order.ambiguous.any():
+            first = series.to_numpy()[int(np.argmax(order.ambiguous))]
+            raise fail_rows(
+                where,
+                order.ambiguous,
+                ids,
+                f"ambiguous day/month date (first value: {first!r})",
+                "dates with one reading, or date_format=",
+                f"Say how to read them: pass {_FORMATS}.",
+            )
+        if order.day_first.any() and order.month_first.any():
+            day = series.to_numpy()[int(np.argmax(order.day_first))]
+            month = series.to_numpy()[int(np.argmax(order.month_first))]
+            raise fail_rows(
+                where,
+                order.month_first,
+                ids,
+                f"month-first date (first value: {month!r}) among day-first ones ({day!r})",
+                "one order of day and month in the column",
+                f"Fix the source, or pass {_FORMATS}.",
+            )
+        parsed = _to_datetime_distinct(series, format="mixed", dayfirst=bool(order.day_first.any()))
+        expected = "datetime64 values or date strings"
     bad = parsed.isna().to_numpy() & present
     if bad.any():
         first = series.to_numpy()[int(np.argmax(bad))]
@@ -224,8 +697,8 @@ def _parse_dates(
             bad,
             ids,
             f"unparseable date (first value: {first!r})",
-            "datetime64 values or date strings",
-            "Convert with pd.to_datetime(..., format=...) first.",
+            expected,
+            "Convert with pd.to_datetime(..., format=...) first, or pass date_format=.",
         )
     return parsed
 

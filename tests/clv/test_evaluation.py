@@ -73,3 +73,22 @@ def test_evaluate_rejects_a_frame_without_holdout(
 ) -> None:
     with pytest.raises(DataValidationError, match="missing column 'frequency_holdout'"):
         evaluate(fitted, cdnow_split.drop(columns="frequency_holdout"))
+
+
+def test_a_split_that_lost_its_unit_is_refused(
+    cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel, cdnow_sample: pd.DataFrame
+) -> None:
+    # duration_holdout (39 weeks) would be read in the model's unit whatever the split's.
+    lost = cdnow_split.copy()
+    lost.attrs = {}
+    with pytest.raises(DataValidationError, match="argument 'time_unit': no time unit given"):
+        evaluate(fitted, lost)
+    with pytest.raises(DataValidationError, match="argument 'time_unit': no time unit given"):
+        compare_models(lost)
+    report = evaluate(fitted, lost, time_unit="W")
+    assert (round(report.total_actual), round(report.total_predicted)) == (1882, 1653)
+    days = pm.calibration_holdout_split(
+        cdnow_sample, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="D"
+    )
+    with pytest.raises(DataValidationError, match=r"a frame in time unit 'D' \(days\)"):
+        evaluate(fitted, days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import warnings
@@ -147,6 +148,124 @@ def test_time_unit_is_required_and_checked(
         weekly.expected_purchases(cdnow_rfm_days, 4)
 
 
+def _through_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    buffer = io.StringIO()
+    frame.to_csv(buffer)
+    buffer.seek(0)
+    return pd.read_csv(buffer, index_col=0)
+
+
+def test_a_frame_that_lost_its_unit_is_refused_not_misread(
+    cdnow_rfm_weeks: pd.DataFrame, cdnow_rfm_days: pd.DataFrame
+) -> None:
+    # Regression (issue 14): a weekly BG/NBD scored a day frame read back from a CSV as if it
+    # were in weeks: 101.3 expected purchases in 13 weeks instead of 628.0.
+    weekly = pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+    assert round(float(weekly.expected_purchases(cdnow_rfm_weeks, 13).sum()), 1) == 628.0
+    days_csv = _through_csv(cdnow_rfm_days)
+    merged = pd.merge(
+        cdnow_rfm_days,
+        pd.DataFrame({"segment": "x"}, index=cdnow_rfm_days.index),
+        left_index=True,
+        right_index=True,
+    )
+    assert days_csv.attrs == {} and merged.attrs == {}
+    for lost in (days_csv, merged):
+        with pytest.raises(
+            DataValidationError,
+            match=r"argument 'time_unit': no time unit given and none recorded on 'rfm'.*"
+            r"Pass time_unit=.*rfm_summary\(\.\.\., time_unit=\.\.\.\)",
+        ):
+            weekly.expected_purchases(lost, 13)
+        with pytest.raises(DataValidationError, match="no time unit given"):
+            weekly.probability_alive(lost)
+        # Stating the (true) unit does not convert it: a day frame is refused by a week model.
+        with pytest.raises(
+            DataValidationError,
+            match=r"a frame in time unit 'D' \(days\); expected the unit of the fitted "
+            r"BetaGeoModel \('W'\): 'W' \(weeks\)",
+        ):
+            weekly.expected_purchases(lost, 13, time_unit="D")
+    weeks_csv = _through_csv(cdnow_rfm_weeks)
+    stated = weekly.expected_purchases(weeks_csv, 13, time_unit="W")
+    assert round(float(stated.sum()), 1) == 628.0
+    with pytest.raises(DataValidationError, match="'D', but the frame records 'W'"):
+        weekly.probability_alive(cdnow_rfm_weeks, time_unit="D")
+
+
+def test_every_prediction_takes_time_unit(cdnow_rfm_weeks: pd.DataFrame) -> None:
+    import inspect
+
+    for cls in (pm.BetaGeoModel, pm.ModifiedBetaGeoModel, pm.ParetoNBDModel):
+        for method in (
+            "fit",
+            "expected_purchases",
+            "probability_alive",
+            "expected_purchases_new_customer",
+            "purchase_count_pmf",
+        ):
+            assert "time_unit" in inspect.signature(getattr(cls, method)).parameters
+    for fn in (pm.GammaGammaModel.fit, pm.GammaGammaModel.expected_spend):
+        assert "time_unit" in inspect.signature(fn).parameters
+    from precimark.clv import compare_models, evaluate
+
+    for fn in (evaluate, compare_models, pm.customer_lifetime_value):
+        assert "time_unit" in inspect.signature(fn).parameters
+
+
+def test_old_documents_and_pickles_without_unit_need_time_unit(
+    cdnow_rfm_weeks: pd.DataFrame,
+) -> None:
+    weekly = pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+    document = weekly.to_dict()
+    assert document["time_unit"] == "W"
+    old = {k: v for k, v in document.items() if k != "time_unit"}
+    loaded = pm.BetaGeoModel.from_dict(old)
+    assert loaded.time_unit_ is None
+    with pytest.raises(DataValidationError, match=r"records none \(saved by an older version\)"):
+        loaded.expected_purchases(cdnow_rfm_weeks, 13)  # even though the frame records 'W'
+    with pytest.raises(DataValidationError, match="time_unit= on this call"):
+        loaded.expected_purchases_new_customer("91D")
+    assert round(float(loaded.expected_purchases(cdnow_rfm_weeks, 13, time_unit="W").sum()), 1) == (
+        628.0
+    )
+    assert loaded.expected_purchases_new_customer("91D", time_unit="W") == pytest.approx(
+        weekly.expected_purchases_new_customer(13), rel=1e-12
+    )
+    # A pickle from before time_unit_ existed behaves the same.
+    state = pickle.loads(pickle.dumps(weekly))
+    del state.time_unit_
+    with pytest.raises(DataValidationError, match="records none"):
+        state.probability_alive(cdnow_rfm_weeks)
+    # And a current pickle carries its unit.
+    again = pickle.loads(pickle.dumps(weekly))
+    assert again.time_unit_ == "W"
+    with pytest.raises(DataValidationError, match="a frame in time unit 'D'"):
+        again.probability_alive(_through_csv(cdnow_rfm_weeks), time_unit="D")
+
+
+def test_histogram_fit_checks_the_unit(cdnow_rfm_weeks: pd.DataFrame) -> None:
+    histogram = RFMHistogram.from_rfm(cdnow_rfm_weeks)
+    assert RFMHistogram.from_dict(histogram.to_dict()).time_unit == "W"
+    with pytest.raises(DataValidationError, match="no time unit given"):
+        RFMHistogram.from_rfm(_through_csv(cdnow_rfm_weeks))
+    model = pm.BetaGeoModel().fit(histogram)
+    assert model.time_unit_ == "W"
+    with pytest.raises(DataValidationError, match="the histogram's unit 'W'"):
+        pm.BetaGeoModel().fit(histogram, time_unit="D")
+
+
+def test_bgbb_horizon_counts_opportunities() -> None:
+    rfm = pd.DataFrame({"frequency": [0, 1, 3, 6, 2], "recency": [0, 1, 5, 6, 4], "T": [6] * 5})
+    model = BetaGeoBetaBinomModel().fit(rfm)
+    assert model.expected_purchases(rfm, 5).notna().all()
+    with pytest.raises(DataValidationError, match=r"'90D', a duration.*opportunities"):
+        model.expected_purchases(rfm, "90D")
+    for bad in (2.5, 0, True):
+        with pytest.raises(DataValidationError, match="argument 'horizon'"):
+            model.expected_purchases(rfm, bad)  # type: ignore[arg-type]
+
+
 def test_horizons_convert_between_units(
     cdnow_rfm_weeks: pd.DataFrame, cdnow_rfm_days: pd.DataFrame
 ) -> None:
@@ -165,7 +284,7 @@ def test_horizons_convert_between_units(
     np.testing.assert_allclose(a, c, rtol=1e-10)
     with pytest.raises(DataValidationError, match="no fixed length"):
         weekly.expected_purchases(cdnow_rfm_weeks, "1M")
-    with pytest.raises(DataValidationError, match="a positive, finite horizon"):
+    with pytest.raises(DataValidationError, match="a positive, finite length of time"):
         weekly.expected_purchases(cdnow_rfm_weeks, -3)
 
 
@@ -355,3 +474,14 @@ def test_fitting_leaves_pandas_options_and_warnings_alone(cdnow_rfm_weeks: pd.Da
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert pd.get_option("mode.chained_assignment") == before
+
+
+def test_scalar_hyper_parameters_use_one_wording(cdnow_rfm_weeks: pd.DataFrame) -> None:
+    with pytest.raises(
+        DataValidationError, match=r"argument 'penalizer': True \(a bool\); expected a number >= 0"
+    ):
+        pm.BetaGeoModel(penalizer=True).fit(cdnow_rfm_weeks)  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match=r"argument 'initial_params\['a'\]': 0.0"):
+        pm.BetaGeoModel(initial_params={"r": 1.0, "alpha": 1.0, "a": 0.0, "b": 1.0}).fit(
+            cdnow_rfm_weeks
+        )

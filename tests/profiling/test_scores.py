@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import precimark as pm
+from precimark import DataValidationError
 from precimark.datasets import CDNOW_CALIBRATION_END
 from precimark.profiling import (
     DEFAULT_SEGMENT_RULES,
@@ -180,3 +181,60 @@ def test_score_properties(freq: list[int], q: int, rnd) -> None:  # type: ignore
     rnd.shuffle(perm)
     shuffled = rfm_scores(rfm.iloc[perm], q=q)
     pd.testing.assert_frame_equal(shuffled.sort_index(), scores.sort_index())
+
+
+# ------------------------------------------------------------ issue 14: edges carry their unit
+
+
+def test_edges_carry_their_unit_and_refuse_a_frame_in_another(cdnow_sample: pd.DataFrame) -> None:
+    weeks = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="W")
+    days = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="D")
+    edges = fit_rfm_edges(weeks)
+    assert edges.time_unit == "W"
+    assert RFMEdges.from_dict(edges.to_dict()) == edges
+    # Regression (issue 14): week edges scored a day frame without a word.
+    with pytest.raises(DataValidationError, match=r"a frame in time unit 'D' \(days\).*'W'"):
+        rfm_scores(days, edges=edges)
+    bare = days.copy()
+    bare.attrs = {}
+    with pytest.raises(DataValidationError, match=r"argument 'time_unit': no time unit given"):
+        rfm_scores(bare, edges=edges)
+    with pytest.raises(DataValidationError, match=r"a frame in time unit 'D'"):
+        rfm_scores(bare, edges=edges, time_unit="D")
+    bare_weeks = weeks.copy()
+    bare_weeks.attrs = {}
+    pd.testing.assert_frame_equal(
+        rfm_scores(bare_weeks, edges=edges, time_unit="W"), rfm_scores(weeks, edges=edges)
+    )
+
+
+def test_old_edges_documents_load_but_need_time_unit(cdnow_sample: pd.DataFrame) -> None:
+    weeks = pm.rfm_summary(cdnow_sample, observation_end=CDNOW_CALIBRATION_END, time_unit="W")
+    edges = fit_rfm_edges(weeks)
+    old = {k: v for k, v in edges.to_dict().items() if k != "time_unit"}
+    loaded = RFMEdges.from_dict(old)
+    assert loaded.time_unit is None
+    with pytest.raises(DataValidationError, match=r"RFMEdges records none"):
+        rfm_scores(weeks, edges=loaded)  # the frame's unit does not establish the edges'
+    pd.testing.assert_frame_equal(
+        rfm_scores(weeks, edges=loaded, time_unit="W"), rfm_scores(weeks, edges=edges)
+    )
+
+
+def test_edges_of_unknown_unit_score_only_frames_of_unknown_unit() -> None:
+    rfm = pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 5],
+            "recency": [0.0, 5.0, 20.0, 30.0],
+            "T": [40.0, 40.0, 40.0, 40.0],
+            "monetary_value": [0.0, 9.0, 11.0, 30.0],
+        }
+    )
+    edges = fit_rfm_edges(rfm, q=2)
+    assert edges.time_unit is None
+    assert rfm_scores(rfm, edges=edges)["rfm_score"].tolist() == [3, 3, 6, 6]
+    with pytest.raises(DataValidationError, match=r"edges of unknown time unit for a frame in 'D'"):
+        rfm_scores(rfm, edges=edges, time_unit="D")
+    saved = RFMEdges.from_dict(edges.to_dict())  # once saved, the unknown unit must be stated
+    with pytest.raises(DataValidationError, match="time_unit= on this call"):
+        rfm_scores(rfm, edges=saved)

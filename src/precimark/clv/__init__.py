@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from precimark._typing import PurchaseModel
 from precimark.clv.evaluation import HoldoutEvaluation, compare_models, evaluate
 from precimark.clv.models import (
     BetaGeoBetaBinomModel,
@@ -20,6 +21,7 @@ __all__ = [
     "HoldoutEvaluation",
     "ModifiedBetaGeoModel",
     "ParetoNBDModel",
+    "PurchaseModel",
     "RFMHistogram",
     "compare_models",
     "customer_lifetime_value",

@@ -11,9 +11,10 @@ from scipy import stats
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._validation import check_columns, check_frame, fail
-from precimark.clv.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, _PurchaseModel
-from precimark.clv.stats import resolve_time_unit
+from precimark._typing import TimeUnit
+from precimark._validation import check_columns, check_frame, fail, resolve_time_unit
+from precimark.clv._base import _PurchaseModel
+from precimark.clv.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
 from precimark.schema import DURATION_HOLDOUT, FREQUENCY, FREQUENCY_HOLDOUT, RECENCY, T
 
 __all__ = ["HoldoutEvaluation", "compare_models", "evaluate"]
@@ -93,7 +94,12 @@ def _calibration_rfm(split: pd.DataFrame) -> pd.DataFrame:
     return rfm
 
 
-def evaluate(model: _PurchaseModel, calibration_holdout: pd.DataFrame) -> HoldoutEvaluation:
+def evaluate(
+    model: _PurchaseModel,
+    calibration_holdout: pd.DataFrame,
+    *,
+    time_unit: TimeUnit | None = None,
+) -> HoldoutEvaluation:
     """Evaluate a purchase model fitted on the calibration period against the holdout.
 
     Parameters
@@ -102,10 +108,19 @@ def evaluate(model: _PurchaseModel, calibration_holdout: pd.DataFrame) -> Holdou
         Fitted on the calibration columns of ``calibration_holdout`` (or on the same period).
     calibration_holdout : DataFrame
         Output of :func:`~precimark.calibration_holdout_split`, in the model's time unit.
+    time_unit : {"D", "W"}, optional
+        Unit of ``calibration_holdout`` when it does not record it (``attrs["time_unit"]`` is
+        lost by a merge or a CSV). Checked against the model's unit, never converted: the
+        holdout length ``duration_holdout`` is read in it.
 
     Returns
     -------
     HoldoutEvaluation
+
+    Raises
+    ------
+    DataValidationError
+        If the unit of the split cannot be established or differs from the model's.
 
     Examples
     --------
@@ -131,7 +146,7 @@ def evaluate(model: _PurchaseModel, calibration_holdout: pd.DataFrame) -> Holdou
             "different holdout lengths",
             "one holdout length for every customer",
         )
-    predicted = model.expected_purchases(rfm, float(duration[0])).to_numpy()
+    predicted = model.expected_purchases(rfm, float(duration[0]), time_unit=time_unit).to_numpy()
     actual = split[FREQUENCY_HOLDOUT].to_numpy(np.float64)
 
     freq_cal = split[f"{FREQUENCY}_cal"].to_numpy()
@@ -186,6 +201,8 @@ def evaluate(model: _PurchaseModel, calibration_holdout: pd.DataFrame) -> Holdou
 def compare_models(
     calibration_holdout: pd.DataFrame,
     models: Sequence[_PurchaseModel] | None = None,
+    *,
+    time_unit: TimeUnit | None = None,
 ) -> pd.DataFrame:
     """Fit several purchase models on the calibration period and rank them.
 
@@ -197,6 +214,9 @@ def compare_models(
     models : sequence of unfitted purchase models, optional
         Default: BG/NBD, MBG/NBD and Pareto/NBD with default settings. They are cloned, not
         modified.
+    time_unit : {"D", "W"}, optional
+        Unit of ``calibration_holdout`` when its ``attrs`` do not record it (after a merge or
+        a CSV); refused without it.
 
     Returns
     -------
@@ -218,7 +238,7 @@ def compare_models(
     """
     split = _check_split(calibration_holdout)
     rfm = _calibration_rfm(split)
-    unit = resolve_time_unit(rfm, None)
+    unit = resolve_time_unit(rfm, time_unit, name="calibration_holdout")
     candidates = (
         list(models)
         if models is not None
@@ -227,7 +247,7 @@ def compare_models(
     rows = {}
     for candidate in candidates:
         model = clone(candidate).fit(rfm, time_unit=unit)
-        report = evaluate(model, split)
+        report = evaluate(model, split, time_unit=unit)
         rows[type(model).__name__] = {
             "log_likelihood": model.log_likelihood_,
             "aic": model.aic_,

@@ -18,22 +18,35 @@ Two engines fit the parameters:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, Self, TypeAlias
+from collections.abc import Sequence
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import minimize
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
-from precimark._validation import check_choice, check_time_unit, fail, fail_rows, validate_rfm
+from precimark._validation import (
+    check_number,
+    check_time_unit,
+    fail,
+    fail_rows,
+    validate_rfm,
+)
 from precimark.clv import _formulas, _lifetimes
-from precimark.clv.stats import COUNT, RFMHistogram, resolve_time_unit
-from precimark.exceptions import ConvergenceError, ConvergenceWarning, DataQualityWarning
+from precimark.clv._base import (
+    Array,
+    HorizonLike,
+    _distinct,
+    _Model,
+    _weights,
+)
+
+# Re-exported: these import paths are used elsewhere (horizon_in_units is public).
+from precimark.clv._base import _PurchaseModel as _PurchaseModel
+from precimark.clv._base import horizon_in_units as horizon_in_units
+from precimark.exceptions import DataQualityWarning
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [
@@ -44,550 +57,6 @@ __all__ = [
     "ModifiedBetaGeoModel",
     "ParetoNBDModel",
 ]
-
-Array: TypeAlias = npt.NDArray[np.float64]
-Engine: TypeAlias = Literal["lifetimes", "native"]
-HorizonLike: TypeAlias = float | int | str | pd.Timedelta | np.timedelta64 | pd.DateOffset
-"""A horizon: a number in the model's time unit, or a fixed duration (``"30D"``,
-``pd.Timedelta(weeks=4)``) that is converted to it."""
-
-_FORMAT_VERSION = 1
-_DAYS = {"D": 1.0, "W": 7.0}
-
-
-def horizon_in_units(horizon: HorizonLike, time_unit: TimeUnit, name: str = "horizon") -> float:
-    """Convert a horizon to the model's time unit; refuse what has no fixed length."""
-    if isinstance(horizon, bool):
-        raise fail(f"argument '{name}'", repr(horizon), "a positive number or a duration")
-    if isinstance(horizon, int | float | np.integer | np.floating):
-        value = float(horizon)
-    else:
-        try:
-            delta = pd.Timedelta(horizon)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as err:
-            raise fail(
-                f"argument '{name}'",
-                f"{horizon!r}, which has no fixed length",
-                "a number in the model's time unit or a fixed duration such as '30D' or "
-                "pd.Timedelta(weeks=4)",
-                "Calendar months and years vary in length: say pd.Timedelta(days=30) explicitly.",
-            ) from err
-        value = delta / pd.Timedelta(days=_DAYS[time_unit])
-    if not (np.isfinite(value) and value > 0):
-        raise fail(f"argument '{name}'", repr(horizon), "a positive, finite horizon")
-    return value
-
-
-def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
-    """Distinct rows of several aligned columns, and the inverse map back to the rows."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column)
-        key = key * len(uniques) + codes
-    codes, _ = pd.factorize(key)
-    first = np.zeros(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return [np.asarray(c)[first] for c in columns], codes
-
-
-def _weights(weights: object, n: int, index: pd.Index) -> Array:
-    if weights is None:
-        return np.ones(n)
-    if isinstance(weights, pd.Series):
-        weights = weights.reindex(index)
-    values = np.asarray(weights, dtype=np.float64)
-    if values.shape != (n,):
-        raise fail("argument 'weights'", f"shape {values.shape}", f"one weight per row ({n})")
-    bad = ~np.isfinite(values) | (values <= 0)
-    if bad.any():
-        raise fail_rows(
-            "argument 'weights'", bad, index, "missing or non-positive weight", "weights > 0"
-        )
-    return values
-
-
-class _Model(BaseEstimator):  # type: ignore[misc]
-    """Shared machinery: parameters, fit bookkeeping, serialisation."""
-
-    _lifetimes_key: ClassVar[str]
-    _param_names: ClassVar[tuple[str, ...]]
-    _native: ClassVar[bool] = False
-    _time_scaled: ClassVar[tuple[str, ...]] = ()  # parameters measured in units of time
-
-    def __init__(
-        self,
-        *,
-        penalizer: float = 0.0,
-        engine: Engine = "lifetimes",
-        initial_params: Mapping[str, float] | None = None,
-        random_state: int | None = 0,
-    ) -> None:
-        self.penalizer = penalizer
-        self.engine = engine
-        self.initial_params = initial_params
-        self.random_state = random_state
-
-    # ------------------------------------------------------------------ likelihood
-
-    def _prepare(self, data: Sequence[Array]) -> Any:
-        """Return the data in the form :meth:`_loglik` evaluates fastest (native models)."""
-        return data
-
-    def _loglik(self, params: Array, prepared: Any, grad: bool) -> tuple[Array, Array | None]:
-        """Return per-row log-likelihood (and gradient rows when the model is native)."""
-        return _lifetimes.log_likelihood(self._lifetimes_key, params.tolist(), prepared), None
-
-    # ------------------------------------------------------------------ fitting
-
-    def _check_hyper_parameters(self) -> None:
-        check_choice(self.engine, "engine", ("lifetimes", "native"))
-        if self.engine == "native" and not self._native:
-            raise fail(
-                "argument 'engine'",
-                f"'native' for {type(self).__name__}",
-                "'lifetimes' (the native engine covers BetaGeoModel, ModifiedBetaGeoModel and "
-                "GammaGammaModel)",
-            )
-        if not (
-            isinstance(self.penalizer, int | float)
-            and np.isfinite(self.penalizer)
-            and self.penalizer >= 0
-        ):
-            raise fail("argument 'penalizer'", repr(self.penalizer), "a number >= 0")
-        if self.initial_params is not None and set(self.initial_params) != set(self._param_names):
-            raise fail(
-                "argument 'initial_params'",
-                f"keys {sorted(self.initial_params)}",
-                f"exactly the keys {list(self._param_names)}",
-            )
-
-    def _fit_compressed(self, data: Sequence[Array], weights: Array) -> None:
-        """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_."""
-        self._check_hyper_parameters()
-        attempts = self._attempts()
-        failures: list[str] = []
-        params: dict[str, float] | None = None
-        for label, start, scale, penalizer in attempts:
-            try:
-                params = self._fit_once(data, weights, start, scale, penalizer)
-            except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
-                failures.append(f"{label}: {type(err).__name__}: {str(err).strip()[:120]}")
-                continue
-            values = np.array(list(params.values()))
-            if np.all(np.isfinite(values)) and np.all(values > 0):
-                if failures:
-                    warnings.warn(
-                        f"{type(self).__name__}: the fit succeeded with '{label}' after "
-                        f"{len(failures)} failed attempt(s): " + "; ".join(failures),
-                        ConvergenceWarning,
-                        stacklevel=3,
-                    )
-                break
-            failures.append(f"{label}: parameters {params} are not all finite and positive")
-            params = None
-        if params is None:
-            raise ConvergenceError(
-                f"{type(self).__name__} did not converge after {len(attempts)} attempts: "
-                + "; ".join(failures)
-                + ". Check the data (recency <= T, the time unit) or set a penalizer."
-            )
-        self.params_ = params
-        vector = np.array([params[k] for k in self._param_names])
-        prepared = self._prepare(data)
-        self.log_likelihood_ = float(
-            np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
-        )
-        self.n_customers_ = round(float(weights.sum()))
-        self.covariance_ = self._covariance(vector, prepared, weights)
-        self._set_summary()
-
-    def _attempts(self) -> list[tuple[str, Array | None, float, float]]:
-        """Return the retry ladder: (label, log-start, time scale, penalizer) per attempt."""
-        k = len(self._param_names)
-        rng = np.random.default_rng(self.random_state)
-        start = None
-        if self.initial_params is not None:
-            start = np.log([float(self.initial_params[n]) for n in self._param_names])
-        ladder: list[tuple[str, Array | None, float, float]] = [
-            ("default start", start, 1.0, self.penalizer),
-            ("start at all parameters = 1", np.zeros(k), 1.0, self.penalizer),
-            ("seeded random start", rng.normal(0.0, 1.0, k), 1.0, self.penalizer),
-        ]
-        if self._time_scaled:
-            ladder.append(("time rescaled by 1/7", np.zeros(k), 1.0 / 7.0, self.penalizer))
-        ladder.append(
-            ("tiny penalizer 1e-6 (last resort)", np.zeros(k), 1.0, max(self.penalizer, 1e-6))
-        )
-        return ladder
-
-    def _fit_once(
-        self,
-        data: Sequence[Array],
-        weights: Array,
-        log_start: Array | None,
-        scale: float,
-        penalizer: float,
-    ) -> dict[str, float]:
-        scaled = self._rescale_data(data, scale)
-        if self.engine == "native":
-            fitted = self._fit_native(scaled, weights, log_start, penalizer)
-        else:
-            fitted = _lifetimes.fit(
-                self._lifetimes_key,
-                scaled,
-                weights,
-                penalizer=penalizer,
-                initial_params=self._lifetimes_start(log_start),
-                names=self._param_names,
-            )
-        return {k: (v / scale if k in self._time_scaled else v) for k, v in fitted.items()}
-
-    def _lifetimes_start(self, log_start: Array | None) -> Array | None:
-        """Translate a log-parameter start into what the lifetimes fitter expects (log-params)."""
-        return log_start
-
-    def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
-        return list(data)
-
-    def _native_time_scale(self, data: Sequence[Array]) -> float:
-        """Return the time scale lifetimes fits on (it rescales some models to max(T) = 1)."""
-        return 1.0
-
-    def _fit_native(
-        self, data: Sequence[Array], weights: Array, log_start: Array | None, penalizer: float
-    ) -> dict[str, float]:
-        scale = self._native_time_scale(data)
-        prepared = self._prepare(self._rescale_data(data, scale))
-        total = weights.sum()
-        timed = np.array([n in self._time_scaled for n in self._param_names])
-
-        def objective(theta: Array) -> tuple[float, Array]:
-            params = np.exp(theta)
-            ll, g = self._loglik(params, prepared, True)
-            assert g is not None
-            value = -float(np.einsum("i,i->", weights, ll)) / total + penalizer * float(
-                np.sum(params**2)
-            )
-            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * penalizer * params) * params
-            return value, grad
-
-        start = np.zeros(len(self._param_names)) if log_start is None else log_start
-        with np.errstate(all="ignore"):
-            result = minimize(
-                objective,
-                start,
-                jac=True,
-                method="L-BFGS-B",
-                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-9},
-            )
-        if not np.isfinite(result.fun) or np.max(np.abs(result.jac)) > 1e-4:
-            raise ArithmeticError(f"L-BFGS-B stopped at {result.message} (gradient {result.jac})")
-        params = np.exp(result.x)
-        params[timed] = params[timed] / scale
-        return dict(zip(self._param_names, params.tolist(), strict=True))
-
-    def _covariance(self, params: Array, prepared: Any, weights: Array) -> Array:
-        """Inverse observed information in parameter space (NaN where it is singular).
-
-        The Hessian of the log-likelihood in log-parameters is taken by central differences:
-        of the analytic gradient for native models, of the likelihood otherwise.
-        """
-        theta = np.log(params)
-        k = len(params)
-        step = 1e-4
-        eye = np.eye(k) * step
-
-        def total(th: Array, grad: bool) -> Any:
-            ll, g = self._loglik(np.exp(th), prepared, grad)
-            if g is None:
-                return float(np.einsum("i,i->", weights, ll))
-            gradient: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
-            return gradient
-
-        if self._native:
-            rows = [
-                (total(theta + eye[i], True) - total(theta - eye[i], True)) / (2 * step)
-                for i in range(k)
-            ]
-            hess = np.array(rows)
-            hess = (hess + hess.T) / 2
-        else:
-            base = total(theta, False)
-            hess = np.empty((k, k))
-            for i in range(k):
-                for j in range(i, k):
-                    if i == j:
-                        value = (
-                            total(theta + eye[i], False) - 2 * base + total(theta - eye[i], False)
-                        ) / step**2
-                    else:
-                        value = (
-                            total(theta + eye[i] + eye[j], False)
-                            - total(theta + eye[i] - eye[j], False)
-                            - total(theta - eye[i] + eye[j], False)
-                            + total(theta - eye[i] - eye[j], False)
-                        ) / (4 * step**2)
-                    hess[i, j] = hess[j, i] = value
-        try:
-            cov_theta = np.linalg.inv(-hess)
-        except np.linalg.LinAlgError:
-            return np.full((k, k), np.nan)
-        jac = np.diag(params)
-        cov: Array = jac @ cov_theta @ jac
-        return cov
-
-    def _set_summary(self) -> None:
-        names = list(self._param_names)
-        coef = np.array([self.params_[n] for n in names])
-        with np.errstate(invalid="ignore"):
-            se = np.sqrt(np.diag(self.covariance_))
-        k = len(names)
-        self.aic_ = float(2 * k - 2 * self.log_likelihood_)
-        self.bic_ = float(k * np.log(max(self.n_customers_, 1)) - 2 * self.log_likelihood_)
-        self.summary_ = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "lower_95": coef - 1.959963984540054 * se,
-                "upper_95": coef + 1.959963984540054 * se,
-            },
-            index=pd.Index(names, name="parameter"),
-        )
-
-    def _vector(self, params: Mapping[str, float] | None = None) -> Array:
-        source = self.params_ if params is None else params
-        return np.array([source[n] for n in self._param_names], dtype=np.float64)
-
-    # ------------------------------------------------------------------ portability
-
-    def to_lifetimes(self) -> Any:
-        """Return a lifetimes fitter carrying the fitted parameters (no data attached).
-
-        Use it for lifetimes' plots and existing code; precimark itself never needs it.
-        """
-        check_is_fitted(self, "params_")
-        return _lifetimes.build_fitter(self._lifetimes_key, dict(self.params_), self.penalizer)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe description of the fitted model (see :meth:`from_dict`)."""
-        check_is_fitted(self, "params_")
-        return {
-            **header(type(self), _FORMAT_VERSION),
-            "hyper_parameters": {
-                k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.get_params().items()
-            },
-            "params": {k: float(v) for k, v in self.params_.items()},
-            "log_likelihood": self.log_likelihood_,
-            "n_customers": self.n_customers_,
-            "covariance": [
-                [v if np.isfinite(v) else None for v in row] for row in self.covariance_.tolist()
-            ],
-            "time_unit": getattr(self, "time_unit_", None),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Rebuild a fitted model from :meth:`to_dict` output.
-
-        Raises
-        ------
-        DataValidationError
-            If ``data`` describes another model or another format version. Parameters mean
-            the same in every precimark version, so only the format version must match.
-        """
-        read_header(data, cls, _FORMAT_VERSION)
-        with reading(cls):
-            model = cls(**data["hyper_parameters"])
-            model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
-            model.log_likelihood_ = float(data["log_likelihood"])
-            model.n_customers_ = int(data["n_customers"])
-            model.covariance_ = np.array(
-                [[np.nan if v is None else v for v in row] for row in data["covariance"]],
-                dtype=np.float64,
-            )
-            if data.get("time_unit") is not None:
-                model.time_unit_ = check_time_unit(data["time_unit"])
-            model._set_summary()
-        return model
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = True
-        return tags
-
-
-class _PurchaseModel(_Model):
-    """A continuous-time BTYD model of (frequency, recency, T)."""
-
-    _time_scaled: ClassVar[tuple[str, ...]] = ("alpha",)
-
-    def fit(
-        self,
-        rfm: pd.DataFrame | RFMHistogram,
-        y: None = None,
-        *,
-        weights: npt.ArrayLike | pd.Series | None = None,
-        time_unit: TimeUnit | None = None,
-    ) -> Self:
-        """Fit the model by maximum likelihood.
-
-        Parameters
-        ----------
-        rfm : DataFrame or RFMHistogram
-            An :func:`~precimark.rfm_summary` frame (columns ``frequency``, ``recency``,
-            ``T``), or a histogram of such rows.
-        y : None
-            Ignored (scikit-learn API).
-        weights : array-like, optional
-            Number of customers each row stands for (frame input only).
-        time_unit : {"D", "W"}, optional
-            Unit of ``recency`` and ``T``; read from ``rfm.attrs`` (set by
-            :func:`~precimark.rfm_summary`) when not given.
-
-        Returns
-        -------
-        self
-        """
-        if isinstance(rfm, RFMHistogram):
-            if weights is not None:
-                raise fail(
-                    "argument 'weights'",
-                    "weights with an RFMHistogram",
-                    "no weights (the counts are the weights)",
-                )
-            if time_unit is not None and time_unit != rfm.time_unit:
-                raise fail(
-                    "argument 'time_unit'",
-                    repr(time_unit),
-                    f"the histogram's unit {rfm.time_unit!r}",
-                )
-            counts = rfm.counts
-            columns = [counts[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
-            w = counts[COUNT].to_numpy(np.float64)
-            unit = rfm.time_unit
-        else:
-            frame = validate_rfm(rfm)
-            unit = resolve_time_unit(frame, time_unit)
-            raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
-            row_weights = _weights(weights, len(frame), frame.index)
-            columns, inverse = _distinct(raw)
-            w = np.bincount(inverse, weights=row_weights).astype(np.float64)
-        self.time_unit_ = unit
-        self._fit_compressed(columns, w)
-        return self
-
-    def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
-        x, tx, t = data
-        return [x, tx * scale, t * scale]
-
-    def _rows(self, rfm: pd.DataFrame) -> tuple[pd.DataFrame, list[Array], npt.NDArray[np.intp]]:
-        check_is_fitted(self, "params_")
-        frame = validate_rfm(rfm)
-        recorded = frame.attrs.get("time_unit")
-        if recorded is not None and recorded != self.time_unit_:
-            raise fail(
-                "argument 'rfm'",
-                f"a frame in time unit {recorded!r}",
-                f"the unit the model was fitted in ({self.time_unit_!r})",
-                "Rebuild the summary with the same time_unit.",
-            )
-        raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
-        distinct, inverse = _distinct(raw)
-        return frame, distinct, inverse
-
-    def _per_row(
-        self, rfm: pd.DataFrame, name: str, fn: Callable[[list[Array]], Array]
-    ) -> pd.Series:
-        frame, distinct, inverse = self._rows(rfm)
-        with np.errstate(all="ignore"):
-            values = fn(distinct)
-        out = values[inverse]
-        if not np.all(np.isfinite(out)):
-            bad = ~np.isfinite(out)
-            raise fail_rows(
-                f"{type(self).__name__}.{name}",
-                bad,
-                frame.index,
-                "non-finite prediction",
-                "finite predictions",
-                "The parameters may be extreme (a -> 1 makes BG/NBD expectations diverge).",
-            )
-        return pd.Series(out, index=frame.index, name=name)
-
-    def expected_purchases(self, rfm: pd.DataFrame, horizon: HorizonLike) -> pd.Series:
-        """Predict the number of purchases in the next ``horizon``, per customer.
-
-        Parameters
-        ----------
-        rfm : DataFrame
-            Summary frame (``frequency``, ``recency``, ``T``) in the model's time unit.
-        horizon : float or duration
-            A number in the model's time unit, or a fixed duration (``"90D"``).
-
-        Returns
-        -------
-        Series
-            ``expected_purchases``, indexed like ``rfm``.
-        """
-        t = horizon_in_units(horizon, self.time_unit_)
-        return self._per_row(rfm, "expected_purchases", lambda d: self._conditional_expected(t, *d))
-
-    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
-        """Probability that each customer is still active at the end of their history.
-
-        Returns
-        -------
-        Series
-            ``probability_alive``, indexed like ``rfm``.
-        """
-        return self._per_row(rfm, "probability_alive", lambda d: self._probability_alive(*d))
-
-    def expected_purchases_new_customer(self, horizon: HorizonLike) -> float:
-        """Predict the repeat purchases within ``horizon`` of a newly acquired customer.
-
-        Returns
-        -------
-        float
-        """
-        check_is_fitted(self, "params_")
-        t = horizon_in_units(horizon, self.time_unit_)
-        return float(self._expected_new(np.asarray(t, dtype=np.float64)))
-
-    def purchase_count_pmf(self, n: int, horizon: HorizonLike) -> float:
-        """Probability that a newly acquired customer makes exactly ``n`` repeat purchases.
-
-        Returns
-        -------
-        float
-        """
-        check_is_fitted(self, "params_")
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-            raise fail("argument 'n'", repr(n), "a whole number >= 0")
-        t = horizon_in_units(horizon, self.time_unit_)
-        return float(self._pmf(int(n), np.asarray([t], dtype=np.float64))[0])
-
-    def _discounted_expected(
-        self, times: Array, discount: Array, distinct: Sequence[Array]
-    ) -> Array:
-        """Per distinct row: sum over periods of discount * expected purchases in the period."""
-        with np.errstate(all="ignore"):
-            cumulative = np.column_stack([self._conditional_expected(t, *distinct) for t in times])
-        result: Array = np.einsum("ij,j->i", np.diff(cumulative, axis=1, prepend=0.0), discount)
-        return result
-
-    # The model-specific formulas, vectorised over distinct rows.
-    def _pmf(self, n: int, t: Array) -> Array:
-        """P(X(t) = n) for each age in ``t`` (used by the calibration-fit check)."""
-        raise NotImplementedError
-
-    def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
-        raise NotImplementedError
-
-    def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
-        raise NotImplementedError
-
-    def _expected_new(self, t: Array) -> Array:
-        raise NotImplementedError
 
 
 class BetaGeoModel(_PurchaseModel):
@@ -623,7 +92,10 @@ class BetaGeoModel(_PurchaseModel):
     aic_, bic_ : float
         Information criteria.
     time_unit_ : {"D", "W"}
-        Unit of the data; horizons are read in it.
+        Unit of the data it was fitted on; horizons (numbers) are read in it, and every frame
+        it scores must be in it (recorded in ``rfm.attrs`` or stated with ``time_unit=``).
+        ``None`` only for a model loaded from an older document without a unit: then every
+        call must pass ``time_unit=``.
 
     Examples
     --------
@@ -804,6 +276,7 @@ class GammaGammaModel(_Model):
         y: None = None,
         *,
         weights: npt.ArrayLike | pd.Series | None = None,
+        time_unit: TimeUnit | None = None,
     ) -> Self:
         """Fit on the repeat customers of an RFM summary.
 
@@ -818,12 +291,17 @@ class GammaGammaModel(_Model):
             Ignored.
         weights : array-like, optional
             Number of customers each row stands for.
+        time_unit : {"D", "W"}, optional
+            Accepted for a uniform signature and checked against ``rfm.attrs``, but not
+            needed: the Gamma-Gamma likelihood involves spend and frequency only, so its
+            parameters do not depend on the unit of ``recency`` and ``T``.
 
         Returns
         -------
         self
         """
         frame = validate_rfm(rfm, require_monetary=True)
+        _check_stated_unit(frame, time_unit)
         row_weights = _weights(weights, len(frame), frame.index)
         x = frame[FREQUENCY].to_numpy(np.float64)
         m = frame[MONETARY_VALUE].to_numpy(np.float64)
@@ -863,10 +341,17 @@ class GammaGammaModel(_Model):
             )
         return self
 
-    def expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
+    def expected_spend(self, rfm: pd.DataFrame, *, time_unit: TimeUnit | None = None) -> pd.Series:
         """Predict the average spend per future purchase, per customer.
 
         A customer with ``frequency == 0`` gets the population mean ``p * v / (q - 1)``.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Columns ``frequency`` and ``monetary_value`` (and ``recency``, ``T``).
+        time_unit : {"D", "W"}, optional
+            Checked against ``rfm.attrs`` when given; not needed (spend has no time unit).
 
         Returns
         -------
@@ -875,6 +360,7 @@ class GammaGammaModel(_Model):
         """
         check_is_fitted(self, "params_")
         frame = validate_rfm(rfm, require_monetary=True)
+        _check_stated_unit(frame, time_unit)
         x = frame[FREQUENCY].to_numpy(np.float64)
         m = np.where(x > 0, frame[MONETARY_VALUE].to_numpy(np.float64), 0.0)
         values = _formulas.gg_expected_spend(self._vector(), x, m)
@@ -925,7 +411,7 @@ class BetaGeoBetaBinomModel(_Model):
                 "argument 'rfm'",
                 fractional,
                 frame.index,
-                "fractional recency or T",
+                "row with fractional recency or T",
                 "whole numbers of periods",
             )
         columns, inverse = _distinct(data)
@@ -937,8 +423,17 @@ class BetaGeoBetaBinomModel(_Model):
         )
         return self
 
-    def expected_purchases(self, rfm: pd.DataFrame, horizon: int) -> pd.Series:
-        """Predict the transactions in the next ``horizon`` periods, per customer.
+    def expected_purchases(self, rfm: pd.DataFrame, horizon: HorizonLike) -> pd.Series:
+        """Predict the transactions in the next ``horizon`` opportunities, per customer.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            ``frequency``, ``recency`` and ``T`` counted in transaction opportunities.
+        horizon : int
+            A length of time measured in the model's unit, which for BG/BB is the
+            transaction opportunity: a whole number >= 1. A duration such as ``"90D"`` is
+            refused, since the model does not know how long an opportunity lasts.
 
         Returns
         -------
@@ -946,11 +441,20 @@ class BetaGeoBetaBinomModel(_Model):
             ``expected_purchases``, indexed like ``rfm``.
         """
         check_is_fitted(self, "params_")
+        if isinstance(horizon, str | pd.Timedelta | np.timedelta64 | pd.DateOffset):
+            raise fail(
+                "argument 'horizon'",
+                f"{horizon!r}, a duration",
+                "a whole number of transaction opportunities >= 1 (BG/BB is discrete-time)",
+                "Divide the duration by the length of one opportunity (e.g. '364D' with "
+                "weekly issues is horizon=52).",
+            )
+        periods = int(check_number(horizon, "horizon", low=1, integer=True))
         frame = validate_rfm(rfm)
         fitter = self.to_lifetimes()
         with _lifetimes.quiet():
             values = fitter.conditional_expected_number_of_purchases_up_to_time(
-                horizon, frame[FREQUENCY].to_numpy(), frame[RECENCY].to_numpy(), frame[T].to_numpy()
+                periods, frame[FREQUENCY].to_numpy(), frame[RECENCY].to_numpy(), frame[T].to_numpy()
             )
         return pd.Series(
             np.asarray(values, dtype=np.float64), index=frame.index, name="expected_purchases"
@@ -973,4 +477,19 @@ class BetaGeoBetaBinomModel(_Model):
             )
         return pd.Series(
             np.asarray(values, dtype=np.float64), index=frame.index, name="probability_alive"
+        )
+
+
+def _check_stated_unit(frame: pd.DataFrame, time_unit: object) -> None:
+    """Check a ``time_unit=`` given to a unit-free model against the frame's record."""
+    if time_unit is None:
+        return
+    unit = check_time_unit(time_unit)
+    recorded = frame.attrs.get("time_unit")
+    if recorded is not None and recorded != unit:
+        raise fail(
+            "argument 'time_unit'",
+            f"{unit!r}, but the frame records {recorded!r}",
+            "the unit the frame was built in",
+            f"Drop time_unit= or pass time_unit={recorded!r}.",
         )

@@ -25,6 +25,7 @@ from precimark._validation import (
     fail_rows,
     validate_rfm,
 )
+from precimark._validation import resolve_time_unit as _resolve_time_unit
 from precimark.schema import FREQUENCY, RECENCY, T
 
 __all__ = ["COUNT", "RFMHistogram"]
@@ -117,6 +118,7 @@ class RFMHistogram:
                 frame.index,
                 "count that is not a whole number >= 1",
                 "positive whole-number counts",
+                plural="counts that are not whole numbers >= 1",
             )
         summed = (
             frame[_KEYS]
@@ -201,21 +203,7 @@ def resolve_time_unit(frame: pd.DataFrame, time_unit: TimeUnit | None) -> TimeUn
     """Time unit of an RFM frame: the explicit argument, else ``frame.attrs['time_unit']``.
 
     Raises if neither is known, or if both are and they disagree: a horizon read in the wrong
-    unit is the most common silent error with BTYD models.
+    unit is the most common silent error with BTYD models. (Kept for this import path; it is
+    :func:`precimark._validation.resolve_time_unit`.)
     """
-    recorded = frame.attrs.get("time_unit")
-    if time_unit is None and recorded is None:
-        raise fail(
-            "argument 'time_unit'",
-            "no time unit given and none recorded on the frame",
-            "'D' or 'W'",
-            "Pass time_unit= (the unit recency and T are measured in), or build the frame "
-            "with precimark.rfm_summary, which records it.",
-        )
-    if time_unit is not None and recorded is not None and time_unit != recorded:
-        raise fail(
-            "argument 'time_unit'",
-            f"{time_unit!r}, but the frame records {recorded!r}",
-            "the unit the frame was built in",
-        )
-    return check_time_unit(time_unit if time_unit is not None else recorded)
+    return _resolve_time_unit(frame, time_unit)

@@ -125,11 +125,13 @@ def _runs(
     return _Runs(code[starts], frequency.astype(np.int64), day[starts], day[ends], monetary)
 
 
-def _end_day(end: DateLike | None, name: str, tx: Transactions) -> int:
+def _end_day(
+    end: DateLike | None, name: str, tx: Transactions, date_format: str | None = None
+) -> int:
     first_day = int(tx.days.min())
     if end is None:
         return int(tx.days.max())
-    day = int(to_day(end, name).astype(np.int64))
+    day = int(to_day(end, name, date_format=date_format).astype(np.int64))
     if day < first_day:
         raise fail(
             f"argument '{name}'",
@@ -145,6 +147,7 @@ def rfm_summary(
     observation_end: DateLike | None = None,
     time_unit: TimeUnit = "D",
     columns: Columns | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log into one (frequency, recency, T, monetary) row per customer.
 
@@ -167,6 +170,11 @@ def rfm_summary(
         weeks).
     columns : Columns, optional
         Names of the customer id, date and amount columns.
+    date_format : str, optional
+        strftime format of date strings (in the date column and in the date arguments), e.g.
+        ``"%d/%m/%Y"``. Needed when they could be read day first or month first
+        (``"08/03/2024"``): such strings are refused without it. ISO strings and datetime
+        columns need none.
 
     Returns
     -------
@@ -185,7 +193,8 @@ def rfm_summary(
     Raises
     ------
     DataValidationError
-        For missing columns, missing ids, unparseable or missing dates, non-numeric,
+        For missing columns, missing ids, unparseable, ambiguous (day or month first?) or
+        missing dates, non-numeric,
         missing or negative amounts, an empty frame, or an ``observation_end`` before the
         first purchase.
 
@@ -210,8 +219,8 @@ def rfm_summary(
     """
     unit = check_time_unit(time_unit)
     cols = columns if columns is not None else Columns()
-    tx = validate_transactions(transactions, cols)
-    end = _end_day(observation_end, "observation_end", tx)
+    tx = validate_transactions(transactions, cols, date_format=date_format)
+    end = _end_day(observation_end, "observation_end", tx, date_format)
     totals = _day_totals(tx, end)
     runs = _runs(totals.code, totals.day, totals.total)
     scale = _DAYS_PER_UNIT[unit]
@@ -235,6 +244,7 @@ def calibration_holdout_split(
     observation_end: DateLike,
     time_unit: TimeUnit = "D",
     columns: Columns | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Summarise a calibration period and count each customer's purchases in the holdout.
 
@@ -256,6 +266,11 @@ def calibration_holdout_split(
         Unit of ``recency_cal``, ``T_cal`` and ``duration_holdout``.
     columns : Columns, optional
         Names of the customer id, date and amount columns.
+    date_format : str, optional
+        strftime format of date strings (in the date column and in the date arguments), e.g.
+        ``"%d/%m/%Y"``. Needed when they could be read day first or month first
+        (``"08/03/2024"``): such strings are refused without it. ISO strings and datetime
+        columns need none.
 
     Returns
     -------
@@ -290,9 +305,11 @@ def calibration_holdout_split(
     """
     unit = check_time_unit(time_unit)
     cols = columns if columns is not None else Columns()
-    tx = validate_transactions(transactions, cols)
-    cal_end = _end_day(calibration_end, "calibration_end", tx)
-    obs_end = int(to_day(observation_end, "observation_end").astype(np.int64))
+    tx = validate_transactions(transactions, cols, date_format=date_format)
+    cal_end = _end_day(calibration_end, "calibration_end", tx, date_format)
+    obs_end = int(
+        to_day(observation_end, "observation_end", date_format=date_format).astype(np.int64)
+    )
     if obs_end <= cal_end:
         raise fail(
             "argument 'observation_end'",

@@ -1,0 +1,669 @@
+"""Fitting machinery shared by the BTYD models (private).
+
+:class:`_Model` holds what every model shares: hyper-parameters, the retry ladder, the
+native L-BFGS-B engine and lifetimes' fitters, the observed-information covariance, the
+summary table and serialisation. :class:`_PurchaseModel` adds what the continuous-time purchase
+models share: fitting on (frequency, recency, T) rows or an :class:`~precimark.clv.RFMHistogram`,
+establishing the time unit, and prediction per distinct row. The concrete models live in
+:mod:`precimark.clv.models`; the public protocol they satisfy is
+:class:`precimark.clv.PurchaseModel`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, Self, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from precimark._jsonheader import header, read_header, reading
+from precimark._typing import HorizonLike, TimeUnit
+from precimark._validation import (
+    check_choice,
+    check_number,
+    check_time_unit,
+    fail,
+    fail_rows,
+    resolve_time_unit,
+    to_duration_units,
+    validate_rfm,
+)
+from precimark.clv import _lifetimes
+from precimark.clv.stats import COUNT, RFMHistogram
+from precimark.exceptions import ConvergenceError, ConvergenceWarning
+from precimark.schema import FREQUENCY, RECENCY, T
+
+__all__ = ["HorizonLike", "horizon_in_units"]
+
+Array: TypeAlias = npt.NDArray[np.float64]
+Engine: TypeAlias = Literal["lifetimes", "native"]
+_FORMAT_VERSION = 1
+
+
+def horizon_in_units(
+    horizon: HorizonLike, time_unit: TimeUnit | None, name: str = "horizon"
+) -> float:
+    """Convert a horizon to the model's time unit; refuse what has no fixed length.
+
+    Kept for the import path ``precimark.clv.models.horizon_in_units``; it is
+    :func:`precimark._validation.to_duration_units`. A unit of None (a model loaded from an
+    older document without one) is refused: the unit is never guessed.
+    """
+    if time_unit is None:
+        raise fail(
+            "argument 'time_unit'",
+            "none: the model records no time unit (saved by an older version)",
+            "'D' or 'W'",
+            "Pass time_unit= to the model's methods, or refit.",
+        )
+    return to_duration_units(horizon, time_unit, name)
+
+
+def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
+    """Distinct rows of several aligned columns, and the inverse map back to the rows."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        key = key * len(uniques) + codes
+    codes, _ = pd.factorize(key)
+    first = np.zeros(int(codes.max()) + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return [np.asarray(c)[first] for c in columns], codes
+
+
+def _weights(weights: object, n: int, index: pd.Index) -> Array:
+    if weights is None:
+        return np.ones(n)
+    if isinstance(weights, pd.Series):
+        weights = weights.reindex(index)
+    values = np.asarray(weights, dtype=np.float64)
+    if values.shape != (n,):
+        raise fail("argument 'weights'", f"shape {values.shape}", f"one weight per row ({n})")
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        raise fail_rows(
+            "argument 'weights'", bad, index, "missing or non-positive weight", "weights > 0"
+        )
+    return values
+
+
+class _Model(BaseEstimator):  # type: ignore[misc]
+    """Shared machinery: parameters, fit bookkeeping, serialisation."""
+
+    _lifetimes_key: ClassVar[str]
+    _param_names: ClassVar[tuple[str, ...]]
+    _native: ClassVar[bool] = False
+    _time_scaled: ClassVar[tuple[str, ...]] = ()  # parameters measured in units of time
+    _has_time_unit: ClassVar[bool] = False  # parameters depend on the unit of recency and T
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        engine: Engine = "lifetimes",
+        initial_params: Mapping[str, float] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.penalizer = penalizer
+        self.engine = engine
+        self.initial_params = initial_params
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ likelihood
+
+    def _prepare(self, data: Sequence[Array]) -> Any:
+        """Return the data in the form :meth:`_loglik` evaluates fastest (native models)."""
+        return data
+
+    def _loglik(self, params: Array, prepared: Any, grad: bool) -> tuple[Array, Array | None]:
+        """Return per-row log-likelihood (and gradient rows when the model is native)."""
+        return _lifetimes.log_likelihood(self._lifetimes_key, params.tolist(), prepared), None
+
+    # ------------------------------------------------------------------ fitting
+
+    def _check_hyper_parameters(self) -> None:
+        check_choice(self.engine, "engine", ("lifetimes", "native"))
+        if self.engine == "native" and not self._native:
+            raise fail(
+                "argument 'engine'",
+                f"'native' for {type(self).__name__}",
+                "'lifetimes' (the native engine covers BetaGeoModel, ModifiedBetaGeoModel and "
+                "GammaGammaModel)",
+            )
+        check_number(self.penalizer, "penalizer", low=0.0)
+        if self.initial_params is not None and set(self.initial_params) != set(self._param_names):
+            raise fail(
+                "argument 'initial_params'",
+                f"keys {sorted(self.initial_params)}",
+                f"exactly the keys {list(self._param_names)}",
+            )
+        if self.initial_params is not None:
+            for key in self._param_names:
+                check_number(
+                    self.initial_params[key], f"initial_params[{key!r}]", low=0, inclusive="neither"
+                )
+
+    def _fit_compressed(self, data: Sequence[Array], weights: Array) -> None:
+        """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_."""
+        self._check_hyper_parameters()
+        attempts = self._attempts()
+        failures: list[str] = []
+        params: dict[str, float] | None = None
+        for label, start, scale, penalizer in attempts:
+            try:
+                params = self._fit_once(data, weights, start, scale, penalizer)
+            except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
+                failures.append(f"{label}: {type(err).__name__}: {str(err).strip()[:120]}")
+                continue
+            values = np.array(list(params.values()))
+            if np.all(np.isfinite(values)) and np.all(values > 0):
+                if failures:
+                    warnings.warn(
+                        f"{type(self).__name__}: the fit succeeded with '{label}' after "
+                        f"{len(failures)} failed attempt(s): " + "; ".join(failures),
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
+                break
+            failures.append(f"{label}: parameters {params} are not all finite and positive")
+            params = None
+        if params is None:
+            raise ConvergenceError(
+                f"{type(self).__name__} did not converge after {len(attempts)} attempts: "
+                + "; ".join(failures)
+                + ". Check the data (recency <= T, the time unit) or set a penalizer."
+            )
+        self.params_ = params
+        vector = np.array([params[k] for k in self._param_names])
+        prepared = self._prepare(data)
+        self.log_likelihood_ = float(
+            np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
+        )
+        self.n_customers_ = round(float(weights.sum()))
+        self.covariance_ = self._covariance(vector, prepared, weights)
+        self._set_summary()
+
+    def _attempts(self) -> list[tuple[str, Array | None, float, float]]:
+        """Return the retry ladder: (label, log-start, time scale, penalizer) per attempt."""
+        k = len(self._param_names)
+        rng = np.random.default_rng(self.random_state)
+        start = None
+        if self.initial_params is not None:
+            start = np.log([float(self.initial_params[n]) for n in self._param_names])
+        ladder: list[tuple[str, Array | None, float, float]] = [
+            ("default start", start, 1.0, self.penalizer),
+            ("start at all parameters = 1", np.zeros(k), 1.0, self.penalizer),
+            ("seeded random start", rng.normal(0.0, 1.0, k), 1.0, self.penalizer),
+        ]
+        if self._time_scaled:
+            ladder.append(("time rescaled by 1/7", np.zeros(k), 1.0 / 7.0, self.penalizer))
+        ladder.append(
+            ("tiny penalizer 1e-6 (last resort)", np.zeros(k), 1.0, max(self.penalizer, 1e-6))
+        )
+        return ladder
+
+    def _fit_once(
+        self,
+        data: Sequence[Array],
+        weights: Array,
+        log_start: Array | None,
+        scale: float,
+        penalizer: float,
+    ) -> dict[str, float]:
+        scaled = self._rescale_data(data, scale)
+        if self.engine == "native":
+            fitted = self._fit_native(scaled, weights, log_start, penalizer)
+        else:
+            fitted = _lifetimes.fit(
+                self._lifetimes_key,
+                scaled,
+                weights,
+                penalizer=penalizer,
+                initial_params=self._lifetimes_start(log_start),
+                names=self._param_names,
+            )
+        return {k: (v / scale if k in self._time_scaled else v) for k, v in fitted.items()}
+
+    def _lifetimes_start(self, log_start: Array | None) -> Array | None:
+        """Translate a log-parameter start into what the lifetimes fitter expects (log-params)."""
+        return log_start
+
+    def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
+        return list(data)
+
+    def _native_time_scale(self, data: Sequence[Array]) -> float:
+        """Return the time scale lifetimes fits on (it rescales some models to max(T) = 1)."""
+        return 1.0
+
+    def _fit_native(
+        self, data: Sequence[Array], weights: Array, log_start: Array | None, penalizer: float
+    ) -> dict[str, float]:
+        scale = self._native_time_scale(data)
+        prepared = self._prepare(self._rescale_data(data, scale))
+        total = weights.sum()
+        timed = np.array([n in self._time_scaled for n in self._param_names])
+
+        def objective(theta: Array) -> tuple[float, Array]:
+            params = np.exp(theta)
+            ll, g = self._loglik(params, prepared, True)
+            assert g is not None
+            value = -float(np.einsum("i,i->", weights, ll)) / total + penalizer * float(
+                np.sum(params**2)
+            )
+            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * penalizer * params) * params
+            return value, grad
+
+        start = np.zeros(len(self._param_names)) if log_start is None else log_start
+        with np.errstate(all="ignore"):
+            result = minimize(
+                objective,
+                start,
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-9},
+            )
+        if not np.isfinite(result.fun) or np.max(np.abs(result.jac)) > 1e-4:
+            raise ArithmeticError(f"L-BFGS-B stopped at {result.message} (gradient {result.jac})")
+        params = np.exp(result.x)
+        params[timed] = params[timed] / scale
+        return dict(zip(self._param_names, params.tolist(), strict=True))
+
+    def _covariance(self, params: Array, prepared: Any, weights: Array) -> Array:
+        """Inverse observed information in parameter space (NaN where it is singular).
+
+        The Hessian of the log-likelihood in log-parameters is taken by central differences:
+        of the analytic gradient for native models, of the likelihood otherwise.
+        """
+        theta = np.log(params)
+        k = len(params)
+        step = 1e-4
+        eye = np.eye(k) * step
+
+        def total(th: Array, grad: bool) -> Any:
+            ll, g = self._loglik(np.exp(th), prepared, grad)
+            if g is None:
+                return float(np.einsum("i,i->", weights, ll))
+            gradient: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
+            return gradient
+
+        if self._native:
+            rows = [
+                (total(theta + eye[i], True) - total(theta - eye[i], True)) / (2 * step)
+                for i in range(k)
+            ]
+            hess = np.array(rows)
+            hess = (hess + hess.T) / 2
+        else:
+            base = total(theta, False)
+            hess = np.empty((k, k))
+            for i in range(k):
+                for j in range(i, k):
+                    if i == j:
+                        value = (
+                            total(theta + eye[i], False) - 2 * base + total(theta - eye[i], False)
+                        ) / step**2
+                    else:
+                        value = (
+                            total(theta + eye[i] + eye[j], False)
+                            - total(theta + eye[i] - eye[j], False)
+                            - total(theta - eye[i] + eye[j], False)
+                            + total(theta - eye[i] - eye[j], False)
+                        ) / (4 * step**2)
+                    hess[i, j] = hess[j, i] = value
+        try:
+            cov_theta = np.linalg.inv(-hess)
+        except np.linalg.LinAlgError:
+            return np.full((k, k), np.nan)
+        jac = np.diag(params)
+        cov: Array = jac @ cov_theta @ jac
+        return cov
+
+    def _set_summary(self) -> None:
+        names = list(self._param_names)
+        coef = np.array([self.params_[n] for n in names])
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(self.covariance_))
+        k = len(names)
+        self.aic_ = float(2 * k - 2 * self.log_likelihood_)
+        self.bic_ = float(k * np.log(max(self.n_customers_, 1)) - 2 * self.log_likelihood_)
+        self.summary_ = pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "lower_95": coef - 1.959963984540054 * se,
+                "upper_95": coef + 1.959963984540054 * se,
+            },
+            index=pd.Index(names, name="parameter"),
+        )
+
+    def _vector(self, params: Mapping[str, float] | None = None) -> Array:
+        source = self.params_ if params is None else params
+        return np.array([source[n] for n in self._param_names], dtype=np.float64)
+
+    # ------------------------------------------------------------------ portability
+
+    def to_lifetimes(self) -> Any:
+        """Return a lifetimes fitter carrying the fitted parameters (no data attached).
+
+        Use it for lifetimes' plots and existing code; precimark itself never needs it.
+        """
+        check_is_fitted(self, "params_")
+        return _lifetimes.build_fitter(self._lifetimes_key, dict(self.params_), self.penalizer)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe description of the fitted model (see :meth:`from_dict`)."""
+        check_is_fitted(self, "params_")
+        return {
+            **header(type(self), _FORMAT_VERSION),
+            "hyper_parameters": {
+                k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.get_params().items()
+            },
+            "params": {k: float(v) for k, v in self.params_.items()},
+            "log_likelihood": self.log_likelihood_,
+            "n_customers": self.n_customers_,
+            "covariance": [
+                [v if np.isfinite(v) else None for v in row] for row in self.covariance_.tolist()
+            ],
+            "time_unit": getattr(self, "time_unit_", None),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild a fitted model from :meth:`to_dict` output.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` describes another model or another format version. Parameters mean
+            the same in every precimark version, so only the format version must match.
+        """
+        read_header(data, cls, _FORMAT_VERSION)
+        with reading(cls):
+            model = cls(**data["hyper_parameters"])
+            model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
+            model.log_likelihood_ = float(data["log_likelihood"])
+            model.n_customers_ = int(data["n_customers"])
+            model.covariance_ = np.array(
+                [[np.nan if v is None else v for v in row] for row in data["covariance"]],
+                dtype=np.float64,
+            )
+            if data.get("time_unit") is not None:
+                model.time_unit_ = check_time_unit(data["time_unit"])
+            elif cls._has_time_unit:
+                # An older document without a unit: it loads, but every call that reads a
+                # frame or a horizon must then say the unit (time_unit=); it is never guessed.
+                model.time_unit_ = None
+            model._set_summary()
+        return model
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        return tags
+
+
+class _PurchaseModel(_Model):
+    """A continuous-time BTYD model of (frequency, recency, T)."""
+
+    _time_scaled: ClassVar[tuple[str, ...]] = ("alpha",)
+    _has_time_unit: ClassVar[bool] = True
+    time_unit_: TimeUnit | None
+
+    def fit(
+        self,
+        rfm: pd.DataFrame | RFMHistogram,
+        y: None = None,
+        *,
+        weights: npt.ArrayLike | pd.Series | None = None,
+        time_unit: TimeUnit | None = None,
+    ) -> Self:
+        """Fit the model by maximum likelihood.
+
+        Parameters
+        ----------
+        rfm : DataFrame or RFMHistogram
+            An :func:`~precimark.rfm_summary` frame (columns ``frequency``, ``recency``,
+            ``T``), or a histogram of such rows.
+        y : None
+            Ignored (scikit-learn API).
+        weights : array-like, optional
+            Number of customers each row stands for (frame input only).
+        time_unit : {"D", "W"}, optional
+            Unit of ``recency`` and ``T``; read from ``rfm.attrs`` (set by
+            :func:`~precimark.rfm_summary`) when not given. A frame that carries no unit
+            (after a merge, a CSV or a parquet file from elsewhere) is refused without it.
+
+        Returns
+        -------
+        self
+        """
+        if isinstance(rfm, RFMHistogram):
+            if weights is not None:
+                raise fail(
+                    "argument 'weights'",
+                    "weights with an RFMHistogram",
+                    "no weights (the counts are the weights)",
+                )
+            if time_unit is not None and time_unit != rfm.time_unit:
+                raise fail(
+                    "argument 'time_unit'",
+                    repr(time_unit),
+                    f"the histogram's unit {rfm.time_unit!r}",
+                )
+            counts = rfm.counts
+            columns = [counts[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
+            w = counts[COUNT].to_numpy(np.float64)
+            unit = rfm.time_unit
+        else:
+            frame = validate_rfm(rfm)
+            unit = resolve_time_unit(frame, time_unit)
+            raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
+            row_weights = _weights(weights, len(frame), frame.index)
+            columns, inverse = _distinct(raw)
+            w = np.bincount(inverse, weights=row_weights).astype(np.float64)
+        self.time_unit_ = unit
+        self._fit_compressed(columns, w)
+        return self
+
+    def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
+        x, tx, t = data
+        return [x, tx * scale, t * scale]
+
+    def _fitted_unit(self) -> TimeUnit | None:
+        """Return the fitting unit (None for an old document or pickle without one)."""
+        check_is_fitted(self, "params_")
+        unit: TimeUnit | None = getattr(self, "time_unit_", None)
+        return unit
+
+    def _owner(self) -> str:
+        unit = self._fitted_unit()
+        return f"the fitted {type(self).__name__}" + ("" if unit is None else f" ({unit!r})")
+
+    def _call_unit(self, time_unit: object) -> TimeUnit:
+        """Return the unit of a call without a frame (the model's; ``time_unit`` for old ones)."""
+        unit = self._fitted_unit()
+        if time_unit is None:
+            if unit is None:
+                raise fail(
+                    "argument 'time_unit'",
+                    f"no time unit given, and {self._owner()} records none (saved by an older "
+                    "version)",
+                    "time_unit= on this call",
+                    "Pass time_unit='D' or 'W' (the unit the model was fitted in), or refit.",
+                )
+            return unit
+        given = check_time_unit(time_unit)
+        if unit is not None and given != unit:
+            raise fail(
+                "argument 'time_unit'",
+                repr(given),
+                f"the unit of {self._owner()}",
+                f"Drop time_unit= (horizons are read in {unit!r}) or refit in {given!r}.",
+            )
+        return given
+
+    def _rows(
+        self, rfm: pd.DataFrame, time_unit: object = None
+    ) -> tuple[pd.DataFrame, TimeUnit, list[Array], npt.NDArray[np.intp]]:
+        """Validate a frame, establish its unit against the model's; distinct rows + inverse."""
+        check_is_fitted(self, "params_")
+        frame = validate_rfm(rfm)
+        unit = resolve_time_unit(
+            frame, time_unit, expected=self._fitted_unit(), owner=self._owner()
+        )
+        raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
+        distinct, inverse = _distinct(raw)
+        return frame, unit, distinct, inverse
+
+    def _per_row(
+        self,
+        frame: pd.DataFrame,
+        distinct: list[Array],
+        inverse: npt.NDArray[np.intp],
+        name: str,
+        fn: Callable[[list[Array]], Array],
+    ) -> pd.Series:
+        with np.errstate(all="ignore"):
+            values = fn(distinct)
+        out = values[inverse]
+        if not np.all(np.isfinite(out)):
+            bad = ~np.isfinite(out)
+            raise fail_rows(
+                f"{type(self).__name__}.{name}",
+                bad,
+                frame.index,
+                "non-finite prediction",
+                "finite predictions",
+                "The parameters may be extreme (a -> 1 makes BG/NBD expectations diverge).",
+            )
+        return pd.Series(out, index=frame.index, name=name)
+
+    def expected_purchases(
+        self, rfm: pd.DataFrame, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
+    ) -> pd.Series:
+        """Predict the number of purchases in the next ``horizon``, per customer.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Summary frame (``frequency``, ``recency``, ``T``) in the model's time unit.
+        horizon : float or duration
+            A length of time: a number in the model's time unit, or a fixed duration
+            (``"90D"``, ``pd.Timedelta(weeks=13)``).
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it (``rfm.attrs["time_unit"]``
+            is lost by a merge or a CSV). It must be the model's unit: it is checked, not
+            converted.
+
+        Returns
+        -------
+        Series
+            ``expected_purchases``, indexed like ``rfm``.
+
+        Raises
+        ------
+        DataValidationError
+            If the unit of ``rfm`` cannot be established or differs from the model's.
+        """
+        frame, unit, distinct, inverse = self._rows(rfm, time_unit)
+        t = to_duration_units(horizon, unit, "horizon")
+        return self._per_row(
+            frame,
+            distinct,
+            inverse,
+            "expected_purchases",
+            lambda d: self._conditional_expected(t, *d),
+        )
+
+    def probability_alive(
+        self, rfm: pd.DataFrame, *, time_unit: TimeUnit | None = None
+    ) -> pd.Series:
+        """Probability that each customer is still active at the end of their history.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Summary frame in the model's time unit.
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it (checked, not converted).
+
+        Returns
+        -------
+        Series
+            ``probability_alive``, indexed like ``rfm``.
+        """
+        frame, _, distinct, inverse = self._rows(rfm, time_unit)
+        return self._per_row(
+            frame, distinct, inverse, "probability_alive", lambda d: self._probability_alive(*d)
+        )
+
+    def expected_purchases_new_customer(
+        self, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
+    ) -> float:
+        """Predict the repeat purchases within ``horizon`` of a newly acquired customer.
+
+        Parameters
+        ----------
+        horizon : float or duration
+            A number in the model's time unit, or a fixed duration (``"90D"``).
+        time_unit : {"D", "W"}, optional
+            Needed only for a model loaded from an older document without a unit.
+
+        Returns
+        -------
+        float
+        """
+        t = to_duration_units(horizon, self._call_unit(time_unit), "horizon")
+        return float(self._expected_new(np.asarray(t, dtype=np.float64)))
+
+    def purchase_count_pmf(
+        self, n: int, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
+    ) -> float:
+        """Probability that a newly acquired customer makes exactly ``n`` repeat purchases.
+
+        Parameters
+        ----------
+        n : int
+            Number of repeat purchases (>= 0).
+        horizon : float or duration
+            A number in the model's time unit, or a fixed duration (``"90D"``).
+        time_unit : {"D", "W"}, optional
+            Needed only for a model loaded from an older document without a unit.
+
+        Returns
+        -------
+        float
+        """
+        unit = self._call_unit(time_unit)
+        count = int(check_number(n, "n", low=0, integer=True))
+        t = to_duration_units(horizon, unit, "horizon")
+        return float(self._pmf(count, np.asarray([t], dtype=np.float64))[0])
+
+    def _discounted_expected(
+        self, times: Array, discount: Array, distinct: Sequence[Array]
+    ) -> Array:
+        """Per distinct row: sum over periods of discount * expected purchases in the period."""
+        with np.errstate(all="ignore"):
+            cumulative = np.column_stack([self._conditional_expected(t, *distinct) for t in times])
+        result: Array = np.einsum("ij,j->i", np.diff(cumulative, axis=1, prepend=0.0), discount)
+        return result
+
+    # The model-specific formulas, vectorised over distinct rows.
+    def _pmf(self, n: int, t: Array) -> Array:
+        """P(X(t) = n) for each age in ``t`` (used by the calibration-fit check)."""
+        raise NotImplementedError
+
+    def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
+        raise NotImplementedError
+
+    def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
+        raise NotImplementedError
+
+    def _expected_new(self, t: Array) -> Array:
+        raise NotImplementedError
