@@ -62,7 +62,9 @@ def run_precimark(tx: pd.DataFrame, end: pd.Timestamp) -> dict[str, object]:
     rfm = pm.rfm_summary(tx, observation_end=end, time_unit="D")
     bgf = pm.BetaGeoModel(engine="native").fit(rfm)
     ggf = pm.GammaGammaModel(engine="native").fit(rfm)
-    clv = pm.customer_lifetime_value(bgf, ggf, rfm, horizon=12, freq="30D", discount_rate=0.01)
+    clv = pm.customer_lifetime_value(
+        bgf, ggf, rfm, horizon="360D", discount_period="30D", discount_rate=0.01
+    )
     return {
         "bgnbd": bgf.params_,
         "gg": ggf.params_,

@@ -67,7 +67,9 @@ def pandas_pipeline(path: str, end: pd.Timestamp) -> Result:
     )
     bgnbd = BetaGeoModel(engine="native").fit(hist)
     gg = fit_spend_model(spend_counts(rfm), GammaGammaModel(engine="native"))
-    score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
+    score = score_partition_fn(
+        bgnbd, gg, horizon="360D", discount_period="30D", discount_rate=0.01, time_unit=TIME_UNIT
+    )
     fitted = time.perf_counter()
     scores = score(rfm)
     assert len(scores) == len(rfm)
@@ -118,7 +120,9 @@ def spark_pipeline(spark: Any, path: str, end: pd.Timestamp) -> Result:
     )
     bgnbd = BetaGeoModel(engine="native").fit(RFMHistogram.from_counts(counts, time_unit="W"))
     gg = fit_spend_model(spend, GammaGammaModel(engine="native"))
-    score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
+    score = score_partition_fn(
+        bgnbd, gg, horizon="360D", discount_period="30D", discount_rate=0.01, time_unit=TIME_UNIT
+    )
     fitted = time.perf_counter()
     scores = rfm.mapInPandas(score, SCORES_SCHEMA)
     scores.write.format("noop").mode("overwrite").save()

@@ -23,7 +23,7 @@ scores = pd.DataFrame(
         "probability_alive": bgnbd.probability_alive(rfm),
         "expected_purchases_13w": bgnbd.expected_purchases(rfm, 13),
         "clv_12x30d": pm.customer_lifetime_value(
-            bgnbd, spend, rfm, horizon=12, freq="30D", discount_rate=0.01, margin=0.3
+            bgnbd, spend, rfm, horizon="360D", discount_period="30D", discount_rate=0.01, margin=0.3
         ),
     }
 )

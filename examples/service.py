@@ -110,7 +110,12 @@ class ScoringService:
             "expected_purchases_13w": float(self.purchase.expected_purchases(rfm, 13).iloc[0]),
             "clv_12x30d": float(
                 pm.customer_lifetime_value(
-                    self.purchase, self.spend, rfm, horizon=12, freq="30D", discount_rate=0.01
+                    self.purchase,
+                    self.spend,
+                    rfm,
+                    horizon="360D",
+                    discount_period="30D",
+                    discount_rate=0.01,
                 ).iloc[0]
             ),
             "propensity_90d": float(self.propensity.predict_proba(features)[0, 1]),

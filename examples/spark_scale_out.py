@@ -107,7 +107,9 @@ print(
 print("GG      p={p:.3f} q={q:.3f} v={v:.2f}".format(**gg.params_))
 
 # --- 5. score on the cluster, shipping only the fitted models
-score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
+score = score_partition_fn(
+    bgnbd, gg, horizon="360D", discount_period="30D", discount_rate=0.01, time_unit=TIME_UNIT
+)
 scores = rfm.mapInPandas(score, SCORES_SCHEMA)
 top = scores.orderBy(sf.desc("customer_lifetime_value")).limit(5).toPandas()
 print("top customers by 12-month CLV:")

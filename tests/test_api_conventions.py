@@ -64,20 +64,6 @@ from precimark._deprecation import deprecated_aliases
 # --------------------------------------------------------------------------------------------
 PENDING: dict[str, str] = {
     # ---- modules owned by other engineers (fix at merge) ----------------------------------
-    "confidence:precimark.clv.value.customer_lifetime_value(interval)": "interval -> confidence",
-    "sample_weight:precimark.clv.models.BetaGeoBetaBinomModel.fit(weights)": (
-        "weights -> sample_weight"
-    ),
-    "sample_weight:precimark.clv.models.GammaGammaModel.fit(weights)": "weights -> sample_weight",
-    "horizon:precimark.clv.models.BetaGeoBetaBinomModel.expected_purchases(horizon)": (
-        "document horizon as a length of time (transaction opportunities = model periods)"
-    ),
-    "horizon:precimark.clv.value.customer_lifetime_value(horizon)": (
-        "horizon as a length of time, not a count of discount periods (issue 14, item 2)"
-    ),
-    "horizon:precimark.distributed.score_partition_fn(horizon)": (
-        "horizon as a length of time, as customer_lifetime_value"
-    ),
     "column:precimark.privacy.pii.drop_pii(extra)": "extra -> extra_columns",
     "column:precimark.privacy.pii.drop_pii(keep)": "keep -> keep_columns",
     "column:precimark.profiling.profile.CustomerProfiler(attributes)": (

@@ -122,7 +122,7 @@ def _clv(
             "expected_purchases_39w": bgnbd.expected_purchases(rfm, 39),
             "expected_spend": spend.expected_spend(rfm),
             "clv_12x30d": customer_lifetime_value(
-                bgnbd, spend, rfm, horizon=12, freq="30D", discount_rate=0.01
+                bgnbd, spend, rfm, horizon="360D", discount_period="30D", discount_rate=0.01
             ),
         }
     )

@@ -55,7 +55,18 @@ class PurchaseModel(Protocol):
     def expected_purchases(
         self, rfm: pd.DataFrame, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
     ) -> pd.Series:
-        """Return the expected purchases of each customer of ``rfm`` within ``horizon``."""
+        """Return the expected purchases of each customer of ``rfm`` within ``horizon``.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            RFM summary (``frequency``, ``recency``, ``T``).
+        horizon : float or duration
+            A length of time: a number in the model's time unit or a fixed duration
+            (``"90D"``).
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it.
+        """
         ...
 
     def probability_alive(
@@ -67,5 +78,14 @@ class PurchaseModel(Protocol):
     def expected_purchases_new_customer(
         self, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
     ) -> float:
-        """Return the expected repeat purchases of a new customer within ``horizon``."""
+        """Return the expected repeat purchases of a new customer within ``horizon``.
+
+        Parameters
+        ----------
+        horizon : float or duration
+            A length of time: a number in the model's time unit or a fixed duration
+            (``"90D"``).
+        time_unit : {"D", "W"}, optional
+            The model's unit, for a model loaded from a document that records none.
+        """
         ...

@@ -42,17 +42,18 @@ from precimark._validation import (
     check_time_unit,
     fail,
     fail_rows,
+    resolve_time_unit,
     to_day,
+    to_duration_units,
     validate_transactions,
 )
 from precimark.clv.models import (
     GammaGammaModel,
     HorizonLike,
     _PurchaseModel,
-    horizon_in_units,
 )
 from precimark.clv.stats import COUNT
-from precimark.clv.value import CLV, customer_lifetime_value
+from precimark.clv.value import CLV, _periods, customer_lifetime_value
 from precimark.pricing.engine import DECISION_COLUMNS, PricingPolicy
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import planned_usage
@@ -551,7 +552,7 @@ def fit_spend_model(counts: pd.DataFrame, model: GammaGammaModel | None = None) 
     spend_model = GammaGammaModel() if model is None else model
     if not isinstance(spend_model, GammaGammaModel):
         raise fail("argument 'model'", f"a {type(spend_model).__name__}", "a GammaGammaModel")
-    return spend_model.fit(rows, weights=repeat[COUNT].to_numpy())
+    return spend_model.fit(rows, sample_weight=repeat[COUNT].to_numpy())
 
 
 # --------------------------------------------------------------------------- scoring
@@ -563,11 +564,15 @@ class _ScorePartition(_PartitionFn):
 
     purchase_model: _PurchaseModel
     spend_model: GammaGammaModel | None
-    horizon: int
-    freq: float
+    horizon: float
+    """Length of the horizon in the model's time unit."""
+    discount_period: float
+    """Length of one discount period in the model's time unit."""
     discount_rate: float
     margin: float
     columns: Columns
+    time_unit: TimeUnit
+    """Unit of the partitions, stated when the function was made (partitions carry none)."""
 
     def _apply(self, rfm: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
@@ -582,10 +587,11 @@ class _ScorePartition(_PartitionFn):
             return scores_meta(columns=self.columns, id_dtype=rfm[id_name].dtype, clv=clv)
         frame = rfm.set_index(id_name)[needed[1:]]
         model = self.purchase_model
+        unit = self.time_unit
         out = pd.DataFrame(
             {
-                PROBABILITY_ALIVE: model.probability_alive(frame),
-                EXPECTED_PURCHASES: model.expected_purchases(frame, self.horizon * self.freq),
+                PROBABILITY_ALIVE: model.probability_alive(frame, time_unit=unit),
+                EXPECTED_PURCHASES: model.expected_purchases(frame, self.horizon, time_unit=unit),
             }
         )
         if self.spend_model is not None:
@@ -595,9 +601,10 @@ class _ScorePartition(_PartitionFn):
                 self.spend_model,
                 frame,
                 horizon=self.horizon,
-                freq=self.freq,
+                discount_period=self.discount_period,
                 discount_rate=self.discount_rate,
                 margin=self.margin,
+                time_unit=unit,
             )
         return out.reset_index()
 
@@ -606,11 +613,13 @@ def score_partition_fn(
     purchase_model: _PurchaseModel,
     spend_model: GammaGammaModel | None = None,
     *,
-    horizon: int,
-    freq: HorizonLike,
+    horizon: HorizonLike,
+    discount_period: HorizonLike | None = None,
     discount_rate: float | None = None,
     margin: float = 1.0,
     columns: Columns | None = None,
+    time_unit: TimeUnit | None = None,
+    freq: HorizonLike | None = None,
 ) -> _ScorePartition:
     """Return a picklable function: RFM rows -> P(alive), expected purchases and CLV.
 
@@ -627,18 +636,26 @@ def score_partition_fn(
     spend_model : GammaGammaModel, optional
         Fitted spend model; without it only ``probability_alive`` and ``expected_purchases``
         are produced (``scores_schema(clv=False)``).
-    horizon : int
-        Number of periods of length ``freq``: ``expected_purchases`` counts the purchases in
-        ``horizon * freq``, and the CLV sums that many discounted periods.
-    freq : duration
-        Length of one period and of the discount rate's period (``"30D"``, or a number in
-        the model's time unit).
+    horizon : float or duration
+        A length of time (``"360D"``, or a number in the model's time unit):
+        ``expected_purchases`` counts the purchases in it, and the CLV sums it in discount
+        periods (a whole number of them), as :func:`~precimark.clv.customer_lifetime_value`.
+    discount_period : float or duration, optional
+        The period of ``discount_rate`` (``"30D"``); required with a spend model.
     discount_rate : float, optional
         Discount rate per period; required with a spend model.
     margin : float, default 1.0
         Profit margin on spend.
     columns : Columns, optional
         Names the customer id column.
+    time_unit : {"D", "W"}
+        Unit of the partitions' ``recency`` and ``T`` (the ``time_unit`` given to
+        :func:`rfm_partition_fn`). Required: a partition carries no record of its unit, so
+        the function cannot know it; it must equal the purchase model's unit.
+    freq : duration, optional
+        Deprecated alias (since 0.2.0, removed in 0.3.0) of the old spelling where
+        ``horizon`` was a count of periods of length ``freq``; gives the old result with a
+        :class:`FutureWarning`.
 
     Returns
     -------
@@ -660,7 +677,9 @@ def score_partition_fn(
     >>> rfm = rfm_partition_fn(observation_end="1997-09-30", time_unit="W")(tx)
     >>> bgnbd = pm.BetaGeoModel().fit(rfm.set_index("customer_id"), time_unit="W")
     >>> gg = pm.GammaGammaModel().fit(rfm.set_index("customer_id"))
-    >>> score = score_partition_fn(bgnbd, gg, horizon=12, freq="30D", discount_rate=0.01)
+    >>> score = score_partition_fn(
+    ...     bgnbd, gg, horizon="360D", discount_period="30D", discount_rate=0.01, time_unit="W"
+    ... )
     >>> scores = score(rfm.head(2))
     >>> scores[["customer_id", "probability_alive", "customer_lifetime_value"]].round(2)
        customer_id  probability_alive  customer_lifetime_value
@@ -682,17 +701,41 @@ def score_partition_fn(
             )
         if discount_rate is None:
             raise fail("argument 'discount_rate'", "None", "a rate per period >= 0 for the CLV")
-    if not isinstance(horizon, int | np.integer) or isinstance(horizon, bool) or horizon < 1:
-        raise fail("argument 'horizon'", repr(horizon), "a whole number of periods >= 1")
+    if time_unit is None:
+        raise fail(
+            "argument 'time_unit'",
+            "none given",
+            "the unit of the partitions' recency and T: 'D' or 'W'",
+            "Pass the time_unit given to rfm_partition_fn: a partition carries no record of its "
+            "unit, so scoring cannot establish it.",
+        )
+    unit = resolve_time_unit(
+        pd.DataFrame(),
+        time_unit,
+        expected=purchase_model.time_unit_,
+        owner=f"the fitted {type(purchase_model).__name__}",
+        name="partitions",
+    )
+    if discount_period is None and freq is None:
+        if spend_model is not None:
+            raise fail(
+                "argument 'discount_period'",
+                "none given",
+                "the period of discount_rate for the CLV, e.g. discount_period='30D'",
+            )
+        step, n_periods = to_duration_units(horizon, unit, "horizon"), 1
+    else:
+        step, n_periods = _periods(horizon, discount_period, freq, unit)
     cols = _checked_columns(columns)
     fn = _ScorePartition(
         purchase_model=purchase_model,
         spend_model=spend_model,
-        horizon=int(horizon),
-        freq=horizon_in_units(freq, purchase_model.time_unit_, "freq"),
+        horizon=step * n_periods,
+        discount_period=step,
         discount_rate=0.0 if discount_rate is None else discount_rate,
         margin=margin,
         columns=cols,
+        time_unit=unit,
     )
     # Score one customer on the driver, so a bad argument fails here, not on every executor.
     fn(

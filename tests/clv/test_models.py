@@ -82,12 +82,12 @@ def test_weighted_fit_equals_fit_on_exploded_rows(cdnow_rfm_weeks: pd.DataFrame,
     exploded = rfm.loc[rfm.index.repeat(weights)].reset_index(drop=True)
     exploded.attrs["time_unit"] = "W"
     for model in (pm.BetaGeoModel(engine="native"), pm.BetaGeoModel()):
-        a = clone(model).fit(rfm, weights=weights)
+        a = clone(model).fit(rfm, sample_weight=weights)
         b = clone(model).fit(exploded)
         _close(a.params_, b.params_, rtol=1e-6)
         assert a.n_customers_ == b.n_customers_ == weights.sum()
         assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-9)
-    gg_a = pm.GammaGammaModel(engine="native").fit(rfm, weights=weights)
+    gg_a = pm.GammaGammaModel(engine="native").fit(rfm, sample_weight=weights)
     gg_b = pm.GammaGammaModel(engine="native").fit(exploded)
     _close(gg_a.params_, gg_b.params_, rtol=1e-6)
 
@@ -450,7 +450,7 @@ def test_bgbb_reproduces_the_donations_paper() -> None:
     )
     donations = pd.read_csv(str(path))
     rfm = donations.rename(columns={"periods": "T"})
-    model = BetaGeoBetaBinomModel().fit(rfm[["frequency", "recency", "T"]], weights=rfm["weights"])
+    model = BetaGeoBetaBinomModel().fit(rfm[["frequency", "recency", "T"]], sample_weight=rfm["weights"])
     published = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
     for name, value in published.items():
         assert model.params_[name] == pytest.approx(value, abs=2e-3), name

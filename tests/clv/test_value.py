@@ -111,7 +111,7 @@ def test_clv_intervals_are_seeded_and_bracket_the_point(
         "horizon": "360D",
         "discount_period": "30D",
         "discount_rate": 0.01,
-        "interval": 0.9,
+        "confidence": 0.9,
         "n_draws": 60,
     }
     a = pm.customer_lifetime_value(purchase, spend, cdnow_rfm_days, random_state=3, **kwargs)  # type: ignore[arg-type]

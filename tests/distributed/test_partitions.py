@@ -36,7 +36,7 @@ from precimark.distributed import (
 )
 from precimark.pricing import Guardrails, ListPrice, PricingPolicy, SensitivityDiscount
 
-from .conftest import DISCOUNT, FREQ, HORIZON, TIME_UNIT, Reference, hash_bucket, spend_counts
+from .conftest import DISCOUNT, DISCOUNT_PERIOD, HORIZON, TIME_UNIT, Reference, hash_bucket, spend_counts
 
 _NUMPY_OF_SPARK = {"bigint": "int64", "double": "float64", "string": "object"}
 
@@ -109,7 +109,8 @@ def test_scores_on_any_split_equal_the_whole_frame(reference: Reference) -> None
         reference.purchase_model,
         reference.spend_model,
         horizon=HORIZON,
-        freq=FREQ,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
         discount_rate=DISCOUNT,
     )
     rfm = reference.rfm
@@ -123,7 +124,7 @@ def test_scores_equal_the_pandas_model_methods_and_lifetimes(reference: Referenc
     bgnbd, gg, scores = reference.purchase_model, reference.spend_model, reference.scores
     rfm = reference.rfm.set_index("customer_id")
     rfm.attrs["time_unit"] = TIME_UNIT
-    horizon = pd.Timedelta(FREQ) * HORIZON
+    horizon = pd.Timedelta(HORIZON)
     np.testing.assert_allclose(
         scores["probability_alive"], bgnbd.probability_alive(rfm), rtol=1e-12
     )
@@ -132,7 +133,7 @@ def test_scores_equal_the_pandas_model_methods_and_lifetimes(reference: Referenc
     )
     np.testing.assert_allclose(scores["expected_spend"], gg.expected_spend(rfm), rtol=1e-12)
     clv = customer_lifetime_value(
-        bgnbd, gg, rfm, horizon=HORIZON, freq=FREQ, discount_rate=DISCOUNT
+        bgnbd, gg, rfm, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, discount_rate=DISCOUNT
     )
     np.testing.assert_allclose(scores["customer_lifetime_value"], clv, rtol=1e-12)
     # An independent implementation of the expectation: lifetimes' fitter at the same parameters.
@@ -145,7 +146,7 @@ def test_scores_equal_the_pandas_model_methods_and_lifetimes(reference: Referenc
 
 
 def test_scores_without_spend_model(reference: Reference) -> None:
-    fn = score_partition_fn(reference.purchase_model, horizon=HORIZON, freq=FREQ)
+    fn = score_partition_fn(reference.purchase_model, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     out = fn(reference.rfm[["customer_id", "frequency", "recency", "T"]])
     pd.testing.assert_frame_equal(out.iloc[:0], scores_meta(clv=False))
     assert list(ddl_fields(scores_schema(clv=False))) == list(out.columns)
@@ -158,7 +159,7 @@ def test_scores_schema_and_meta_match_the_produced_dtypes(reference: Reference) 
     fields = ddl_fields(SCORES_SCHEMA)
     assert {k: _NUMPY_OF_SPARK[v] for k, v in fields.items()} == scores.dtypes.astype(str).to_dict()
     fn = score_partition_fn(
-        reference.purchase_model, reference.spend_model, horizon=1, freq=FREQ, discount_rate=0.0
+        reference.purchase_model, reference.spend_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0
     )
     pd.testing.assert_frame_equal(fn(reference.rfm.iloc[:0]), scores_meta())
 
@@ -172,7 +173,8 @@ def test_partition_functions_pickle_small_and_round_trip(
         reference.purchase_model,
         reference.spend_model,
         horizon=HORIZON,
-        freq=FREQ,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
         discount_rate=DISCOUNT,
     )
     part = reference.transactions.iloc[:500]
@@ -212,20 +214,47 @@ def test_fit_spend_model_equals_the_fit_on_every_customer(reference: Reference) 
     assert again.params_ == got.params_
 
 
+def test_partitions_state_their_time_unit(reference: Reference) -> None:
+    bgnbd, gg = reference.purchase_model, reference.spend_model
+    # A partition carries no attrs: without time_unit= the unit cannot be established.
+    with pytest.raises(DataValidationError, match="argument 'time_unit'"):
+        score_partition_fn(bgnbd, horizon=HORIZON, discount_period=DISCOUNT_PERIOD)
+    other = "D" if TIME_UNIT == "W" else "W"
+    with pytest.raises(DataValidationError, match="time unit"):
+        score_partition_fn(bgnbd, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=other)
+
+
+def test_deprecated_freq_gives_the_old_result(reference: Reference) -> None:
+    bgnbd, gg = reference.purchase_model, reference.spend_model
+    new = score_partition_fn(
+        bgnbd,
+        gg,
+        horizon=HORIZON,
+        discount_period=DISCOUNT_PERIOD,
+        discount_rate=DISCOUNT,
+        time_unit=TIME_UNIT,
+    )
+    with pytest.warns(FutureWarning, match="discount_period"):
+        old = score_partition_fn(
+            bgnbd, gg, horizon=12, freq="30D", discount_rate=DISCOUNT, time_unit=TIME_UNIT
+        )
+    pd.testing.assert_frame_equal(old(reference.rfm), new(reference.rfm), check_exact=True)
+
+
 def test_bad_arguments_fail_on_the_driver_with_clear_messages(reference: Reference) -> None:
     bgnbd, gg = reference.purchase_model, reference.spend_model
     with pytest.raises(NotFittedError):
-        score_partition_fn(BetaGeoModel(), horizon=1, freq=FREQ)
+        score_partition_fn(BetaGeoModel(), horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     with pytest.raises(DataValidationError, match="argument 'discount_rate'"):
-        score_partition_fn(bgnbd, gg, horizon=1, freq=FREQ)
+        score_partition_fn(bgnbd, gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     with pytest.raises(DataValidationError, match="argument 'horizon'"):
-        score_partition_fn(bgnbd, horizon=0, freq=FREQ)
-    with pytest.raises(DataValidationError, match="argument 'freq'"):
-        score_partition_fn(bgnbd, horizon=1, freq=pd.DateOffset(months=1))
+        score_partition_fn(bgnbd, horizon=0, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+    with pytest.raises(DataValidationError, match="argument 'discount_period'"):
+        score_partition_fn(bgnbd, horizon=1, discount_period=pd.DateOffset(months=1), time_unit=TIME_UNIT)
     with pytest.raises(DataValidationError, match="argument 'spend_model'"):
-        score_partition_fn(bgnbd, bgnbd, horizon=1, freq=FREQ, discount_rate=0.0)  # type: ignore[arg-type]
+        score_partition_fn(bgnbd, bgnbd, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0)  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'purchase_model'"):
-        score_partition_fn(gg, horizon=1, freq=FREQ)  # type: ignore[arg-type]
+        score_partition_fn(gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'time_unit'"):
         rfm_partition_fn(observation_end="2024-01-01", time_unit="M")  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'observation_end'"):
@@ -254,7 +283,7 @@ def test_bad_partitions_name_the_column_and_customer(reference: Reference) -> No
         fn(tx)
     with pytest.raises(DataValidationError, match="missing column 'amount'"):
         fn(tx.drop(columns="amount").iloc[:0])
-    score = score_partition_fn(reference.purchase_model, horizon=1, freq=FREQ)
+    score = score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     twice = pd.concat([reference.rfm.iloc[:3], reference.rfm.iloc[:1]])
     with pytest.raises(DataValidationError, match="duplicated customer id"):
         score(twice)
@@ -267,7 +296,7 @@ def test_inputs_are_not_modified(reference: Reference) -> None:
     pd.testing.assert_frame_equal(tx, before)
     rfm = reference.rfm.iloc[:300]
     before = rfm.copy()
-    score_partition_fn(reference.purchase_model, horizon=1, freq=FREQ)(rfm)
+    score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)(rfm)
     pd.testing.assert_frame_equal(rfm, before)
 
 
@@ -375,7 +404,7 @@ def test_pricing_partition_fn_refuses_cross_customer_policies() -> None:
 def test_spark_sees_one_parameter_and_batches_map_lazily(reference: Reference) -> None:
     import inspect
 
-    score = score_partition_fn(reference.purchase_model, horizon=1, freq=FREQ)
+    score = score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     rfm_fn = rfm_partition_fn(observation_end=reference.observation_end, time_unit="W")
     # applyInPandas calls a two-parameter function with (key, frame): ours must show one.
     for fn in (score, rfm_fn):
@@ -399,7 +428,7 @@ def test_scores_for_every_purchase_model_on_chunks_equal_the_whole(reference: Re
     rfm = reference.rfm
     for model in (mbg, pareto):
         fn = score_partition_fn(
-            model, reference.spend_model, horizon=6, freq=FREQ, discount_rate=0.0
+            model, reference.spend_model, horizon="180D", discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0
         )
         got = run(fn, [rfm.iloc[i : i + 1000] for i in range(0, len(rfm), 1000)])
         pd.testing.assert_frame_equal(got, fn(rfm), rtol=1e-12, atol=0)

@@ -191,7 +191,7 @@ def test_campaign_effect_errors() -> None:
         campaign_effect(gaps, treatment="treated", metric_column="bought")
     with pytest.raises(pm.DataValidationError, match="missing column 'spend'"):
         campaign_effect(frame, treatment="treated", metric_column="spend")
-    with pytest.raises(pm.DataValidationError, match="value not 0/1"):
+    with pytest.raises(pm.DataValidationError, match="values? not 0/1"):
         campaign_effect(frame, treatment="treated", metric_column="revenue", kind="conversion")
     with pytest.raises(pm.DataValidationError, match="at least 2 customers in each group"):
         campaign_effect(frame.assign(treated=True), treatment="treated", metric_column="revenue")

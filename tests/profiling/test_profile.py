@@ -362,8 +362,8 @@ def test_clv_is_precimark_clv_on_fitted_copies_of_the_models(sim: SimulatedBase)
         profiler.purchase_model_,
         profiler.spend_model_,
         rfm,
-        horizon=6,
-        freq="10D",
+        horizon="60D",
+        discount_period="10D",
         discount_rate=0.05,
         margin=0.3,
     )

@@ -22,6 +22,7 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._deprecation import deprecated_alias
 from precimark._jsonheader import header, read_header, reading
 from precimark._typing import HorizonLike, TimeUnit
 from precimark._validation import (
@@ -84,11 +85,13 @@ def _weights(weights: object, n: int, index: pd.Index) -> Array:
         weights = weights.reindex(index)
     values = np.asarray(weights, dtype=np.float64)
     if values.shape != (n,):
-        raise fail("argument 'weights'", f"shape {values.shape}", f"one weight per row ({n})")
+        raise fail(
+            "argument 'sample_weight'", f"shape {values.shape}", f"one weight per row ({n})"
+        )
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
         raise fail_rows(
-            "argument 'weights'", bad, index, "missing or non-positive weight", "weights > 0"
+            "argument 'sample_weight'", bad, index, "missing or non-positive weight", "weights > 0"
         )
     return values
 
@@ -415,12 +418,13 @@ class _PurchaseModel(_Model):
     _has_time_unit: ClassVar[bool] = True
     time_unit_: TimeUnit | None
 
+    @deprecated_alias(weights="sample_weight")
     def fit(
         self,
         rfm: pd.DataFrame | RFMHistogram,
         y: None = None,
         *,
-        weights: npt.ArrayLike | pd.Series | None = None,
+        sample_weight: npt.ArrayLike | pd.Series | None = None,
         time_unit: TimeUnit | None = None,
     ) -> Self:
         """Fit the model by maximum likelihood.
@@ -432,23 +436,25 @@ class _PurchaseModel(_Model):
             ``T``), or a histogram of such rows.
         y : None
             Ignored (scikit-learn API).
-        weights : array-like, optional
+        sample_weight : array-like, optional
             Number of customers each row stands for (frame input only).
         time_unit : {"D", "W"}, optional
             Unit of ``recency`` and ``T``; read from ``rfm.attrs`` (set by
             :func:`~precimark.rfm_summary`) when not given. A frame that carries no unit
             (after a merge, a CSV or a parquet file from elsewhere) is refused without it.
+        weights : array-like, optional
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 
         Returns
         -------
         self
         """
         if isinstance(rfm, RFMHistogram):
-            if weights is not None:
+            if sample_weight is not None:
                 raise fail(
-                    "argument 'weights'",
+                    "argument 'sample_weight'",
                     "weights with an RFMHistogram",
-                    "no weights (the counts are the weights)",
+                    "no sample_weight (the counts are the weights)",
                 )
             if time_unit is not None and time_unit != rfm.time_unit:
                 raise fail(
@@ -464,7 +470,7 @@ class _PurchaseModel(_Model):
             frame = validate_rfm(rfm)
             unit = resolve_time_unit(frame, time_unit)
             raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
-            row_weights = _weights(weights, len(frame), frame.index)
+            row_weights = _weights(sample_weight, len(frame), frame.index)
             columns, inverse = _distinct(raw)
             w = np.bincount(inverse, weights=row_weights).astype(np.float64)
         self.time_unit_ = unit

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import TimeUnit
 from precimark._validation import (
     check_number,
@@ -270,12 +271,13 @@ class GammaGammaModel(_Model):
     ) -> tuple[Array, Array | None]:
         return _formulas.gg_loglik(params, prepared, grad=grad)
 
+    @deprecated_alias(weights="sample_weight")
     def fit(
         self,
         rfm: pd.DataFrame,
         y: None = None,
         *,
-        weights: npt.ArrayLike | pd.Series | None = None,
+        sample_weight: npt.ArrayLike | pd.Series | None = None,
         time_unit: TimeUnit | None = None,
     ) -> Self:
         """Fit on the repeat customers of an RFM summary.
@@ -289,12 +291,14 @@ class GammaGammaModel(_Model):
             Columns ``frequency`` and ``monetary_value`` (and ``recency``, ``T``).
         y : None
             Ignored.
-        weights : array-like, optional
+        sample_weight : array-like, optional
             Number of customers each row stands for.
         time_unit : {"D", "W"}, optional
             Accepted for a uniform signature and checked against ``rfm.attrs``, but not
             needed: the Gamma-Gamma likelihood involves spend and frequency only, so its
             parameters do not depend on the unit of ``recency`` and ``T``.
+        weights : array-like, optional
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 
         Returns
         -------
@@ -302,7 +306,7 @@ class GammaGammaModel(_Model):
         """
         frame = validate_rfm(rfm, require_monetary=True)
         _check_stated_unit(frame, time_unit)
-        row_weights = _weights(weights, len(frame), frame.index)
+        row_weights = _weights(sample_weight, len(frame), frame.index)
         x = frame[FREQUENCY].to_numpy(np.float64)
         m = frame[MONETARY_VALUE].to_numpy(np.float64)
         zero_spend = (x > 0) & (m <= 0)
@@ -394,10 +398,26 @@ class BetaGeoBetaBinomModel(_Model):
     _lifetimes_key = "BetaGeoBetaBinom"
     _param_names = ("alpha", "beta", "gamma", "delta")
 
+    @deprecated_alias(weights="sample_weight")
     def fit(
-        self, rfm: pd.DataFrame, y: None = None, *, weights: npt.ArrayLike | pd.Series | None = None
+        self,
+        rfm: pd.DataFrame,
+        y: None = None,
+        *,
+        sample_weight: npt.ArrayLike | pd.Series | None = None,
     ) -> Self:
         """Fit on (frequency, recency, T = opportunities) rows.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Columns ``frequency``, ``recency`` and ``T`` in whole transaction opportunities.
+        y : None
+            Ignored.
+        sample_weight : array-like, optional
+            Number of customers each row stands for.
+        weights : array-like, optional
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 
         Returns
         -------
@@ -417,7 +437,7 @@ class BetaGeoBetaBinomModel(_Model):
         columns, inverse = _distinct(data)
         self._fit_compressed(
             columns,
-            np.bincount(inverse, weights=_weights(weights, len(frame), frame.index)).astype(
+            np.bincount(inverse, weights=_weights(sample_weight, len(frame), frame.index)).astype(
                 np.float64
             ),
         )

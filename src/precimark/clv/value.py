@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import HorizonLike, PurchaseModel, SeedLike, TimeUnit
 from precimark._validation import (
     check_number,
@@ -68,6 +69,45 @@ def _lifetimes_style(name: str, value: object, fix: str) -> None:
     )
 
 
+@overload
+def customer_lifetime_value(
+    purchase_model: PurchaseModel,
+    spend_model: GammaGammaModel | _Spend,
+    rfm: pd.DataFrame,
+    *,
+    horizon: HorizonLike | None = ...,
+    discount_rate: float,
+    discount_period: HorizonLike | None = ...,
+    margin: float | pd.Series = ...,
+    confidence: None = ...,
+    n_draws: int = ...,
+    random_state: SeedLike = ...,
+    time_unit: TimeUnit | None = ...,
+    freq: HorizonLike | None = ...,
+    **lifetimes_arguments: object,
+) -> pd.Series: ...
+
+
+@overload
+def customer_lifetime_value(
+    purchase_model: PurchaseModel,
+    spend_model: GammaGammaModel | _Spend,
+    rfm: pd.DataFrame,
+    *,
+    horizon: HorizonLike | None = ...,
+    discount_rate: float,
+    discount_period: HorizonLike | None = ...,
+    margin: float | pd.Series = ...,
+    confidence: float,
+    n_draws: int = ...,
+    random_state: SeedLike = ...,
+    time_unit: TimeUnit | None = ...,
+    freq: HorizonLike | None = ...,
+    **lifetimes_arguments: object,
+) -> pd.DataFrame: ...
+
+
+@deprecated_alias(interval="confidence")
 def customer_lifetime_value(
     purchase_model: PurchaseModel,
     spend_model: GammaGammaModel | _Spend,
@@ -77,7 +117,7 @@ def customer_lifetime_value(
     discount_rate: float,
     discount_period: HorizonLike | None = None,
     margin: float | pd.Series = 1.0,
-    interval: float | None = None,
+    confidence: float | None = None,
     n_draws: int = 200,
     random_state: SeedLike = None,
     time_unit: TimeUnit | None = None,
@@ -117,17 +157,20 @@ def customer_lifetime_value(
         stated.
     margin : float or Series, default 1.0
         Profit margin on spend, one number or one per customer (indexed like ``rfm``).
-    interval : float, optional
-        If given (e.g. 0.9), also return a percentile interval from a parametric bootstrap of
+    confidence : float, optional
+        If given (e.g. 0.9), also return a percentile interval at this level from a parametric
+        bootstrap of
         both models' parameters (multivariate normal on the log-parameters, from their
         covariance). Costs ``n_draws`` times the point estimate.
     n_draws : int, default 200
-        Bootstrap draws for ``interval``.
+        Bootstrap draws for ``confidence``.
     random_state : int or Generator, optional
         Seed of the bootstrap.
     time_unit : {"D", "W"}, optional
         Unit of ``rfm`` when the frame does not record it (``rfm.attrs["time_unit"]`` is lost
         by a merge or a CSV). It is checked against the model's unit, never converted.
+    interval : float, optional
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
     freq : duration, optional
         Deprecated alias (removed in precimark 0.3) of the old spelling, where ``horizon``
         was a *count* of periods of length ``freq``: ``horizon=12, freq="30D"`` warns with a
@@ -144,7 +187,7 @@ def customer_lifetime_value(
     Returns
     -------
     Series or DataFrame
-        ``customer_lifetime_value`` indexed like ``rfm``; with ``interval``, a frame with
+        ``customer_lifetime_value`` indexed like ``rfm``; with ``confidence``, a frame with
         ``customer_lifetime_value``, ``clv_lower`` and ``clv_upper``.
 
     Raises
@@ -223,9 +266,9 @@ def customer_lifetime_value(
         per_customer = np.diff(cumulative, axis=1, prepend=0.0) @ discount
         point = margins * spend * per_customer
         _check_finite(point, frame.index)
-        if interval is not None:
+        if confidence is not None:
             raise fail(
-                "argument 'interval'",
+                "argument 'confidence'",
                 f"an interval for a {type(purchase_model).__name__}",
                 "a BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel (the bootstrap draws "
                 "their parameters)",
@@ -239,9 +282,9 @@ def customer_lifetime_value(
 
     point = value(purchase_model, spend)
     _check_finite(point, frame.index)
-    if interval is None:
+    if confidence is None:
         return pd.Series(point, index=frame.index, name=CLV)
-    level = check_probability(interval, "interval", inclusive="neither")
+    level = check_probability(confidence, "confidence", inclusive="neither")
     draws = _bootstrap(purchase_model, spend_model, frame, n_draws, random_state, value)
     tail = (1 - level) / 2
     lower, upper = np.quantile(draws, [tail, 1 - tail], axis=0)

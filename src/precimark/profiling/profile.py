@@ -33,6 +33,7 @@ from precimark._validation import (
     fail,
     fail_rows,
     to_day,
+    to_duration_units,
     validate_transactions,
 )
 from precimark.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, customer_lifetime_value
@@ -971,8 +972,8 @@ def _lifetime_value(
         purchase_model,
         spend_model,
         rfm,
-        horizon=periods,
-        freq=period,
+        horizon=periods * period,
+        discount_period=period,
         discount_rate=discount_rate,
         margin=margin,
     )
@@ -988,24 +989,8 @@ def _day_number(timestamp: pd.Timestamp) -> int:
 
 
 def _period(period: object) -> pd.Timedelta:
-    """Return ``clv_period`` as a positive fixed duration."""
-    return _fixed_duration(period, "clv_period")
-
-
-def _fixed_duration(value: object, name: str) -> pd.Timedelta:
-    """Parse a positive fixed duration (the module's one duration parser)."""
-    try:
-        delta = pd.Timedelta(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        raise fail(
-            f"argument '{name}'",
-            repr(value),
-            "a fixed duration such as '30D'",
-            "Calendar months vary in length: say '30D' explicitly.",
-        ) from err
-    if pd.isna(delta) or delta <= pd.Timedelta(0):
-        raise fail(f"argument '{name}'", repr(value), "a positive duration")
-    return delta
+    """Return ``clv_period`` as a positive fixed duration (a number is a number of days)."""
+    return pd.Timedelta(days=to_duration_units(period, "D", "clv_period"))
 
 
 def _shares(

@@ -171,10 +171,10 @@ def rfm_summary(
     columns : Columns, optional
         Names of the customer id, date and amount columns.
     date_format : str, optional
-        strftime format of date strings (in the date column and in the date arguments), e.g.
+        strftime format of the date strings (transaction dates and date arguments), e.g.
         ``"%d/%m/%Y"``. Needed when they could be read day first or month first
         (``"08/03/2024"``): such strings are refused without it. ISO strings and datetime
-        columns need none.
+        values need none.
 
     Returns
     -------
@@ -267,10 +267,10 @@ def calibration_holdout_split(
     columns : Columns, optional
         Names of the customer id, date and amount columns.
     date_format : str, optional
-        strftime format of date strings (in the date column and in the date arguments), e.g.
+        strftime format of the date strings (transaction dates and date arguments), e.g.
         ``"%d/%m/%Y"``. Needed when they could be read day first or month first
         (``"08/03/2024"``): such strings are refused without it. ISO strings and datetime
-        columns need none.
+        values need none.
 
     Returns
     -------

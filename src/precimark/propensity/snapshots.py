@@ -24,6 +24,7 @@ from precimark._validation import (
     fail,
     fail_rows,
     to_day,
+    to_days,
     validate_transactions,
 )
 from precimark.exceptions import DataQualityWarning
@@ -51,53 +52,6 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
     DAYS_SINCE_LAST,
 )
 """Behavioural feature columns of :func:`make_snapshots`, in order (days as the time unit)."""
-
-
-def to_days(value: object, name: str, *, minimum: int) -> int:
-    """Return a length of time as whole days.
-
-    A length of time is a number of days or a fixed duration: an int (days), a Timedelta, or
-    a duration string such as ``"90D"`` or ``"13W"`` (what :class:`pandas.Timedelta` reads;
-    calendar units such as months are not fixed lengths and are refused).
-
-    Parameters
-    ----------
-    value : int, Timedelta or str
-        ``90``, ``pd.Timedelta(days=90)`` or ``"90D"``; a whole number of days.
-    name : str
-        Argument name, for the error message.
-    minimum : int
-        Smallest number of days allowed.
-
-    Returns
-    -------
-    int
-        The number of days.
-
-    Examples
-    --------
-    >>> from precimark.propensity.snapshots import to_days
-    >>> to_days("13W", "horizon", minimum=1), to_days(30, "gap", minimum=0)
-    (91, 30)
-    """
-    if isinstance(value, bool):
-        raise fail(f"argument '{name}'", repr(value), "a number of days or a Timedelta")
-    if isinstance(value, int | np.integer):
-        days = int(value)
-    else:
-        try:
-            delta = pd.Timedelta(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as err:
-            raise fail(
-                f"argument '{name}'", repr(value), "a number of days or a Timedelta"
-            ) from err
-        if pd.isna(delta) or delta % pd.Timedelta(days=1) != pd.Timedelta(0):
-            raise fail(f"argument '{name}'", repr(value), "a whole number of days")
-        days = int(delta / pd.Timedelta(days=1))
-    if days < minimum:
-        raise fail(f"argument '{name}'", f"{days} days", f"at least {minimum} days")
-    return days
-
 
 def _cutoff_days(cutoffs: object) -> npt.NDArray[np.int64]:
     if isinstance(cutoffs, str | pd.Timestamp | np.datetime64) or not isinstance(
@@ -251,8 +205,9 @@ def make_snapshots(
         there is nothing to check. Whichever applies is recorded in
         ``result.attrs["data_usage"]`` (see :func:`precimark.privacy.data_usage_report`).
     date_format : str, optional
-        :func:`pandas.to_datetime` format of date strings in ``transactions`` and the
-        ``as_of`` column (e.g. ``"%d/%m/%Y"``). Not needed for datetime columns.
+        strftime format of the date strings (transaction dates and the roster's acquisition
+        dates), e.g. ``"%d/%m/%Y"``; needed for day/month strings such as ``"08/03/2024"``,
+        which are refused without it. Not needed for datetime values.
 
     Returns
     -------
