@@ -28,12 +28,12 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
 from precimark._validation import check_choice, check_time_unit, fail, fail_rows, validate_rfm
 from precimark.clv import _formulas, _lifetimes
 from precimark.clv.stats import COUNT, RFMHistogram, resolve_time_unit
 from precimark.exceptions import ConvergenceError, ConvergenceWarning, DataQualityWarning
+from precimark.persistence._header import header, read_header, reading
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [

@@ -19,7 +19,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import (
     check_columns,
@@ -31,6 +30,7 @@ from precimark._validation import (
     validate_transactions,
 )
 from precimark.exceptions import DataQualityWarning
+from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse, require_consent
 from precimark.profiling.scores import RFMEdges
 from precimark.profiling.segments import rfm_segments

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._validation import fail, validate_rfm
+from precimark.persistence._header import header, read_header, reading
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [

@@ -13,10 +13,10 @@ pickled state as a strict-JSON tree instead, and :func:`decode` rebuilds it:
   and ``extension_array``, ``name`` (a class or function) and ``object`` (an instance of an
   allowed class, built as pickle builds it and given its pickled state).
 
-Names are resolved by :mod:`precimark._jsonnames`, which allows precimark and scikit-learn
-classes, numpy scalar types and ufuncs, and a few functions, and nothing else. Decoding builds
-objects without running their ``__init__``; only scikit-learn's compiled types (trees,
-losses), which pickle through their constructor, are built by calling it.
+Names are resolved by :mod:`precimark.persistence._allowlist`, which allows precimark and
+scikit-learn classes, numpy scalar types and ufuncs, and a few functions, and nothing else.
+Decoding builds objects without running their ``__init__``; only scikit-learn's compiled types
+(trees, losses), which pickle through their constructor, are built by calling it.
 
 This keeps a document from naming code to run, but it is not a security boundary: a crafted
 document can still, for example, give a compiled tree node indices that crash ``predict``.
@@ -34,9 +34,9 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
-from precimark._jsonnames import reference, resolve, unwritable
 from precimark._validation import fail
+from precimark.persistence._allowlist import reference, resolve, unwritable
+from precimark.persistence._header import header, read_header, reading
 
 __all__ = ["JSONStateMixin", "decode", "encode"]
 
@@ -276,7 +276,7 @@ def decode(node: Any) -> Any:
     DataValidationError
         If the tree names a class or function outside the allowlist, or is not a tree
         :func:`encode` writes. Other malformations raise ``KeyError``, ``TypeError`` or
-        ``ValueError``; callers turn them into one error with ``_jsonheader.reading``.
+        ``ValueError``; callers turn them into one error with ``_header.reading``.
     """
     if isinstance(node, list):
         return [decode(v) for v in node]
