@@ -69,12 +69,24 @@ _METRIC_SUFFIXES = ("_score", "_error", "_loss", "_deviance")
 _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType)
 
 
-def _static() -> dict[tuple[str, str], Any]:
+def _name(value: Any) -> tuple[object, object]:
+    """Return the ``(__module__, __qualname__)`` a document names ``value`` by.
+
+    numpy's own ufuncs are named ``("numpy", name)``: numpy gives them ``__module__`` and
+    ``__qualname__`` only from 2.2 on, with these values.
+    """
+    name = getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc) and isinstance(name, str) and getattr(np, name, None) is value:
+        return "numpy", name
+    return getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+
+
+def _static() -> dict[tuple[object, object], Any]:
     """Map (module, qualname) to the allowed objects outside precimark and scikit-learn."""
     objects: list[Any] = [bool, int, float, complex, str, bytes, object]
     objects += [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)]
     objects += [v for v in vars(np).values() if isinstance(v, np.ufunc)]
-    return {(o.__module__, o.__qualname__): o for o in objects}
+    return {_name(o): o for o in objects}
 
 
 _STATIC = _static()
@@ -107,7 +119,7 @@ def _allowed_class(cls: type, module: str, qualname: str) -> bool:
 
 
 def _allowed(value: Any) -> bool:
-    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    module, qualname = _name(value)
     if not isinstance(module, str) or not isinstance(qualname, str):
         return False
     if _STATIC.get((module, qualname)) is value:
@@ -129,7 +141,7 @@ def reference(value: Any, path: str) -> dict[str, str]:
     DataValidationError
         Naming ``path``, if ``value`` is not allowed or not importable under its own name.
     """
-    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    module, qualname = _name(value)
     if not _allowed(value):
         raise unwritable(path, f"{module}.{qualname}")
     name = {"module": str(module), "qualname": str(qualname)}
@@ -165,8 +177,7 @@ def resolve(module: object, qualname: object) -> Any:
             f"a reference to {module}.{qualname}, which this installation does not have",
             "classes of the installed precimark and scikit-learn",
         ) from err
-    own = (getattr(value, "__module__", None), getattr(value, "__qualname__", None))
-    if own != (module, qualname) or not _allowed(value):
+    if _name(value) != (module, qualname) or not _allowed(value):
         raise _refused(f"a reference to {module}.{qualname}")
     return value
 

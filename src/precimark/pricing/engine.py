@@ -385,7 +385,7 @@ class PricingPolicy:
             if days is not None:
                 valid_days = np.where(applied[:, j], np.minimum(valid_days, days), valid_days)
         finite = np.isfinite(valid_days)
-        valid_until = np.full(n_rows, np.datetime64("NaT"), dtype="datetime64[ns]")
+        valid_until = np.full(n_rows, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
         valid_until[finite] = when.to_datetime64() + (
             valid_days[finite].astype(np.int64) * np.timedelta64(1, "D")
         )
