@@ -35,13 +35,15 @@ import numpy as np
 import pandas as pd
 
 from precimark._validation import fail
-from precimark.persistence._allowlist import reference, resolve, unwritable
+from precimark.persistence._allowlist import name_of, reference, resolve, unwritable
 from precimark.persistence._header import header, read_header, reading
 
 __all__ = ["JSONStateMixin", "decode", "encode"]
 
 _BIG = 2**53  # JSON readers outside Python lose integers beyond this
 _TAG = "$"
+#: pandas 2.2 spells strings missing as NaN ``StringDtype("pyarrow_numpy")``; later, na_value.
+_PANDAS_2_2 = tuple(int(p) for p in pd.__version__.split(".")[:2]) < (2, 3)
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -126,7 +128,8 @@ def _extension_array(value: Any, path: str) -> dict[str, Any]:
     items = encode([None if v is pd.NA or v is pd.NaT else v for v in value.tolist()], path)
     if isinstance(dtype, pd.StringDtype):
         na = "nan" if dtype.na_value is not pd.NA else "NA"
-        return {"dtype": "string", "storage": dtype.storage, "na": na, "items": items}
+        storage = str(dtype.storage).replace("pyarrow_numpy", "pyarrow")  # pandas 2.2
+        return {"dtype": "string", "storage": storage, "na": na, "items": items}
     return {"dtype": str(dtype), "items": items}
 
 
@@ -232,7 +235,7 @@ _WRITERS: list[tuple[str, Any, Any]] = [
     ),
     (
         "name",
-        lambda v: isinstance(v, type) or (callable(v) and hasattr(v, "__qualname__")),
+        lambda v: isinstance(v, type | np.ufunc) or (callable(v) and hasattr(v, "__qualname__")),
         reference,
     ),
 ]
@@ -251,7 +254,7 @@ def _encode_object(value: Any, path: str) -> dict[str, Any]:
     if new:
         build, args = args[0], args[1:]
     where = f"a {cls.__module__}.{cls.__qualname__}"
-    compiled = isinstance(build, type) and build.__module__.startswith("sklearn.")
+    compiled = isinstance(build, type) and str(name_of(build)[0]).startswith("sklearn.")
     if not isinstance(build, type) or not (compiled or (new and not args)):
         raise unwritable(path, f"{where} rebuilt by {build!r} from arguments")
     return {
@@ -327,7 +330,7 @@ def _read_object(node: Mapping[str, Any]) -> Any:
     args = decode(node["args"])
     construct = node["construct"]
     if construct not in ("new", "call") or (
-        (construct == "call" or args) and not cls.__module__.startswith("sklearn.")
+        (construct == "call" or args) and not str(name_of(cls)[0]).startswith("sklearn.")
     ):
         raise fail(
             "JSON document",
@@ -393,15 +396,26 @@ def _read_extension_array(node: Mapping[str, Any]) -> Any:
         dtype = pd.CategoricalDtype(categories, ordered=node["ordered"])
         return pd.Categorical.from_codes(decode(node["codes"]), dtype=dtype)
     if node["dtype"] == "string":
-        na_value = np.nan if node["na"] == "nan" else pd.NA
-        string = pd.StringDtype(node["storage"], na_value=na_value)
-        return pd.array(decode(node["items"]), dtype=string)
+        return pd.array(decode(node["items"]), dtype=_read_string_dtype(node))
     name = str(node["dtype"])
     if name.startswith("datetime64[") and "," in name:  # pandas would open a dateutil path
         tz = name.split(",", 1)[1].rstrip("]").strip()
         if _read_tz(tz) is None:
             raise fail("JSON document", f"a dtype {name!r}", "an IANA time zone name")
     return pd.array(decode(node["items"]), dtype=name)
+
+
+def _read_string_dtype(node: Mapping[str, Any]) -> Any:
+    storage: Any = node["storage"]
+    if node["na"] == "NA":
+        return pd.StringDtype(storage)
+    if _PANDAS_2_2:  # no na_value argument: its NaN-missing strings are "pyarrow_numpy"
+        if node["storage"] != "pyarrow":
+            raise fail(
+                "JSON document", f"{node['storage']} strings missing as NaN", "pandas >= 2.3"
+            )
+        return pd.StringDtype("pyarrow_numpy")
+    return pd.StringDtype(storage, na_value=np.nan)
 
 
 def _read_frame(node: Mapping[str, Any]) -> pd.DataFrame:
