@@ -63,7 +63,7 @@ def _floors(python: str) -> list[str]:
 
 
 def _print_versions(session: nox.Session) -> None:
-    names = [Requirement(line).name for line in _project()["dependencies"]]
+    names = list(dict.fromkeys(Requirement(line).name for line in _project()["dependencies"]))
     code = "import importlib.metadata as m, sys; print(*(f'{n}=={m.version(n)}' for n in sys.argv[1:]))"
     session.run("python", "-c", code, *names)
 
