@@ -2,19 +2,53 @@
 
 Every session builds its own virtualenv from pyproject.toml, so a fresh machine with only
 Python 3.11 and pip needs nothing else.
+
+`tests_lowest` and `tests_newest` check the version range pyproject.toml declares, on every
+Python it supports (3.11, 3.12, 3.13; nox fails if one is missing). `tests_lowest` installs
+each runtime dependency at exactly its floor for that Python (constraints generated from
+pyproject.toml, environment markers included); `tests_newest` installs the newest release of
+everything. Test-only dependencies resolve to the newest versions compatible with those pins.
+They use uv when it is installed next to nox (`.ci/run` installs it), else pip.
+
+Test-only dependencies are not lowered: their floors in pyproject.toml only say which
+releases have wheels for each Python.
+
+Measured on an otherwise idle machine: the full suite takes about 3 minutes (pytest runs
+serially), the subset below under 40 seconds, a uv install well under a minute. Six full runs
+would add some 20 minutes to CI, so the full suite runs where breakage is likeliest:
+lowest on 3.11 (oldest Python, oldest libraries) and newest on 3.13 (newest of both). The
+other four run the doctests of every module plus the tests of what depends most on library
+versions (JSON and pickle round trips of every model, the package's metadata, pricing), and
+stop at the first failure. Pass pytest arguments after `--` to choose otherwise, e.g.
+`nox -s tests_lowest-3.12 -- -q`.
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import nox
+from packaging.requirements import Requirement
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
+PYTHONS = ["3.11", "3.12", "3.13"]
+#: The combination of each matrix session that runs the full suite (see the module docstring).
+FULL_SUITE = {"tests_lowest": "3.11", "tests_newest": "3.13"}
+#: What the other combinations run: every doctest, and the most version-sensitive tests.
+QUICK_SUITE = [
+    "src/precimark",
+    "tests/test_package.py",
+    "tests/test_persistence.py",
+    "tests/test_json_documents.py",
+    "tests/test_roundtrip.py",
+    "tests/pricing",
+]
 
 
 @nox.session
@@ -22,6 +56,59 @@ def tests(session: nox.Session) -> None:
     """Unit, property and doctests (warnings are errors)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
+
+
+def _project() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def _floors(python: str) -> list[str]:
+    """Return ``name==floor`` for every runtime dependency that applies on ``python``."""
+    environment = {"python_version": python, "python_full_version": f"{python}.0"}
+    pins = []
+    for line in _project()["dependencies"]:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            continue
+        floors = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        if len(floors) != 1:
+            raise ValueError(f"runtime dependency {line!r} needs exactly one '>=' floor")
+        pins.append(f"{requirement.name}=={floors[0]}")
+    return pins
+
+
+def _print_versions(session: nox.Session) -> None:
+    names = list(dict.fromkeys(Requirement(line).name for line in _project()["dependencies"]))
+    code = "import importlib.metadata as m, sys; print(*(f'{n}=={m.version(n)}' for n in sys.argv[1:]))"
+    session.run("python", "-c", code, *names)
+
+
+def _matrix_pytest_args(session: nox.Session) -> list[str]:
+    if session.posargs:
+        return list(session.posargs)
+    name = session.name.split("-")[0]
+    if FULL_SUITE.get(name) == session.python:
+        return ["-q"]
+    return ["-q", "-x", *QUICK_SUITE]
+
+
+@nox.session(python=PYTHONS, venv_backend="uv|virtualenv")
+def tests_lowest(session: nox.Session) -> None:
+    """The suite with every runtime dependency at its declared floor for this Python."""
+    assert isinstance(session.python, str)
+    constraints = Path(session.create_tmp()) / "floors.txt"
+    constraints.write_text("\n".join(_floors(session.python)) + "\n", encoding="utf-8")
+    session.install("-c", str(constraints), "-e", ".[test]")
+    _print_versions(session)
+    session.run("pytest", "-p", "no:cacheprovider", *_matrix_pytest_args(session))
+
+
+@nox.session(python=PYTHONS, venv_backend="uv|virtualenv")
+def tests_newest(session: nox.Session) -> None:
+    """The suite with the newest release of every dependency."""
+    session.install("--upgrade", "-e", ".[test]")
+    _print_versions(session)
+    session.run("pytest", "-p", "no:cacheprovider", *_matrix_pytest_args(session))
 
 
 @nox.session

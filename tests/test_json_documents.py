@@ -50,11 +50,11 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 import precimark as pm
-from precimark import _jsonstate
-from precimark._jsonstate import decode, encode
 from precimark.clv import RFMHistogram
 from precimark.datasets import SimulatedBase, make_uplift_data
 from precimark.kpi import MetricAggregates
+from precimark.persistence import _state
+from precimark.persistence._state import decode, encode
 from precimark.pricing import differentiated_pricing_policy
 from precimark.privacy import Pseudonymizer
 from precimark.profiling import BehaviouralSegmenter, RFMEdges, fit_rfm_edges, rfm_scores
@@ -529,7 +529,7 @@ def test_a_document_that_would_not_read_back_is_refused_when_written(
     def unreadable(node: Any) -> Any:
         raise TypeError("data type not understood")
 
-    monkeypatch.setitem(_jsonstate._READERS, "slice", unreadable)  # write it, fail to read it
+    monkeypatch.setitem(_state._READERS, "slice", unreadable)  # write it, fail to read it
     with pytest.raises(
         pm.DataValidationError, match=r"attribute 'state': a value that reads back as"
     ):
@@ -678,7 +678,7 @@ def test_clv_documents_of_precimark_0_1_0_still_load(parameter_objects: dict[str
     assert pm.BetaGeoModel.from_dict(legacy).params_ == document["params"]
 
 
-# Internal types a fitted scikit-learn model may hold must be in _jsonnames' registry; a new
+# Internal types a fitted scikit-learn model may hold must be in the allowlist's registry; a new
 # scikit-learn release that adds one fails here (at to_dict, naming the attribute).
 BATTERY = {
     "sgd": lambda: SGDClassifier(loss="log_loss", random_state=0),

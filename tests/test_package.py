@@ -5,6 +5,7 @@ import importlib.metadata
 import importlib.resources
 
 import pytest
+from packaging.requirements import Requirement
 
 import precimark
 
@@ -26,12 +27,13 @@ def test_every_exported_name_exists_and_is_documented(name: str) -> None:
 
 def test_runtime_dependencies_are_exactly_the_documented_set() -> None:
     requires = importlib.metadata.requires("precimark") or []
-    runtime = sorted(
-        r.split(">")[0].split("<")[0].split("=")[0].strip().lower()
-        for r in requires
-        if "extra ==" not in r
-    )
+    parsed = [Requirement(r) for r in requires]
+    # A dependency may appear once per Python with its own floor (environment markers).
+    runtime = sorted({r.name.lower() for r in parsed if "extra" not in str(r.marker)})
     assert runtime == ["lifetimes", "numpy", "pandas", "scikit-learn", "scipy", "typing-extensions"]
+    for requirement in parsed:
+        if "extra" not in str(requirement.marker):
+            assert any(s.operator == ">=" for s in requirement.specifier), requirement
 
 
 def test_exceptions_hierarchy() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 import precimark as pm
 from precimark import persistence
+from precimark.persistence import _envelope
 
 
 def test_round_trip_of_a_fitted_model(tmp_path: Path, cdnow_sample: pd.DataFrame) -> None:
@@ -21,7 +22,7 @@ def test_round_trip_of_a_fitted_model(tmp_path: Path, cdnow_sample: pd.DataFrame
 
 def test_an_incompatible_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     data = persistence.dump_bytes({"x": 1})
-    monkeypatch.setattr(persistence, "_version", lambda: "9.3.0")
+    monkeypatch.setattr(_envelope, "_version", lambda: "9.3.0")
     with pytest.raises(
         pm.DataValidationError,
         match=r"a builtins.dict written by precimark .* expected an object written by precimark 9\.3\.x.*Install precimark==",

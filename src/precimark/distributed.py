@@ -392,8 +392,10 @@ def decisions_meta(*, columns: Columns | None = None, id_dtype: Any = "int64") -
     Examples
     --------
     >>> from precimark.distributed import decisions_meta
-    >>> decisions_meta().dtypes[["final_price", "reason_codes", "decided_at"]].astype(str).tolist()
-    ['float64', 'str', 'datetime64[ns]']
+    >>> decisions_meta().dtypes[["final_price", "decided_at"]].astype(str).tolist()
+    ['float64', 'datetime64[ns]']
+    >>> pd.api.types.is_string_dtype(decisions_meta()["reason_codes"])
+    True
     """
     return _empty(_id_column(columns), id_dtype, _fields("decisions"))
 

@@ -450,7 +450,9 @@ def test_bgbb_reproduces_the_donations_paper() -> None:
     )
     donations = pd.read_csv(str(path))
     rfm = donations.rename(columns={"periods": "T"})
-    model = BetaGeoBetaBinomModel().fit(rfm[["frequency", "recency", "T"]], sample_weight=rfm["weights"])
+    model = BetaGeoBetaBinomModel().fit(
+        rfm[["frequency", "recency", "T"]], sample_weight=rfm["weights"]
+    )
     published = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
     for name, value in published.items():
         assert model.params_[name] == pytest.approx(value, abs=2e-3), name

@@ -61,7 +61,14 @@ def reference() -> Reference:
     bgnbd = BetaGeoModel(engine="native").fit(histogram)
     rfm = summary.reset_index()
     gg = fit_spend_model(spend_counts(rfm), GammaGammaModel(engine="native"))
-    score = score_partition_fn(bgnbd, gg, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=DISCOUNT)
+    score = score_partition_fn(
+        bgnbd,
+        gg,
+        horizon=HORIZON,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+        discount_rate=DISCOUNT,
+    )
     # Propensity on the RFM features, labelled by the simulated (true) purchase rate.
     customers = rfm.merge(base.customers[["consent_marketing"]], on="customer_id")
     features = customers[["frequency", "recency", "T", "monetary_value"]]

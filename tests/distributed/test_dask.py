@@ -62,7 +62,14 @@ def test_dask_pipeline_equals_pandas(reference: Reference, scheduler: str) -> No
             list(got.params_.values()), list(want.params_.values()), rtol=1e-9, atol=0
         )
 
-    score = score_partition_fn(bgnbd, gg, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=DISCOUNT)
+    score = score_partition_fn(
+        bgnbd,
+        gg,
+        horizon=HORIZON,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+        discount_rate=DISCOUNT,
+    )
     scores = rfm.map_partitions(score, meta=scores_meta()).compute(scheduler=scheduler)
     scores = scores.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)

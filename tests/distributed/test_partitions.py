@@ -36,7 +36,15 @@ from precimark.distributed import (
 )
 from precimark.pricing import Guardrails, ListPrice, PricingPolicy, SensitivityDiscount
 
-from .conftest import DISCOUNT, DISCOUNT_PERIOD, HORIZON, TIME_UNIT, Reference, hash_bucket, spend_counts
+from .conftest import (
+    DISCOUNT,
+    DISCOUNT_PERIOD,
+    HORIZON,
+    TIME_UNIT,
+    Reference,
+    hash_bucket,
+    spend_counts,
+)
 
 _NUMPY_OF_SPARK = {"bigint": "int64", "double": "float64", "string": "object"}
 
@@ -146,7 +154,12 @@ def test_scores_equal_the_pandas_model_methods_and_lifetimes(reference: Referenc
 
 
 def test_scores_without_spend_model(reference: Reference) -> None:
-    fn = score_partition_fn(reference.purchase_model, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+    fn = score_partition_fn(
+        reference.purchase_model,
+        horizon=HORIZON,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+    )
     out = fn(reference.rfm[["customer_id", "frequency", "recency", "T"]])
     pd.testing.assert_frame_equal(out.iloc[:0], scores_meta(clv=False))
     assert list(ddl_fields(scores_schema(clv=False))) == list(out.columns)
@@ -159,7 +172,12 @@ def test_scores_schema_and_meta_match_the_produced_dtypes(reference: Reference) 
     fields = ddl_fields(SCORES_SCHEMA)
     assert {k: _NUMPY_OF_SPARK[v] for k, v in fields.items()} == scores.dtypes.astype(str).to_dict()
     fn = score_partition_fn(
-        reference.purchase_model, reference.spend_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0
+        reference.purchase_model,
+        reference.spend_model,
+        horizon=DISCOUNT_PERIOD,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+        discount_rate=0.0,
     )
     pd.testing.assert_frame_equal(fn(reference.rfm.iloc[:0]), scores_meta())
 
@@ -215,7 +233,7 @@ def test_fit_spend_model_equals_the_fit_on_every_customer(reference: Reference) 
 
 
 def test_partitions_state_their_time_unit(reference: Reference) -> None:
-    bgnbd, gg = reference.purchase_model, reference.spend_model
+    bgnbd = reference.purchase_model
     # A partition carries no attrs: without time_unit= the unit cannot be established.
     with pytest.raises(DataValidationError, match="argument 'time_unit'"):
         score_partition_fn(bgnbd, horizon=HORIZON, discount_period=DISCOUNT_PERIOD)
@@ -244,17 +262,35 @@ def test_deprecated_freq_gives_the_old_result(reference: Reference) -> None:
 def test_bad_arguments_fail_on_the_driver_with_clear_messages(reference: Reference) -> None:
     bgnbd, gg = reference.purchase_model, reference.spend_model
     with pytest.raises(NotFittedError):
-        score_partition_fn(BetaGeoModel(), horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+        score_partition_fn(
+            BetaGeoModel(),
+            horizon=DISCOUNT_PERIOD,
+            discount_period=DISCOUNT_PERIOD,
+            time_unit=TIME_UNIT,
+        )
     with pytest.raises(DataValidationError, match="argument 'discount_rate'"):
-        score_partition_fn(bgnbd, gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+        score_partition_fn(
+            bgnbd, gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT
+        )
     with pytest.raises(DataValidationError, match="argument 'horizon'"):
         score_partition_fn(bgnbd, horizon=0, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
     with pytest.raises(DataValidationError, match="argument 'discount_period'"):
-        score_partition_fn(bgnbd, horizon=1, discount_period=pd.DateOffset(months=1), time_unit=TIME_UNIT)
+        score_partition_fn(
+            bgnbd, horizon=1, discount_period=pd.DateOffset(months=1), time_unit=TIME_UNIT
+        )
     with pytest.raises(DataValidationError, match="argument 'spend_model'"):
-        score_partition_fn(bgnbd, bgnbd, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0)  # type: ignore[arg-type]
+        score_partition_fn(
+            bgnbd,
+            bgnbd,
+            horizon=DISCOUNT_PERIOD,
+            discount_period=DISCOUNT_PERIOD,
+            time_unit=TIME_UNIT,
+            discount_rate=0.0,
+        )  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'purchase_model'"):
-        score_partition_fn(gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)  # type: ignore[arg-type]
+        score_partition_fn(
+            gg, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT
+        )  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'time_unit'"):
         rfm_partition_fn(observation_end="2024-01-01", time_unit="M")  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'observation_end'"):
@@ -283,7 +319,12 @@ def test_bad_partitions_name_the_column_and_customer(reference: Reference) -> No
         fn(tx)
     with pytest.raises(DataValidationError, match="missing column 'amount'"):
         fn(tx.drop(columns="amount").iloc[:0])
-    score = score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+    score = score_partition_fn(
+        reference.purchase_model,
+        horizon=DISCOUNT_PERIOD,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+    )
     twice = pd.concat([reference.rfm.iloc[:3], reference.rfm.iloc[:1]])
     with pytest.raises(DataValidationError, match="duplicated customer id"):
         score(twice)
@@ -296,7 +337,12 @@ def test_inputs_are_not_modified(reference: Reference) -> None:
     pd.testing.assert_frame_equal(tx, before)
     rfm = reference.rfm.iloc[:300]
     before = rfm.copy()
-    score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)(rfm)
+    score_partition_fn(
+        reference.purchase_model,
+        horizon=DISCOUNT_PERIOD,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+    )(rfm)
     pd.testing.assert_frame_equal(rfm, before)
 
 
@@ -381,6 +427,7 @@ def test_pricing_on_any_split_equals_decide(roster: pd.DataFrame) -> None:
     fields = ddl_fields(DECISIONS_SCHEMA)
     assert list(fields) == list(got.columns)
     spark_of = {"int64": "bigint", "float64": "double", "bool": "boolean", "str": "string"}
+    spark_of["object"] = "string"  # pandas 2 holds strings as objects
     spark_of["datetime64[ns]"] = "timestamp_ntz"
     assert {k: spark_of[str(v)] for k, v in got.dtypes.items()} == fields
     pd.testing.assert_frame_equal(fn(roster.iloc[:0]), decisions_meta())
@@ -404,7 +451,12 @@ def test_pricing_partition_fn_refuses_cross_customer_policies() -> None:
 def test_spark_sees_one_parameter_and_batches_map_lazily(reference: Reference) -> None:
     import inspect
 
-    score = score_partition_fn(reference.purchase_model, horizon=DISCOUNT_PERIOD, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT)
+    score = score_partition_fn(
+        reference.purchase_model,
+        horizon=DISCOUNT_PERIOD,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+    )
     rfm_fn = rfm_partition_fn(observation_end=reference.observation_end, time_unit="W")
     # applyInPandas calls a two-parameter function with (key, frame): ours must show one.
     for fn in (score, rfm_fn):
@@ -428,7 +480,12 @@ def test_scores_for_every_purchase_model_on_chunks_equal_the_whole(reference: Re
     rfm = reference.rfm
     for model in (mbg, pareto):
         fn = score_partition_fn(
-            model, reference.spend_model, horizon="180D", discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=0.0
+            model,
+            reference.spend_model,
+            horizon="180D",
+            discount_period=DISCOUNT_PERIOD,
+            time_unit=TIME_UNIT,
+            discount_rate=0.0,
         )
         got = run(fn, [rfm.iloc[i : i + 1000] for i in range(0, len(rfm), 1000)])
         pd.testing.assert_frame_equal(got, fn(rfm), rtol=1e-12, atol=0)

@@ -102,7 +102,14 @@ def test_spark_pipeline_equals_pandas(spark: Any, reference: Reference) -> None:
             list(got.params_.values()), list(want.params_.values()), rtol=1e-9, atol=0
         )
 
-    score = score_partition_fn(bgnbd, gg, horizon=HORIZON, discount_period=DISCOUNT_PERIOD, time_unit=TIME_UNIT, discount_rate=DISCOUNT)
+    score = score_partition_fn(
+        bgnbd,
+        gg,
+        horizon=HORIZON,
+        discount_period=DISCOUNT_PERIOD,
+        time_unit=TIME_UNIT,
+        discount_rate=DISCOUNT,
+    )
     scores = rfm.mapInPandas(score, SCORES_SCHEMA).toPandas()
     scores = scores.sort_values("customer_id", ignore_index=True)
     pd.testing.assert_frame_equal(scores, reference.scores, check_exact=False, rtol=1e-9, atol=0)

@@ -291,7 +291,12 @@ def test_cdnow_without_optional_columns(cdnow_sample: pd.DataFrame) -> None:
     ]
     assert len(archive) == 2357
     assert int((archive["frequency"] == 0).sum()) == 1411
-    assert [u.column for u in profiler.data_usage_] == ["customer_id", "date", "amount", "consent_profiling"]
+    assert [u.column for u in profiler.data_usage_] == [
+        "customer_id",
+        "date",
+        "amount",
+        "consent_profiling",
+    ]
     # Without a list price the price band is on amounts.
     in_cal = cdnow_sample[cdnow_sample["date"] <= CDNOW_CALIBRATION_END]
     assert profiler.top_band_threshold_ == pytest.approx(in_cal["amount"].quantile(0.8))

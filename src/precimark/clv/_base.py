@@ -23,7 +23,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._deprecation import deprecated_alias
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import HorizonLike, TimeUnit
 from precimark._validation import (
     check_choice,
@@ -38,6 +37,7 @@ from precimark._validation import (
 from precimark.clv import _lifetimes
 from precimark.clv.stats import COUNT, RFMHistogram
 from precimark.exceptions import ConvergenceError, ConvergenceWarning
+from precimark.persistence._header import header, read_header, reading
 from precimark.schema import FREQUENCY, RECENCY, T
 
 __all__ = ["HorizonLike", "horizon_in_units"]
@@ -85,9 +85,7 @@ def _weights(weights: object, n: int, index: pd.Index) -> Array:
         weights = weights.reindex(index)
     values = np.asarray(weights, dtype=np.float64)
     if values.shape != (n,):
-        raise fail(
-            "argument 'sample_weight'", f"shape {values.shape}", f"one weight per row ({n})"
-        )
+        raise fail("argument 'sample_weight'", f"shape {values.shape}", f"one weight per row ({n})")
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
         raise fail_rows(

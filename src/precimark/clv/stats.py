@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
 from precimark._validation import (
     check_columns,
@@ -26,6 +25,7 @@ from precimark._validation import (
     validate_rfm,
 )
 from precimark._validation import resolve_time_unit as _resolve_time_unit
+from precimark.persistence._header import header, read_header, reading
 from precimark.schema import FREQUENCY, RECENCY, T
 
 __all__ = ["COUNT", "RFMHistogram"]

@@ -89,7 +89,7 @@ def plot_lift(estimates: Mapping[str, Estimate], *, ax: Any = None) -> Any:
     low = np.array([estimates[n].ci_low for n in names])
     high = np.array([estimates[n].ci_high for n in names])
     rows = np.arange(len(names))
-    ax.errorbar(values, rows, xerr=[values - low, high - values], fmt="o", capsize=4)
+    ax.errorbar(values, rows, xerr=np.vstack([values - low, high - values]), fmt="o", capsize=4)
     ax.axvline(0.0, color="grey", linewidth=1, linestyle="--")
     ax.set_yticks(rows, names)
     ax.set_ylim(len(names) - 0.5, -0.5)  # first KPI on top, rows evenly spaced

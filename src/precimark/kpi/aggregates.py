@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from precimark._deprecation import deprecated_alias
-from precimark._jsonheader import header, read_header, reading
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._checks import as_sample
 from precimark.kpi.estimates import Estimate
@@ -28,6 +27,7 @@ from precimark.kpi.intervals import (
     relative_difference_from_moments,
     welch_from_moments,
 )
+from precimark.persistence._header import header, read_header, reading
 
 __all__ = ["AGGREGATE_COLUMNS", "MetricAggregates"]
 

@@ -150,9 +150,8 @@ class CampaignEffect:
         >>> from precimark.kpi import campaign_effect
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 50,
         ...                          "bought": [1, 0, 0, 0, 1, 1, 0, 0, 1, 0] * 10})
-        >>> campaign_effect(outcomes, treatment="treated", metric_column="bought").to_frame().index
-        Index(['treated', 'control', 'difference', 'relative_lift', 'incremental_total'],
-              dtype='str', name='kpi')
+        >>> campaign_effect(outcomes, treatment="treated", metric_column="bought").to_frame().index.tolist()
+        ['treated', 'control', 'difference', 'relative_lift', 'incremental_total']
         """
         return estimates_frame(self.estimates())
 

@@ -90,8 +90,8 @@ class CampaignReport:
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue",
         ...                            cost=500.0)
-        >>> report.to_frame().loc["revenue_difference", "value"]
-        np.float64(11.25)
+        >>> float(report.to_frame().loc["revenue_difference", "value"])
+        11.25
         """
         table = estimates_frame(self.estimates)
         confidence = next(iter(self.estimates.values())).confidence

@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -25,6 +24,7 @@ from precimark._validation import (
     fail,
     fail_rows,
 )
+from precimark.persistence._header import header, read_header, reading
 from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
 from precimark.pricing.guardrails import GUARDRAIL_NAMES, Guardrails
 from precimark.pricing.rules import Context, Effect, Rule, rule_from_dict
@@ -392,7 +392,7 @@ class PricingPolicy:
             if days is not None:
                 valid_days = np.where(applied[:, j], np.minimum(valid_days, days), valid_days)
         finite = np.isfinite(valid_days)
-        valid_until = np.full(n_rows, np.datetime64("NaT"), dtype="datetime64[ns]")
+        valid_until = np.full(n_rows, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
         valid_until[finite] = when.to_datetime64() + (
             valid_days[finite].astype(np.int64) * np.timedelta64(1, "D")
         )

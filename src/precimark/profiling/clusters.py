@@ -17,9 +17,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from precimark._jsonstate import JSONStateMixin
 from precimark._typing import SeedLike
 from precimark._validation import fail
+from precimark.persistence._state import JSONStateMixin
 
 __all__ = ["BehaviouralSegmenter"]
 

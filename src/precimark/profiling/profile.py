@@ -23,7 +23,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import (
     Transactions,
@@ -38,6 +37,7 @@ from precimark._validation import (
 )
 from precimark.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, customer_lifetime_value
 from precimark.exceptions import DataQualityWarning
+from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, ConsentPolicy, DataUse
 from precimark.privacy._gate import ConsentGate, resolve_consent
 from precimark.profiling.rfm import _day_totals, _end_day, _runs
@@ -732,7 +732,10 @@ class CustomerProfiler(
 
     def _gate(self, roster: pd.DataFrame | None) -> ConsentGate:
         return resolve_consent(
-            roster, "profiling", None if roster is None else self.consent, used_by=type(self).__name__
+            roster,
+            "profiling",
+            None if roster is None else self.consent,
+            used_by=type(self).__name__,
         )
 
     def _attribute_columns(self, snapshot: pd.DataFrame | None) -> list[str]:

@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
 from precimark._typing import TimeUnit
 from precimark._validation import (
     check_number,
@@ -25,6 +24,7 @@ from precimark._validation import (
     resolve_time_unit,
     validate_rfm,
 )
+from precimark.persistence._header import header, read_header, reading
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [

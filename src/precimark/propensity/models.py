@@ -21,9 +21,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from precimark._jsonstate import JSONStateMixin
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
+from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.propensity.metrics import expected_calibration_error, lift_at_k

@@ -53,6 +53,7 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
 )
 """Behavioural feature columns of :func:`make_snapshots`, in order (days as the time unit)."""
 
+
 def _cutoff_days(cutoffs: object) -> npt.NDArray[np.int64]:
     if isinstance(cutoffs, str | pd.Timestamp | np.datetime64) or not isinstance(
         cutoffs, Sequence | pd.Index | pd.Series | np.ndarray

@@ -19,8 +19,8 @@ from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from precimark._deprecation import deprecated_alias
-from precimark._jsonstate import JSONStateMixin
 from precimark._validation import fail
+from precimark.persistence._state import JSONStateMixin
 from precimark.propensity.models import default_booster, feature_usage
 
 __all__ = ["ClassTransformationUplift", "TwoModelUplift", "XLearnerUplift"]

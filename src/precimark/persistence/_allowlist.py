@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 import types
 from typing import Any
 
@@ -30,7 +31,7 @@ from sklearn.base import BaseEstimator
 
 from precimark._validation import fail
 
-__all__ = ["reference", "resolve", "unwritable"]
+__all__ = ["name_of", "reference", "resolve", "unwritable"]
 
 _PACKAGES = ("precimark", "sklearn")
 _EXCLUDED_PARTS = frozenset(
@@ -69,12 +70,31 @@ _METRIC_SUFFIXES = ("_score", "_error", "_loss", "_deviance")
 _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType)
 
 
-def _static() -> dict[tuple[str, str], Any]:
+def name_of(value: Any) -> tuple[object, object]:
+    """Return the ``(__module__, __qualname__)`` a document names ``value`` by.
+
+    Two kinds of objects are named as recent releases name them, so documents do not depend
+    on the installed versions: numpy's own ufuncs are ``("numpy", name)`` (numpy gives them
+    ``__module__`` and ``__qualname__`` only from 2.2 on), and the compiled loss classes of
+    ``sklearn._loss._loss`` (whose ``__module__`` is ``"_loss"`` before scikit-learn 1.9).
+    """
+    name = getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc) and isinstance(name, str) and getattr(np, name, None) is value:
+        return "numpy", name
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if module == "_loss" and isinstance(value, type) and isinstance(qualname, str):
+        losses = sys.modules.get("sklearn._loss._loss")
+        if getattr(losses, qualname, None) is value:
+            return "sklearn._loss._loss", qualname
+    return module, qualname
+
+
+def _static() -> dict[tuple[object, object], Any]:
     """Map (module, qualname) to the allowed objects outside precimark and scikit-learn."""
     objects: list[Any] = [bool, int, float, complex, str, bytes, object]
     objects += [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)]
     objects += [v for v in vars(np).values() if isinstance(v, np.ufunc)]
-    return {(o.__module__, o.__qualname__): o for o in objects}
+    return {name_of(o): o for o in objects}
 
 
 _STATIC = _static()
@@ -107,7 +127,7 @@ def _allowed_class(cls: type, module: str, qualname: str) -> bool:
 
 
 def _allowed(value: Any) -> bool:
-    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    module, qualname = name_of(value)
     if not isinstance(module, str) or not isinstance(qualname, str):
         return False
     if _STATIC.get((module, qualname)) is value:
@@ -129,7 +149,7 @@ def reference(value: Any, path: str) -> dict[str, str]:
     DataValidationError
         Naming ``path``, if ``value`` is not allowed or not importable under its own name.
     """
-    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    module, qualname = name_of(value)
     if not _allowed(value):
         raise unwritable(path, f"{module}.{qualname}")
     name = {"module": str(module), "qualname": str(qualname)}
@@ -165,8 +185,7 @@ def resolve(module: object, qualname: object) -> Any:
             f"a reference to {module}.{qualname}, which this installation does not have",
             "classes of the installed precimark and scikit-learn",
         ) from err
-    own = (getattr(value, "__module__", None), getattr(value, "__qualname__", None))
-    if own != (module, qualname) or not _allowed(value):
+    if name_of(value) != (module, qualname) or not _allowed(value):
         raise _refused(f"a reference to {module}.{qualname}")
     return value
 

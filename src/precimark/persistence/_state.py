@@ -13,10 +13,10 @@ pickled state as a strict-JSON tree instead, and :func:`decode` rebuilds it:
   and ``extension_array``, ``name`` (a class or function) and ``object`` (an instance of an
   allowed class, built as pickle builds it and given its pickled state).
 
-Names are resolved by :mod:`precimark._jsonnames`, which allows precimark and scikit-learn
-classes, numpy scalar types and ufuncs, and a few functions, and nothing else. Decoding builds
-objects without running their ``__init__``; only scikit-learn's compiled types (trees,
-losses), which pickle through their constructor, are built by calling it.
+Names are resolved by :mod:`precimark.persistence._allowlist`, which allows precimark and
+scikit-learn classes, numpy scalar types and ufuncs, and a few functions, and nothing else.
+Decoding builds objects without running their ``__init__``; only scikit-learn's compiled types
+(trees, losses), which pickle through their constructor, are built by calling it.
 
 This keeps a document from naming code to run, but it is not a security boundary: a crafted
 document can still, for example, give a compiled tree node indices that crash ``predict``.
@@ -34,14 +34,16 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import pandas as pd
 
-from precimark._jsonheader import header, read_header, reading
-from precimark._jsonnames import reference, resolve, unwritable
 from precimark._validation import fail
+from precimark.persistence._allowlist import name_of, reference, resolve, unwritable
+from precimark.persistence._header import header, read_header, reading
 
 __all__ = ["JSONStateMixin", "decode", "encode"]
 
 _BIG = 2**53  # JSON readers outside Python lose integers beyond this
 _TAG = "$"
+#: pandas 2.2 spells strings missing as NaN ``StringDtype("pyarrow_numpy")``; later, na_value.
+_PANDAS_2_2 = tuple(int(p) for p in pd.__version__.split(".")[:2]) < (2, 3)
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -126,7 +128,8 @@ def _extension_array(value: Any, path: str) -> dict[str, Any]:
     items = encode([None if v is pd.NA or v is pd.NaT else v for v in value.tolist()], path)
     if isinstance(dtype, pd.StringDtype):
         na = "nan" if dtype.na_value is not pd.NA else "NA"
-        return {"dtype": "string", "storage": dtype.storage, "na": na, "items": items}
+        storage = str(dtype.storage).replace("pyarrow_numpy", "pyarrow")  # pandas 2.2
+        return {"dtype": "string", "storage": storage, "na": na, "items": items}
     return {"dtype": str(dtype), "items": items}
 
 
@@ -232,7 +235,7 @@ _WRITERS: list[tuple[str, Any, Any]] = [
     ),
     (
         "name",
-        lambda v: isinstance(v, type) or (callable(v) and hasattr(v, "__qualname__")),
+        lambda v: isinstance(v, type | np.ufunc) or (callable(v) and hasattr(v, "__qualname__")),
         reference,
     ),
 ]
@@ -251,7 +254,7 @@ def _encode_object(value: Any, path: str) -> dict[str, Any]:
     if new:
         build, args = args[0], args[1:]
     where = f"a {cls.__module__}.{cls.__qualname__}"
-    compiled = isinstance(build, type) and build.__module__.startswith("sklearn.")
+    compiled = isinstance(build, type) and str(name_of(build)[0]).startswith("sklearn.")
     if not isinstance(build, type) or not (compiled or (new and not args)):
         raise unwritable(path, f"{where} rebuilt by {build!r} from arguments")
     return {
@@ -276,7 +279,7 @@ def decode(node: Any) -> Any:
     DataValidationError
         If the tree names a class or function outside the allowlist, or is not a tree
         :func:`encode` writes. Other malformations raise ``KeyError``, ``TypeError`` or
-        ``ValueError``; callers turn them into one error with ``_jsonheader.reading``.
+        ``ValueError``; callers turn them into one error with ``_header.reading``.
     """
     if isinstance(node, list):
         return [decode(v) for v in node]
@@ -327,7 +330,7 @@ def _read_object(node: Mapping[str, Any]) -> Any:
     args = decode(node["args"])
     construct = node["construct"]
     if construct not in ("new", "call") or (
-        (construct == "call" or args) and not cls.__module__.startswith("sklearn.")
+        (construct == "call" or args) and not str(name_of(cls)[0]).startswith("sklearn.")
     ):
         raise fail(
             "JSON document",
@@ -393,15 +396,26 @@ def _read_extension_array(node: Mapping[str, Any]) -> Any:
         dtype = pd.CategoricalDtype(categories, ordered=node["ordered"])
         return pd.Categorical.from_codes(decode(node["codes"]), dtype=dtype)
     if node["dtype"] == "string":
-        na_value = np.nan if node["na"] == "nan" else pd.NA
-        string = pd.StringDtype(node["storage"], na_value=na_value)
-        return pd.array(decode(node["items"]), dtype=string)
+        return pd.array(decode(node["items"]), dtype=_read_string_dtype(node))
     name = str(node["dtype"])
     if name.startswith("datetime64[") and "," in name:  # pandas would open a dateutil path
         tz = name.split(",", 1)[1].rstrip("]").strip()
         if _read_tz(tz) is None:
             raise fail("JSON document", f"a dtype {name!r}", "an IANA time zone name")
     return pd.array(decode(node["items"]), dtype=name)
+
+
+def _read_string_dtype(node: Mapping[str, Any]) -> Any:
+    storage: Any = node["storage"]
+    if node["na"] == "NA":
+        return pd.StringDtype(storage)
+    if _PANDAS_2_2:  # no na_value argument: its NaN-missing strings are "pyarrow_numpy"
+        if node["storage"] != "pyarrow":
+            raise fail(
+                "JSON document", f"{node['storage']} strings missing as NaN", "pandas >= 2.3"
+            )
+        return pd.StringDtype("pyarrow_numpy")
+    return pd.StringDtype(storage, na_value=np.nan)
 
 
 def _read_frame(node: Mapping[str, Any]) -> pd.DataFrame:
