@@ -971,7 +971,7 @@ def _lifetime_value(
     margin: float,
 ) -> pd.Series:
     """Return the CLV: the profiler's one call of :func:`precimark.clv.customer_lifetime_value`."""
-    value = customer_lifetime_value(
+    return customer_lifetime_value(
         purchase_model,
         spend_model,
         rfm,
@@ -980,7 +980,6 @@ def _lifetime_value(
         discount_rate=discount_rate,
         margin=margin,
     )
-    return cast(pd.Series, value)  # a Series: no interval asked for
 
 
 def _timestamp(day: int) -> pd.Timestamp:
