@@ -78,8 +78,6 @@ PENDING: dict[str, str] = {
     "horizon:precimark.distributed.score_partition_fn(horizon)": (
         "horizon as a length of time, as customer_lifetime_value"
     ),
-    "column:precimark.privacy.pii.drop_pii(extra)": "extra -> extra_columns",
-    "column:precimark.privacy.pii.drop_pii(keep)": "keep -> keep_columns",
     "column:precimark.profiling.profile.CustomerProfiler(attributes)": (
         "attributes -> attribute_columns"
     ),
