@@ -84,10 +84,6 @@ PENDING: dict[str, str] = {
     "column:precimark.profiling.profile.CustomerProfiler(attributes_as_of)": (
         "attributes_as_of -> as_of_column"
     ),
-    "column:precimark.propensity.snapshots.make_snapshots(as_of)": "as_of -> as_of_column",
-    "column:precimark.propensity.snapshots.make_snapshots(attributes)": (
-        "attributes -> attribute_columns"
-    ),
 }
 
 # Column-name arguments that keep their spelling, with the reason (keys without the rule).
