@@ -78,12 +78,6 @@ PENDING: dict[str, str] = {
     "horizon:precimark.distributed.score_partition_fn(horizon)": (
         "horizon as a length of time, as customer_lifetime_value"
     ),
-    "column:precimark.profiling.profile.CustomerProfiler(attributes)": (
-        "attributes -> attribute_columns"
-    ),
-    "column:precimark.profiling.profile.CustomerProfiler(attributes_as_of)": (
-        "attributes_as_of -> as_of_column"
-    ),
 }
 
 # Column-name arguments that keep their spelling, with the reason (keys without the rule).
@@ -319,6 +313,14 @@ def test_renamed_arguments_are_aliased() -> None:
     names = {f"{prefix}({old})" for prefix, _, old, _ in ALIASES}
     assert "precimark.datasets.make_transactions(seed)" in names
     assert "precimark.datasets.make_uplift_data(seed)" in names
+    assert {
+        "precimark.privacy.pii.drop_pii(extra)",
+        "precimark.privacy.pii.drop_pii(keep)",
+        "precimark.profiling.profile.CustomerProfiler(attributes)",
+        "precimark.profiling.profile.CustomerProfiler(attributes_as_of)",
+        "precimark.propensity.snapshots.make_snapshots(as_of)",
+        "precimark.propensity.snapshots.make_snapshots(attributes)",
+    } <= names
 
 
 @pytest.mark.parametrize(
