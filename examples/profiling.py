@@ -43,7 +43,7 @@ print(segments["segment"].value_counts(normalize=True).round(3).to_string())
 # 2. The consumer archive, consent-gated, kept up to date ------------------------------------
 cut = pd.Timestamp("2024-12-31")
 first_year = tx["date"] < cut + pd.Timedelta(days=1)
-profiler = CustomerProfiler(consent="consent_profiling", attributes=["signup_date"])
+profiler = CustomerProfiler(consent="consent_profiling", attribute_columns=["signup_date"])
 profiler.fit(tx[first_year], customers, observation_end=cut)
 profiler.update(tx[~first_year], customers, observation_end=end)  # reads only the new rows
 archive = profiler.archive()  # the archive of everything fit and update read

@@ -62,21 +62,7 @@ from precimark._deprecation import deprecated_aliases
 # --------------------------------------------------------------------------------------------
 # Expected failures: "rule:module.qualname(parameter)" -> the fix. Empty it as they are fixed.
 # --------------------------------------------------------------------------------------------
-PENDING: dict[str, str] = {
-    # ---- modules owned by other engineers (fix at merge) ----------------------------------
-    "column:precimark.privacy.pii.drop_pii(extra)": "extra -> extra_columns",
-    "column:precimark.privacy.pii.drop_pii(keep)": "keep -> keep_columns",
-    "column:precimark.profiling.profile.CustomerProfiler(attributes)": (
-        "attributes -> attribute_columns"
-    ),
-    "column:precimark.profiling.profile.CustomerProfiler(attributes_as_of)": (
-        "attributes_as_of -> as_of_column"
-    ),
-    "column:precimark.propensity.snapshots.make_snapshots(as_of)": "as_of -> as_of_column",
-    "column:precimark.propensity.snapshots.make_snapshots(attributes)": (
-        "attributes -> attribute_columns"
-    ),
-}
+PENDING: dict[str, str] = {}
 
 # Column-name arguments that keep their spelling, with the reason (keys without the rule).
 COLUMN_ALLOWLIST: dict[str, str] = {
@@ -311,6 +297,14 @@ def test_renamed_arguments_are_aliased() -> None:
     names = {f"{prefix}({old})" for prefix, _, old, _ in ALIASES}
     assert "precimark.datasets.make_transactions(seed)" in names
     assert "precimark.datasets.make_uplift_data(seed)" in names
+    assert {
+        "precimark.privacy.pii.drop_pii(extra)",
+        "precimark.privacy.pii.drop_pii(keep)",
+        "precimark.profiling.profile.CustomerProfiler(attributes)",
+        "precimark.profiling.profile.CustomerProfiler(attributes_as_of)",
+        "precimark.propensity.snapshots.make_snapshots(as_of)",
+        "precimark.propensity.snapshots.make_snapshots(attributes)",
+    } <= names
 
 
 @pytest.mark.parametrize(

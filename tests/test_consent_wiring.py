@@ -94,7 +94,7 @@ def test_scores_and_targets_skip_customers_without_marketing_consent(
         horizon=90,
         labels=False,
         customers=sim_small.customers,
-        as_of="signup_date",
+        as_of_column="signup_date",
         consent="consent_marketing",
     )
     assert scoring.index.get_level_values(0).intersection(excluded["marketing"]).empty
@@ -185,7 +185,7 @@ def _entry_points(
             labels=False,
             customers=roster,
             consent=consent,
-            **({"as_of": "signup_date"} if roster is not None else {}),  # type: ignore[arg-type]
+            **({"as_of_column": "signup_date"} if roster is not None else {}),  # type: ignore[arg-type]
         )
         return result.index.get_level_values(0), result
 

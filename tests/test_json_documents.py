@@ -298,7 +298,7 @@ def test_the_profiler_keeps_attributes_and_clv_models(sim_small: SimulatedBase) 
     spend = pm.GammaGammaModel().fit(rfm[rfm["frequency"] > 0])
     profiler = pm.CustomerProfiler(
         consent="consent_profiling",
-        attributes=["signup_date", "tier", "city", "note"],
+        attribute_columns=["signup_date", "tier", "city", "note"],
         purchase_model=purchase,
         spend_model=spend,
     ).fit(tx, customers, observation_end=end)

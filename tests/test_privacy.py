@@ -472,20 +472,32 @@ def test_drop_pii_with_repeated_column_names() -> None:
 def test_drop_pii_extra_and_keep() -> None:
     frame = pd.DataFrame({"LoyaltyCard": [1], "loyalty_card_v2": [2], "email": ["a"], "n": [3]})
     clean, report = drop_pii(
-        frame, extra=["LoyaltyCard", r"loyalty_card(_v[0-9])?"], keep=["email"]
+        frame, extra_columns=["LoyaltyCard", r"loyalty_card(_v[0-9])?"], keep_columns=["email"]
     )
     assert list(clean.columns) == ["email", "n"]
     assert list(report["kind"]) == ["extra", "extra"]
     assert list(report["reason"]) == [
-        "listed in extra",
+        "listed in extra_columns",
         "name matches 'loyalty_card(_v[0-9])?'",
     ]
     with pytest.raises(DataValidationError, match=r"argument 'frame': missing column 'mail'"):
-        drop_pii(frame, keep=["mail"])
-    with pytest.raises(DataValidationError, match=r"argument 'extra': an invalid pattern"):
-        drop_pii(frame[["email"]], extra=["(unclosed"])  # refused even if never reached
-    with pytest.raises(DataValidationError, match=r"argument 'extra': an item of type int"):
-        drop_pii(frame, extra=[3])  # type: ignore[list-item]
+        drop_pii(frame, keep_columns=["mail"])
+    with pytest.raises(DataValidationError, match=r"argument 'extra_columns': an invalid pattern"):
+        drop_pii(frame[["email"]], extra_columns=["(unclosed"])  # refused even if never reached
+    with pytest.raises(DataValidationError, match=r"argument 'extra_columns': an item of type int"):
+        drop_pii(frame, extra_columns=[3])  # type: ignore[list-item]
+
+
+def test_drop_pii_old_spellings_warn_and_give_the_same_result() -> None:
+    frame = pd.DataFrame({"LoyaltyCard": [1], "email": ["a"], "n": [3]})
+    expected = drop_pii(frame, extra_columns=["LoyaltyCard"], keep_columns=["email"])
+    with pytest.warns(FutureWarning, match=r"use (extra|keep)_columns=") as caught:
+        clean, report = drop_pii(frame, extra=["LoyaltyCard"], keep=["email"])  # type: ignore[call-arg]
+    assert len(caught) == 2
+    pd.testing.assert_frame_equal(clean, expected[0])
+    pd.testing.assert_frame_equal(report, expected[1])
+    with pytest.raises(TypeError, match="both keep="):
+        drop_pii(frame, keep=["email"], keep_columns=["email"])  # type: ignore[call-arg]
 
 
 def test_drop_pii_leaves_the_simulated_base_alone(sim_small: SimulatedBase) -> None:
@@ -597,7 +609,7 @@ def test_messages_and_reprs_never_show_personal_data() -> None:
         lambda: pseudonymize(pii, "name", key=KEY),
         lambda: Pseudonymizer("Alice Smith"),
         lambda: data_usage_report(Leaky()),
-        lambda: drop_pii(pii, keep=["nickname"]),
+        lambda: drop_pii(pii, keep_columns=["nickname"]),
     ]
     texts = []
     for call in failing:

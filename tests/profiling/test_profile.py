@@ -114,7 +114,7 @@ def _split(sim: SimulatedBase, day: str) -> tuple[pd.DataFrame, pd.DataFrame, pd
 def test_update_equals_rebuild(sim: SimulatedBase) -> None:
     old, new, cut = _split(sim, "2024-09-30")
     end = sim.observation_end
-    kwargs = {"consent": "consent_profiling", "attributes": ["signup_date"]}
+    kwargs = {"consent": "consent_profiling", "attribute_columns": ["signup_date"]}
     incremental = CustomerProfiler(**kwargs).fit(old, sim.customers, observation_end=cut)
     first_threshold = incremental.top_band_threshold_
     middle = pd.Timestamp("2025-02-01")
@@ -226,7 +226,7 @@ def test_attributes_are_taken_as_of_the_profile_date() -> None:
         index=pd.Index([1, 1, 2, 2], name="customer_id"),
     )
     profiler = CustomerProfiler(
-        attributes=["tier"], attributes_as_of="valid_from", consent="consent_profiling"
+        attribute_columns=["tier"], as_of_column="valid_from", consent="consent_profiling"
     )
     early = profiler.fit_transform(tx, history, observation_end="2024-01-10")
     assert early["tier"].to_dict() == {1: "silver", 2: "bronze"}
@@ -338,8 +338,8 @@ def test_bad_input_is_named(sim: SimulatedBase) -> None:
         CustomerProfiler().fit(tx.assign(amount=-tx["amount"]))
     with pytest.raises(pm.DataValidationError, match="argument 'top_band_quantile'"):
         CustomerProfiler(top_band_quantile=1.5).fit(tx)
-    with pytest.raises(pm.DataValidationError, match="argument 'attributes'"):
-        CustomerProfiler(attributes=["price_sensitivity"]).fit_transform(tx, sim.customers)
+    with pytest.raises(pm.DataValidationError, match="argument 'attribute_columns'"):
+        CustomerProfiler(attribute_columns=["price_sensitivity"]).fit_transform(tx, sim.customers)
     with pytest.raises(pm.DataValidationError, match="argument 'customers' index"):
         CustomerProfiler().fit(tx, pd.concat([sim.customers, sim.customers.iloc[:1]]))
     with pytest.raises(pm.DataValidationError, match="argument 'clv_period'"):
@@ -389,9 +389,9 @@ def test_clv_is_precimark_clv_on_fitted_copies_of_the_models(sim: SimulatedBase)
 
 
 def test_clone_and_pickle_round_trip(sim: SimulatedBase) -> None:
-    profiler = CustomerProfiler(consent=ConsentPolicy(), attributes=["signup_date"])
+    profiler = CustomerProfiler(consent=ConsentPolicy(), attribute_columns=["signup_date"])
     fresh = clone(profiler)
-    assert fresh.get_params()["attributes"] == ["signup_date"]
+    assert fresh.get_params()["attribute_columns"] == ["signup_date"]
     profiler.fit(sim.transactions, sim.customers)
     restored = pickle.loads(pickle.dumps(profiler))
     pd.testing.assert_frame_equal(restored.archive(), profiler.archive())

@@ -4,6 +4,7 @@ explained, clone and set_params, fit_transform == fit().transform(), fitted refe
 
 from __future__ import annotations
 
+import json
 import pickle
 import warnings
 from typing import Any
@@ -104,7 +105,7 @@ def sim() -> SimulatedBase:
 def _profiler(**extra: Any) -> CustomerProfiler:
     return CustomerProfiler(
         consent="consent_profiling",
-        attributes=["signup_date"],
+        attribute_columns=["signup_date"],
         purchase_model=pm.BetaGeoModel(),
         spend_model=pm.GammaGammaModel(),
         margin=0.4,
@@ -266,7 +267,7 @@ def test_a_roster_without_the_consent_column_names_both_fixes(sim: SimulatedBase
 
 def test_consent_false_is_the_recorded_opt_out(sim: SimulatedBase) -> None:
     roster = sim.customers.drop(columns="consent_profiling")
-    profiler = CustomerProfiler(consent=False, attributes=["signup_date"])
+    profiler = CustomerProfiler(consent=False, attribute_columns=["signup_date"])
     archive = profiler.fit_transform(sim.transactions, roster)
     assert archive.index.equals(_buyers(sim)) and profiler.excluded_.empty
     assert "signup_date" in archive.columns
@@ -282,3 +283,67 @@ def test_without_a_roster_there_is_nothing_to_check(sim: SimulatedBase) -> None:
     assert consent == [DataUse("consent_profiling", NO_ROSTER, "CustomerProfiler")]
     with pytest.raises(pm.DataValidationError, match="argument 'customers'"):
         CustomerProfiler(consent="consent_profiling").fit(sim.transactions)
+
+
+# --- renamed hyper-parameters (issue 14, item 5) -------------------------------------------------
+
+
+def test_old_parameter_names_are_deprecated_aliases(sim: SimulatedBase) -> None:
+    history = sim.customers.assign(valid_from=pd.Timestamp("2020-01-01"))
+    new = CustomerProfiler(
+        consent="consent_profiling", attribute_columns=["signup_date"], as_of_column="valid_from"
+    )
+    with pytest.warns(
+        FutureWarning, match=r"CustomerProfiler\((attributes|attributes_as_of)="
+    ) as w:
+        old = CustomerProfiler(  # type: ignore[call-arg]
+            consent="consent_profiling", attributes=["signup_date"], attributes_as_of="valid_from"
+        )
+    assert sorted(str(m.message).split("use ")[1] for m in w) == [
+        "as_of_column=... instead.",
+        "attribute_columns=... instead.",
+    ]
+    assert old.get_params() == new.get_params()
+    pd.testing.assert_frame_equal(
+        old.fit_transform(sim.transactions, history), new.fit_transform(sim.transactions, history)
+    )
+    with pytest.raises(TypeError, match="both attributes="):
+        CustomerProfiler(attributes=["a"], attribute_columns=["a"])  # type: ignore[call-arg]
+
+
+def test_parameters_use_the_new_names_only() -> None:
+    profiler = CustomerProfiler(attribute_columns=["signup_date"], as_of_column="valid_from")
+    params = profiler.get_params()
+    assert params["attribute_columns"] == ["signup_date"]
+    assert params["as_of_column"] == "valid_from"
+    assert not {"attributes", "attributes_as_of"} & set(params)
+    copy = clone(profiler)
+    assert copy.get_params()["attribute_columns"] == ["signup_date"]
+    assert copy.set_params(as_of_column="since").as_of_column == "since"
+    assert not {"attributes", "attributes_as_of"} & set(vars(copy))
+    with pytest.warns(FutureWarning, match=r"CustomerProfiler\.attributes is deprecated"):
+        assert profiler.attributes == ["signup_date"]
+    with pytest.warns(FutureWarning, match=r"use CustomerProfiler\.as_of_column"):
+        assert profiler.attributes_as_of == "valid_from"
+
+
+def test_a_profiler_saved_with_the_old_names_loads(sim: SimulatedBase) -> None:
+    profiler = _profiler().fit(sim.transactions, sim.customers)
+    document = json.loads(json.dumps(profiler.to_dict(), allow_nan=False))
+    state = document["state"]
+    state["attributes"] = state.pop("attribute_columns")  # as precimark 0.1 wrote them
+    state["attributes_as_of"] = state.pop("as_of_column")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loading an old document does not warn
+        restored = CustomerProfiler.from_dict(document)
+    assert restored.get_params()["attribute_columns"] == ["signup_date"]
+    assert not {"attributes", "attributes_as_of"} & set(vars(restored))
+    pd.testing.assert_frame_equal(restored.archive(), profiler.archive())
+    # An 0.1 pickle holds the old names in its __dict__ too.
+    pickled = CustomerProfiler.__new__(CustomerProfiler)
+    old_state = dict(vars(profiler))
+    old_state["attributes"] = old_state.pop("attribute_columns")
+    old_state["attributes_as_of"] = old_state.pop("as_of_column")
+    pickled.__setstate__(old_state)
+    assert pickled.as_of_column is None
+    pd.testing.assert_frame_equal(pickled.archive(), profiler.archive())

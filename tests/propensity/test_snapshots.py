@@ -147,8 +147,8 @@ def test_inputs_are_not_modified(sim_small: SimulatedBase) -> None:
         cutoffs="2024-05-01",
         horizon=30,
         customers=sim_small.customers,
-        as_of="signup_date",
-        attributes=["price_sensitivity"],
+        as_of_column="signup_date",
+        attribute_columns=["price_sensitivity"],
         consent="consent_marketing",
     )
     pd.testing.assert_frame_equal(sim_small.transactions, tx)
@@ -164,9 +164,9 @@ def test_roster_customers_not_yet_acquired_are_left_out_with_a_warning() -> None
         {"tier": [1, 2, 3], "consent_marketing": True},
         index=pd.Index([1, 2, 3], name="customer_id"),
     )
-    with pytest.warns(pm.DataQualityWarning, match=r"2 roster customers.*as_of=") as record:
+    with pytest.warns(pm.DataQualityWarning, match=r"2 roster customers.*as_of_column=") as record:
         snaps = make_snapshots(
-            tx, cutoffs="2024-01-10", horizon=10, customers=roster, attributes=["tier"]
+            tx, cutoffs="2024-01-10", horizon=10, customers=roster, attribute_columns=["tier"]
         )
     assert len(record) == 1
     # 2 buys only on Jan 16, 3 never: neither is a customer yet on Jan 10
@@ -184,7 +184,9 @@ def test_prospects_enter_with_the_rosters_acquisition_date() -> None:
         },
         index=pd.Index([1, 2, 3], name="customer_id"),
     )
-    snaps = make_snapshots(tx, cutoffs="2024-01-10", horizon=10, customers=roster, as_of="signup")
+    snaps = make_snapshots(
+        tx, cutoffs="2024-01-10", horizon=10, customers=roster, as_of_column="signup"
+    )
     assert snaps.index.get_level_values(0).tolist() == [1, 2]  # 3 signs up after the cutoff
     assert snaps[LABEL].tolist() == [1, 0]
     assert (snaps.loc[2, list(SNAPSHOT_FEATURES)].to_numpy() == 0).all()
@@ -223,8 +225,8 @@ def test_attributes_and_population_are_taken_as_of_the_cutoff() -> None:
         cutoffs=["2024-01-10", "2024-01-20", "2024-02-05"],
         horizon=5,
         customers=history,
-        as_of="valid_from",
-        attributes=["tier"],
+        as_of_column="valid_from",
+        attribute_columns=["tier"],
         observation_end="2024-03-01",
     )
     tiers = snaps["tier"].unstack("customer_id")
@@ -232,6 +234,45 @@ def test_attributes_and_population_are_taken_as_of_the_cutoff() -> None:
     assert np.isnan(tiers.loc[pd.Timestamp("2024-01-10"), 2])  # not on the roster yet
     assert tiers.loc[pd.Timestamp("2024-01-20")].tolist() == [2, 1]
     assert tiers.loc[pd.Timestamp("2024-02-05")].tolist() == [2, 3]
+
+
+def test_as_of_and_attributes_are_deprecated_aliases() -> None:
+    tx = _log([(1, 0, 10.0), (2, 15, 5.0), (1, 40, 1.0)])
+    history = pd.DataFrame(
+        {
+            "valid_from": pd.to_datetime(["2023-12-01", "2024-01-15", "2024-01-12"]),
+            "tier": [1, 2, 1],
+            "consent_marketing": True,
+        },
+        index=pd.Index([1, 1, 2], name="customer_id"),
+    )
+    cutoffs = ["2024-01-10", "2024-01-20"]
+    expected = make_snapshots(
+        tx,
+        cutoffs=cutoffs,
+        horizon=5,
+        customers=history,
+        as_of_column="valid_from",
+        attribute_columns=["tier"],
+    )
+    with pytest.warns(FutureWarning, match=r"make_snapshots\((as_of|attributes)=") as caught:
+        old = make_snapshots(  # type: ignore[call-arg]
+            tx,
+            cutoffs=cutoffs,
+            horizon=5,
+            customers=history,
+            as_of="valid_from",
+            attributes=["tier"],
+        )
+    assert sorted(str(w.message).split("use ")[1] for w in caught) == [
+        "as_of_column=... instead.",
+        "attribute_columns=... instead.",
+    ]
+    pd.testing.assert_frame_equal(old, expected)
+    with pytest.raises(TypeError, match="both as_of="):
+        make_snapshots(  # type: ignore[call-arg]
+            tx, cutoffs=cutoffs, horizon=5, customers=history, as_of="x", as_of_column="x"
+        )
 
 
 def test_consent_keeps_only_customers_whose_current_row_consents() -> None:
@@ -248,7 +289,7 @@ def test_consent_keeps_only_customers_whose_current_row_consents() -> None:
         cutoffs="2024-01-05",
         horizon=5,
         customers=history,
-        as_of="since",
+        as_of_column="since",
         consent=ConsentPolicy(columns={"marketing": "ok"}),
         observation_end="2024-03-01",
     )
@@ -292,7 +333,12 @@ def test_non_numeric_attribute_is_refused() -> None:
     roster = pd.DataFrame({"city": ["Paris"]}, index=pd.Index([1], name="customer_id"))
     with pytest.raises(pm.DataValidationError, match=r"column 'city'.*one-hot"):
         make_snapshots(
-            tx, cutoffs="2024-01-01", horizon=1, customers=roster, attributes=["city"], labels=False
+            tx,
+            cutoffs="2024-01-01",
+            horizon=1,
+            customers=roster,
+            attribute_columns=["city"],
+            labels=False,
         )
 
 

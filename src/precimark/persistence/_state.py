@@ -562,6 +562,11 @@ class JSONStateMixin:
         }
 
     @classmethod
+    def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
+        """Return a decoded state with attributes renamed since an older release (hook)."""
+        return state
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Rebuild an estimator from :meth:`to_dict` output (after a JSON round trip too).
 
@@ -591,6 +596,7 @@ class JSONStateMixin:
             state = decode(data["state"])
             if not isinstance(state, dict) or any(str(k).startswith("__") for k in state):
                 raise TypeError("a state that is not an object of attribute names")
+            state = cls._upgrade_state(state)
             missing = set(obj._get_param_names()) - set(state)  # type: ignore[attr-defined]
             if missing:
                 raise KeyError(f"parameters {sorted(missing)}")

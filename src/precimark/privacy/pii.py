@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precimark._deprecation import deprecated_alias
 from precimark._validation import check_columns, fail
 
 __all__ = ["PII_PATTERNS", "PII_REPORT_COLUMNS", "VALUE_PATTERNS", "drop_pii"]
@@ -97,11 +98,12 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@deprecated_alias(extra="extra_columns", keep="keep_columns")
 def drop_pii(
     frame: pd.DataFrame,
     *,
-    extra: Iterable[str] = (),
-    keep: Iterable[str] = (),
+    extra_columns: Iterable[str] = (),
+    keep_columns: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop the columns that look like direct identifiers, and say which and why.
 
@@ -110,11 +112,14 @@ def drop_pii(
     frame : DataFrame
         Any frame; not modified. The index is not inspected (precimark frames are indexed by
         customer id: pseudonymise it with :func:`pseudonymize`).
-    extra : iterable of str
+    extra_columns : iterable of str
         More columns to drop: exact column names, or regular expressions matched like
         :data:`PII_PATTERNS` (kind ``"extra"``), e.g. ``("loyalty_card",)``.
-    keep : iterable of str
+    keep_columns : iterable of str
         Columns never to drop (a false positive you have checked). Must be columns of ``frame``.
+    extra, keep : iterable of str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``extra_columns`` and
+        ``keep_columns``.
 
     Returns
     -------
@@ -156,15 +161,15 @@ def drop_pii(
     """
     if not isinstance(frame, pd.DataFrame):
         raise fail("argument 'frame'", f"a {type(frame).__name__}", "a pandas DataFrame")
-    extra = _strings(extra, "extra")
+    extra = _strings(extra_columns, "extra_columns")
     for pattern in extra:
         try:
             re.compile(pattern)
         except re.error as err:
             raise fail(
-                "argument 'extra'", f"an invalid pattern ({err})", "regular expressions"
+                "argument 'extra_columns'", f"an invalid pattern ({err})", "regular expressions"
             ) from err
-    kept = _strings(keep, "keep")
+    kept = _strings(keep_columns, "keep_columns")
     check_columns(frame, kept, "frame")
     rows, kept_positions = [], []
     for position, label in enumerate(frame.columns):  # by position: labels may repeat
@@ -193,7 +198,7 @@ def _normalise(name: str) -> str:
 
 def _by_name(label: str, extra: list[str]) -> tuple[str, str] | None:
     if label in extra:
-        return "extra", "listed in extra"
+        return "extra", "listed in extra_columns"
     normal = _normalise(label)
     kinds = [*PII_PATTERNS.items(), ("extra", tuple(extra))]
     for kind, patterns in kinds:

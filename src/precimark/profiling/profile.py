@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple, Self, cast
+from typing import Any, ClassVar, Literal, NamedTuple, Self, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
 from precimark._typing import DateLike
 from precimark._validation import (
     Transactions,
@@ -96,10 +97,10 @@ class CustomerProfiler(
         instead. ``False`` profiles everyone without a consent check (the caller vouches for
         a lawful basis); the opt-out is recorded in ``data_usage_``. Without a roster there is
         nothing to check, and ``data_usage_`` says so.
-    attributes : sequence of str, optional
+    attribute_columns : sequence of str, optional
         Customer columns carried into the archive unchanged (their names must differ from the
         archive's own columns). Default: none (data minimisation: name what you need).
-    attributes_as_of : str, optional
+    as_of_column : str, optional
         A date column of ``customers`` from which each row is valid. ``customers`` may then
         hold several rows per customer (a history) and the profiler uses, per customer, the
         latest row valid on the profile date; rows valid only later are ignored. Without it
@@ -129,6 +130,11 @@ class CustomerProfiler(
         Discount rate per period.
     margin : float, default 1.0
         Profit margin on spend of the CLV (1.0: the CLV is discounted spend).
+    attributes, attributes_as_of : str or sequence of str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``attribute_columns`` and
+        ``as_of_column``. The attributes of the same names read the new ones (with a
+        ``FutureWarning``), and :meth:`from_dict` and unpickling still read 0.1 estimators
+        saved with the old names, without a warning.
 
     Attributes
     ----------
@@ -206,7 +212,7 @@ class CustomerProfiler(
     >>> from precimark.datasets import make_transactions
     >>> from precimark.profiling import CustomerProfiler
     >>> sim = make_transactions(300, random_state=1)
-    >>> profiler = CustomerProfiler(attributes=["signup_date"])  # consent: consent_profiling
+    >>> profiler = CustomerProfiler(attribute_columns=["signup_date"])  # consent_profiling
     >>> archive = profiler.fit_transform(sim.transactions, sim.customers)
     >>> archive.shape, profiler.excluded_.size
     ((266, 39), 34)
@@ -224,6 +230,12 @@ class CustomerProfiler(
     False
     """
 
+    _RENAMED: ClassVar[dict[str, str]] = {
+        "attributes": "attribute_columns",
+        "attributes_as_of": "as_of_column",
+    }
+
+    @deprecated_alias(**_RENAMED)
     def __init__(
         self,
         *,
@@ -232,8 +244,8 @@ class CustomerProfiler(
         category_column: str | None = "category",
         channel_column: str | None = "channel",
         consent: ConsentLike | Literal[False] | None = None,
-        attributes: Sequence[str] | None = None,
-        attributes_as_of: str | None = None,
+        attribute_columns: Sequence[str] | None = None,
+        as_of_column: str | None = None,
         rfm_edges: RFMEdges | None = None,
         top_band_quantile: float = 0.8,
         top_band_threshold: float | None = None,
@@ -250,8 +262,8 @@ class CustomerProfiler(
         self.category_column = category_column
         self.channel_column = channel_column
         self.consent = consent
-        self.attributes = attributes
-        self.attributes_as_of = attributes_as_of
+        self.attribute_columns = attribute_columns
+        self.as_of_column = as_of_column
         self.rfm_edges = rfm_edges
         self.top_band_quantile = top_band_quantile
         self.top_band_threshold = top_band_threshold
@@ -262,6 +274,30 @@ class CustomerProfiler(
         self.clv_period = clv_period
         self.discount_rate = discount_rate
         self.margin = margin
+
+    @property
+    def attributes(self) -> Sequence[str] | None:
+        """Deprecated since 0.2.0 (removed in 0.3.0): read :attr:`attribute_columns`."""
+        _renamed_attribute("attributes", "attribute_columns")
+        return self.attribute_columns
+
+    @property
+    def attributes_as_of(self) -> str | None:
+        """Deprecated since 0.2.0 (removed in 0.3.0): read :attr:`as_of_column`."""
+        _renamed_attribute("attributes_as_of", "as_of_column")
+        return self.as_of_column
+
+    @classmethod
+    def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
+        """Rename the hyper-parameters of a profiler saved by precimark 0.1."""
+        upgraded = dict(state)
+        for old, new in cls._RENAMED.items():
+            if old in upgraded:
+                upgraded.setdefault(new, upgraded.pop(old))
+        return upgraded
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(self._upgrade_state(state))
 
     # ----------------------------------------------------------------------------- fitting
 
@@ -702,7 +738,7 @@ class CustomerProfiler(
                 )
             return None
         frame = check_frame(customers, "customers")
-        as_of = self.attributes_as_of
+        as_of = self.as_of_column
         if as_of is None:
             check_unique_index(frame, "customers")
             return frame
@@ -741,7 +777,7 @@ class CustomerProfiler(
     def _attribute_columns(self, snapshot: pd.DataFrame | None) -> list[str]:
         if snapshot is None:
             return []
-        columns = list(self.attributes or ())
+        columns = list(self.attribute_columns or ())
         check_columns(snapshot, columns, "customers")
         return columns
 
@@ -896,7 +932,7 @@ class CustomerProfiler(
         clash = [c for c in columns if c in archive.columns]
         if clash:
             raise fail(
-                "argument 'attributes'",
+                "argument 'attribute_columns'",
                 f"columns {clash} that the archive computes",
                 "attribute names distinct from the archive's columns",
             )
@@ -912,10 +948,19 @@ class CustomerProfiler(
         uses += [DataUse(c, "profiling", by) for c in self.optional_columns_]
         uses += self._gate(snapshot).data_usage
         if snapshot is not None:
-            if self.attributes_as_of is not None:
-                uses.append(DataUse(self.attributes_as_of, "profiling", by))
+            if self.as_of_column is not None:
+                uses.append(DataUse(self.as_of_column, "profiling", by))
             uses += [DataUse(c, "profiling", by) for c in self._attribute_columns(snapshot)]
         return tuple(uses)
+
+
+def _renamed_attribute(old: str, new: str) -> None:
+    warnings.warn(
+        f"CustomerProfiler.{old} is deprecated since precimark {DEPRECATED_SINCE} and will be "
+        f"removed in {REMOVED_IN}; use CustomerProfiler.{new} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
 
 
 def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> npt.NDArray[np.float64]:

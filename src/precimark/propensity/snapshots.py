@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike
 from precimark._validation import (
     check_columns,
@@ -125,6 +126,7 @@ def _as_of(
     return applying[~applying.index.duplicated(keep="last")]
 
 
+@deprecated_alias(as_of="as_of_column", attributes="attribute_columns")
 def make_snapshots(
     transactions: pd.DataFrame,
     *,
@@ -136,8 +138,8 @@ def make_snapshots(
     columns: Columns | None = None,
     observation_end: DateLike | None = None,
     labels: bool = True,
-    attributes: Sequence[str] = (),
-    as_of: str | None = None,
+    attribute_columns: Sequence[str] = (),
+    as_of_column: str | None = None,
     consent: ConsentLike | None = None,
     date_format: str | None = None,
 ) -> pd.DataFrame:
@@ -150,8 +152,8 @@ def make_snapshots(
 
     A customer enters the population at ``c`` only once acquired. Without a roster, the
     population is every customer whose first purchase is on or before ``c``. With a roster
-    ``customers``, it is the roster's customers acquired by ``c``: those whose ``as_of`` date
-    is on or before ``c`` when ``as_of`` (the acquisition or signup date) is given, so
+    ``customers``, it is the roster's customers acquired by ``c``: those whose ``as_of_column``
+    date is on or before ``c`` when ``as_of_column`` (the acquisition or signup date) is given, so
     prospects who have not bought yet are included (features 0); otherwise those whose first
     purchase is on or before ``c`` (a :class:`~precimark.DataQualityWarning` says how many
     roster customers were left out and how to include prospects). Counting customers who were
@@ -177,8 +179,9 @@ def make_snapshots(
         Length of the label window: a length of time, as a number of days (``90``) or a
         fixed duration (``"90D"``, ``"13W"``, ``pd.Timedelta(days=90)``); whole days.
     customers : DataFrame, optional
-        Customer roster indexed by customer id: the population, the source of ``attributes``
-        and of consent. With ``as_of``, it may hold several rows per customer (an attribute
+        Customer roster indexed by customer id: the population, the source of
+        ``attribute_columns`` and of consent. With ``as_of_column``, it may hold several rows
+        per customer (an attribute
         history); each cutoff then sees each customer's latest row dated on or before it.
     lookback : int, Timedelta or str, optional
         Only purchases in the last ``lookback`` (a length of time, as ``horizon``) up to the
@@ -193,9 +196,9 @@ def make_snapshots(
     labels : bool, default True
         Add the ``label`` column. A cutoff whose label window ends after ``observation_end``
         is refused. With ``labels=False`` the rows are for scoring: no label, any cutoff.
-    attributes : sequence of str, default ()
+    attribute_columns : sequence of str, default ()
         Numeric or boolean columns of ``customers`` to add as features (as of the cutoff).
-    as_of : str, optional
+    as_of_column : str, optional
         Date column of ``customers`` from which each row applies; a customer's first row's
         date is their acquisition (e.g. a signup date).
     consent : str, ConsentPolicy or False, optional
@@ -209,12 +212,15 @@ def make_snapshots(
         strftime format of the date strings (transaction dates and the roster's acquisition
         dates), e.g. ``"%d/%m/%Y"``; needed for day/month strings such as ``"08/03/2024"``,
         which are refused without it. Not needed for datetime values.
+    as_of, attributes : str, sequence of str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``as_of_column`` and
+        ``attribute_columns``.
 
     Returns
     -------
     DataFrame
         Indexed by (customer id, ``cutoff``), sorted by cutoff then customer id: the features
-        of :data:`SNAPSHOT_FEATURES` (floats), then ``attributes``, then ``label`` (int, when
+        of :data:`SNAPSHOT_FEATURES` (floats), then ``attribute_columns``, then ``label`` (int, when
         ``labels``). ``X = frame.drop(columns="label")`` is a valid model input.
         ``attrs["data_usage"]`` records the columns read and the consent check.
 
@@ -227,7 +233,7 @@ def make_snapshots(
     Warns
     -----
     DataQualityWarning
-        With a roster and no ``as_of``, when roster customers are left out of a cutoff
+        With a roster and no ``as_of_column``, when roster customers are left out of a cutoff
         because they had not bought by then.
 
     Examples
@@ -254,12 +260,13 @@ def make_snapshots(
     horizon_days = to_days(horizon, "horizon", minimum=1)
     gap_days = 0 if gap is None else to_days(gap, "gap", minimum=0)
     lookback_days = None if lookback is None else to_days(lookback, "lookback", minimum=1)
-    attributes = list(attributes)
+    attributes = list(attribute_columns)
+    as_of = as_of_column
     if (attributes or as_of is not None) and customers is None:
         raise fail(
             "argument 'customers'",
             "None",
-            "a customer roster when attributes or as_of is given",
+            "a customer roster when attribute_columns or as_of_column is given",
         )
     if labels:
         end = (
@@ -347,7 +354,7 @@ def make_snapshots(
             f"{not_acquired[first]} roster customers were left out of the cutoff {_day(first)} "
             f"({len(not_acquired)} cutoff(s) in all): they had not bought by then, so they "
             "were not acquired yet. To include prospects, give the roster their acquisition "
-            "(signup) date and pass as_of=<that column>.",
+            "(signup) date and pass as_of_column=<that column>.",
             DataQualityWarning,
             stacklevel=2,
         )
