@@ -29,6 +29,7 @@ from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.propensity.metrics import expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
+from precimark.schema import PROPENSITY
 
 __all__ = [
     "PROPENSITY",
@@ -38,9 +39,6 @@ __all__ = [
     "evaluate_out_of_time",
     "feature_usage",
 ]
-
-PROPENSITY = "propensity"
-"""Name of the Series returned by :meth:`PropensityModel.score_customers`."""
 
 
 def default_booster(*, classifier: bool, random_state: int | None, n_samples: int) -> Any:
