@@ -3,11 +3,14 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.resources
+import inspect
+import re
 
 import pytest
 from packaging.requirements import Requirement
 
 import precimark
+from precimark import schema
 
 
 def test_version_comes_from_installed_metadata() -> None:
@@ -47,3 +50,32 @@ def test_exceptions_hierarchy() -> None:
     from sklearn.exceptions import NotFittedError
 
     assert ex.NotFittedError is NotFittedError
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("precimark.clv.value", ["CLV", "CLV_LOWER", "CLV_UPPER"]),
+        ("precimark.clv.stats", ["COUNT"]),
+        ("precimark.distributed", ["PROBABILITY_ALIVE", "EXPECTED_PURCHASES", "EXPECTED_SPEND"]),
+        ("precimark.propensity.models", ["PROPENSITY"]),
+        (
+            "precimark.profiling.scores",
+            ["R_SCORE", "F_SCORE", "M_SCORE", "RFM_SCORE", "RFM_SCORE_COLUMNS"],
+        ),
+        ("precimark.profiling.segments", ["SEGMENT"]),
+    ],
+)
+def test_output_column_names_live_in_schema_and_keep_their_old_import_paths(
+    module: str, names: list[str]
+) -> None:
+    """Issue 14, item 8: one definition in schema.py, re-exported where it used to live."""
+    old = importlib.import_module(module)
+    source = inspect.getsource(old)
+    for name in names:
+        assert name in schema.__all__
+        assert name in old.__all__
+        assert getattr(old, name) == getattr(schema, name)
+        assert not re.search(rf"^{name}\b.*=", source, flags=re.MULTILINE), (
+            f"{module} defines {name}"
+        )

@@ -59,7 +59,17 @@ from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import planned_usage
 from precimark.profiling.rfm import rfm_summary
 from precimark.propensity.models import PROPENSITY, PropensityModel
-from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, RFM_COLUMNS, Columns, T
+from precimark.schema import (
+    EXPECTED_PURCHASES,
+    EXPECTED_SPEND,
+    FREQUENCY,
+    MONETARY_VALUE,
+    PROBABILITY_ALIVE,
+    RECENCY,
+    RFM_COLUMNS,
+    Columns,
+    T,
+)
 
 __all__ = [
     "DECISIONS_SCHEMA",
@@ -85,9 +95,6 @@ __all__ = [
     "scores_schema",
 ]
 
-PROBABILITY_ALIVE = "probability_alive"
-EXPECTED_PURCHASES = "expected_purchases"
-EXPECTED_SPEND = "expected_spend"
 SCORE_COLUMNS: tuple[str, ...] = (PROBABILITY_ALIVE, EXPECTED_PURCHASES, EXPECTED_SPEND, CLV)
 """Columns of :func:`score_partition_fn` after the customer id, in order (the last two only
 with a spend model)."""

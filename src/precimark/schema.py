@@ -11,13 +11,27 @@ from dataclasses import dataclass
 
 __all__ = [
     "CALIBRATION_HOLDOUT_COLUMNS",
+    "CLV",
+    "CLV_LOWER",
+    "CLV_UPPER",
+    "COUNT",
     "DURATION_HOLDOUT",
+    "EXPECTED_PURCHASES",
+    "EXPECTED_SPEND",
     "FREQUENCY",
     "FREQUENCY_HOLDOUT",
+    "F_SCORE",
     "MONETARY_VALUE",
     "MONETARY_VALUE_HOLDOUT",
+    "M_SCORE",
+    "PROBABILITY_ALIVE",
+    "PROPENSITY",
     "RECENCY",
     "RFM_COLUMNS",
+    "RFM_SCORE",
+    "RFM_SCORE_COLUMNS",
+    "R_SCORE",
+    "SEGMENT",
     "T",
     "Columns",
 ]
@@ -39,6 +53,38 @@ CALIBRATION_HOLDOUT_COLUMNS: tuple[str, ...] = (
     DURATION_HOLDOUT,
 )
 """Columns of :func:`precimark.calibration_holdout_split`, in order."""
+
+COUNT = "count"
+"""Customers per distinct (frequency, recency, T) row of :class:`precimark.clv.RFMHistogram`."""
+
+PROBABILITY_ALIVE = "probability_alive"
+"""Probability that a customer is still active (scores of the purchase models)."""
+EXPECTED_PURCHASES = "expected_purchases"
+"""Expected number of repeat purchases over a horizon (scores of the purchase models)."""
+EXPECTED_SPEND = "expected_spend"
+"""Expected average spend per transaction (scores of the spend model)."""
+CLV = "customer_lifetime_value"
+"""Customer lifetime value (:func:`precimark.customer_lifetime_value`)."""
+CLV_LOWER = "clv_lower"
+"""Lower bound of the customer lifetime value's bootstrap interval."""
+CLV_UPPER = "clv_upper"
+"""Upper bound of the customer lifetime value's bootstrap interval."""
+
+PROPENSITY = "propensity"
+"""Name of the Series returned by :meth:`precimark.PropensityModel.score_customers`."""
+
+R_SCORE = "r_score"
+"""Recency score, 1..q (higher is more recent)."""
+F_SCORE = "f_score"
+"""Frequency score, 1..q."""
+M_SCORE = "m_score"
+"""Monetary score, 1..q."""
+RFM_SCORE = "rfm_score"
+"""Sum of the three scores (3 .. 3q)."""
+RFM_SCORE_COLUMNS: tuple[str, ...] = (R_SCORE, F_SCORE, M_SCORE, RFM_SCORE)
+"""Columns of :func:`precimark.profiling.rfm_scores`, in order."""
+SEGMENT = "segment"
+"""Named RFM segment of a customer (:func:`precimark.profiling.rfm_segments`)."""
 
 
 @dataclass(frozen=True, slots=True)

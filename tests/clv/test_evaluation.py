@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import precimark as pm
 from precimark import DataValidationError
@@ -92,3 +95,48 @@ def test_a_split_that_lost_its_unit_is_refused(
     )
     with pytest.raises(DataValidationError, match=r"a frame in time unit 'D' \(days\)"):
         evaluate(fitted, days)
+
+
+def test_to_dict_and_to_frame_carry_the_report(
+    cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel
+) -> None:
+    report = evaluate(fitted, cdnow_split)
+    document = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    for name in ("total_actual", "total_predicted", "mae", "rmse", "spearman", "chi_square"):
+        assert document[name] == getattr(report, name)
+        assert type(document[name]) is float
+    assert document["chi_square_dof"] == report.chi_square_dof == 3
+    assert document["top_decile_capture"] == report.top_decile_capture
+    assert list(document["per_frequency"]) == report.per_frequency.index.tolist()
+    for label, row in report.per_frequency.iterrows():
+        assert document["per_frequency"][label] == {
+            "n_customers": int(row["n_customers"]),
+            "actual": float(row["actual"]),
+            "predicted": float(row["predicted"]),
+        }
+    assert (
+        document["calibration_fit"]["0"]["expected"] == report.calibration_fit.loc["0", "expected"]
+    )
+    frame = report.to_frame()
+    pd.testing.assert_frame_equal(frame, report.per_frequency)
+    frame.iloc[0, 0] = -1  # a copy: the report is not changed through it
+    assert report.per_frequency.iloc[0, 0] == 1411
+
+
+def test_to_dict_turns_nan_into_none(cdnow_split: pd.DataFrame, fitted: pm.BetaGeoModel) -> None:
+    """Customers with 0 or 1 calibration purchases only: empty buckets, no holdout purchases."""
+    few = cdnow_split[cdnow_split["frequency_cal"] <= 1].assign(frequency_holdout=0)
+    with pytest.warns(stats.ConstantInputWarning):  # scipy's, from the Spearman correlation
+        report = evaluate(fitted, few)
+    assert np.isnan(report.top_decile_capture)
+    assert np.isnan(report.spearman)
+    document = report.to_dict()
+    json.dumps(document, allow_nan=False)
+    assert document["top_decile_capture"] is None
+    assert document["spearman"] is None
+    assert document["total_actual"] == 0.0
+    assert document["per_frequency"]["7+"] == {
+        "n_customers": 0,
+        "actual": None,
+        "predicted": None,
+    }

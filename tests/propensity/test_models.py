@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import warnings
 
@@ -192,3 +193,58 @@ def test_bad_settings_are_refused_in_fit(kwargs: dict[str, object], match: str) 
     model = PropensityModel(**kwargs)  # type: ignore[arg-type]
     with pytest.raises(pm.DataValidationError, match=match):
         model.fit(np.zeros((10, 2)), np.arange(10) % 2)
+
+
+def _synthetic_snapshots(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    cutoffs = pd.to_datetime(["2024-01-31", "2024-03-31", "2024-06-30"])
+    index = pd.MultiIndex.from_product([range(n), cutoffs], names=["customer_id", "cutoff"])
+    x = rng.normal(size=len(index))
+    label = (x + rng.normal(size=len(index)) > 0.5).astype(np.int64)
+    return pd.DataFrame(
+        {"frequency": x, "recency": rng.normal(size=len(index)), "label": label}, index=index
+    )
+
+
+def test_out_of_time_result_to_dict_and_to_frame_carry_the_measures() -> None:
+    logit = PropensityModel(estimator=LogisticRegression(), calibration=None)
+    result = evaluate_out_of_time(_synthetic_snapshots(), horizon=60, estimator=logit)
+    document = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert document["test_cutoff"] == "2024-06-30"
+    assert pd.Timestamp(document["test_cutoff"]) == result.test_cutoff
+    assert document["model"] == "PropensityModel"
+    assert document["n_train"] == result.n_train == 400
+    assert document["n_test"] == result.n_test == 200
+    for name in ("base_rate", "auc", "top_decile_lift", "calibration_error"):
+        assert document[name] == getattr(result, name)
+        assert type(document[name]) is float
+    assert result.auc > 0.6
+    assert set(document) == {
+        "test_cutoff", "model", "n_train", "n_test", "base_rate", "auc", "top_decile_lift",
+        "calibration_error",
+    }  # fmt: skip
+    frame = result.to_frame()
+    assert frame.index.tolist() == [result.test_cutoff]
+    assert frame.index.name == "test_cutoff"
+    assert frame.loc[result.test_cutoff, "auc"] == result.auc
+    assert frame.loc[result.test_cutoff, "n_train"] == result.n_train
+    assert frame.columns.tolist() == [k for k in document if k not in {"test_cutoff", "model"}]
+
+
+def test_out_of_time_result_to_dict_turns_nan_into_none() -> None:
+    result = pm.propensity.OutOfTimeResult(
+        model=None,
+        test_cutoff=pd.Timestamp("2024-06-30"),
+        n_train=10,
+        n_test=5,
+        base_rate=0.4,
+        auc=float("nan"),
+        top_decile_lift=np.float64(2.0),
+        calibration_error=0.1,
+        scores=pd.Series([], dtype=np.float64),
+    )
+    document = result.to_dict()
+    json.dumps(document, allow_nan=False)
+    assert document["auc"] is None
+    assert type(document["top_decile_lift"]) is float
+    assert np.isnan(result.to_frame().loc[result.test_cutoff, "auc"])

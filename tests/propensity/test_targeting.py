@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -113,3 +114,42 @@ def test_bad_scores_are_refused() -> None:
     duplicated = pd.Series([0.1, 0.2], index=[7, 7])
     with pytest.raises(pm.DataValidationError, match="duplicated customer id"):
         select_targets(duplicated, cost_per_contact=1.0, value_per_conversion=1.0)
+
+
+def test_to_dict_is_a_json_summary_without_customer_rows() -> None:
+    scores = _scores([0.10, 0.02, 0.05, -0.01, 0.08])
+    roster = pd.DataFrame(
+        {"consent_marketing": [True, True, True, True, False]}, index=scores.index
+    )
+    chosen = select_targets(
+        scores, cost_per_contact=1.0, value_per_conversion=40.0, budget=1.5, customers=roster
+    )
+    document = json.loads(json.dumps(chosen.to_dict(), allow_nan=False))
+    assert document["n_targets"] == len(chosen.targets) == 1
+    assert document["n_eligible"] == 4
+    assert document["n_excluded"] == chosen.n_excluded == 1
+    assert document["total_cost"] == chosen.targets["cumulative_cost"].iloc[-1] == 1.0
+    assert document["expected_profit"] == pytest.approx(chosen.targets["expected_profit"].sum())
+    assert document["expected_uplift"] == pytest.approx(0.10)
+    best = chosen.curve["expected_profit"].idxmax()
+    assert document["best_n_contacts"] == chosen.curve.loc[best, "n_contacts"] == 2
+    assert document["best_expected_profit"] == pytest.approx(3.0 + 1.0)
+    assert document["data_usage"] == [
+        {"column": use.column, "purpose": use.purpose, "used_by": use.used_by}
+        for use in chosen.data_usage_
+    ]
+    assert document["data_usage"]
+    text = json.dumps(document)
+    assert all(f"{customer}" not in text for customer in scores.index)
+    pd.testing.assert_frame_equal(chosen.to_frame(), chosen.targets)
+
+
+def test_to_dict_of_an_empty_selection() -> None:
+    chosen = select_targets(_scores([-0.1, 0.0]), cost_per_contact=1.0, value_per_conversion=5.0)
+    document = json.loads(json.dumps(chosen.to_dict(), allow_nan=False))
+    assert document["n_targets"] == 0
+    assert document["total_cost"] == 0.0
+    assert document["expected_profit"] == 0.0
+    assert document["best_n_contacts"] == 0
+    assert document["best_expected_profit"] == 0.0
+    assert chosen.to_frame().empty

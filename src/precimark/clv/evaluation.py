@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from precimark._typing import TimeUnit
 from precimark._validation import check_columns, check_frame, fail, resolve_time_unit
 from precimark.clv._base import _PurchaseModel
 from precimark.clv.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+from precimark.kpi.estimates import _finite_or_none
 from precimark.schema import DURATION_HOLDOUT, FREQUENCY, FREQUENCY_HOLDOUT, RECENCY, T
 
 __all__ = ["HoldoutEvaluation", "compare_models", "evaluate"]
@@ -80,6 +82,93 @@ class HoldoutEvaluation:
             },
             name="holdout_evaluation",
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`per_frequency`, the holdout comparison by frequency.
+
+        The scalar measures are in :meth:`summary` and :meth:`to_dict`, the calibration
+        table in :attr:`calibration_fit`. Every row is a group of customers (by calibration
+        frequency), never a single customer.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``frequency_cal`` ("0".."6", "7+"): ``n_customers``, ``actual`` and
+            ``predicted`` mean holdout purchases (NaN where a bucket has no customers).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precimark.clv import HoldoutEvaluation
+        >>> table = pd.DataFrame({"n_customers": [3, 1], "actual": [0.5, 2.0],
+        ...     "predicted": [0.4, 1.5]}, index=pd.Index(["0", "1"], name="frequency_cal"))
+        >>> fit = pd.DataFrame({"actual": [3.0, 1.0], "expected": [2.9, 1.1],
+        ...     "chi_square": [0.003, 0.009]}, index=table.index)
+        >>> report = HoldoutEvaluation(table, fit, 0.012, 0, 1.0, 3.5, 2.7, 0.2, 0.3, 0.9, 0.5)
+        >>> report.to_frame()
+                       n_customers  actual  predicted
+        frequency_cal
+        0                        3     0.5        0.4
+        1                        1     2.0        1.5
+        """
+        return self.per_frequency.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a strict-JSON-safe dict: the scalar measures and both aggregate tables.
+
+        Scalars are plain floats and ints; ``per_frequency`` and ``calibration_fit`` map each
+        frequency label ("0".."6", "7+") to its row, ``{column: value}``. A NaN or infinite
+        value (an empty frequency bucket, ``top_decile_capture`` without holdout purchases,
+        an undefined ``spearman``) becomes None. Only aggregates are included: no customer
+        id or per-customer value.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.clv import HoldoutEvaluation
+        >>> table = pd.DataFrame({"n_customers": [3, 0], "actual": [0.5, float("nan")],
+        ...     "predicted": [0.4, float("nan")]},
+        ...     index=pd.Index(["0", "1"], name="frequency_cal"))
+        >>> fit = pd.DataFrame({"actual": [3.0, 0.0], "expected": [2.9, 0.1],
+        ...     "chi_square": [0.003, 0.1]}, index=table.index)
+        >>> report = HoldoutEvaluation(table, fit, 0.103, 0, 1.0, 1.5, 1.2, 0.2, 0.3, 0.9,
+        ...                            float("nan"))
+        >>> d = report.to_dict()
+        >>> d["rmse"], d["top_decile_capture"], d["per_frequency"]["1"]
+        (0.3, None, {'n_customers': 0, 'actual': None, 'predicted': None})
+        >>> _ = json.dumps(d, allow_nan=False)
+        """
+        return {
+            "total_actual": _finite_or_none(self.total_actual),
+            "total_predicted": _finite_or_none(self.total_predicted),
+            "mae": _finite_or_none(self.mae),
+            "rmse": _finite_or_none(self.rmse),
+            "spearman": _finite_or_none(self.spearman),
+            "top_decile_capture": _finite_or_none(self.top_decile_capture),
+            "chi_square": _finite_or_none(self.chi_square),
+            "chi_square_dof": int(self.chi_square_dof),
+            "chi_square_pvalue": _finite_or_none(self.chi_square_pvalue),
+            "per_frequency": _table_dict(self.per_frequency),
+            "calibration_fit": _table_dict(self.calibration_fit),
+        }
+
+
+def _table_dict(table: pd.DataFrame) -> dict[str, dict[str, float | int | None]]:
+    """``{row label: {column: value}}`` with integer columns as ints, NaN as None."""
+    out: dict[str, dict[str, float | int | None]] = {}
+    for label, row in zip(table.index, table.itertuples(index=False), strict=True):
+        out[str(label)] = {
+            str(column): int(value)
+            if pd.api.types.is_integer_dtype(table[column].dtype)
+            else _finite_or_none(value)
+            for column, value in zip(table.columns, row, strict=True)
+        }
+    return out
 
 
 def _check_split(frame: object) -> pd.DataFrame:

@@ -26,11 +26,10 @@ from precimark._validation import (
 )
 from precimark._validation import resolve_time_unit as _resolve_time_unit
 from precimark.persistence._header import header, read_header, reading
-from precimark.schema import FREQUENCY, RECENCY, T
+from precimark.schema import COUNT, FREQUENCY, RECENCY, T
 
 __all__ = ["COUNT", "RFMHistogram"]
 
-COUNT = "count"
 _KEYS = [FREQUENCY, RECENCY, T]
 _FORMAT_VERSION = 1  # of to_dict documents
 

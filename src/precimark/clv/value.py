@@ -26,13 +26,9 @@ from precimark._validation import (
 from precimark.clv import _formulas
 from precimark.clv._base import _PurchaseModel
 from precimark.clv.models import GammaGammaModel
-from precimark.schema import FREQUENCY, MONETARY_VALUE
+from precimark.schema import CLV, CLV_LOWER, CLV_UPPER, FREQUENCY, MONETARY_VALUE
 
 __all__ = ["CLV", "CLV_LOWER", "CLV_UPPER", "customer_lifetime_value"]
-
-CLV = "customer_lifetime_value"
-CLV_LOWER = "clv_lower"
-CLV_UPPER = "clv_upper"
 
 Array: TypeAlias = npt.NDArray[np.float64]
 _Value: TypeAlias = Callable[[_PurchaseModel, Array], Array]

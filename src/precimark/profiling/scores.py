@@ -25,7 +25,17 @@ from precimark._validation import (
     validate_rfm,
 )
 from precimark.persistence._header import header, read_header, reading
-from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
+from precimark.schema import (
+    F_SCORE,
+    FREQUENCY,
+    M_SCORE,
+    MONETARY_VALUE,
+    R_SCORE,
+    RECENCY,
+    RFM_SCORE,
+    RFM_SCORE_COLUMNS,
+    T,
+)
 
 __all__ = [
     "F_SCORE",
@@ -37,13 +47,6 @@ __all__ = [
     "fit_rfm_edges",
     "rfm_scores",
 ]
-
-R_SCORE = "r_score"
-F_SCORE = "f_score"
-M_SCORE = "m_score"
-RFM_SCORE = "rfm_score"
-RFM_SCORE_COLUMNS: tuple[str, ...] = (R_SCORE, F_SCORE, M_SCORE, RFM_SCORE)
-"""Columns of :func:`rfm_scores`, in order."""
 
 
 @dataclass(frozen=True)

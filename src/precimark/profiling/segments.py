@@ -9,18 +9,11 @@ import numpy as np
 import pandas as pd
 
 from precimark._validation import fail, validate_rfm
-from precimark.profiling.scores import (
-    F_SCORE,
-    M_SCORE,
-    R_SCORE,
-    RFMEdges,
-    fit_rfm_edges,
-    rfm_scores,
-)
+from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
+from precimark.schema import F_SCORE, M_SCORE, R_SCORE, SEGMENT
 
 __all__ = ["DEFAULT_SEGMENT_RULES", "SEGMENT", "UNMATCHED", "SegmentRule", "rfm_segments"]
 
-SEGMENT = "segment"
 UNMATCHED = "other"
 """Segment of a customer no rule matches (impossible with the default table)."""
 

@@ -23,11 +23,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
+from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.propensity.metrics import expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
+from precimark.schema import PROPENSITY
 
 __all__ = [
     "PROPENSITY",
@@ -37,9 +39,6 @@ __all__ = [
     "evaluate_out_of_time",
     "feature_usage",
 ]
-
-PROPENSITY = "propensity"
-"""Name of the Series returned by :meth:`PropensityModel.score_customers`."""
 
 
 def default_booster(*, classifier: bool, random_state: int | None, n_samples: int) -> Any:
@@ -365,6 +364,76 @@ class OutOfTimeResult:
     top_decile_lift: float
     calibration_error: float
     scores: pd.Series[float]
+
+    def _measures(self) -> dict[str, Any]:
+        return {
+            "n_train": int(self.n_train),
+            "n_test": int(self.n_test),
+            "base_rate": _finite_or_none(self.base_rate),
+            "auc": _finite_or_none(self.auc),
+            "top_decile_lift": _finite_or_none(self.top_decile_lift),
+            "calibration_error": _finite_or_none(self.calibration_error),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the measures as a one-row frame indexed by the test cutoff.
+
+        Frames of several test cutoffs concatenate into a backtest table. The per-row scores
+        are in :attr:`scores`, the fitted model in :attr:`model`.
+
+        Returns
+        -------
+        DataFrame
+            Index ``test_cutoff``; columns ``n_train``, ``n_test``, ``base_rate``, ``auc``,
+            ``top_decile_lift``, ``calibration_error``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precimark.propensity import OutOfTimeResult
+        >>> result = OutOfTimeResult(model=None, test_cutoff=pd.Timestamp("1998-03-31"),
+        ...     n_train=7071, n_test=2357, base_rate=0.2, auc=0.8, top_decile_lift=3.1,
+        ...     calibration_error=0.02, scores=pd.Series([], dtype=float))
+        >>> result.to_frame()[["n_test", "auc"]]
+                     n_test  auc
+        test_cutoff
+        1998-03-31     2357  0.8
+        """
+        measures = self._measures()
+        return pd.DataFrame(
+            {name: [value] for name, value in measures.items()},
+            index=pd.DatetimeIndex([self.test_cutoff], name="test_cutoff"),
+        ).astype({name: np.float64 for name, value in measures.items() if value is None})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a strict-JSON-safe summary: the test cutoff, counts and measures.
+
+        ``test_cutoff`` is an ISO date string, ``model`` the class name of the fitted
+        estimator, numbers are plain floats and ints, and a NaN measure becomes None. The
+        per-row :attr:`scores` (one per customer and cutoff) are not included.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.propensity import OutOfTimeResult
+        >>> result = OutOfTimeResult(model=None, test_cutoff=pd.Timestamp("1998-03-31"),
+        ...     n_train=7071, n_test=2357, base_rate=0.2, auc=0.8, top_decile_lift=3.1,
+        ...     calibration_error=0.02, scores=pd.Series([], dtype=float))
+        >>> d = result.to_dict()
+        >>> d["test_cutoff"], d["n_test"], d["auc"]
+        ('1998-03-31', 2357, 0.8)
+        >>> _ = json.dumps(d, allow_nan=False)
+        """
+        return {
+            "test_cutoff": pd.Timestamp(self.test_cutoff).date().isoformat(),
+            "model": type(self.model).__name__,
+            **self._measures(),
+        }
 
 
 def evaluate_out_of_time(

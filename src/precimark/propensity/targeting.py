@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from precimark._validation import fail, fail_rows
+from precimark.kpi.estimates import _finite_or_none
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import resolve_consent
 
@@ -40,6 +42,69 @@ class TargetSelection:
     curve: pd.DataFrame
     n_excluded: int
     data_usage_: tuple[DataUse, ...] = field(default=())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`targets`, the customers to contact, best first.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by customer id: ``uplift``, ``value``, ``expected_profit``,
+            ``cumulative_cost`` and ``cumulative_profit``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precimark.propensity import select_targets
+        >>> uplift = pd.Series([0.10, 0.02, 0.05], index=pd.Index([1, 2, 3], name="customer_id"))
+        >>> select_targets(uplift, cost_per_contact=1.0, value_per_conversion=40.0).to_frame().index.tolist()
+        [1, 3]
+        """
+        return self.targets.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a strict-JSON-safe summary of the selection: counts and totals only.
+
+        No per-customer row is included (neither customer ids nor their scores): the chosen
+        customers are in :attr:`targets` (and :meth:`to_frame`), the full profit curve in
+        :attr:`curve`. Keys: ``n_targets``; ``n_eligible`` (customers ranked, after the
+        consent gate); ``n_excluded``; ``total_cost``, ``expected_profit`` and
+        ``expected_uplift`` (sums over the targets, 0.0 when there are none);
+        ``best_n_contacts`` and ``best_expected_profit`` (the maximum of :attr:`curve`,
+        without a budget); ``data_usage`` (one ``{column, purpose, used_by}`` dict per
+        :class:`~precimark.privacy.DataUse`). Numbers are plain floats and ints.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.propensity import select_targets
+        >>> uplift = pd.Series([0.10, 0.02, 0.05], index=pd.Index([1, 2, 3], name="customer_id"))
+        >>> d = select_targets(uplift, cost_per_contact=1.0, value_per_conversion=40.0,
+        ...                    budget=1).to_dict()
+        >>> d["n_targets"], d["total_cost"], d["expected_profit"], d["best_expected_profit"]
+        (1, 1.0, 3.0, 4.0)
+        >>> _ = json.dumps(d, allow_nan=False)
+        """
+        profit = self.curve["expected_profit"].to_numpy(np.float64)
+        best = int(np.argmax(profit)) if len(profit) else 0
+        return {
+            "n_targets": len(self.targets),
+            "n_eligible": max(len(self.curve) - 1, 0),
+            "n_excluded": int(self.n_excluded),
+            "total_cost": _finite_or_none(self.targets["cumulative_cost"].max())
+            if len(self.targets)
+            else 0.0,
+            "expected_profit": _finite_or_none(self.targets["expected_profit"].sum()),
+            "expected_uplift": _finite_or_none(self.targets["uplift"].sum()),
+            "best_n_contacts": int(self.curve["n_contacts"].iloc[best]) if len(profit) else 0,
+            "best_expected_profit": _finite_or_none(profit[best]) if len(profit) else 0.0,
+            "data_usage": [asdict(use) for use in self.data_usage_],
+        }
 
 
 def _non_negative(value: object, name: str) -> float:
