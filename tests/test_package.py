@@ -64,6 +64,7 @@ def test_exceptions_hierarchy() -> None:
             ["R_SCORE", "F_SCORE", "M_SCORE", "RFM_SCORE", "RFM_SCORE_COLUMNS"],
         ),
         ("precimark.profiling.segments", ["SEGMENT"]),
+        ("precimark.propensity.snapshots", ["LABEL", "CUTOFF"]),
     ],
 )
 def test_output_column_names_live_in_schema_and_keep_their_old_import_paths(

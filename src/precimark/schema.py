@@ -15,15 +15,19 @@ __all__ = [
     "CLV_LOWER",
     "CLV_UPPER",
     "COUNT",
+    "CUTOFF",
+    "DAYS_SINCE_LAST",
     "DURATION_HOLDOUT",
     "EXPECTED_PURCHASES",
     "EXPECTED_SPEND",
     "FREQUENCY",
     "FREQUENCY_HOLDOUT",
+    "LABEL",
     "F_SCORE",
     "MONETARY_VALUE",
     "MONETARY_VALUE_HOLDOUT",
     "M_SCORE",
+    "N_PURCHASES",
     "PROBABILITY_ALIVE",
     "PROPENSITY",
     "RECENCY",
@@ -33,6 +37,7 @@ __all__ = [
     "R_SCORE",
     "SEGMENT",
     "T",
+    "TOTAL_SPEND",
     "Columns",
 ]
 
@@ -85,6 +90,16 @@ RFM_SCORE_COLUMNS: tuple[str, ...] = (R_SCORE, F_SCORE, M_SCORE, RFM_SCORE)
 """Columns of :func:`precimark.profiling.rfm_scores`, in order."""
 SEGMENT = "segment"
 """Named RFM segment of a customer (:func:`precimark.profiling.rfm_segments`)."""
+LABEL = "label"
+"""Label column of :func:`precimark.propensity.make_snapshots` (a purchase in the horizon)."""
+CUTOFF = "cutoff"
+"""Second index level of :func:`precimark.propensity.make_snapshots` (the snapshot date)."""
+N_PURCHASES = "n_purchases"
+"""Purchase days before the cutoff (:func:`precimark.propensity.make_snapshots`)."""
+TOTAL_SPEND = "total_spend"
+"""Spend before the cutoff (:func:`precimark.propensity.make_snapshots`)."""
+DAYS_SINCE_LAST = "days_since_last"
+"""Days from the last purchase to the cutoff (:func:`precimark.propensity.make_snapshots`)."""
 
 
 @dataclass(frozen=True, slots=True)

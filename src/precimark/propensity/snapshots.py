@@ -32,17 +32,21 @@ from precimark.exceptions import DataQualityWarning
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.profiling.rfm import _day_totals
-from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
+from precimark.schema import (
+    CUTOFF,
+    DAYS_SINCE_LAST,
+    FREQUENCY,
+    LABEL,
+    MONETARY_VALUE,
+    N_PURCHASES,
+    RECENCY,
+    TOTAL_SPEND,
+    Columns,
+    T,
+)
 
-__all__ = ["LABEL", "SNAPSHOT_FEATURES", "make_snapshots", "to_days"]
+__all__ = ["CUTOFF", "LABEL", "SNAPSHOT_FEATURES", "make_snapshots", "to_days"]
 
-LABEL = "label"
-"""Name of the label column of :func:`make_snapshots`."""
-CUTOFF = "cutoff"
-"""Name of the second index level of :func:`make_snapshots`."""
-N_PURCHASES = "n_purchases"
-TOTAL_SPEND = "total_spend"
-DAYS_SINCE_LAST = "days_since_last"
 SNAPSHOT_FEATURES: tuple[str, ...] = (
     FREQUENCY,
     RECENCY,
