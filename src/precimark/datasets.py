@@ -181,8 +181,6 @@ def make_transactions(
         Number of customers (>= 1).
     random_state : int, numpy Generator or None
         Source of randomness; the same int gives the same data. Never global state.
-    seed : int, numpy Generator or None
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
     params : Mapping[str, float], optional
         Overrides of :data:`DEFAULT_SIMULATION_PARAMS` (``alpha`` is per day).
     start : date-like, default "2024-01-01"
@@ -193,6 +191,11 @@ def make_transactions(
         Length of the whole simulated period (78 weeks, as CDNOW).
     categories, channels : sequence of str
         Product categories and payment channels to draw from.
+
+    Other Parameters
+    ----------------
+    seed : int, numpy Generator or None
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
 
     Returns
     -------
@@ -353,12 +356,15 @@ def make_uplift_data(
         Number of customers (>= 2).
     random_state : int, numpy Generator or None
         Source of randomness; the same int gives the same data. Never global state.
-    seed : int, numpy Generator or None
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
     treatment_share : float, default 0.5
         Probability of being treated, in (0, 1).
     outcome : {"binary", "continuous"}, default "binary"
         Conversion (0/1) or spend.
+
+    Other Parameters
+    ----------------
+    seed : int, numpy Generator or None
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``random_state``.
 
     Returns
     -------

@@ -440,6 +440,9 @@ class _PurchaseModel(_Model):
             Unit of ``recency`` and ``T``; read from ``rfm.attrs`` (set by
             :func:`~precimark.rfm_summary`) when not given. A frame that carries no unit
             (after a merge, a CSV or a parquet file from elsewhere) is refused without it.
+
+        Other Parameters
+        ----------------
         weights : array-like, optional
             Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 

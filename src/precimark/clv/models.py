@@ -297,6 +297,9 @@ class GammaGammaModel(_Model):
             Accepted for a uniform signature and checked against ``rfm.attrs``, but not
             needed: the Gamma-Gamma likelihood involves spend and frequency only, so its
             parameters do not depend on the unit of ``recency`` and ``T``.
+
+        Other Parameters
+        ----------------
         weights : array-like, optional
             Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 
@@ -416,6 +419,9 @@ class BetaGeoBetaBinomModel(_Model):
             Ignored.
         sample_weight : array-like, optional
             Number of customers each row stands for.
+
+        Other Parameters
+        ----------------
         weights : array-like, optional
             Deprecated since 0.2.0 (removed in 0.3.0); use ``sample_weight``.
 

@@ -165,8 +165,6 @@ def customer_lifetime_value(
     time_unit : {"D", "W"}, optional
         Unit of ``rfm`` when the frame does not record it (``rfm.attrs["time_unit"]`` is lost
         by a merge or a CSV). It is checked against the model's unit, never converted.
-    interval : float, optional
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
     freq : duration, optional
         Deprecated alias (removed in precimark 0.3) of the old spelling, where ``horizon``
         was a *count* of periods of length ``freq``: ``horizon=12, freq="30D"`` warns with a
@@ -179,6 +177,11 @@ def customer_lifetime_value(
     **lifetimes_arguments
         Only to catch lifetimes' ``time=`` (months), which is refused with the precimark
         spelling; any other name is a TypeError.
+
+    Other Parameters
+    ----------------
+    interval : float, optional
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
 
     Returns
     -------

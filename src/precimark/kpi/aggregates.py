@@ -80,6 +80,9 @@ class MetricAggregates:
             Column holding each row's group label (e.g. the arm); missing labels are an error.
         value_column : str
             Column holding the metric.
+
+        Other Parameters
+        ----------------
         group, value : str
             Deprecated since 0.2.0 (removed in 0.3.0); use ``group_column`` and
             ``value_column``.

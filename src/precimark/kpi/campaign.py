@@ -247,9 +247,6 @@ def campaign_effect(
     pre_metric_column : str, optional
         Pre-period covariate column (the same metric before the campaign) for CUPED variance
         reduction. It must not be affected by the treatment.
-    metric, pre_metric : str
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``metric_column`` and
-        ``pre_metric_column``.
     kind : {"auto", "conversion", "mean"}, default "auto"
         Conversion (Newcombe interval) or mean (Welch); "auto" picks conversion when every
         outcome is 0 or 1. With ``pre_metric_column`` the difference always uses Welch on the
@@ -268,6 +265,12 @@ def campaign_effect(
         Confidence level of every interval.
     random_state : int, numpy Generator or None
         Seed of the bootstrap.
+
+    Other Parameters
+    ----------------
+    metric, pre_metric : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``metric_column`` and
+        ``pre_metric_column``.
 
     Returns
     -------
@@ -516,13 +519,16 @@ def cumulative_incremental_revenue(
         are ignored.
     treated : Series
         Treatment indicator indexed by customer id: True/1 for treated, False/0 for control.
-    treatment : Series
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
-        a column name in precimark).
     start, end : date-like
         The campaign window (inclusive); ``end`` defaults to the last order.
     columns : Columns, optional
         Names of the customer id, date and amount columns.
+
+    Other Parameters
+    ----------------
+    treatment : Series
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------

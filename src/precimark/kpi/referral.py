@@ -38,12 +38,15 @@ def referral_rate(
     channel_column : str
         Column holding each customer's acquisition channel. Missing values are an error:
         fill them (e.g. with ``"unknown"``) so that the denominator is explicit.
-    channel_col : str
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``channel_column``.
     referral_value : object, default "referral"
         The value of ``channel_column`` that means "referred by another customer".
     confidence : float, default 0.95
         Confidence level.
+
+    Other Parameters
+    ----------------
+    channel_col : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``channel_column``.
 
     Returns
     -------
@@ -89,10 +92,13 @@ def referrer_rate(
     referred_by_column : str
         Column holding, for referred customers, the id of the customer who referred them
         (missing for the others).
-    referred_by_col : str
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``referred_by_column``.
     confidence : float, default 0.95
         Confidence level.
+
+    Other Parameters
+    ----------------
+    referred_by_col : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``referred_by_column``.
 
     Returns
     -------

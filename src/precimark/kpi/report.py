@@ -240,9 +240,6 @@ def evaluate_campaign(
         Column of 0/1 conversion per customer. Default: revenue > 0.
     pre_revenue_column : str, optional
         Column of pre-campaign revenue per customer, for CUPED on the revenue KPIs.
-    revenue, converted, pre_revenue : str
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``revenue_column``,
-        ``converted_column`` and ``pre_revenue_column``.
     cost : float, optional
         Total campaign cost (contacts, redeemed discounts, fixed); adds ``roi`` (with
         ``margin``), ``iroas`` and ``cost_per_incremental_customer``.
@@ -260,6 +257,12 @@ def evaluate_campaign(
         Campaign name for titles.
     confidence : float, default 0.95
         Confidence level.
+
+    Other Parameters
+    ----------------
+    revenue, converted, pre_revenue : str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``revenue_column``,
+        ``converted_column`` and ``pre_revenue_column``.
 
     Returns
     -------

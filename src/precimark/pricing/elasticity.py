@@ -78,9 +78,6 @@ def estimate_elasticity(
         Columns that may drive both price and demand; categorical ones are one-hot encoded.
     segment_column : str, optional
         Column whose groups get their own elasticity (default: one for all rows, ``"all"``).
-    quantity, price, controls, segment
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``quantity_column``,
-        ``price_column``, ``control_columns`` and ``segment_column``.
     model : scikit-learn regressor, optional
         Nuisance model predicting log price and log quantity from the controls (default
         :class:`~sklearn.linear_model.LinearRegression`). Cloned per fold.
@@ -90,6 +87,12 @@ def estimate_elasticity(
         Confidence level of the intervals.
     random_state : int, default 0
         Seed of the fold split.
+
+    Other Parameters
+    ----------------
+    quantity, price, controls, segment : str or list of str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``quantity_column``,
+        ``price_column``, ``control_columns`` and ``segment_column``.
 
     Returns
     -------

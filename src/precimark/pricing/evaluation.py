@@ -288,9 +288,6 @@ def evaluate_offline(
         Column names in ``log``.
     feature_columns : sequence of str, optional
         Columns of the reward-model inputs for DR (default: the columns the policy reads).
-    action, probability, reward, features
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``action_column``,
-        ``probability_column``, ``reward_column`` and ``feature_columns``.
     consent, at
         As for :meth:`PricingPolicy.decide` (``consent=False`` skips the check).
     confidence : float, default 0.95
@@ -298,6 +295,12 @@ def evaluate_offline(
         Cross-fitting folds of the DR reward model.
     random_state : int, default 0
         Seed of the DR folds.
+
+    Other Parameters
+    ----------------
+    action, probability, reward, features : str or list of str
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``action_column``,
+        ``probability_column``, ``reward_column`` and ``feature_columns``.
 
     Returns
     -------

@@ -288,6 +288,9 @@ class LoyaltyTiers(Rule):
         Column with the date the previous tier was reached (required with
         ``previous_tier_column``).
     name : str, default "loyalty_tiers"
+
+    Other Parameters
+    ----------------
     metric, previous_tier, tier_since : str
         Deprecated since 0.2.0 (removed in 0.3.0); use ``metric_column``,
         ``previous_tier_column`` and ``tier_since_column``. :func:`rule_from_dict` still reads

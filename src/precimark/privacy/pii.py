@@ -117,6 +117,9 @@ def drop_pii(
         :data:`PII_PATTERNS` (kind ``"extra"``), e.g. ``("loyalty_card",)``.
     keep_columns : iterable of str
         Columns never to drop (a false positive you have checked). Must be columns of ``frame``.
+
+    Other Parameters
+    ----------------
     extra, keep : iterable of str
         Deprecated since 0.2.0 (removed in 0.3.0); use ``extra_columns`` and
         ``keep_columns``.

@@ -130,6 +130,9 @@ class CustomerProfiler(
         Discount rate per period.
     margin : float, default 1.0
         Profit margin on spend of the CLV (1.0: the CLV is discounted spend).
+
+    Other Parameters
+    ----------------
     attributes, attributes_as_of : str or sequence of str
         Deprecated since 0.2.0 (removed in 0.3.0); use ``attribute_columns`` and
         ``as_of_column``. The attributes of the same names read the new ones (with a

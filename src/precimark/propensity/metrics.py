@@ -345,6 +345,9 @@ def qini_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+
+    Other Parameters
+    ----------------
     treatment : array-like of 0/1
         Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
         a column name in precimark).
@@ -383,6 +386,9 @@ def uplift_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+
+    Other Parameters
+    ----------------
     treatment : array-like of 0/1
         Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
         a column name in precimark).
@@ -446,6 +452,9 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.Ar
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+
+    Other Parameters
+    ----------------
     treatment : array-like of 0/1
         Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
         a column name in precimark).
@@ -485,6 +494,9 @@ def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+
+    Other Parameters
+    ----------------
     treatment : array-like of 0/1
         Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
         a column name in precimark).
@@ -535,13 +547,16 @@ def uplift_at_k(
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
-    treatment : array-like of 0/1
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
-        a column name in precimark).
     k : float or int, default 0.3
         Share of rows in (0, 1], or number of rows.
     strategy : {"overall", "by_group"}, default "overall"
         See above.
+
+    Other Parameters
+    ----------------
+    treatment : array-like of 0/1
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated`` (``treatment`` is always
+        a column name in precimark).
 
     Returns
     -------
@@ -628,18 +643,21 @@ def bootstrap_interval(
         Outcomes and scores.
     treated : array-like of 0/1, optional
         Treatment indicator (1 treated, 0 control), for uplift metrics.
-    treatment : array-like of 0/1, optional
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
     random_state : int, numpy Generator or None
         Source of randomness (explicit: the same int gives the same interval).
     n_resamples : int, default 1000
         Number of resamples.
     confidence : float, default 0.95
         Confidence level of the interval, in (0, 1).
-    confidence_level : float
-        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
     **kwargs
         Passed to ``metric`` (e.g. ``k=0.1``).
+
+    Other Parameters
+    ----------------
+    treatment : array-like of 0/1, optional
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
+    confidence_level : float
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``confidence``.
 
     Returns
     -------

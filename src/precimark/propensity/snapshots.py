@@ -216,6 +216,9 @@ def make_snapshots(
         strftime format of the date strings (transaction dates and the roster's acquisition
         dates), e.g. ``"%d/%m/%Y"``; needed for day/month strings such as ``"08/03/2024"``,
         which are refused without it. Not needed for datetime values.
+
+    Other Parameters
+    ----------------
     as_of, attributes : str, sequence of str
         Deprecated since 0.2.0 (removed in 0.3.0); use ``as_of_column`` and
         ``attribute_columns``.

@@ -169,10 +169,13 @@ class TwoModelUplift(_UpliftModel):
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
             Treatment indicator: 1 for treated rows, 0 for control rows.
-        treatment : array-like of shape (n_samples,)
-            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights.
+
+        Other Parameters
+        ----------------
+        treatment : array-like of shape (n_samples,)
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
 
         Returns
         -------
@@ -257,10 +260,13 @@ class ClassTransformationUplift(_UpliftModel):
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
             Treatment indicator: 1 for treated rows, 0 for control rows.
-        treatment : array-like of shape (n_samples,)
-            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights.
+
+        Other Parameters
+        ----------------
+        treatment : array-like of shape (n_samples,)
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
 
         Returns
         -------
@@ -365,10 +371,13 @@ class XLearnerUplift(_UpliftModel):
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
             Treatment indicator: 1 for treated rows, 0 for control rows.
-        treatment : array-like of shape (n_samples,)
-            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights (all four models).
+
+        Other Parameters
+        ----------------
+        treatment : array-like of shape (n_samples,)
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
 
         Returns
         -------
