@@ -36,8 +36,9 @@ issue 14, item 5):
 ``deprecated``
     Old spellings survive only as keyword aliases made by
     :func:`precimark._deprecation.deprecated_alias`: calling one emits a ``FutureWarning``
-    naming the new spelling, and the alias is documented in the "Other Parameters" section (not in the signature, so the
-    API reference does not flag it) as "Deprecated since ...".
+    naming the new spelling, and the alias is documented in the "Other Parameters" section
+    (it is not in the signature, so the API reference does not flag it) as "Deprecated since
+    ...".
 
 Known violations in modules being changed elsewhere are listed in :data:`PENDING`. Each entry is
 an expected failure (strict: once fixed, its check passes and the test asks for the entry to
