@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from precimark._typing import DateLike
-from precimark._validation import check_columns, check_frame, fail, fail_rows, to_day
+from precimark._validation import check_columns, check_frame, check_number, fail, fail_rows, to_day
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import Columns
@@ -148,9 +148,7 @@ def _top_k(
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise fail("argument 'k'", repr(k), "a whole number >= 1")
-    return int(k)
+    return int(check_number(k, "k", low=1, integer=True))
 
 
 def recommend_categories(
