@@ -26,7 +26,7 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_choice, fail
+from precimark._validation import check_choice, check_number, check_probability, fail
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -208,18 +208,9 @@ def make_transactions(
     >>> sim.customers.index.is_unique and len(sim.customers) == 1_000
     True
     """
-    if (
-        isinstance(n_customers, bool)
-        or not isinstance(n_customers, int | np.integer)
-        or n_customers < 1
-    ):
-        raise fail("argument 'n_customers'", repr(n_customers), "a whole number >= 1")
-    if not 0 < acquisition_days < observation_days:
-        raise fail(
-            "argument 'acquisition_days'",
-            repr(acquisition_days),
-            f"0 < acquisition_days < observation_days ({observation_days})",
-        )
+    n_customers = int(check_number(n_customers, "n_customers", low=1, integer=True))
+    span = check_number(observation_days, "observation_days", low=0, inclusive="neither")
+    check_number(acquisition_days, "acquisition_days", low=0, high=span, inclusive="neither")
     truth_params = {**DEFAULT_SIMULATION_PARAMS, **(params or {})}
     unknown = set(truth_params) - set(DEFAULT_SIMULATION_PARAMS)
     if unknown:
@@ -375,10 +366,8 @@ def make_uplift_data(
     >>> bool(data["true_uplift"].between(-1, 1).all())
     True
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
-        raise fail("argument 'n'", repr(n), "a whole number >= 2")
-    if isinstance(treatment_share, bool) or not 0.0 < float(treatment_share) < 1.0:
-        raise fail("argument 'treatment_share'", repr(treatment_share), "a number in (0, 1)")
+    n = int(check_number(n, "n", low=2, integer=True))
+    treatment_share = check_probability(treatment_share, "treatment_share", inclusive="neither")
     check_choice(outcome, "outcome", ("binary", "continuous"))
     rng = np.random.default_rng(random_state)
     x = rng.standard_normal((int(n), len(UPLIFT_FEATURES)))
