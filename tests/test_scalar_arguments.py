@@ -1,9 +1,9 @@
 """Scalar arguments are checked by the shared `_validation` helpers: one wording, one rule.
 
 Every case must raise a DataValidationError naming the argument, in the shared wording. Before
-the checks were shared several got through (``acquisition_days=True``, ``clv=1``), raised a bare
-TypeError (``confidence="95%"`` in pricing, ``alpha="0.05"``) or blamed the wrong argument
-(``observation_days=nan``).
+the checks were shared several got through (``acquisition_days=True``, ``clv=1``,
+``new_customer_parity="no"``), raised a bare TypeError (``confidence="95%"`` in pricing,
+``alpha="0.05"``) or blamed the wrong argument (``observation_days=nan``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from precimark.datasets import make_transactions, make_uplift_data
+from precimark.datasets import load_cdnow, make_transactions, make_uplift_data
 from precimark.distributed import scores_meta, scores_schema
 from precimark.exceptions import DataValidationError
 from precimark.kpi import adjust_table, proportion, sample_ratio_mismatch
@@ -121,8 +121,26 @@ def test_counts_are_whole_numbers(function: str, name: str, call: Call, value: o
         call(value)
 
 
+FLAGS: list[tuple[str, str, Call]] = [
+    ("scores_schema", "clv", lambda v: scores_schema(clv=v)),
+    ("scores_meta", "clv", lambda v: scores_meta(clv=v)),
+    ("load_cdnow", "sample", lambda v: load_cdnow(sample=v)),
+    (
+        "recommend_categories",
+        "exclude_bought",
+        lambda v: recommend_categories(pd.DataFrame(), exclude_bought=v),
+    ),
+    ("Guardrails", "new_customer_parity", lambda v: Guardrails(new_customer_parity=v)),
+    (
+        "SensitivityDiscount",
+        "require_positive_uplift",
+        lambda v: SensitivityDiscount(require_positive_uplift=v),
+    ),
+]
+
+
 @pytest.mark.parametrize("value", [1, 0, "no", None], ids=repr)
-@pytest.mark.parametrize("call", [scores_schema, scores_meta])
-def test_flags_are_booleans(call: Callable[..., object], value: object) -> None:
-    with pytest.raises(DataValidationError, match=r"argument 'clv': .*expected True or False"):
-        call(clv=value)
+@pytest.mark.parametrize(("function", "name", "call"), FLAGS, ids=[f"{f}-{n}" for f, n, _ in FLAGS])
+def test_flags_are_booleans(function: str, name: str, call: Call, value: object) -> None:
+    with pytest.raises(DataValidationError, match=rf"argument '{name}': .*expected True or False"):
+        call(value)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_choice, check_number, check_probability, fail
+from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -76,7 +76,7 @@ def load_cdnow(sample: bool = False) -> pd.DataFrame:
     >>> tx["customer_id"].nunique(), len(tx)
     (2357, 6919)
     """
-    name = "CDNOW_sample.txt" if sample else "CDNOW_master.txt"
+    name = "CDNOW_sample.txt" if check_bool(sample, "sample") else "CDNOW_master.txt"
     # Located through the distribution's metadata: importing lifetimes would touch pandas'
     # global options, and precimark imports it in one private module only.
     file = Path(str(metadata.distribution("lifetimes").locate_file(f"lifetimes/datasets/{name}")))

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from precimark._validation import Inclusive, check_number, fail
+from precimark._validation import Inclusive, check_bool, check_number, fail
 
 __all__ = ["DEFAULT_PROTECTED", "GUARDRAIL_NAMES", "Guardrails"]
 
@@ -119,6 +119,7 @@ class Guardrails:
         _optional_number(self.price_floor, "price_floor", low=0.0)
         _optional_number(self.price_ceiling, "price_ceiling", low=0.0, inclusive="neither")
         _optional_number(self.budget, "budget", low=0.0)
+        check_bool(self.new_customer_parity, "new_customer_parity")
         if (
             self.price_floor is not None
             and self.price_ceiling is not None

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
-from precimark._validation import check_number, fail, fail_rows
+from precimark._validation import check_bool, check_number, fail, fail_rows
 from precimark.exceptions import DataValidationError
 from precimark.pricing._arrays import (
     BoolArray,
@@ -494,6 +494,7 @@ class SensitivityDiscount(Rule):
     def __post_init__(self) -> None:
         _check_rate(self.discount, "discount", allow_zero=False)
         check_number(self.threshold, "threshold")
+        check_bool(self.require_positive_uplift, "require_positive_uplift")
         days = check_number(self.valid_days, "valid_days", low=1, integer=True)
         object.__setattr__(self, "valid_days", int(days))
         for value, what in ((self.column, "column"), (self.uplift_column, "uplift_column")):
