@@ -106,7 +106,8 @@ def test_consent_column_name_and_custom_policy() -> None:
 
 def test_consent_policy_is_checked_and_frozen() -> None:
     with pytest.raises(
-        DataValidationError, match="argument 'missing_means_consent': a str; expected True or False"
+        DataValidationError,
+        match=r"argument 'missing_means_consent': 'false' \(a str\); expected True or False",
     ):
         ConsentPolicy(missing_means_consent="false")  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="argument 'columns': 'marketting'; expected one"):

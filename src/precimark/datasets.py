@@ -26,7 +26,7 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_choice, fail
+from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -76,7 +76,7 @@ def load_cdnow(sample: bool = False) -> pd.DataFrame:
     >>> tx["customer_id"].nunique(), len(tx)
     (2357, 6919)
     """
-    name = "CDNOW_sample.txt" if sample else "CDNOW_master.txt"
+    name = "CDNOW_sample.txt" if check_bool(sample, "sample") else "CDNOW_master.txt"
     # Located through the distribution's metadata: importing lifetimes would touch pandas'
     # global options, and precimark imports it in one private module only.
     file = Path(str(metadata.distribution("lifetimes").locate_file(f"lifetimes/datasets/{name}")))
@@ -211,18 +211,9 @@ def make_transactions(
     >>> sim.customers.index.is_unique and len(sim.customers) == 1_000
     True
     """
-    if (
-        isinstance(n_customers, bool)
-        or not isinstance(n_customers, int | np.integer)
-        or n_customers < 1
-    ):
-        raise fail("argument 'n_customers'", repr(n_customers), "a whole number >= 1")
-    if not 0 < acquisition_days < observation_days:
-        raise fail(
-            "argument 'acquisition_days'",
-            repr(acquisition_days),
-            f"0 < acquisition_days < observation_days ({observation_days})",
-        )
+    n_customers = int(check_number(n_customers, "n_customers", low=1, integer=True))
+    span = check_number(observation_days, "observation_days", low=0, inclusive="neither")
+    check_number(acquisition_days, "acquisition_days", low=0, high=span, inclusive="neither")
     truth_params = {**DEFAULT_SIMULATION_PARAMS, **(params or {})}
     unknown = set(truth_params) - set(DEFAULT_SIMULATION_PARAMS)
     if unknown:
@@ -381,10 +372,8 @@ def make_uplift_data(
     >>> bool(data["true_uplift"].between(-1, 1).all())
     True
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
-        raise fail("argument 'n'", repr(n), "a whole number >= 2")
-    if isinstance(treatment_share, bool) or not 0.0 < float(treatment_share) < 1.0:
-        raise fail("argument 'treatment_share'", repr(treatment_share), "a number in (0, 1)")
+    n = int(check_number(n, "n", low=2, integer=True))
+    treatment_share = check_probability(treatment_share, "treatment_share", inclusive="neither")
     check_choice(outcome, "outcome", ("binary", "continuous"))
     rng = np.random.default_rng(random_state)
     x = rng.standard_normal((int(n), len(UPLIFT_FEATURES)))

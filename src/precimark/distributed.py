@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from precimark._typing import DateLike, TimeUnit
 from precimark._validation import (
+    check_bool,
     check_columns,
     check_frame,
     check_time_unit,
@@ -185,7 +186,7 @@ class _PartitionFn:
 
 
 def _score_fields(clv: bool) -> list[tuple[str, str]]:
-    return _fields("scores", None if clv else 2)
+    return _fields("scores", None if check_bool(clv, "clv") else 2)
 
 
 # --------------------------------------------------------------------------- schemas

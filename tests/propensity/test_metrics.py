@@ -308,7 +308,7 @@ def test_bootstrap_interval_is_reproducible_and_covers_the_truth() -> None:
         ),
         (lambda: M.uplift_at_k([1, 0, 1, 0], [4, 3, 2, 1], [1, 1, 0, 0], k=0.5), "no control row"),
         (lambda: M.lift_at_k([0, 0, 0], [0.1, 0.2, 0.3]), "no positive"),
-        (lambda: M.precision_at_k([1, 0], [0.1, 0.2], k=1.5), "share in"),
+        (lambda: M.precision_at_k([1, 0], [0.1, 0.2], k=1.5), "float is a share"),
         (lambda: M.precision_at_k([1, 0], [0.1], k=1), "2 values"),
         (lambda: M.expected_calibration_error([1, 0], [0.1, 1.2]), "outside"),
         (lambda: M.gain_table([0, 0], [0.1, 0.2]), "zero total"),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._validation import fail, fail_rows
+from precimark._validation import check_number, fail, fail_rows
 
 __all__ = ["as_sample", "check_count", "check_money", "check_positive"]
 
@@ -58,26 +57,14 @@ def as_sample(values: object, name: str, *, min_size: int = 1) -> npt.NDArray[np
 
 def check_count(value: object, name: str, *, minimum: int = 0) -> int:
     """Return ``value`` as an int if it is a whole number >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise fail(f"argument '{name}'", repr(value), f"a whole number >= {minimum}")
-    return int(value)
+    return int(check_number(value, name, low=minimum, integer=True))
 
 
 def check_money(value: object, name: str) -> float:
     """Return ``value`` as a float if it is a finite number >= 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.integer | np.floating)
-        or not math.isfinite(float(value))
-        or value < 0
-    ):
-        raise fail(f"argument '{name}'", repr(value), "a finite amount >= 0")
-    return float(value)
+    return check_number(value, name, low=0.0)
 
 
 def check_positive(value: object, name: str) -> float:
     """Return ``value`` as a float if it is a finite number > 0."""
-    amount = check_money(value, name)
-    if amount == 0:
-        raise fail(f"argument '{name}'", "0", "a positive amount")
-    return amount
+    return check_number(value, name, low=0.0, inclusive="neither")

@@ -26,6 +26,7 @@ from precimark._validation import (
     check_choice,
     check_columns,
     check_frame,
+    check_probability,
     check_unique_index,
     fail,
     fail_rows,
@@ -77,9 +78,7 @@ def sample_ratio_mismatch(n_treated: int, n_control: int, *, expected_share: flo
     >>> sample_ratio_mismatch(5_300, 4_700) < 0.001
     True
     """
-    share = check_positive(expected_share, "expected_share")
-    if share >= 1.0:
-        raise fail("argument 'expected_share'", repr(expected_share), "a share in (0, 1)")
+    share = check_probability(expected_share, "expected_share", inclusive="neither")
     total = n_treated + n_control
     expected = [total * share, total * (1.0 - share)]
     return float(stats.chisquare([n_treated, n_control], f_exp=expected).pvalue)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
-from precimark._validation import fail
+from precimark._validation import check_probability, fail
 
 __all__ = ["ESTIMATE_COLUMNS", "Estimate", "estimates_frame"]
 
@@ -75,8 +75,7 @@ class Estimate:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.confidence < 1.0:
-            raise fail("argument 'confidence'", repr(self.confidence), "a number in (0, 1)")
+        check_probability(self.confidence, "confidence", inclusive="neither")
         if self.ci_low > self.ci_high:
             raise fail(
                 "argument 'ci_low'", f"{self.ci_low} > ci_high {self.ci_high}", "ci_low <= ci_high"
@@ -192,14 +191,7 @@ def estimates_frame(estimates: Mapping[str, Estimate] | Sequence[Estimate]) -> p
 
 def check_confidence(confidence: object) -> float:
     """Validate a confidence level and return it as a float."""
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, int | float)
-        or not 0.0 < float(confidence) < 1.0
-        or math.isnan(float(confidence))
-    ):
-        raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1), e.g. 0.95")
-    return float(confidence)
+    return check_probability(confidence, "confidence", inclusive="neither")
 
 
 def z_value(confidence: float) -> float:

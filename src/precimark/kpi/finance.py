@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from precimark._validation import fail
+from precimark._validation import check_number
 from precimark.kpi._checks import check_count, check_money, check_positive
 from precimark.kpi.estimates import Estimate
 
@@ -31,13 +29,8 @@ __all__ = [
 def _as_estimate(value: Estimate | float, name: str) -> Estimate:
     if isinstance(value, Estimate):
         return value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.integer | np.floating)
-        or not math.isfinite(value)
-    ):
-        raise fail(f"argument '{name}'", repr(value), "an Estimate or a finite number")
-    return Estimate(float(value), float(value), float(value), 0.95, "given", 0)
+    number = check_number(value, name)
+    return Estimate(number, number, number, 0.95, "given", 0)
 
 
 def _derived(

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._validation import check_choice, check_columns, check_frame, fail
+from precimark._validation import check_choice, check_columns, check_frame, check_probability, fail
 from precimark.kpi._checks import as_sample
 
 __all__ = ["adjust_pvalues", "adjust_table"]
@@ -97,8 +97,7 @@ def adjust_table(
     """
     frame = check_frame(table, "table")
     check_columns(frame, ["p_value"], "table")
-    if not 0.0 < alpha < 1.0:
-        raise fail("argument 'alpha'", repr(alpha), "a level in (0, 1)")
+    alpha = check_probability(alpha, "alpha", inclusive="neither")
     raw = pd.to_numeric(frame["p_value"], errors="coerce").to_numpy(dtype=np.float64)
     tested = ~np.isnan(raw)
     adjusted = np.full(raw.size, np.nan)

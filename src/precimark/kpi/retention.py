@@ -16,7 +16,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._typing import DateLike
-from precimark._validation import Transactions, check_choice, fail, to_day, validate_transactions
+from precimark._validation import (
+    Transactions,
+    check_choice,
+    check_number,
+    fail,
+    to_day,
+    validate_transactions,
+)
 from precimark.kpi._log import activity_by_customer, day_window
 from precimark.kpi.estimates import Estimate
 from precimark.kpi.intervals import mean, proportion, ratio
@@ -242,8 +249,7 @@ def repeat_purchase_rate(
     >>> repeat_purchase_rate(tx).value
     0.666...
     """
-    if isinstance(min_orders, bool) or not isinstance(min_orders, int) or min_orders < 2:
-        raise fail("argument 'min_orders'", repr(min_orders), "a whole number >= 2")
+    min_orders = int(check_number(min_orders, "min_orders", low=2, integer=True))
     activity = _buyers(transactions, start, end, columns)
     repeat = int((activity["orders"] >= min_orders).sum())
     return proportion(repeat, len(activity), confidence=confidence)

@@ -26,7 +26,14 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 
 from precimark._deprecation import deprecated_alias
-from precimark._validation import check_columns, check_frame, fail, fail_rows
+from precimark._validation import (
+    check_columns,
+    check_frame,
+    check_number,
+    check_probability,
+    fail,
+    fail_rows,
+)
 from precimark.pricing._arrays import FloatArray
 
 __all__ = ["ELASTICITY_COLUMNS", "estimate_elasticity"]
@@ -126,10 +133,8 @@ def estimate_elasticity(
         [segment_column] if segment_column is not None else []
     )
     check_columns(frame, needed, "data")
-    if not 0 < confidence < 1:
-        raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1)")
-    if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 2:
-        raise fail("argument 'n_folds'", repr(n_folds), "a whole number >= 2")
+    confidence = check_probability(confidence, "confidence", inclusive="neither")
+    n_folds = int(check_number(n_folds, "n_folds", low=2, integer=True))
     log_q = _log_positive(frame, quantity_column)
     log_p = _log_positive(frame, price_column)
     design = (

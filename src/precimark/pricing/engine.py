@@ -20,6 +20,8 @@ from precimark._validation import (
     check_choice,
     check_columns,
     check_frame,
+    check_number,
+    check_probability,
     check_unique_index,
     fail,
     fail_rows,
@@ -171,15 +173,12 @@ class PricingPolicy:
 
     def _check_exploration(self, guardrails: Guardrails) -> None:
         rate = self.exploration
-        if isinstance(rate, bool) or not (isinstance(rate, int | float) and 0 <= rate <= 1):
-            raise fail("argument 'exploration'", repr(rate), "a probability in [0, 1]")
+        check_probability(rate, "exploration")
         arms = tuple(self.exploration_arms)
-        if not arms or not all(
-            isinstance(a, int | float) and not isinstance(a, bool) and 0 <= a < 1 for a in arms
-        ):
-            raise fail(
-                "argument 'exploration_arms'", repr(arms), "discounts 0 <= d < 1 (at least one)"
-            )
+        if not arms:
+            raise fail("argument 'exploration_arms'", repr(arms), "at least one discount")
+        for arm in arms:
+            check_number(arm, "exploration_arms", low=0.0, high=1.0, inclusive="left")
         if len(set(arms)) != len(arms):
             raise fail("argument 'exploration_arms'", repr(arms), "distinct discounts")
         object.__setattr__(self, "exploration_arms", arms)

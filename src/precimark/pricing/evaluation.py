@@ -33,6 +33,7 @@ from precimark._validation import (
     check_choice,
     check_columns,
     check_frame,
+    check_probability,
     check_unique_index,
     fail,
     fail_rows,
@@ -334,8 +335,7 @@ def evaluate_offline(
     (0.24, 0.01, ())
     """
     check_choice(method, "method", ("ips", "snips", "dr"))
-    if not 0 < confidence < 1:
-        raise fail("argument 'confidence'", repr(confidence), "a number in (0, 1)")
+    confidence = check_probability(confidence, "confidence", inclusive="neither")
     frame = check_frame(log, "log")
     check_unique_index(frame, "log")
     check_columns(frame, [action_column, probability_column, reward_column], "log")

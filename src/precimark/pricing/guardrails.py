@@ -18,12 +18,11 @@ rule that reads one is refused.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from precimark._validation import fail
+from precimark._validation import Inclusive, check_bool, check_number, fail
 
 __all__ = ["DEFAULT_PROTECTED", "GUARDRAIL_NAMES", "Guardrails"]
 
@@ -54,19 +53,16 @@ GUARDRAIL_NAMES: tuple[str, ...] = (
 """Names recorded in a decision's ``guardrails_applied`` when a guardrail binds."""
 
 
-def _optional_number(value: object, name: str, *, low: float, high: float | None = None) -> None:
-    if value is None:
-        return
-    ok = (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= low
-        and (high is None or value <= high)
-    )
-    if not ok:
-        expected = f"a number >= {low:g}" + (f" and <= {high:g}" if high is not None else "")
-        raise fail(f"argument '{name}'", repr(value), expected + " (or None)")
+def _optional_number(
+    value: object,
+    name: str,
+    *,
+    low: float,
+    high: float | None = None,
+    inclusive: Inclusive = "both",
+) -> None:
+    if value is not None:
+        check_number(value, name, low=low, high=high, inclusive=inclusive)
 
 
 @dataclass(frozen=True)
@@ -121,10 +117,9 @@ class Guardrails:
         _optional_number(self.max_discount, "max_discount", low=0.0, high=1.0)
         _optional_number(self.min_margin, "min_margin", low=0.0)
         _optional_number(self.price_floor, "price_floor", low=0.0)
-        _optional_number(self.price_ceiling, "price_ceiling", low=0.0)
-        if self.price_ceiling is not None and self.price_ceiling <= 0:
-            raise fail("argument 'price_ceiling'", repr(self.price_ceiling), "a price > 0")
+        _optional_number(self.price_ceiling, "price_ceiling", low=0.0, inclusive="neither")
         _optional_number(self.budget, "budget", low=0.0)
+        check_bool(self.new_customer_parity, "new_customer_parity")
         if (
             self.price_floor is not None
             and self.price_ceiling is not None
@@ -139,10 +134,8 @@ class Guardrails:
         if isinstance(protected, str) or not all(isinstance(c, str) and c for c in self.protected):
             raise fail("argument 'protected'", repr(self.protected), "a tuple of column names")
         object.__setattr__(self, "protected", tuple(self.protected))
-        if isinstance(self.reference_days, bool) or not (
-            isinstance(self.reference_days, int) and self.reference_days >= 1
-        ):
-            raise fail("argument 'reference_days'", repr(self.reference_days), "an int >= 1")
+        days = check_number(self.reference_days, "reference_days", low=1, integer=True)
+        object.__setattr__(self, "reference_days", int(days))
 
     @property
     def protected_columns(self) -> frozenset[str]:

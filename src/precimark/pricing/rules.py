@@ -11,7 +11,6 @@ Rules round-trip through :meth:`to_dict` / :func:`rule_from_dict` (JSON-safe dic
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -24,7 +23,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
-from precimark._validation import fail, fail_rows
+from precimark._validation import check_bool, check_number, fail, fail_rows
+from precimark.exceptions import DataValidationError
 from precimark.pricing._arrays import (
     BoolArray,
     FloatArray,
@@ -120,20 +120,13 @@ def _constant(mask: BoolArray, label: str) -> Labels:
 
 
 def _check_rate(value: object, name: str, *, allow_zero: bool = True) -> None:
-    ok = (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (0 <= value < 1 if allow_zero else 0 < value < 1)
-    )
-    if not ok:
-        bounds = "0 <= x < 1" if allow_zero else "0 < x < 1"
-        raise fail(
-            f"argument '{name}'",
-            repr(value),
-            f"a discount as a fraction of the price, {bounds}",
-            "Rules never surcharge: write 10% off as 0.1.",
-        )
+    try:
+        check_number(value, name, low=0.0, high=1.0, inclusive="left" if allow_zero else "neither")
+    except DataValidationError as err:
+        raise DataValidationError(
+            f"{err} A discount is a fraction of the price. Rules never surcharge: write 10% off "
+            "as 0.1."
+        ) from None
 
 
 def _check_name(value: object, name: str) -> None:
@@ -252,10 +245,7 @@ class Tier:
 
     def __post_init__(self) -> None:
         _check_name(self.name, "name")
-        if isinstance(self.threshold, bool) or not (
-            isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
-        ):
-            raise fail("argument 'threshold'", repr(self.threshold), "a finite number")
+        check_number(self.threshold, "threshold")
         _check_rate(self.discount, "discount")
 
     def to_dict(self) -> dict[str, Any]:
@@ -329,10 +319,8 @@ class LoyaltyTiers(Rule):
             )
         for value, what in ((self.metric_column, "metric_column"), (self.name, "name")):
             _check_name(value, what)
-        if isinstance(self.grace_days, bool) or not (
-            isinstance(self.grace_days, int) and self.grace_days >= 0
-        ):
-            raise fail("argument 'grace_days'", repr(self.grace_days), "a whole number >= 0")
+        days = check_number(self.grace_days, "grace_days", low=0, integer=True)
+        object.__setattr__(self, "grace_days", int(days))
         if (self.previous_tier_column is None) != (self.tier_since_column is None):
             raise fail(
                 "arguments 'previous_tier_column' and 'tier_since_column'",
@@ -508,14 +496,10 @@ class SensitivityDiscount(Rule):
 
     def __post_init__(self) -> None:
         _check_rate(self.discount, "discount", allow_zero=False)
-        if isinstance(self.threshold, bool) or not (
-            isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
-        ):
-            raise fail("argument 'threshold'", repr(self.threshold), "a finite number")
-        if isinstance(self.valid_days, bool) or not (
-            isinstance(self.valid_days, int) and self.valid_days >= 1
-        ):
-            raise fail("argument 'valid_days'", repr(self.valid_days), "a whole number >= 1")
+        check_number(self.threshold, "threshold")
+        check_bool(self.require_positive_uplift, "require_positive_uplift")
+        days = check_number(self.valid_days, "valid_days", low=1, integer=True)
+        object.__setattr__(self, "valid_days", int(days))
         for value, what in ((self.column, "column"), (self.uplift_column, "uplift_column")):
             _check_name(value, what)
         _check_name(self.name, "name")
@@ -647,12 +631,7 @@ class UpliftTargetedOffer(Rule):
 
     def __post_init__(self) -> None:
         _check_rate(self.discount, "discount", allow_zero=False)
-        if isinstance(self.offer_cost, bool) or not (
-            isinstance(self.offer_cost, int | float)
-            and math.isfinite(self.offer_cost)
-            and self.offer_cost >= 0
-        ):
-            raise fail("argument 'offer_cost'", repr(self.offer_cost), "a finite number >= 0")
+        check_number(self.offer_cost, "offer_cost", low=0.0)
         for value, what in (
             (self.uplift_column, "uplift_column"),
             (self.propensity_column, "propensity_column"),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._validation import (
+    check_bool,
     check_choice,
     check_columns,
     check_frame,
@@ -79,12 +80,7 @@ class ConsentPolicy:
                 raise fail(
                     f"argument 'columns' for {purpose!r}", repr(column), "a column name (a string)"
                 )
-        if not isinstance(self.missing_means_consent, bool | np.bool_):
-            raise fail(
-                "argument 'missing_means_consent'",
-                f"a {type(self.missing_means_consent).__name__}",
-                "True or False",
-            )
+        check_bool(self.missing_means_consent, "missing_means_consent")
         # a private read-only copy: changing the caller's dict later cannot change the policy
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
 

@@ -18,7 +18,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from precimark._typing import SeedLike
-from precimark._validation import fail
+from precimark._validation import check_number, fail
+from precimark.exceptions import DataValidationError
 from precimark.persistence._state import JSONStateMixin
 
 __all__ = ["BehaviouralSegmenter"]
@@ -128,8 +129,8 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
                     "cluster",
                     MiniBatchKMeans(
                         n_clusters=k,
-                        batch_size=self.batch_size,
-                        n_init=self.n_init,
+                        batch_size=int(self.batch_size),
+                        n_init=int(self.n_init),
                         random_state=seed,
                     ),
                 ),
@@ -137,21 +138,18 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
         )
 
     def _check_params(self) -> None:
-        def whole(value: object, low: int) -> bool:
-            return bool(
-                isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= low
-            )
-
-        if not (self.n_clusters == "auto" or whole(self.n_clusters, 1)):
-            raise fail("argument 'n_clusters'", repr(self.n_clusters), "'auto' or an int >= 1")
+        if not (isinstance(self.n_clusters, str) and self.n_clusters == "auto"):
+            try:
+                check_number(self.n_clusters, "n_clusters", low=1, integer=True)
+            except DataValidationError as err:
+                raise DataValidationError(f"{err} Or n_clusters='auto'.") from None
         for name, low in (
             ("max_clusters", 2),
             ("sample_size", 3),
             ("batch_size", 1),
             ("n_init", 1),
         ):
-            if not whole(getattr(self, name), low):
-                raise fail(f"argument '{name}'", repr(getattr(self, name)), f"an int >= {low}")
+            check_number(getattr(self, name), name, low=low, integer=True)
 
     def fit(self, X: Any, y: object = None) -> Self:
         """Fit the clusters.
@@ -183,7 +181,7 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
         seed = int(rng.randint(np.iinfo(np.int32).max))
         n = data.shape[0]
         sample = (
-            data[rng.choice(n, size=self.sample_size, replace=False)]
+            data[rng.choice(n, size=int(self.sample_size), replace=False)]
             if n > self.sample_size
             else data
         )
@@ -213,7 +211,7 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
 
     def _choose_k(self, sample: npt.NDArray[np.float64], seed: int) -> int:
         distinct = len(np.unique(sample, axis=0))
-        candidates = range(2, min(self.max_clusters, distinct - 1) + 1)
+        candidates = range(2, min(int(self.max_clusters), distinct - 1) + 1)
         if not candidates:
             return 1
         scaled = self._pipeline(2, seed)[:-1].fit_transform(sample)

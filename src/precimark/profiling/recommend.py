@@ -16,7 +16,15 @@ import pandas as pd
 from scipy import sparse
 
 from precimark._typing import DateLike
-from precimark._validation import check_columns, check_frame, fail, fail_rows, to_day
+from precimark._validation import (
+    check_bool,
+    check_columns,
+    check_frame,
+    check_number,
+    fail,
+    fail_rows,
+    to_day,
+)
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import Columns
@@ -148,9 +156,7 @@ def _top_k(
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise fail("argument 'k'", repr(k), "a whole number >= 1")
-    return int(k)
+    return int(check_number(k, "k", low=1, integer=True))
 
 
 def recommend_categories(
@@ -224,6 +230,7 @@ def recommend_categories(
     4                music  0.666667
     """
     size = _check_k(k)
+    check_bool(exclude_bought, "exclude_bought")
     frame = check_frame(data, "data")
     share_columns = [c for c in frame.columns if str(c).startswith(_SHARE_PREFIX)]
     cols = columns if columns is not None else Columns()

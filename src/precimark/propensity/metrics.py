@@ -33,7 +33,8 @@ from sklearn.metrics import make_scorer
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import SeedLike
-from precimark._validation import check_choice, fail
+from precimark._validation import check_choice, check_number, fail
+from precimark.exceptions import DataValidationError
 from precimark.kpi.estimates import Estimate, check_confidence
 
 __all__ = [
@@ -107,15 +108,16 @@ def _uplift_inputs(
 
 def _count(k: float, n: int, name: str = "k") -> float:
     """Return the number of rows in the top ``k`` (a share in (0, 1] of ``n``, or a count)."""
-    if isinstance(k, bool) or not isinstance(k, int | float | np.integer | np.floating):
-        raise fail(f"argument '{name}'", repr(k), "a share in (0, 1] or a row count >= 1")
+    check_number(k, name)
     if isinstance(k, int | np.integer):
-        if not 1 <= k <= n:
-            raise fail(f"argument '{name}'", repr(k), f"a row count in 1..{n}")
-        return float(k)
-    if not 0.0 < k <= 1.0:
-        raise fail(f"argument '{name}'", repr(k), "a share in (0, 1]")
-    return float(max(math.floor(k * n + 1e-9), 1))
+        return check_number(k, name, low=1, high=n, integer=True)
+    try:
+        share = check_number(k, name, low=0.0, high=1.0, inclusive="right")
+    except DataValidationError as err:
+        raise DataValidationError(
+            f"{err} A float is a share of the rows; pass an int for a row count."
+        ) from None
+    return float(max(math.floor(share * n + 1e-9), 1))
 
 
 # --- tie-aware building blocks -----------------------------------------------------------------
@@ -260,8 +262,7 @@ def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 1
     """
     y = _vector(y_true, "y_true")
     score = _vector(y_score, "y_score", len(y))
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise fail("argument 'n_bins'", repr(n_bins), "a whole number >= 1")
+    n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
     if (y < 0).any() or y.sum() <= 0:
         raise fail(
             "argument 'y_true'", "negative values or a zero total", "outcomes >= 0, not all 0"
@@ -313,8 +314,7 @@ def expected_calibration_error(
     p = _vector(y_prob, "y_prob", len(y))
     if ((p < 0) | (p > 1)).any():
         raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise fail("argument 'n_bins'", repr(n_bins), "a whole number >= 1")
+    n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.searchsorted(edges[1:-1], p)
     gap = np.bincount(bins, weights=y, minlength=n_bins) - np.bincount(
@@ -680,8 +680,7 @@ def bootstrap_interval(
     y = _vector(y_true, "y_true")
     score = _vector(y_score, "y_score", len(y))
     t = None if treated is None else _vector(treated, "treated", len(y))
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
-        raise fail("argument 'n_resamples'", repr(n_resamples), "a whole number >= 2")
+    n_resamples = int(check_number(n_resamples, "n_resamples", low=2, integer=True))
     level = check_confidence(confidence)
     extra = () if t is None else (t,)
     estimate = float(metric(y, score, *extra, **kwargs))
