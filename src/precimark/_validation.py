@@ -191,7 +191,7 @@ def _range_text(low: float | None, high: float | None, inclusive: Inclusive) -> 
         return f"{left} {low}"
     if high is not None:
         return f"{right} {high}"
-    return "finite"
+    return ""
 
 
 def check_number(
@@ -236,7 +236,9 @@ def check_number(
     precimark.exceptions.DataValidationError: argument 'n_draws': True (a bool); expected a whole number >= 20.
     """
     kind = "a whole number" if integer else "a number"
-    expected = f"{kind} {_range_text(low, high, inclusive)}"
+    expected = f"{kind} {_range_text(low, high, inclusive)}".strip()
+    if low is None and high is None:
+        expected = "a finite whole number" if integer else "a finite number"
     if isinstance(value, bool | np.bool_) or not isinstance(
         value, int | float | np.integer | np.floating
     ):
