@@ -342,8 +342,8 @@ def test_bad_input_is_named(sim: SimulatedBase) -> None:
         CustomerProfiler(attribute_columns=["price_sensitivity"]).fit_transform(tx, sim.customers)
     with pytest.raises(pm.DataValidationError, match="argument 'customers' index"):
         CustomerProfiler().fit(tx, pd.concat([sim.customers, sim.customers.iloc[:1]]))
-    with pytest.raises(pm.DataValidationError, match="argument 'clv_period'"):
-        CustomerProfiler(purchase_model=pm.BetaGeoModel(), clv_period="1M").fit(tx)
+    with pytest.raises(pm.DataValidationError, match="argument 'clv_discount_period'"):
+        CustomerProfiler(purchase_model=pm.BetaGeoModel(), clv_discount_period="1M").fit(tx)
     with pytest.raises(pm.DataValidationError, match=r"argument 'purchase_model'.*BetaGeoModel"):
         CustomerProfiler(purchase_model=object()).fit(tx)
     with pytest.raises(pm.DataValidationError, match="argument 'margin'"):
@@ -355,7 +355,12 @@ def test_bad_input_is_named(sim: SimulatedBase) -> None:
 def test_clv_is_precimark_clv_on_fitted_copies_of_the_models(sim: SimulatedBase) -> None:
     tx = sim.transactions
     purchase, spend = pm.BetaGeoModel(), pm.GammaGammaModel()
-    settings = {"clv_periods": 6, "clv_period": "10D", "discount_rate": 0.05, "margin": 0.3}
+    settings = {
+        "clv_horizon": "60D",
+        "clv_discount_period": "10D",
+        "discount_rate": 0.05,
+        "margin": 0.3,
+    }
     profiler = CustomerProfiler(purchase_model=purchase, spend_model=spend, **settings)
     archive = profiler.fit_transform(tx)
     # The models passed in are not fitted; the profiler fitted copies on its own RFM summary.
@@ -402,3 +407,29 @@ def test_clone_and_pickle_round_trip(sim: SimulatedBase) -> None:
     restored.update(later)
     kept = restored.archive()["signup_date"].dropna()
     assert kept.equals(sim.customers.loc[kept.index, "signup_date"].rename("signup_date"))
+
+
+def test_clv_horizon_is_a_length_of_time_and_the_0_1_count_is_deprecated(
+    sim: SimulatedBase,
+) -> None:
+    tx = sim.transactions
+    models = {"purchase_model": pm.BetaGeoModel(), "spend_model": pm.GammaGammaModel()}
+    new = CustomerProfiler(**models, clv_horizon="60D", clv_discount_period="10D")
+    with pytest.warns(FutureWarning) as caught:
+        old = CustomerProfiler(**models, clv_periods=6, clv_period="10D")  # type: ignore[call-arg]
+    assert any("clv_horizon='60D'" in str(w.message) for w in caught)
+    assert old.get_params()["clv_horizon"] == pd.Timedelta(days=60)
+    assert "clv_periods" not in old.get_params() and "clv_period" not in old.get_params()
+    pd.testing.assert_frame_equal(old.fit_transform(tx), new.fit_transform(tx), check_exact=True)
+    # A horizon that is not a whole number of discount periods is refused at fit.
+    with pytest.raises(pm.DataValidationError, match="argument 'horizon'"):
+        CustomerProfiler(**models, clv_horizon="65D", clv_discount_period="10D").fit(tx)
+    # A profiler pickled by 0.1 (a count of periods) unpickles with the same horizon.
+    state = new.__getstate__()
+    state.pop("clv_horizon")
+    state["clv_periods"] = 6
+    state["clv_period"] = state.pop("clv_discount_period")
+    restored = CustomerProfiler.__new__(CustomerProfiler)
+    restored.__setstate__(state)
+    assert restored.clv_horizon == pd.Timedelta(days=60)
+    assert restored.clv_discount_period == "10D"

@@ -124,7 +124,9 @@ def _same_params(left: dict[str, Any], right: dict[str, Any]) -> bool:
 
 
 def test_clone_and_set_params_round_trip(sim: SimulatedBase) -> None:
-    profiler = _profiler(rfm_edges=None, top_band_quantile=0.7, clv_period="7D")
+    profiler = _profiler(
+        rfm_edges=None, top_band_quantile=0.7, clv_horizon="84D", clv_discount_period="7D"
+    )
     profiler.fit(sim.transactions, sim.customers)
     fresh = clone(profiler)
     assert _same_params(fresh.get_params(deep=False), profiler.get_params(deep=False))
@@ -132,7 +134,7 @@ def test_clone_and_set_params_round_trip(sim: SimulatedBase) -> None:
     fresh.set_params(purchase_model__penalizer=0.5)  # nested, as in a grid search
     assert fresh.get_params()["purchase_model__penalizer"] == 0.5
     assert profiler.purchase_model.penalizer == 0.0  # a clone has its own copy
-    other = CustomerProfiler(consent=False, margin=0.9, clv_periods=3, columns=pm.Columns())
+    other = CustomerProfiler(consent=False, margin=0.9, clv_horizon="90D", columns=pm.Columns())
     fresh.set_params(**other.get_params(deep=False))
     assert _same_params(fresh.get_params(deep=False), other.get_params(deep=False))
 

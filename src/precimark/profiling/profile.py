@@ -13,8 +13,9 @@ every archive column from them.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, NamedTuple, Self, cast
 
 import numpy as np
@@ -24,11 +25,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
-from precimark._typing import DateLike
+from precimark._typing import DateLike, HorizonLike
 from precimark._validation import (
     Transactions,
     check_columns,
     check_frame,
+    check_number,
     check_unique_index,
     fail,
     fail_rows,
@@ -37,6 +39,7 @@ from precimark._validation import (
     validate_transactions,
 )
 from precimark.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, customer_lifetime_value
+from precimark.clv.value import _periods as _clv_periods
 from precimark.exceptions import DataQualityWarning
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, ConsentPolicy, DataUse
@@ -59,6 +62,30 @@ _SUMMED = (
     "discounted_spend",
     "discount_rate_sum",
 )
+
+
+def _legacy_clv_periods(init: Callable[..., None]) -> Callable[..., None]:
+    """Accept 0.1's ``clv_periods`` (a count of periods) as ``clv_horizon``, with a warning."""
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        if "clv_periods" in kwargs:
+            if "clv_horizon" in kwargs:
+                raise TypeError("CustomerProfiler() got both clv_periods= and clv_horizon=")
+            periods = kwargs.pop("clv_periods")
+            period = kwargs.get("clv_discount_period", kwargs.get("clv_period", "30D"))
+            horizon = _period(period) * check_number(periods, "clv_periods", low=1, integer=True)
+            warnings.warn(
+                f"CustomerProfiler(clv_periods=...) is deprecated since precimark "
+                f"{DEPRECATED_SINCE} and will be removed in {REMOVED_IN}; use clv_horizon=, a "
+                f"length of time (here clv_horizon='{horizon.days}D').",
+                FutureWarning,
+                stacklevel=2,
+            )
+            kwargs["clv_horizon"] = horizon
+        init(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _Read(NamedTuple):
@@ -122,17 +149,24 @@ class CustomerProfiler(
         them (:func:`sklearn.base.clone`) on the RFM summary of the customers it profiles, in
         days; the models passed in are not changed. With them the archive has their
         predictions and, with both, the CLV of :func:`precimark.clv.customer_lifetime_value`.
-    clv_periods : int, default 12
-        Number of periods of the CLV and of ``expected_purchases``.
-    clv_period : str or Timedelta, default "30D"
-        Length of one period (also the period of ``discount_rate``).
+    clv_horizon : float or duration, default "360D"
+        Length of time of the CLV and of ``expected_purchases`` (a number is days): a whole
+        number of ``clv_discount_period``.
+    clv_discount_period : float or duration, default "30D"
+        The period of ``discount_rate`` (a number is days).
     discount_rate : float, default 0.01
-        Discount rate per period.
+        Discount rate per ``clv_discount_period``.
     margin : float, default 1.0
         Profit margin on spend of the CLV (1.0: the CLV is discounted spend).
 
     Other Parameters
     ----------------
+    clv_period : str or Timedelta
+        Deprecated since 0.2.0 (removed in 0.3.0); use ``clv_discount_period``.
+    clv_periods : int
+        Deprecated since 0.2.0 (removed in 0.3.0): a count of ``clv_discount_period``; use
+        ``clv_horizon``, a length of time (``clv_periods=12`` is ``clv_horizon="360D"`` with
+        the default period). Unpickling and :meth:`from_dict` convert 0.1 estimators.
     attributes, attributes_as_of : str or sequence of str
         Deprecated since 0.2.0 (removed in 0.3.0); use ``attribute_columns`` and
         ``as_of_column``. The attributes of the same names read the new ones (with a
@@ -203,7 +237,7 @@ class CustomerProfiler(
     - **channel preference** (needs a channel): ``channel_share_<channel>`` (share of orders)
       and ``preferred_channel``;
     - **CLV** (with models): ``probability_alive``, ``expected_purchases`` over
-      ``clv_periods`` periods, ``expected_spend`` and ``customer_lifetime_value`` (spend
+      ``clv_horizon``, ``expected_spend`` and ``customer_lifetime_value`` (spend
       model needed for the last two), the latter exactly
       :func:`precimark.clv.customer_lifetime_value` with ``margin``;
     - **attributes**: the customer attributes valid on the profile date.
@@ -236,8 +270,10 @@ class CustomerProfiler(
     _RENAMED: ClassVar[dict[str, str]] = {
         "attributes": "attribute_columns",
         "attributes_as_of": "as_of_column",
+        "clv_period": "clv_discount_period",
     }
 
+    @_legacy_clv_periods
     @deprecated_alias(**_RENAMED)
     def __init__(
         self,
@@ -255,8 +291,8 @@ class CustomerProfiler(
         sensitivity_prior: float = 2.0,
         purchase_model: Any = None,
         spend_model: Any = None,
-        clv_periods: int = 12,
-        clv_period: str | pd.Timedelta = "30D",
+        clv_horizon: HorizonLike = "360D",
+        clv_discount_period: HorizonLike = "30D",
         discount_rate: float = 0.01,
         margin: float = 1.0,
     ) -> None:
@@ -273,8 +309,8 @@ class CustomerProfiler(
         self.sensitivity_prior = sensitivity_prior
         self.purchase_model = purchase_model
         self.spend_model = spend_model
-        self.clv_periods = clv_periods
-        self.clv_period = clv_period
+        self.clv_horizon = clv_horizon
+        self.clv_discount_period = clv_discount_period
         self.discount_rate = discount_rate
         self.margin = margin
 
@@ -297,6 +333,11 @@ class CustomerProfiler(
         for old, new in cls._RENAMED.items():
             if old in upgraded:
                 upgraded.setdefault(new, upgraded.pop(old))
+        if "clv_periods" in upgraded:  # 0.1: a count of periods, now a length of time
+            upgraded.setdefault(
+                "clv_horizon",
+                upgraded.pop("clv_periods") * _period(upgraded.get("clv_discount_period", "30D")),
+            )
         return upgraded
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -717,13 +758,10 @@ class CustomerProfiler(
                 "purchase_model too (the CLV needs both)",
             )
         if self.purchase_model is not None:
-            if (
-                isinstance(self.clv_periods, bool)
-                or not isinstance(self.clv_periods, int)
-                or self.clv_periods < 1
-            ):
-                raise fail("argument 'clv_periods'", repr(self.clv_periods), "a whole number >= 1")
-            _period(self.clv_period)
+            _period(self.clv_horizon, "clv_horizon")
+            _period(self.clv_discount_period, "clv_discount_period")
+            # The CLV's own check: the horizon is a whole number of discount periods.
+            _clv_periods(self.clv_horizon, self.clv_discount_period, None, "D")
             if not (isinstance(self.discount_rate, float | int) and self.discount_rate >= 0):
                 raise fail("argument 'discount_rate'", repr(self.discount_rate), "a rate >= 0")
             if isinstance(self.margin, bool) or not (
@@ -907,11 +945,11 @@ class CustomerProfiler(
 
     def _clv(self, rfm: pd.DataFrame) -> pd.DataFrame:
         model: Any = self.purchase_model_
-        period = _period(self.clv_period)
-        periods = int(self.clv_periods)
+        horizon = _period(self.clv_horizon, "clv_horizon")
+        period = _period(self.clv_discount_period, "clv_discount_period")
         out = {
             "probability_alive": model.probability_alive(rfm),
-            "expected_purchases": model.expected_purchases(rfm, period * periods),
+            "expected_purchases": model.expected_purchases(rfm, horizon),
         }
         if self.spend_model_ is not None:
             out["expected_spend"] = self.spend_model_.expected_spend(rfm)
@@ -919,7 +957,7 @@ class CustomerProfiler(
                 model,
                 self.spend_model_,
                 rfm,
-                periods=periods,
+                horizon=horizon,
                 period=period,
                 discount_rate=float(self.discount_rate),
                 margin=float(self.margin),
@@ -1013,7 +1051,7 @@ def _lifetime_value(
     spend_model: Any,
     rfm: pd.DataFrame,
     *,
-    periods: int,
+    horizon: pd.Timedelta,
     period: pd.Timedelta,
     discount_rate: float,
     margin: float,
@@ -1023,7 +1061,7 @@ def _lifetime_value(
         purchase_model,
         spend_model,
         rfm,
-        horizon=periods * period,
+        horizon=horizon,
         discount_period=period,
         discount_rate=discount_rate,
         margin=margin,
@@ -1038,9 +1076,9 @@ def _day_number(timestamp: pd.Timestamp) -> int:
     return int(timestamp.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
-def _period(period: object) -> pd.Timedelta:
-    """Return ``clv_period`` as a positive fixed duration (a number is a number of days)."""
-    return pd.Timedelta(days=to_duration_units(period, "D", "clv_period"))
+def _period(period: object, name: str = "clv_discount_period") -> pd.Timedelta:
+    """Return a CLV length of time as a positive fixed duration (a number is days)."""
+    return pd.Timedelta(days=to_duration_units(period, "D", name))
 
 
 def _shares(
