@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import re
 import warnings
 
 import cloudpickle
@@ -306,6 +307,29 @@ def test_fitted_model_is_small_and_round_trips(cdnow_rfm_weeks: pd.DataFrame) ->
     assert not any(
         isinstance(v, pd.DataFrame | np.ndarray) and v.size > 100 for v in vars(model).values()
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "argument"),
+    [
+        ("r", -0.5, "params['r']"),  # would predict negative purchases
+        ("a", 0.0, "params['a']"),
+        ("b", float("nan"), "params['b']"),
+        ("alpha", "4.4", "params['alpha']"),
+        ("n_customers", 0, "n_customers"),
+        ("covariance", [[1.0]], "data"),
+    ],
+)
+def test_a_document_outside_the_parameter_domain_is_refused(
+    cdnow_rfm_weeks: pd.DataFrame, key: str, value: object, argument: str
+) -> None:
+    document = pm.BetaGeoModel().fit(cdnow_rfm_weeks).to_dict()
+    if key in document["params"]:
+        document["params"][key] = value
+    else:
+        document[key] = value
+    with pytest.raises(pm.DataValidationError, match=re.escape(f"argument '{argument}'")):
+        pm.BetaGeoModel.from_dict(document)
 
 
 def test_joblib_round_trip(tmp_path: object, cdnow_rfm_weeks: pd.DataFrame) -> None:

@@ -387,13 +387,27 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         read_header(data, cls, _FORMAT_VERSION)
         with reading(cls):
             model = cls(**data["hyper_parameters"])
-            model.params_ = {k: float(data["params"][k]) for k in cls._param_names}
+            # Every parameter of these models is a positive, finite number: a document that
+            # says otherwise (r = -0.5) would predict negative purchases, so it is refused.
+            model.params_ = {
+                k: check_number(data["params"][k], f"params['{k}']", low=0, inclusive="neither")
+                for k in cls._param_names
+            }
             model.log_likelihood_ = float(data["log_likelihood"])
-            model.n_customers_ = int(data["n_customers"])
+            model.n_customers_ = int(
+                check_number(data["n_customers"], "n_customers", low=1, integer=True)
+            )
             model.covariance_ = np.array(
                 [[np.nan if v is None else v for v in row] for row in data["covariance"]],
                 dtype=np.float64,
             )
+            size = len(cls._param_names)
+            if model.covariance_.shape != (size, size):
+                raise fail(
+                    "argument 'data'",
+                    f"a covariance of shape {model.covariance_.shape}",
+                    f"a {size} x {size} covariance of the parameters",
+                )
             if data.get("time_unit") is not None:
                 model.time_unit_ = check_time_unit(data["time_unit"])
             elif cls._has_time_unit:
