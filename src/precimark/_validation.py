@@ -523,6 +523,15 @@ def to_day(value: DateLike, name: str, *, date_format: str | None = None) -> np.
         raise fail(
             "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
         )
+    raw: object = value  # DateLike excludes numbers, but callers pass them
+    if isinstance(raw, int | float | np.number):
+        raise fail(
+            f"argument '{name}'",
+            f"the number {raw!r}",
+            "a date or timestamp",
+            "A number has no unit (pandas would read 1748736000 as nanoseconds, in 1970): pass "
+            "pd.Timestamp(value, unit='s') for Unix seconds, or a date string.",
+        )
     stamp: Any = None
     if isinstance(value, str) and date_format is not None:
         # A string in date_format, or else one with a single reading (an ISO date).
@@ -674,7 +683,7 @@ def _parse_dates(
                 where,
                 order.ambiguous,
                 ids,
-                f"ambiguous day/month date (first value: {first!r})",
+                f"ambiguous day/month date (first value: {_shown(first)})",
                 "dates with one reading, or date_format=",
                 f"Say how to read them: pass {_FORMATS}.",
             )
@@ -685,7 +694,8 @@ def _parse_dates(
                 where,
                 order.month_first,
                 ids,
-                f"month-first date (first value: {month!r}) among day-first ones ({day!r})",
+                f"month-first date (first value: {_shown(month)}) among day-first ones "
+                f"({_shown(day)})",
                 "one order of day and month in the column",
                 f"Fix the source, or pass {_FORMATS}.",
             )
@@ -698,11 +708,26 @@ def _parse_dates(
             where,
             bad,
             ids,
-            f"unparseable date (first value: {first!r})",
+            f"unparseable date (first value: {_shown(first)})",
             expected,
             "Convert with pd.to_datetime(..., format=...) first, or pass date_format=.",
         )
     return parsed
+
+
+_DATE_LIKE = re.compile(r"[0-9 :./TZ+-]{1,40}")
+
+
+def _shown(value: object) -> str:
+    """Quote a cell of a date column only when it looks like a date.
+
+    A column mapped as the date by mistake may hold e-mail addresses or names; messages
+    quote no cell value other than a customer id.
+    """
+    text = str(value)
+    if _DATE_LIKE.fullmatch(text):
+        return repr(value)
+    return f"not shown: {len(text)} characters that are not digits and date separators"
 
 
 def _amounts(series: pd.Series[Any], column: str, ids: npt.NDArray[Any]) -> npt.NDArray[np.float64]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from precimark._validation import validate_transactions
+from precimark._validation import to_day, validate_transactions
 from precimark.exceptions import PrecimarkError
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import resolve_consent
@@ -64,6 +64,12 @@ def _transactions(args: argparse.Namespace, columns: Columns) -> pd.DataFrame:
     tx = validate_transactions(frame, columns, date_format=args.date_format)
     frame[columns.date] = tx.days.astype("datetime64[D]").astype("datetime64[ns]")
     return frame
+
+
+def _observation_end(args: argparse.Namespace) -> pd.Timestamp:
+    """``--observation-end``, read like every date argument of the library."""
+    day = to_day(args.observation_end, "observation_end", date_format=args.date_format)
+    return pd.Timestamp(day)
 
 
 def _roster(args: argparse.Namespace, columns: Columns) -> pd.DataFrame | None:
@@ -226,7 +232,7 @@ def _score(args: argparse.Namespace) -> int:
     transactions = _transactions(args, columns)
     roster, consent = _roster(args, columns), _consent(args)
     dates = transactions[columns.date]
-    end = pd.Timestamp(args.observation_end) if args.observation_end else dates.max().normalize()
+    end = _observation_end(args) if args.observation_end else dates.max().normalize()
     horizon = pd.Timedelta(days=args.horizon_days)
     cutoffs = [end - horizon * k for k in range(args.training_cutoffs + 1, 0, -1)]
     snapshots = make_snapshots(
@@ -279,7 +285,7 @@ def _price(args: argparse.Namespace) -> int:
     end = (
         profile["last_purchase"].max()
         if args.observation_end is None
-        else pd.Timestamp(args.observation_end)
+        else _observation_end(args)
     )
     dates = transactions[columns.date]
     recent = transactions[dates > end - pd.Timedelta(days=365)]
@@ -404,6 +410,7 @@ def _parser() -> argparse.ArgumentParser:
 _FLAGS: tuple[tuple[str, str], ...] = (
     ('consent="your_column"', "--consent COLUMN, or --no-consent-check"),
     ("date_format=", "--date-format FORMAT"),
+    ("precimark.Columns(", "--customer-col, --date-col, --amount-col"),
 )
 """Library spellings in error messages, and the command-line flags that do the same."""
 

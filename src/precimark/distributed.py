@@ -27,6 +27,7 @@ each output for any customer id column and type (``*_SCHEMA`` are those of a ``b
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, overload
@@ -140,8 +141,23 @@ def _id_column(columns: Columns | None) -> str:
     return _checked_columns(columns).customer_id
 
 
+_SPARK_ID_TYPE = re.compile(r"[a-z]+(\(\d+(, ?\d+)?\))?", re.IGNORECASE)
+
+
+def _quoted(name: str) -> str:
+    """Quote a column name for Spark DDL: inside backticks, a backtick is doubled."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _ddl(id_name: str, id_type: str, fields: Sequence[tuple[str, str]]) -> str:
-    parts = [f"`{id_name}` {id_type}"] + [f"`{n}` {_SPARK_TYPES[d]}" for n, d in fields]
+    if not isinstance(id_type, str) or _SPARK_ID_TYPE.fullmatch(id_type) is None:
+        raise fail(
+            "argument 'id_type'",
+            repr(id_type) if isinstance(id_type, str) else f"a {type(id_type).__name__}",
+            "a Spark SQL type name such as 'bigint', 'string' or 'decimal(20, 0)'",
+        )
+    parts = [f"{_quoted(id_name)} {id_type}"]
+    parts += [f"{_quoted(n)} {_SPARK_TYPES[d]}" for n, d in fields]
     return ", ".join(parts)
 
 

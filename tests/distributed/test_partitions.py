@@ -522,3 +522,13 @@ def test_spark_schema_and_dask_meta_agree_column_by_column(
     assert list(ddl_fields(schema)) == list(frame.columns)
     spark_types = [_SPARK_OF_DTYPE[str(dtype)] for dtype in frame.dtypes]
     assert list(ddl_fields(schema).values()) == spark_types
+
+
+def test_ddl_doubles_backticks_and_refuses_a_non_type_id_type() -> None:
+    from precimark.distributed import rfm_schema
+    from precimark.schema import Columns
+
+    assert rfm_schema(columns=Columns(customer_id="a`b")).startswith("`a``b` bigint, ")
+    assert rfm_schema(id_type="decimal(20, 0)").startswith("`customer_id` decimal(20, 0), ")
+    with pytest.raises(DataValidationError, match=r"argument 'id_type'.*a Spark SQL type name"):
+        rfm_schema(id_type="bigint, `evil` string")

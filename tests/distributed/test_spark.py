@@ -27,6 +27,7 @@ from precimark.distributed import (
     propensity_partition_fn,
     propensity_schema,
     rfm_partition_fn,
+    rfm_schema,
     score_partition_fn,
 )
 from precimark.pricing import ListPrice, PricingPolicy, SensitivityDiscount
@@ -157,3 +158,12 @@ def test_spark_pricing_decisions_equal_pandas(spark: Any, id_type: str) -> None:
             assert got[column].fillna("").astype(str).tolist() == want[column].tolist(), column
         else:
             np.testing.assert_array_equal(got[column].to_numpy(), want[column].to_numpy())
+
+
+def test_a_backtick_in_the_id_column_name_is_quoted_not_pasted(spark: Any) -> None:
+    from precimark.schema import Columns
+
+    name = "id`, `x` string, `y"  # would add two columns if pasted unescaped
+    schema = spark.createDataFrame([], schema=rfm_schema(columns=Columns(customer_id=name))).schema
+    assert schema.names[0] == name
+    assert len(schema.names) == len(RFM_SCHEMA.split(", "))

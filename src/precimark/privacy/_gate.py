@@ -74,11 +74,39 @@ class ConsentGate:
         return self.status == "checked"
 
     def mask(self, ids: pd.Index | npt.ArrayLike) -> npt.NDArray[np.bool_]:
-        """Return which of ``ids`` may be processed (all of them when not checked)."""
+        """Return which of ``ids`` may be processed (all of them when not checked).
+
+        Raises
+        ------
+        DataValidationError
+            If ``ids`` are numbers and the roster's ids text, or the other way round: no id
+            would match, and every customer would be excluded without a word.
+        """
         index = ids if isinstance(ids, pd.Index) else pd.Index(np.asarray(ids))
         if self.allowed is None:
             return np.ones(len(index), dtype=bool)
+        roster, data = _id_kind(self.allowed.append(self.excluded)), _id_kind(index)
+        if roster is not None and data is not None and roster != data:
+            raise fail(
+                "customer ids",
+                f"{data} in the data but {roster} in the roster's index (customers)",
+                "one id type in both, so that the consent column can be matched",
+                "Convert one side, e.g. customers.index = customers.index.astype(str) or "
+                "transactions['customer_id'].astype('int64').",
+            )
         return np.asarray(index.isin(self.allowed), dtype=bool)
+
+
+def _id_kind(ids: pd.Index) -> str | None:
+    """``"numbers"`` or ``"text"`` for ids of one kind; None when empty or of another kind."""
+    if len(ids) == 0:
+        return None
+    inferred = pd.api.types.infer_dtype(ids, skipna=True)
+    if inferred == "integer":
+        return "numbers"
+    if inferred == "string":
+        return "text"
+    return None
 
 
 def resolve_consent(

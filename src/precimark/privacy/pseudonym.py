@@ -169,6 +169,8 @@ class Pseudonymizer:
                 "integer or string ids",
                 "Convert with .astype('Int64') (or to strings) first.",
             )
+        if values.dtype == object:
+            _refuse_float_objects(values, where)
         codes, uniques = pd.factorize(values)
         missing = codes < 0
         digests = self._digests(uniques)
@@ -193,6 +195,26 @@ class Pseudonymizer:
             o.update(h.digest())
             digests.append(o.digest())
         return digests
+
+
+def _refuse_float_objects(values: pd.Series[Any] | pd.Index, where: str) -> None:
+    """Refuse floats (and bools) inside an object column: ``42.0`` would not match ``42``.
+
+    Checked before factorising, which would merge ``42.0`` into ``42``; only columns that
+    are not all strings or all integers need the look at each value.
+    """
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "integer", "empty"):
+        return
+    odd = (float, complex, bool, np.floating, np.bool_)
+    kinds = {type(v).__name__ for v in values if isinstance(v, odd) and v == v}  # NaN: missing
+    if kinds:
+        raise fail(
+            where,
+            f"ids of type {', '.join(sorted(kinds))} among the column's values",
+            "integer or string ids",
+            "Convert the column to one id type first (e.g. .astype('Int64') or .astype(str) "
+            "after fixing the float ids at the source).",
+        )
 
 
 def _key_bytes(key: object) -> bytes:
