@@ -6,6 +6,7 @@ Signed pickles are in ``test_persistence.py``; Spark identifier quoting in
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,30 @@ def test_cli_a_number_as_observation_end_exits_2(
     args = ["score", _csv(tmp_path), "--date-col", "when", "--observation-end", "1748736000"]
     assert main(args) == 2
     assert "argument 'observation_end': '1748736000'; expected a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("seed", "found"),
+    [("abc", "'abc' (a str)"), (1.5, "1.5 (a float)"), (True, "a value (a bool)"), (-1, "-1")],
+)
+def test_a_seed_that_is_not_a_seed_is_refused(seed: object, found: str) -> None:
+    from precimark._validation import to_rng
+
+    with pytest.raises(
+        pm.DataValidationError, match=re.escape(f"argument 'random_state': {found}")
+    ):
+        to_rng(seed)
+    generator = np.random.default_rng(3)
+    assert to_rng(generator) is generator
+
+
+def test_a_log_mixing_int_and_text_ids_is_refused_naming_the_first() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.Series([1, np.int64(2), "3"], dtype=object),
+            "date": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    with pytest.raises(pm.DataValidationError, match=r"1 id of another type .*first customer: 3"):
+        pm.rfm_summary(tx)

@@ -283,6 +283,33 @@ def check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
+def to_rng(random_state: object, name: str = "random_state") -> np.random.Generator:
+    """Return a numpy Generator for a seed argument, refusing what is not a seed.
+
+    None (fresh entropy), a non-negative int or a :class:`numpy.random.Generator` (used as
+    is, so a caller can share one stream). Strings, floats, bools and legacy ``RandomState``
+    objects are refused with the argument named.
+
+    Examples
+    --------
+    >>> from precimark._validation import to_rng
+    >>> float(to_rng(7).random()) == float(to_rng(7).random())
+    True
+    """
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise fail(f"argument '{name}'", f"{random_state}", "a seed >= 0")
+        return np.random.default_rng(int(random_state))
+    shown = repr(random_state) if isinstance(random_state, str | float) else "a value"
+    raise fail(
+        f"argument '{name}'",
+        f"{shown} (a {type(random_state).__name__})",
+        "None, an int >= 0 or a numpy.random.Generator",
+    )
+
+
 _DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
 _UNIT_NAMES = {"D": "days", "W": "weeks"}
 _DURATION_EXPECTED = (
@@ -614,6 +641,8 @@ def validate_transactions(
             "an id on every transaction",
             "Drop or attribute anonymous orders first.",
         )
+    if id_series.dtype == object and pd.api.types.infer_dtype(id_series, skipna=True) != "string":
+        _refuse_mixed_ids(id_series, cols.customer_id)
     if date_format is not None and not isinstance(date_format, str):
         raise fail(
             "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
@@ -621,6 +650,24 @@ def validate_transactions(
     days = _day_numbers(frame[cols.date], cols.date, ids, date_format)
     amounts = _amounts(frame[cols.amount], cols.amount, ids)
     return Transactions(ids=ids, days=days, amounts=amounts)
+
+
+def _refuse_mixed_ids(ids: pd.Series[Any], column: str) -> None:
+    """Refuse an object id column mixing kinds (``42`` and ``"42"`` are different customers)."""
+    values = ids.to_numpy()
+    kinds = np.array(
+        ["number" if isinstance(v, int | np.integer) else type(v).__name__ for v in values]
+    )
+    odd = kinds != kinds[0]
+    if odd.any():
+        raise fail_rows(
+            f"column '{column}'",
+            odd,
+            values,
+            f"id of another type than the first row's ({kinds[0]})",
+            "customer ids of one type",
+            "Convert the column with .astype(str) or .astype('int64') first.",
+        )
 
 
 def _day_numbers(

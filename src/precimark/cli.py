@@ -282,11 +282,7 @@ def _price(args: argparse.Namespace) -> int:
     profile = CustomerProfiler(columns=columns).fit_transform(
         transactions, observation_end=args.observation_end
     )
-    end = (
-        profile["last_purchase"].max()
-        if args.observation_end is None
-        else _observation_end(args)
-    )
+    end = profile["last_purchase"].max() if args.observation_end is None else _observation_end(args)
     dates = transactions[columns.date]
     recent = transactions[dates > end - pd.Timedelta(days=365)]
     customers = pd.DataFrame(
