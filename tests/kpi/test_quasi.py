@@ -373,3 +373,21 @@ def test_results_are_strict_json() -> None:
     )
     assert did.to_dict()["event_study"][0]["event_time"] == -8
     assert "<table" in sc._repr_html_() and "<table" in its._repr_html_()
+
+
+def test_its_refuses_uneven_spacing_and_leaves_its_input_alone() -> None:
+    y = _monthly(np.random.default_rng(0), 40)
+    original = y.copy()
+    interrupted_time_series(y, intervention="2017-06-01", seasonality="month")
+    pd.testing.assert_series_equal(y, original)
+    with pytest.raises(DataValidationError, match="unevenly spaced"):
+        interrupted_time_series(y.drop(y.index[10]), intervention="2017-06-01")
+    numbered = pd.Series(np.arange(20.0), index=[*range(10), *range(11, 21)])
+    with pytest.raises(DataValidationError, match="unevenly spaced"):
+        interrupted_time_series(numbered, intervention=15)
+
+
+def test_synthetic_control_refuses_duplicated_units() -> None:
+    panel = pd.DataFrame(np.arange(30.0).reshape(10, 3), columns=["a", "b", "b"])
+    with pytest.raises(DataValidationError, match="unit 'b' in two columns"):
+        synthetic_control(panel, treated_unit="a", intervention=5)

@@ -159,3 +159,49 @@ def test_did_matches_causalpy_and_statsmodels_cluster() -> None:
     se = fit.bse["treated"] * np.sqrt((n - k_sm) / (n - k_ours))
     half = stats.t.ppf(0.975, 20 - 1) * se
     assert did.average_effect.ci_high - did.average_effect.value == pytest.approx(half, rel=1e-8)
+
+
+def test_staggered_unbalanced_event_study_matches_statsmodels_dummies() -> None:
+    """Cohort x event-time coefficients by alternating projections == the full dummy OLS."""
+    rng = np.random.default_rng(13)
+    adoption = np.repeat([-1, 3, 5], 8)
+    unit = np.repeat(np.arange(24), 8)
+    week = np.tile(np.arange(8), 24)
+    event = week - adoption[unit]
+    treated = (adoption[unit] >= 0) & (event >= 0)
+    y = rng.normal(0, 1, 24)[unit] + 0.2 * week + treated * (1 + 0.3 * event)
+    panel = pd.DataFrame(
+        {"unit": unit, "week": week, "y": y + rng.normal(0, 1, unit.size), "d": treated * 1}
+    )
+    panel = panel.drop(index=rng.choice(len(panel), 20, replace=False))  # unbalanced
+    original = panel.copy()
+    did = difference_in_differences(
+        panel, unit_column="unit", period_column="week", metric_column="y", treatment="d"
+    )
+    pd.testing.assert_frame_equal(panel, original)
+    cohort = pd.Series(adoption, name="cohort")[panel["unit"]].to_numpy()
+    rel = panel["week"].to_numpy() - cohort
+    cells = sorted({(g, e) for g, e in zip(cohort, rel, strict=True) if g >= 0 and e != -1})
+    names = []
+    for g, e in cells:
+        name = f"c{g}_e{e}".replace("-", "m")
+        panel[name] = ((cohort == g) & (rel == e)).astype(float)
+        names.append(name)
+    formula = "y ~ C(unit) + C(week) + " + " + ".join(names)
+    fit = smf.ols(formula, data=panel).fit(cov_type="cluster", cov_kwds={"groups": panel["unit"]})
+    n, k_sm = len(panel), len(fit.params)
+    k_ours = len(cells) + panel["week"].nunique()
+    rescale = (n - k_sm) / (n - k_ours)
+    cov = fit.cov_params().loc[names, names].to_numpy() * rescale
+    beta = fit.params[names].to_numpy()
+    counts = panel[names].sum().to_numpy()
+    for e in sorted({e for _, e in cells}):
+        w = np.array([c if ce == e else 0.0 for c, (_, ce) in zip(counts, cells, strict=True)])
+        w /= w.sum()
+        row = did.event_study.loc[e]
+        assert row["value"] == pytest.approx(w @ beta, abs=1e-9)
+        half = stats.t.ppf(0.975, 23) * np.sqrt(w @ cov @ w)
+        assert row["ci_high"] - row["value"] == pytest.approx(half, rel=1e-6)
+    post = np.array([c if ce >= 0 else 0.0 for c, (_, ce) in zip(counts, cells, strict=True)])
+    post /= post.sum()
+    assert did.average_effect.value == pytest.approx(post @ beta, abs=1e-9)

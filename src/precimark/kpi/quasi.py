@@ -363,6 +363,9 @@ def synthetic_control(
     level = check_confidence(confidence)
     frame = check_frame(panel, "panel")
     index = _check_periods(frame.index, "panel")
+    if frame.columns.has_duplicates:
+        first = frame.columns[frame.columns.duplicated()][0]
+        raise fail("argument 'panel'", f"unit {first!r} in two columns", "one column per unit")
     if treated_unit not in frame.columns:
         raise fail(
             "argument 'treated_unit'",
@@ -489,6 +492,30 @@ def synthetic_control(
 
 Seasonality = Literal["month", "weekday"]
 Errors = Literal["iid", "hac"]
+
+
+def _check_even_spacing(index: pd.Index[Any]) -> None:
+    """Refuse a series whose observations are not evenly spaced (the trend counts steps)."""
+    if len(index) < 3:
+        return
+    if isinstance(index, pd.DatetimeIndex):
+        ticks = np.diff(index.to_numpy().astype("datetime64[ns]").astype(np.int64))
+        months = np.diff(np.asarray(index.year * 12 + index.month))
+        anchored = bool(index.is_month_end.all() or (index.day == index.day[0]).all())
+        even = bool(
+            (ticks == ticks[0]).all()
+            or (anchored and months[0] > 0 and (months == months[0]).all())
+        )
+    else:
+        steps = np.diff(index.to_numpy(dtype=np.float64))
+        even = bool(np.allclose(steps, steps[0]))
+    if not even:
+        raise fail(
+            "argument 'series' index",
+            "unevenly spaced periods (a gap or a changing step)",
+            "one observation per day, week, month, ... without gaps",
+            "Resample first, e.g. series.resample('W').sum(), and fill true zeros explicitly.",
+        )
 
 
 def _design(
@@ -711,6 +738,7 @@ def interrupted_time_series(
             f"{int(bad.sum())} missing or infinite values (first: period {index[bad][0]})",
             "a complete series",
         )
+    _check_even_spacing(index)
     post = _post_mask(index, intervention, date_format, "series")
     pre = ~post
     x, names = _design(index, pre, seasonality, fourier_period, order)
