@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from precimark._validation import fail
 
-__all__ = ["LeastSquares", "bartlett_long_run", "cluster_meat", "fit", "newey_west_lags"]
+__all__ = ["LeastSquares", "cluster_meat", "fit", "group_sums", "hac_meat", "newey_west_lags"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,15 +35,20 @@ def fit(x: FloatArray, y: FloatArray, what: str) -> LeastSquares:
     n, k = x.shape
     if n <= k:
         raise fail(what, f"{n} observations for {k} coefficients", f"more than {k} observations")
-    rank = int(np.linalg.matrix_rank(x))
-    if rank < k:
+    gram = x.T @ x
+    scale = np.sqrt(np.diag(gram))
+    if (scale == 0).any():
+        smallest = 0.0
+    else:
+        smallest = float(np.linalg.eigvalsh(gram / np.outer(scale, scale))[0])
+    if smallest < 1e-10:  # the correlation matrix of the terms is (nearly) singular
         raise fail(
             what,
-            f"a design of rank {rank} for {k} coefficients (collinear terms)",
+            f"collinear terms among {k} coefficients",
             "terms that the data can tell apart",
             "Drop a seasonal or trend term, or give a longer pre-period.",
         )
-    xtx_inv = np.asarray(np.linalg.inv(x.T @ x), dtype=np.float64)
+    xtx_inv = np.asarray(np.linalg.inv(gram), dtype=np.float64)
     coef = xtx_inv @ (x.T @ y)
     resid = y - x @ coef
     df_resid = n - k
@@ -69,19 +75,17 @@ def hac_meat(x: FloatArray, resid: FloatArray, lags: int) -> FloatArray:
     return result
 
 
-def bartlett_long_run(resid: FloatArray, lags: int) -> float:
-    """Long-run variance of the errors, ``sum_l w_l gamma_l`` over lags ``-L..L`` (Bartlett)."""
-    n = resid.size
-    total = float(resid @ resid) / n
-    for lag, weight in enumerate(_bartlett(lags), start=1):
-        total += 2.0 * weight * float(resid[lag:] @ resid[:-lag]) / n
-    return max(total, 0.0)
+def group_sums(codes: npt.NDArray[np.intp], n_groups: int, values: FloatArray) -> FloatArray:
+    """Column sums of ``values`` per group ``codes`` (0..n_groups-1), as a sparse product."""
+    indicator = sparse.csr_matrix(
+        (np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size)
+    )
+    result: FloatArray = np.asarray(indicator @ values, dtype=np.float64)
+    return result
 
 
 def cluster_meat(x: FloatArray, resid: FloatArray, groups: npt.NDArray[np.intp]) -> FloatArray:
     """``sum_g (X_g' e_g)(X_g' e_g)'`` over clusters ``groups`` (codes 0..G-1)."""
-    n_groups = int(groups.max()) + 1
-    sums = np.zeros((n_groups, x.shape[1]))
-    np.add.at(sums, groups, x * resid[:, None])
+    sums = group_sums(groups, int(groups.max()) + 1, x * resid[:, None])
     result: FloatArray = sums.T @ sums
     return result

@@ -229,8 +229,9 @@ class SyntheticControl:
         Weight of each control unit (non-negative, summing to 1), largest first.
     path : DataFrame
         Indexed by period: ``observed``, ``synthetic``, ``effect`` (observed minus synthetic),
-        ``effect_low``/``effect_high`` (placebo interval, post-period only: infinite when
-        there are too few placebos) and ``post``.
+        ``effect_low``/``effect_high`` (placebo interval of the post-period effects: infinite
+        when there are too few placebos; NaN, not applicable, before the intervention, where
+        the gap is the fit's residual) and ``post``.
     placebos : DataFrame
         Indexed by unit (the treated unit first): ``pre_rmspe``, ``post_rmspe``,
         ``rmspe_ratio``, ``average_effect`` and ``treated``.
@@ -829,9 +830,7 @@ def _two_way_demean(
     for _ in range(10_000):
         before = out.copy()
         for codes, counts in ((units, unit_n), (periods, period_n)):
-            sums = np.zeros((counts.size, out.shape[1]))
-            np.add.at(sums, codes, out)
-            out -= (sums / counts[:, None])[codes]
+            out -= (_regression.group_sums(codes, counts.size, out) / counts[:, None])[codes]
         if np.abs(out - before).max() <= 1e-13 * scale:
             return out
     raise ConvergenceError("the two-way fixed-effects projection did not converge")
