@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        7,
+        7 + 3,  # + 3: the quasi-experiments section
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -34,6 +34,9 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "method='diff-in-diff (welch)'",
             "method='wald'",
             "CUPED removed",
+            "method='synthetic control (placebo-in-space)', n=40, p=0.025)",
+            "method='interrupted time series (ols, iid)'",
+            "interaction-weighted (Sun & Abraham 2021)",
         ),
     ),
 }

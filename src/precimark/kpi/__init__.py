@@ -14,6 +14,8 @@ warnings):
 - campaigns: :func:`campaign_effect` (CUPED, sample-ratio check), :func:`evaluate_campaign`
   and :class:`CampaignReport`, money KPIs (:func:`roi`, :func:`roas`, ...), multiple testing
   (:func:`adjust_table`), mergeable :class:`MetricAggregates` for partitioned data.
+- quasi-experiments (no randomised hold-out): :func:`synthetic_control`,
+  :func:`interrupted_time_series`, :func:`difference_in_differences` (event study).
 
 The user guide (``docs/kpi.md``) explains each KPI, its interval and its pitfalls.
 """
@@ -52,6 +54,14 @@ from precimark.kpi.intervals import (
     relative_difference,
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
+from precimark.kpi.quasi import (
+    DifferenceInDifferences,
+    InterruptedTimeSeries,
+    SyntheticControl,
+    difference_in_differences,
+    interrupted_time_series,
+    synthetic_control,
+)
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
@@ -77,10 +87,13 @@ __all__ = [
     "AGGREGATE_COLUMNS",
     "CampaignEffect",
     "CampaignReport",
+    "DifferenceInDifferences",
     "ESTIMATE_COLUMNS",
     "Estimate",
+    "InterruptedTimeSeries",
     "MetricAggregates",
     "SRM_THRESHOLD",
+    "SyntheticControl",
     "adjust_pvalues",
     "adjust_table",
     "average_order_value",
@@ -93,10 +106,12 @@ __all__ = [
     "csat",
     "csat_difference",
     "cumulative_incremental_revenue",
+    "difference_in_differences",
     "customer_activity",
     "estimates_frame",
     "evaluate_campaign",
     "incremental_revenue",
+    "interrupted_time_series",
     "mean",
     "mean_difference",
     "mean_rating",
@@ -120,4 +135,5 @@ __all__ = [
     "roi",
     "sales_growth",
     "sample_ratio_mismatch",
+    "synthetic_control",
 ]
