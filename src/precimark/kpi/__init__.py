@@ -52,6 +52,12 @@ from precimark.kpi.intervals import (
     relative_difference,
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
+from precimark.kpi.power import (
+    PowerAnalysis,
+    minimum_detectable_effect,
+    power,
+    sample_size,
+)
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
@@ -80,6 +86,7 @@ __all__ = [
     "ESTIMATE_COLUMNS",
     "Estimate",
     "MetricAggregates",
+    "PowerAnalysis",
     "SRM_THRESHOLD",
     "adjust_pvalues",
     "adjust_table",
@@ -101,12 +108,14 @@ __all__ = [
     "mean_difference",
     "mean_rating",
     "mean_rating_difference",
+    "minimum_detectable_effect",
     "nps",
     "nps_difference",
     "payback_period",
     "plot_cohort_retention",
     "plot_cumulative_incremental_revenue",
     "plot_lift",
+    "power",
     "proportion",
     "proportion_difference",
     "purchase_frequency",
@@ -119,5 +128,6 @@ __all__ = [
     "roas",
     "roi",
     "sales_growth",
+    "sample_size",
     "sample_ratio_mismatch",
 ]
