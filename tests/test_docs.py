@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        7,
+        8,
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -34,6 +34,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "method='diff-in-diff (welch)'",
             "method='wald'",
             "CUPED removed",
+            "12562",
         ),
     ),
 }
