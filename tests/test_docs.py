@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        9,
+        10,
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -36,6 +36,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "CUPED removed",
             "12562",
             "method='delta-welch'",
+            "p_value_adjusted",
         ),
     ),
 }

@@ -15,6 +15,8 @@ warnings):
   and :class:`CampaignReport`, money KPIs (:func:`roi`, :func:`roas`, ...), multiple testing
   (:func:`adjust_table`), mergeable :class:`MetricAggregates` for partitioned data.
 - ratio metrics between arms: :func:`ratio_difference` (delta method);
+- several arms against one control: :func:`compare_arms` (:class:`ArmComparison`, with the
+  family-wise correction); quantile metrics: :func:`quantile_difference` (seeded bootstrap);
 - planning a test: :func:`sample_size`, :func:`power`, :func:`minimum_detectable_effect`
   (:class:`PowerAnalysis`).
 
@@ -29,6 +31,7 @@ from precimark.kpi._plot import (
     plot_lift,
 )
 from precimark.kpi.aggregates import AGGREGATE_COLUMNS, MetricAggregates
+from precimark.kpi.arms import ArmComparison, compare_arms
 from precimark.kpi.campaign import (
     SRM_THRESHOLD,
     CampaignEffect,
@@ -62,6 +65,7 @@ from precimark.kpi.power import (
     power,
     sample_size,
 )
+from precimark.kpi.quantiles import quantile_difference
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
@@ -85,6 +89,7 @@ from precimark.kpi.satisfaction import (
 
 __all__ = [
     "AGGREGATE_COLUMNS",
+    "ArmComparison",
     "CampaignEffect",
     "CampaignReport",
     "ESTIMATE_COLUMNS",
@@ -100,6 +105,7 @@ __all__ = [
     "campaign_effect",
     "churn_rate",
     "cohort_retention",
+    "compare_arms",
     "cost_per_incremental_customer",
     "csat",
     "csat_difference",
@@ -123,6 +129,7 @@ __all__ = [
     "proportion",
     "proportion_difference",
     "purchase_frequency",
+    "quantile_difference",
     "ratio",
     "ratio_difference",
     "referral_rate",

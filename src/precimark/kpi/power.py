@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 from typing import Any, Literal
 
 from scipy import optimize, stats
@@ -128,10 +129,11 @@ class _Design:
         pooled = (n_t * p_t + n_c * p_c) / n
         se0 = math.sqrt(shrink * pooled * (1.0 - pooled) * (1.0 / n_t + 1.0 / n_c))
         se1 = math.sqrt(shrink * (p_t * (1.0 - p_t) / n_t + p_c * (1.0 - p_c) / n_c))
+        normal = NormalDist()  # scipy's norm, without its per-call overhead inside brentq
         return self._tails(
-            lambda c: float(stats.norm.sf((c * se0 - effect) / se1)),
-            lambda c: float(stats.norm.sf((c * se0 + effect) / se1)),
-            float(stats.norm.isf(self._tail_alpha)),
+            lambda c: 1.0 - normal.cdf((c * se0 - effect) / se1),
+            lambda c: 1.0 - normal.cdf((c * se0 + effect) / se1),
+            normal.inv_cdf(1.0 - self._tail_alpha),
         )
 
     @property
