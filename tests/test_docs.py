@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        10,
+        11,
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -37,6 +37,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "12562",
             "method='delta-welch'",
             "p_value_adjusted",
+            "first look that excludes 0:",
         ),
     ),
 }

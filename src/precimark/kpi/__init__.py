@@ -17,6 +17,7 @@ warnings):
 - ratio metrics between arms: :func:`ratio_difference` (delta method);
 - several arms against one control: :func:`compare_arms` (:class:`ArmComparison`, with the
   family-wise correction); quantile metrics: :func:`quantile_difference` (seeded bootstrap);
+- monitoring every day: :func:`confidence_sequence` (always-valid intervals);
 - planning a test: :func:`sample_size`, :func:`power`, :func:`minimum_detectable_effect`
   (:class:`PowerAnalysis`).
 
@@ -86,16 +87,19 @@ from precimark.kpi.satisfaction import (
     nps,
     nps_difference,
 )
+from precimark.kpi.sequential import SEQUENCE_COLUMNS, ConfidenceSequence, confidence_sequence
 
 __all__ = [
     "AGGREGATE_COLUMNS",
     "ArmComparison",
     "CampaignEffect",
     "CampaignReport",
+    "ConfidenceSequence",
     "ESTIMATE_COLUMNS",
     "Estimate",
     "MetricAggregates",
     "PowerAnalysis",
+    "SEQUENCE_COLUMNS",
     "SRM_THRESHOLD",
     "adjust_pvalues",
     "adjust_table",
@@ -106,6 +110,7 @@ __all__ = [
     "churn_rate",
     "cohort_retention",
     "compare_arms",
+    "confidence_sequence",
     "cost_per_incremental_customer",
     "csat",
     "csat_difference",
