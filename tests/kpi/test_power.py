@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from precimark.exceptions import DataValidationError
 from precimark.kpi import minimum_detectable_effect, power, sample_size
@@ -209,3 +210,17 @@ def test_equals_tea_tasting(ratio: float, cuped: bool, alternative: str) -> None
         ).solve_power(data, "n_obs")
         ours_n = sample_size(relative_effect=0.05, **common)  # type: ignore[arg-type]
         assert needed[0].n_obs <= ours_n.n <= needed[0].n_obs + 2
+
+
+def test_the_issue_figures_t_test_versus_closed_form() -> None:
+    # Issue 19: revenue +10% needs 49,591 customers by tea-tasting (t-test, total rounded up),
+    # where the closed-form normal formula gives 49,589. For the coefficient of variation
+    # that makes the closed form 49,589, the t-test's total is 49,590.3 -> 49,591 rounded as a
+    # total, 49,592 with each arm rounded up (precimark).
+    k = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) ** 2
+    cv2 = 49_588.5 * 0.01 / (4 * k)
+    common = {"metric": "mean", "baseline": 1.0, "std": math.sqrt(cv2), "relative_effect": 0.1}
+    assert math.ceil(4 * k * cv2 / 0.01) == 49_589
+    assert power(n=49_590, **common).power < 0.8 <= power(n=49_591, **common).power  # type: ignore[arg-type]
+    design = sample_size(**common)  # type: ignore[arg-type]
+    assert (design.n, design.n_treated) == (49_592, 24_796)
