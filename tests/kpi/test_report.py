@@ -153,7 +153,8 @@ def test_report_shows_the_minimum_detectable_effects() -> None:
     )
     mde = report.minimum_detectable_effects
     assert set(mde) == {"conversion", "revenue"}
-    assert mde["conversion"].metric == "proportion" and mde["conversion"].power == 0.8
+    assert mde["conversion"].metric == "proportion"
+    assert mde["conversion"].power == pytest.approx(0.8, abs=1e-9)
     assert mde["conversion"].n == 6_000 and mde["conversion"].effect > 0
     assert "Minimum detectable effect at 80% power: conversion" in report.to_markdown()
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
