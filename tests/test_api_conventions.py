@@ -69,6 +69,7 @@ PENDING: dict[str, str] = {}
 COLUMN_ALLOWLIST: dict[str, str] = {
     # Result attribute, not an argument: names the analysed outcome; users read it, never pass it.
     "precimark.kpi.campaign.CampaignEffect(metric)": "result field",
+    "precimark.kpi.arms.ArmComparison(metric)": "result field",  # as CampaignEffect's
     # Takes a column name *or* a Series of group labels, like pandas' groupby(by=...).
     "precimark.pricing.evaluation.fairness_report(by)": "pandas' by",
     # DESIGN.md's concept "protected attributes"; part of the saved guardrails JSON.

@@ -25,7 +25,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
-        7 + 3,  # + 3: the quasi-experiments section
+        11 + 3,  # + 3: the quasi-experiments section
         (
             "Estimate(0.15, 95% CI [0.114032, 0.194818], method='wilson', n=300)",
             "method='cuped-welch'",
@@ -37,6 +37,10 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
             "method='synthetic control (placebo-in-space)', n=40, p=0.025)",
             "method='interrupted time series (ols, iid)'",
             "interaction-weighted (Sun & Abraham 2021)",
+            "12562",
+            "method='delta-welch'",
+            "p_value_adjusted",
+            "first look that excludes 0:",
         ),
     ),
 }

@@ -37,8 +37,14 @@ def test_incremental_revenue_roi_and_roas_transform_the_interval() -> None:
     assert r.method == "welch, x n_treated, roi"
     s = roas(inc, 500.0)
     assert (s.value, s.ci_low, s.ci_high) == pytest.approx((3.0, 1.0, 5.0))
-    plain = roi(1000.0, 500.0)
+    plain = roi(1000.0, 500.0, margin=1.0)
     assert plain.value == 1.0 and plain.width == 0 and plain.method == "roi"
+
+
+def test_roi_without_margin_is_deprecated_not_silent() -> None:
+    with pytest.warns(FutureWarning, match=r"margin=.*0\.3\.0"):
+        assumed = roi(1000.0, 500.0)
+    assert assumed.value == roi(1000.0, 500.0, margin=1.0).value
 
 
 def test_inverse_kpis_are_unbounded_when_the_effect_may_be_zero() -> None:

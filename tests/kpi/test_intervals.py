@@ -96,13 +96,17 @@ def test_welch_and_lift_coverage_on_skewed_revenue() -> None:
     assert 0.93 <= _coverage(lift, mu_a / mu_b - 1) <= 0.97
 
 
-def test_relative_difference_matches_delta_formula() -> None:
+def test_relative_difference_is_the_log_scale_delta_interval() -> None:
     a, b = np.array([3.0, 5.0, 0.0, 2.0]), np.array([1.0, 2.0, 0.0, 3.0, 4.0])
     est = relative_difference(a, b, confidence=0.95)
     ma, mb = a.mean(), b.mean()
-    se = np.sqrt(a.var(ddof=1) / 4 / mb**2 + ma**2 * b.var(ddof=1) / 5 / mb**4)
+    sa, sb = a.var(ddof=1) / 4 / ma**2, b.var(ddof=1) / 5 / mb**2
+    df = (sa + sb) ** 2 / (sa**2 / 3 + sb**2 / 4)
+    half = stats.t.ppf(0.975, df) * np.sqrt(sa + sb)
     assert est.value == pytest.approx(ma / mb - 1)
-    assert est.ci_high - est.value == pytest.approx(stats.norm.ppf(0.975) * se, rel=1e-12)
+    assert est.ci_low == pytest.approx(ma / mb * np.exp(-half) - 1, rel=1e-12)
+    assert est.ci_high == pytest.approx(ma / mb * np.exp(half) - 1, rel=1e-12)
+    assert est.p_value == mean_difference(a, b).p_value
 
 
 def test_estimate_to_dict_and_frame() -> None:

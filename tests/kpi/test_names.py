@@ -67,7 +67,9 @@ def test_result_objects_convert_to_frames_and_json() -> None:
     row = est.to_frame()
     assert row.shape == (1, 8) and row.loc[0, "confidence"] == 0.9
     assert "<table" in est._repr_html_()
-    effect = campaign_effect(_outcomes(), treatment="treated", metric_column="revenue", cost=50.0)
+    effect = campaign_effect(
+        _outcomes(), treatment="treated", metric_column="revenue", cost=50.0, margin=0.3
+    )
     data = json.loads(json.dumps(effect.to_dict(), allow_nan=False))
     assert set(data["estimates"]) == set(effect.estimates())
     assert Estimate(**{**data["estimates"]["difference"], "warnings": ()}).value == pytest.approx(

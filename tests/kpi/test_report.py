@@ -69,6 +69,7 @@ def test_report_exports_are_json_safe_and_readable() -> None:
         treatment="treated",
         revenue_column="revenue",
         cost=100.0,
+        margin=0.5,
         name="winter",
         adjustment="bh",
     )
@@ -89,6 +90,13 @@ def test_report_with_cuped_and_srm_warning() -> None:
     )
     assert report.variance_reduction is not None and report.variance_reduction > 0
     assert report.estimates["revenue_difference"].method == "cuped-welch"
+    # arm means and difference on one (adjusted) basis: the table's arithmetic adds up
+    est = report.estimates
+    assert est["revenue_treated"].method == est["revenue_control"].method == "cuped-t"
+    assert est["revenue_treated"].value - est["revenue_control"].value == pytest.approx(
+        est["revenue_difference"].value, rel=1e-12
+    )
+    assert "CUPED-adjusted" in report.to_markdown()
     with pytest.warns(pm.DataQualityWarning, match="sample ratio mismatch"):
         evaluate_campaign(
             outcomes, treatment="treated", revenue_column="revenue", expected_share=0.4
@@ -137,3 +145,29 @@ def test_matplotlib_is_imported_only_to_draw() -> None:
         names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
         assert not [n for n in names if n.startswith("matplotlib")], path.name
+
+
+def test_report_shows_the_minimum_detectable_effects() -> None:
+    report = evaluate_campaign(
+        _outcomes(3), treatment="treated", revenue_column="revenue", cost=500.0, margin=0.4
+    )
+    mde = report.minimum_detectable_effects
+    assert set(mde) == {"conversion", "revenue"}
+    assert mde["conversion"].metric == "proportion"
+    assert mde["conversion"].power == pytest.approx(0.8, abs=1e-9)
+    assert mde["conversion"].n == 6_000 and mde["conversion"].effect > 0
+    assert "Minimum detectable effect at 80% power: conversion" in report.to_markdown()
+    data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert data["minimum_detectable_effects"]["revenue"]["alpha"] == pytest.approx(0.05)
+
+
+def test_report_roi_needs_a_margin() -> None:
+    outcomes = _outcomes(4, n=1_000)
+    with pytest.warns(FutureWarning, match="margin="):
+        assumed = evaluate_campaign(
+            outcomes, treatment="treated", revenue_column="revenue", cost=50.0
+        )
+    explicit = evaluate_campaign(
+        outcomes, treatment="treated", revenue_column="revenue", cost=50.0, margin=1.0
+    )
+    assert assumed.estimates["roi"] == explicit.estimates["roi"]

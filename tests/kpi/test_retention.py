@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,3 +143,22 @@ def test_custom_columns_and_errors() -> None:
         purchase_frequency(tx, start="2024-01-03", end="2024-01-04", columns=cols)
     with pytest.raises(pm.DataValidationError, match="argument 'min_orders'"):
         repeat_purchase_rate(tx, min_orders=1, columns=cols)
+
+
+def test_retention_without_an_observed_next_period_is_unknown_not_zero() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 1],
+            "amount": 10.0,
+            "date": ["2024-01-03", "2024-01-09", "2024-01-20", "2024-01-28"],
+        }
+    )
+    with pytest.warns(pm.DataQualityWarning, match="not observed"):
+        kept = retention_rate(tx, period_start="2024-01-01", period_end="2024-01-31")
+    with pytest.warns(pm.DataQualityWarning, match="not observed"):
+        lost = churn_rate(tx, period_start="2024-01-01", period_end="2024-01-31")
+    for est in (kept, lost):
+        assert np.isnan(est.value) and np.isnan(est.ci_low) and np.isnan(est.ci_high)
+        assert est.n == 3 and est.warnings
+        data = json.loads(json.dumps(est.to_dict(), allow_nan=False))
+        assert data["value"] is None

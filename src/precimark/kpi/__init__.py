@@ -16,6 +16,12 @@ warnings):
   (:func:`adjust_table`), mergeable :class:`MetricAggregates` for partitioned data.
 - quasi-experiments (no randomised hold-out): :func:`synthetic_control`,
   :func:`interrupted_time_series`, :func:`difference_in_differences` (event study).
+- ratio metrics between arms: :func:`ratio_difference` (delta method);
+- several arms against one control: :func:`compare_arms` (:class:`ArmComparison`, with the
+  family-wise correction); quantile metrics: :func:`quantile_difference` (seeded bootstrap);
+- monitoring every day: :func:`confidence_sequence` (always-valid intervals);
+- planning a test: :func:`sample_size`, :func:`power`, :func:`minimum_detectable_effect`
+  (:class:`PowerAnalysis`).
 
 The user guide (``docs/kpi.md``) explains each KPI, its interval and its pitfalls.
 """
@@ -28,6 +34,7 @@ from precimark.kpi._plot import (
     plot_lift,
 )
 from precimark.kpi.aggregates import AGGREGATE_COLUMNS, MetricAggregates
+from precimark.kpi.arms import ArmComparison, compare_arms
 from precimark.kpi.campaign import (
     SRM_THRESHOLD,
     CampaignEffect,
@@ -51,6 +58,7 @@ from precimark.kpi.intervals import (
     proportion,
     proportion_difference,
     ratio,
+    ratio_difference,
     relative_difference,
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
@@ -62,6 +70,13 @@ from precimark.kpi.quasi import (
     interrupted_time_series,
     synthetic_control,
 )
+from precimark.kpi.power import (
+    PowerAnalysis,
+    minimum_detectable_effect,
+    power,
+    sample_size,
+)
+from precimark.kpi.quantiles import quantile_difference
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
@@ -82,16 +97,21 @@ from precimark.kpi.satisfaction import (
     nps,
     nps_difference,
 )
+from precimark.kpi.sequential import SEQUENCE_COLUMNS, ConfidenceSequence, confidence_sequence
 
 __all__ = [
     "AGGREGATE_COLUMNS",
+    "ArmComparison",
     "CampaignEffect",
     "CampaignReport",
     "DifferenceInDifferences",
+    "ConfidenceSequence",
     "ESTIMATE_COLUMNS",
     "Estimate",
     "InterruptedTimeSeries",
     "MetricAggregates",
+    "PowerAnalysis",
+    "SEQUENCE_COLUMNS",
     "SRM_THRESHOLD",
     "SyntheticControl",
     "adjust_pvalues",
@@ -102,6 +122,8 @@ __all__ = [
     "campaign_effect",
     "churn_rate",
     "cohort_retention",
+    "compare_arms",
+    "confidence_sequence",
     "cost_per_incremental_customer",
     "csat",
     "csat_difference",
@@ -116,16 +138,20 @@ __all__ = [
     "mean_difference",
     "mean_rating",
     "mean_rating_difference",
+    "minimum_detectable_effect",
     "nps",
     "nps_difference",
     "payback_period",
     "plot_cohort_retention",
     "plot_cumulative_incremental_revenue",
     "plot_lift",
+    "power",
     "proportion",
     "proportion_difference",
     "purchase_frequency",
+    "quantile_difference",
     "ratio",
+    "ratio_difference",
     "referral_rate",
     "referrer_rate",
     "relative_difference",
@@ -134,6 +160,7 @@ __all__ = [
     "roas",
     "roi",
     "sales_growth",
+    "sample_size",
     "sample_ratio_mismatch",
     "synthetic_control",
 ]

@@ -162,7 +162,7 @@ class MetricAggregates:
     def relative_difference(
         self, a: Hashable, b: Hashable, *, confidence: float = 0.95
     ) -> Estimate:
-        """Delta-method interval of ``mean_a / mean_b - 1``."""
+        """Log-scale delta-method interval of ``mean_a / mean_b - 1``, Welch p-value."""
         return relative_difference_from_moments(
             *self._moments(a), *self._moments(b), confidence=confidence
         )

@@ -36,15 +36,20 @@ from precimark.exceptions import DataQualityWarning
 from precimark.kpi._checks import as_sample, check_positive
 from precimark.kpi._log import activity_by_customer, day_window
 from precimark.kpi.estimates import Estimate, check_confidence, estimates_frame
-from precimark.kpi.finance import incremental_revenue, roi
+from precimark.kpi.finance import incremental_revenue, resolve_margin, roi
 from precimark.kpi.intervals import (
+    Alternative,
+    check_alternative,
     mean,
     mean_difference,
     proportion,
     proportion_difference,
     ratio,
-    relative_difference,
+    ratio_difference,
+    ratio_moments,
+    relative_difference_from_moments,
 )
+from precimark.kpi.power import PowerAnalysis, minimum_detectable_effect
 from precimark.kpi.resampling import bootstrap
 from precimark.schema import Columns
 
@@ -61,6 +66,8 @@ SRM_THRESHOLD = 0.001
 """p-value below which the treated/control split is flagged as a sample ratio mismatch."""
 
 Kind = Literal["auto", "conversion", "mean"]
+MDE_POWER = 0.8
+"""Power at which a campaign's minimum detectable effect is reported."""
 
 
 def sample_ratio_mismatch(n_treated: int, n_control: int, *, expected_share: float = 0.5) -> float:
@@ -91,18 +98,23 @@ class CampaignEffect:
     Attributes
     ----------
     metric : str
-        The outcome column.
-    kind : {"conversion", "mean"}
-        Conversion (0/1 outcome, Newcombe interval) or mean outcome (Welch interval).
+        The outcome column (the numerator of a ratio metric).
+    kind : {"conversion", "mean", "ratio"}
+        Conversion (0/1 outcome, Newcombe interval), mean outcome (Welch interval) or ratio
+        metric (delta method, see :func:`precimark.kpi.ratio_difference`).
     treated, control : Estimate
-        Mean outcome per customer in each arm (Wilson or t interval), unadjusted.
+        Outcome per customer in each arm (Wilson or t interval; a ratio's delta interval), on
+        the same basis as ``difference``: with CUPED both are the adjusted means (method
+        ``"cuped-t"``), so ``treated - control == difference``.
     difference : Estimate
         Treated minus control per customer (the average treatment effect); its p-value tests
         "no effect".
     relative_lift : Estimate
-        ``treated / control - 1`` (delta method or bootstrap).
-    incremental_total : Estimate
-        ``difference * n_treated``: incremental conversions or incremental revenue.
+        ``treated / control - 1`` (log-scale delta method, or bootstrap), with the
+        difference's p-value: one hypothesis, one p-value.
+    incremental_total : Estimate or None
+        ``difference * n_treated``: incremental conversions or incremental revenue; None for
+        a ratio metric (a difference of averages per order does not add up over customers).
     roi : Estimate or None
         ``(margin * incremental revenue - cost) / cost`` when a cost was given for a mean
         (revenue) metric; None otherwise.
@@ -112,20 +124,28 @@ class CampaignEffect:
         Sample-ratio-mismatch p-value (see :func:`sample_ratio_mismatch`).
     variance_reduction : float or None
         With CUPED, the share of the outcome's variance removed by the pre-period covariate.
+    minimum_detectable_effect : PowerAnalysis or None
+        The smallest effect this test detects with 80% power (:data:`MDE_POWER`) at
+        ``alpha = 1 - confidence``, given its arm sizes and the outcome's variance (after
+        CUPED); None when it cannot be computed (a conversion rate of 0 or 1 in the control
+        arm). Read it as "effects smaller than this were likely to be missed"; the power
+        computed at the observed effect ("observed power") says nothing beyond the p-value
+        and is not reported.
     """
 
     metric: str
-    kind: Literal["conversion", "mean"]
+    kind: Literal["conversion", "mean", "ratio"]
     treated: Estimate
     control: Estimate
     difference: Estimate
     relative_lift: Estimate
-    incremental_total: Estimate
+    incremental_total: Estimate | None
     roi: Estimate | None
     n_treated: int
     n_control: int
     srm_p_value: float
     variance_reduction: float | None = None
+    minimum_detectable_effect: PowerAnalysis | None = None
 
     def estimates(self) -> dict[str, Estimate]:
         """Return the estimates by name (``treated``, ``control``, ``difference``, ...)."""
@@ -134,8 +154,9 @@ class CampaignEffect:
             "control": self.control,
             "difference": self.difference,
             "relative_lift": self.relative_lift,
-            "incremental_total": self.incremental_total,
         }
+        if self.incremental_total is not None:
+            named["incremental_total"] = self.incremental_total
         if self.roi is not None:
             named["roi"] = self.roi
         return named
@@ -176,6 +197,11 @@ class CampaignEffect:
             "variance_reduction": (
                 None if self.variance_reduction is None else float(self.variance_reduction)
             ),
+            "minimum_detectable_effect": (
+                None
+                if self.minimum_detectable_effect is None
+                else self.minimum_detectable_effect.to_dict()
+            ),
             "estimates": {name: est.to_dict() for name, est in self.estimates().items()},
         }
 
@@ -214,6 +240,43 @@ def _cuped(
     return adjusted, reduction
 
 
+def _arm_means(
+    y: npt.NDArray[np.float64], assigned: npt.NDArray[np.bool_], level: float, method: str
+) -> tuple[Estimate, Estimate]:
+    return (
+        replace(mean(y[assigned], confidence=level), method=method),
+        replace(mean(y[~assigned], confidence=level), method=method),
+    )
+
+
+def _mde(
+    kind: str,
+    control: Estimate,
+    variance: float,
+    n_t: int,
+    n_c: int,
+    level: float,
+    alternative: Alternative,
+) -> PowerAnalysis | None:
+    """Minimum detectable effect at :data:`MDE_POWER` for this test's sizes and variance."""
+    common: dict[str, Any] = {
+        "n": n_t + n_c,
+        "ratio": n_t / n_c,
+        "alpha": 1.0 - level,
+        "power": MDE_POWER,
+        "alternative": alternative,
+    }
+    if kind == "conversion":
+        if not 0.0 < control.value < 1.0:
+            return None
+        return minimum_detectable_effect(metric="proportion", baseline=control.value, **common)
+    if control.value == 0.0 or variance <= 0.0:
+        return None
+    return minimum_detectable_effect(
+        metric="mean", baseline=control.value, std=float(np.sqrt(variance)), **common
+    )
+
+
 @deprecated_alias(metric="metric_column", pre_metric="pre_metric_column")
 def campaign_effect(
     outcomes: pd.DataFrame,
@@ -221,10 +284,12 @@ def campaign_effect(
     treatment: str,
     metric_column: str,
     pre_metric_column: str | None = None,
+    denominator_column: str | None = None,
     kind: Kind = "auto",
     cost: float | None = None,
-    margin: float = 1.0,
+    margin: float | None = None,
     expected_share: float = 0.5,
+    alternative: Alternative = "two-sided",
     lift_method: Literal["delta", "bootstrap"] = "delta",
     n_resamples: int = 2_000,
     confidence: float = 0.95,
@@ -242,22 +307,32 @@ def campaign_effect(
         Column that is True/1 for treated (contacted) customers and False/0 for the control.
     metric_column : str
         Outcome column: 0/1 conversion, or an amount such as revenue per customer in the
-        test window.
+        test window (the numerator, with ``denominator_column``).
     pre_metric_column : str, optional
         Pre-period covariate column (the same metric before the campaign) for CUPED variance
         reduction. It must not be affected by the treatment.
+    denominator_column : str, optional
+        Column of the denominator of a ratio metric, per customer: ``metric_column="revenue"``
+        with ``denominator_column="orders"`` compares average order value (revenue / orders
+        in each arm) by the delta method, customers being the randomised unit
+        (:func:`precimark.kpi.ratio_difference`).
     kind : {"auto", "conversion", "mean"}, default "auto"
         Conversion (Newcombe interval) or mean (Welch); "auto" picks conversion when every
         outcome is 0 or 1. With ``pre_metric_column`` the difference always uses Welch on the
-        CUPED-adjusted outcomes.
+        CUPED-adjusted outcomes. Ignored for a ratio metric.
     cost : float, optional
         Total campaign cost; gives ``roi`` for a mean (revenue) metric.
-    margin : float, default 1.0
-        Gross margin rate for ROI.
+    margin : float, optional
+        Gross margin rate for ROI: required with ``cost``. Omitting it computes ROI on
+        revenue (margin 1.0) with a FutureWarning (deprecated since 0.2.0; an error from
+        0.3.0).
     expected_share : float, default 0.5
         Planned share of treated customers, for the sample-ratio-mismatch check.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis of the test (treated above control for "greater"). A
+        one-sided test has one-sided intervals; decide it before looking at the data.
     lift_method : {"delta", "bootstrap"}, default "delta"
-        Interval of the relative lift.
+        Interval of the relative lift: log-scale delta method, or percentile bootstrap.
     n_resamples : int, default 2000
         Bootstrap resamples (``lift_method="bootstrap"``).
     confidence : float, default 0.95
@@ -280,6 +355,8 @@ def campaign_effect(
     DataQualityWarning
         When the split fails the sample-ratio-mismatch test (p < 0.001); the warning is also
         recorded on ``difference``.
+    FutureWarning
+        When ``cost`` is given without ``margin``.
 
     Examples
     --------
@@ -290,19 +367,33 @@ def campaign_effect(
     >>> treated = rng.random(4_000) < 0.5
     >>> revenue = rng.gamma(2.0, 20.0, 4_000) * (rng.random(4_000) < 0.2 + 0.05 * treated)
     >>> outcomes = pd.DataFrame({"treated": treated, "revenue": revenue})
-    >>> effect = campaign_effect(outcomes, treatment="treated", metric_column="revenue", cost=1_000.0)
+    >>> effect = campaign_effect(outcomes, treatment="treated", metric_column="revenue",
+    ...                          cost=1_000.0, margin=0.4)
     >>> effect.difference
     Estimate(1.8176, 95% CI [0.507246, 3.12795], method='welch', n=4000, p=0.00657)
+    >>> effect.relative_lift.p_value == effect.difference.p_value
+    True
     """
     level = check_confidence(confidence)
     check_choice(kind, "kind", ("auto", "conversion", "mean"))
     check_choice(lift_method, "lift_method", ("delta", "bootstrap"))
+    side = check_alternative(alternative)
     frame = check_frame(outcomes, "outcomes")
-    needed = [treatment, metric_column] + (
-        [pre_metric_column] if pre_metric_column is not None else []
-    )
-    check_columns(frame, needed, "outcomes")
+    extra = [c for c in (pre_metric_column, denominator_column) if c is not None]
+    check_columns(frame, [treatment, metric_column, *extra], "outcomes")
     check_unique_index(frame, "outcomes")
+    if denominator_column is not None and pre_metric_column is not None:
+        raise fail(
+            "argument 'pre_metric_column'",
+            "CUPED together with a ratio metric (denominator_column)",
+            "one of them (CUPED for ratio metrics is not implemented)",
+        )
+    if denominator_column is not None and lift_method == "bootstrap":
+        raise fail(
+            "argument 'lift_method'",
+            "'bootstrap' for a ratio metric",
+            "lift_method='delta' (the bootstrap resamples outcomes, not customer pairs)",
+        )
     assigned = _assignment(frame, treatment)
     y = as_sample(frame[metric_column], metric_column)
     n_t, n_c = int(assigned.sum()), int((~assigned).sum())
@@ -321,8 +412,12 @@ def campaign_effect(
             "value not 0/1",
             "0/1",
         )
-    chosen: Literal["conversion", "mean"] = (
-        "conversion" if kind == "conversion" or (kind == "auto" and binary) else "mean"
+    chosen: Literal["conversion", "mean", "ratio"] = (
+        "ratio"
+        if denominator_column is not None
+        else "conversion"
+        if kind == "conversion" or (kind == "auto" and binary)
+        else "mean"
     )
     srm = sample_ratio_mismatch(n_t, n_c, expected_share=expected_share)
     notes: tuple[str, ...] = ()
@@ -333,34 +428,63 @@ def campaign_effect(
         )
         warnings.warn(note, DataQualityWarning, stacklevel=3)  # + deprecated_alias frame
         notes = (note,)
-    y_t, y_c = y[assigned], y[~assigned]
-    if chosen == "conversion":
-        hits_t, hits_c = int(y_t.sum()), int(y_c.sum())
-        treated_est = proportion(hits_t, n_t, confidence=level)
-        control_est = proportion(hits_c, n_c, confidence=level)
-    else:
-        treated_est = mean(y_t, confidence=level)
-        control_est = mean(y_c, confidence=level)
+    rate = 1.0 if margin is None else check_positive(margin, "margin")
+    if cost is not None and chosen == "mean" and margin is None:
+        rate = resolve_margin(None, "campaign_effect(cost=...)", stacklevel=4)
     reduction: float | None = None
-    if pre_metric_column is not None:
-        adjusted, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
-        y_t, y_c = adjusted[assigned], adjusted[~assigned]
-    if chosen == "conversion" and pre_metric_column is None:
-        diff = proportion_difference(hits_t, n_t, hits_c, n_c, confidence=level)
+    if chosen == "ratio":
+        assert denominator_column is not None
+        x = as_sample(frame[denominator_column], denominator_column)
+        names = (metric_column, denominator_column)
+        moments_t = ratio_moments(y[assigned], x[assigned], names)
+        moments_c = ratio_moments(y[~assigned], x[~assigned], names)
+        treated_est = ratio(y[assigned], x[assigned], confidence=level)
+        control_est = ratio(y[~assigned], x[~assigned], confidence=level)
+        diff = ratio_difference(
+            y[assigned], x[assigned], y[~assigned], x[~assigned], confidence=level, alternative=side
+        )
     else:
-        diff = mean_difference(y_t, y_c, confidence=level)
-    method = "cuped-" + diff.method if pre_metric_column is not None else diff.method
-    diff = replace(diff, method=method, warnings=(*diff.warnings, *notes))
+        if pre_metric_column is not None:
+            y, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
+        y_t, y_c = y[assigned], y[~assigned]
+        moments_t = (n_t, float(y_t.mean()), float(y_t.var(ddof=1)))
+        moments_c = (n_c, float(y_c.mean()), float(y_c.var(ddof=1)))
+        if pre_metric_column is not None:
+            treated_est, control_est = _arm_means(y, assigned, level, "cuped-t")
+            diff = mean_difference(y_t, y_c, confidence=level, alternative=side)
+            diff = replace(diff, method="cuped-" + diff.method)
+        elif chosen == "conversion":
+            hits_t, hits_c = int(y_t.sum()), int(y_c.sum())
+            treated_est = proportion(hits_t, n_t, confidence=level)
+            control_est = proportion(hits_c, n_c, confidence=level)
+            diff = proportion_difference(
+                hits_t, n_t, hits_c, n_c, confidence=level, alternative=side
+            )
+        else:
+            treated_est, control_est = _arm_means(y, assigned, level, "t")
+            diff = mean_difference(y_t, y_c, confidence=level, alternative=side)
+    diff = replace(diff, warnings=(*diff.warnings, *notes))
     if lift_method == "delta":
-        lift = relative_difference(y_t, y_c, confidence=level)
+        lift = relative_difference_from_moments(
+            *moments_t, *moments_c, confidence=level, alternative=side, p_value=diff.p_value
+        )
     else:
         lift = bootstrap(
-            _lift, y_t, y_c, n_resamples=n_resamples, confidence=level, random_state=random_state
+            _lift,
+            y[assigned],
+            y[~assigned],
+            n_resamples=n_resamples,
+            confidence=level,
+            random_state=random_state,
         )
-    total = incremental_revenue(diff, n_t)
+        lift = replace(lift, p_value=diff.p_value)
+    pooled = ((n_t - 1) * moments_t[2] + (n_c - 1) * moments_c[2]) / (n_t + n_c - 2)
+    mde = _mde(chosen, control_est, pooled, n_t, n_c, level, side)
+    total = None if chosen == "ratio" else incremental_revenue(diff, n_t)
     gain = None
     if cost is not None and chosen == "mean":
-        gain = roi(total, check_positive(cost, "cost"), margin=margin)
+        assert total is not None
+        gain = roi(total, check_positive(cost, "cost"), margin=rate)
     return CampaignEffect(
         metric_column,
         chosen,
@@ -374,6 +498,7 @@ def campaign_effect(
         n_c,
         srm,
         reduction,
+        mde,
     )
 
 

@@ -11,7 +11,9 @@ and method ``"given"``), and maps the interval through the (monotone) formula.
 from __future__ import annotations
 
 import math
+import warnings
 
+from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN
 from precimark._validation import check_number
 from precimark.kpi._checks import check_count, check_money, check_positive
 from precimark.kpi.estimates import Estimate
@@ -92,7 +94,27 @@ def incremental_revenue(effect_per_customer: Estimate | float, n_treated: int) -
     return _derived(base, base.value * k, base.ci_low * k, base.ci_high * k, "x n_treated")
 
 
-def roi(incremental: Estimate | float, cost: float, *, margin: float = 1.0) -> Estimate:
+def resolve_margin(margin: float | None, caller: str, *, stacklevel: int = 3) -> float:
+    """Return ``margin`` checked (> 0), or 1.0 with a FutureWarning when it was omitted.
+
+    ROI on revenue (margin 1.0) overstates the return of a shop whose goods cost money, so
+    the margin is a required input of every ROI; its old silent default 1.0 lives one minor
+    release as a deprecated default.
+    """
+    if margin is not None:
+        return check_positive(margin, "margin")
+    warnings.warn(
+        f"{caller} without margin= computes ROI on revenue as if the goods cost nothing "
+        f"(margin 1.0); this default is deprecated since precimark {DEPRECATED_SINCE} and "
+        f"margin= is required for ROI from {REMOVED_IN}: pass your gross margin rate, "
+        "e.g. margin=0.4 (margin=1.0 keeps revenue-based ROI)",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
+    return 1.0
+
+
+def roi(incremental: Estimate | float, cost: float, *, margin: float | None = None) -> Estimate:
     """Return on investment: ``(margin * incremental revenue - cost) / cost``.
 
     Parameters
@@ -102,9 +124,15 @@ def roi(incremental: Estimate | float, cost: float, *, margin: float = 1.0) -> E
         revenue the campaign did not cause is not a return.
     cost : float
         Total campaign cost (> 0), e.g. from :func:`campaign_cost`.
-    margin : float, default 1.0
+    margin : float
         Gross margin rate applied to revenue (1.0 = revenue-based ROI, which overstates the
-        return of a retailer whose goods cost money).
+        return of a retailer whose goods cost money). Required: omitting it uses 1.0 with a
+        FutureWarning (deprecated since 0.2.0; an error from 0.3.0).
+
+    Warns
+    -----
+    FutureWarning
+        When ``margin`` is omitted.
 
     Examples
     --------
@@ -114,7 +142,7 @@ def roi(incremental: Estimate | float, cost: float, *, margin: float = 1.0) -> E
     """
     base = _as_estimate(incremental, "incremental")
     spend = check_positive(cost, "cost")
-    rate = check_positive(margin, "margin")
+    rate = resolve_margin(margin, "roi()")
 
     def f(x: float) -> float:
         return (rate * x - spend) / spend

@@ -5,8 +5,13 @@
 - difference of two independent proportions: Newcombe's hybrid score interval (Newcombe 1998,
   method 10), built from the two Wilson intervals;
 - mean: Student t interval; difference of two means: Welch's t interval (unequal variances);
-- relative difference ``mean_a / mean_b - 1``: delta method on the ratio of means;
-- ratio metric ``sum(y) / sum(x)`` over units (e.g. average order value): delta method.
+- relative difference ``mean_a / mean_b - 1``: delta method on the log of the ratio of means
+  (the interval is not symmetric: it is a ratio's), tested by the difference's p-value;
+- ratio metric ``sum(y) / sum(x)`` over units (e.g. average order value): delta method, and
+  :func:`ratio_difference` between two groups (Welch on the delta-method variances).
+
+Differences take ``alternative="two-sided" | "greater" | "less"``: a one-sided test has a
+one-sided interval (one infinite bound) and the method says which side (``"welch (greater)"``).
 
 The ``*_from_*`` functions compute the same intervals from summary statistics (counts, means,
 variances), so that :mod:`precimark.kpi.aggregates` gives exactly the raw-row results.
@@ -15,24 +20,70 @@ variances), so that :mod:`precimark.kpi.aggregates` gives exactly the raw-row re
 from __future__ import annotations
 
 import math
+from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
-from precimark._validation import fail
+from precimark._validation import check_choice, fail
 from precimark.kpi._checks import as_sample, check_count
 from precimark.kpi.estimates import Estimate, check_confidence, z_value
 
 __all__ = [
+    "ALTERNATIVES",
+    "Alternative",
     "mean",
     "mean_difference",
     "mean_from_moments",
     "proportion",
     "proportion_difference",
     "ratio",
+    "ratio_difference",
     "relative_difference",
     "relative_difference_from_moments",
     "welch_from_moments",
 ]
+
+
+Alternative = Literal["two-sided", "greater", "less"]
+"""The alternative hypothesis of a difference: either direction, an increase, a decrease."""
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
+
+
+def check_alternative(alternative: object) -> Alternative:
+    """Validate an ``alternative`` argument."""
+    check_choice(alternative, "alternative", ALTERNATIVES)
+    return alternative  # type: ignore[return-value]
+
+
+def _labelled(method: str, alternative: Alternative) -> str:
+    return method if alternative == "two-sided" else f"{method} ({alternative})"
+
+
+def _test(
+    value: float, se: float, level: float, alternative: Alternative, df: float | None
+) -> tuple[float, float, float]:
+    """Interval bounds and p-value of ``value`` against 0, t (``df``) or normal (None)."""
+    if df is None:
+        ppf, sf, cdf = stats.norm.ppf, stats.norm.sf, stats.norm.cdf
+    else:
+        ppf, sf, cdf = (
+            lambda q: stats.t.ppf(q, df),
+            lambda x: stats.t.sf(x, df),
+            lambda x: stats.t.cdf(x, df),
+        )
+    if alternative == "two-sided":
+        half = float(ppf(0.5 + level / 2.0)) * se
+        return value - half, value + half, float(2.0 * sf(abs(value) / se))
+    half = float(ppf(level)) * se
+    if alternative == "greater":
+        return value - half, math.inf, float(sf(value / se))
+    return -math.inf, value + half, float(cdf(value / se))
+
+
+def _welch_df(sa: float, sb: float, n_a: float, n_b: float) -> float:
+    return (sa + sb) ** 2 / (sa * sa / (n_a - 1) + sb * sb / (n_b - 1))
 
 
 def _wilson(successes: int, n: int, z: float) -> tuple[float, float]:
@@ -91,6 +142,7 @@ def proportion_difference(
     n_b: int,
     *,
     confidence: float = 0.95,
+    alternative: Alternative = "two-sided",
 ) -> Estimate:
     """Estimate ``p_a - p_b`` for two independent groups with Newcombe's hybrid score interval.
 
@@ -102,6 +154,10 @@ def proportion_difference(
         Successes and units in group b (e.g. control).
     confidence : float, default 0.95
         Confidence level.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis: ``p_a != p_b``, ``p_a > p_b`` or ``p_a < p_b``. A
+        one-sided test gives a one-sided interval (from the Wilson bounds at level
+        ``2 * confidence - 1``) and a one-sided p-value.
 
     Returns
     -------
@@ -117,9 +173,10 @@ def proportion_difference(
     Estimate(0.04, 95% CI [0.00269855, 0.0776266], method='newcombe', n=1000, p=0.035)
     """
     level = check_confidence(confidence)
+    side = check_alternative(alternative)
     hits_a, total_a = _counts(successes_a, n_a, ("successes_a", "n_a"))
     hits_b, total_b = _counts(successes_b, n_b, ("successes_b", "n_b"))
-    z = z_value(level)
+    z = z_value(level if side == "two-sided" else 2.0 * level - 1.0)
     p_a, p_b = hits_a / total_a, hits_b / total_b
     low_a, high_a = _wilson(hits_a, total_a, z)
     low_b, high_b = _wilson(hits_b, total_b, z)
@@ -128,8 +185,14 @@ def proportion_difference(
     high = diff + math.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
     pooled = (hits_a + hits_b) / (total_a + total_b)
     se0 = math.sqrt(pooled * (1.0 - pooled) * (1.0 / total_a + 1.0 / total_b))
-    p_value = 1.0 if se0 == 0.0 else float(2.0 * stats.norm.sf(abs(diff) / se0))
-    return Estimate(diff, low, high, level, "newcombe", total_a + total_b, p_value)
+    if se0 == 0.0:
+        p_value = 1.0
+    else:
+        _, _, p_value = _test(diff, se0, level, side, None)
+    low, high = (low, math.inf) if side == "greater" else (low, high)
+    low, high = (-math.inf, high) if side == "less" else (low, high)
+    method = _labelled("newcombe", side)
+    return Estimate(diff, low, high, level, method, total_a + total_b, p_value)
 
 
 def mean_from_moments(n: int, mean_: float, variance: float, *, confidence: float) -> Estimate:
@@ -175,20 +238,22 @@ def welch_from_moments(
     var_b: float,
     *,
     confidence: float,
+    alternative: Alternative = "two-sided",
+    method: str = "welch",
 ) -> Estimate:
     """Welch interval for ``mean_a - mean_b`` from counts, means and variances (ddof=1)."""
     level = check_confidence(confidence)
+    side = check_alternative(alternative)
     diff = mean_a - mean_b
     sa, sb = var_a / n_a, var_b / n_b
     se = math.sqrt(sa + sb)
+    label = _labelled(method, side)
     if se == 0.0:
         p_value = 1.0 if diff == 0 else 0.0
         warning = ("both groups have zero variance",)
-        return Estimate(diff, diff, diff, level, "welch", n_a + n_b, p_value, warning)
-    df = (sa + sb) ** 2 / (sa * sa / (n_a - 1) + sb * sb / (n_b - 1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, df)) * se
-    p_value = float(2.0 * stats.t.sf(abs(diff) / se, df))
-    return Estimate(diff, diff - half, diff + half, level, "welch", n_a + n_b, p_value)
+        return Estimate(diff, diff, diff, level, label, n_a + n_b, p_value, warning)
+    low, high, p_value = _test(diff, se, level, side, _welch_df(sa, sb, n_a, n_b))
+    return Estimate(diff, low, high, level, label, n_a + n_b, p_value)
 
 
 def _moments(values: object, name: str) -> tuple[int, float, float]:
@@ -196,7 +261,9 @@ def _moments(values: object, name: str) -> tuple[int, float, float]:
     return x.size, float(x.mean()), float(x.var(ddof=1))
 
 
-def mean_difference(a: object, b: object, *, confidence: float = 0.95) -> Estimate:
+def mean_difference(
+    a: object, b: object, *, confidence: float = 0.95, alternative: Alternative = "two-sided"
+) -> Estimate:
     """Estimate ``mean(a) - mean(b)`` for two independent samples with Welch's t interval.
 
     Parameters
@@ -205,6 +272,9 @@ def mean_difference(a: object, b: object, *, confidence: float = 0.95) -> Estima
         One value per unit in each group (at least 2 each).
     confidence : float, default 0.95
         Confidence level.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis (``mean_a > mean_b`` for "greater"); one-sided tests give
+        a one-sided interval.
 
     Returns
     -------
@@ -218,7 +288,9 @@ def mean_difference(a: object, b: object, *, confidence: float = 0.95) -> Estima
     >>> mean_difference([12.0, 15.0, 9.0, 14.0], [10.0, 8.0, 11.0, 9.0])
     Estimate(3, 95% CI [-0.959719, 6.95972], method='welch', n=8, p=0.106)
     """
-    return welch_from_moments(*_moments(a, "a"), *_moments(b, "b"), confidence=confidence)
+    return welch_from_moments(
+        *_moments(a, "a"), *_moments(b, "b"), confidence=confidence, alternative=alternative
+    )
 
 
 def relative_difference_from_moments(
@@ -230,33 +302,53 @@ def relative_difference_from_moments(
     var_b: float,
     *,
     confidence: float,
+    alternative: Alternative = "two-sided",
+    p_value: float | None = None,
 ) -> Estimate:
-    """Delta-method interval for ``mean_a / mean_b - 1`` from counts, means and variances."""
+    """Log-scale delta-method interval for ``mean_a / mean_b - 1`` from counts, means, variances.
+
+    ``p_value`` is the test of "no difference" to report (default: Welch's on the same
+    moments): the lift and the difference test one hypothesis and carry one p-value.
+    """
     level = check_confidence(confidence)
+    side = check_alternative(alternative)
+    method = _labelled("delta-log", side)
+    if p_value is None:
+        p_value = welch_from_moments(
+            n_a, mean_a, var_a, n_b, mean_b, var_b, confidence=level, alternative=side
+        ).p_value
+    n = n_a + n_b
     if mean_b <= 0.0:
         warning = ("baseline mean is not positive: relative lift undefined",)
         value = math.inf if mean_a > 0 else 0.0
-        return Estimate(value, -math.inf, math.inf, level, "delta", n_a + n_b, None, warning)
-    ratio = mean_a / mean_b
-    se = math.sqrt(var_a / n_a / mean_b**2 + mean_a**2 * var_b / n_b / mean_b**4)
-    half = z_value(level) * se
-    p_value = (
-        (1.0 if ratio == 1.0 else 0.0)
-        if se == 0.0
-        else float(2 * stats.norm.sf(abs(ratio - 1) / se))
-    )
+        return Estimate(value, -math.inf, math.inf, level, method, n, None, warning)
+    lift = mean_a / mean_b - 1.0
+    if mean_a <= 0.0:
+        warning = ("no outcome in group a: the relative lift's interval is unbounded above",)
+        return Estimate(lift, -1.0, math.inf, level, method, n, p_value, warning)
+    sa, sb = var_a / n_a / mean_a**2, var_b / n_b / mean_b**2
+    se = math.sqrt(sa + sb)
+    if se == 0.0:
+        return Estimate(lift, lift, lift, level, method, n, p_value)
+    low, high, _ = _test(0.0, se, level, side, _welch_df(sa, sb, n_a, n_b))
+    ratio_ = lift + 1.0
     return Estimate(
-        ratio - 1.0, ratio - 1.0 - half, ratio - 1.0 + half, level, "delta", n_a + n_b, p_value
+        lift, ratio_ * math.exp(low) - 1.0, ratio_ * math.exp(high) - 1.0, level, method, n, p_value
     )
 
 
-def relative_difference(a: object, b: object, *, confidence: float = 0.95) -> Estimate:
-    """Estimate the relative lift ``mean(a) / mean(b) - 1`` with a delta-method interval.
+def relative_difference(
+    a: object, b: object, *, confidence: float = 0.95, alternative: Alternative = "two-sided"
+) -> Estimate:
+    """Estimate the relative lift ``mean(a) / mean(b) - 1`` with a log-scale delta-method interval.
 
     The two samples are independent (e.g. treated and control customers). The interval is
-    ``ratio - 1 ± z * se`` with ``se² = var_a / (n_a m_b²) + m_a² var_b / (n_b m_b⁴)``: reliable
-    when the baseline mean is estimated precisely (its coefficient of variation well below
-    0.1); otherwise prefer the absolute difference.
+    computed for ``log(mean_a / mean_b)``, with ``se² = var_a / (n_a m_a²) + var_b / (n_b m_b²)``
+    and Welch's degrees of freedom on those terms, then mapped back: it is not symmetric
+    around the lift, as a ratio's uncertainty is not (the symmetric interval on the ratio
+    scale misses low more often than high). The p-value is Welch's test of
+    ``mean_a == mean_b``, the same hypothesis as :func:`mean_difference`. This equals
+    tea-tasting's relative effect interval.
 
     Parameters
     ----------
@@ -264,11 +356,13 @@ def relative_difference(a: object, b: object, *, confidence: float = 0.95) -> Es
         One value per unit; 0/1 values give the relative lift of a conversion rate.
     confidence : float, default 0.95
         Confidence level.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis; one-sided tests give a one-sided interval.
 
     Returns
     -------
     Estimate
-        Method ``"delta"``.
+        Method ``"delta-log"``.
 
     Examples
     --------
@@ -277,8 +371,28 @@ def relative_difference(a: object, b: object, *, confidence: float = 0.95) -> Es
     0.333...
     """
     return relative_difference_from_moments(
-        *_moments(a, "a"), *_moments(b, "b"), confidence=confidence
+        *_moments(a, "a"), *_moments(b, "b"), confidence=confidence, alternative=alternative
     )
+
+
+def ratio_moments(
+    numerators: object, denominators: object, names: tuple[str, str]
+) -> tuple[int, float, float]:
+    """Units, ratio ``sum(y) / sum(x)`` and the delta-method variance per unit of the ratio."""
+    y = as_sample(numerators, names[0], min_size=2)
+    x = as_sample(denominators, names[1], min_size=2)
+    if y.size != x.size:
+        raise fail(
+            f"argument '{names[1]}'",
+            f"{x.size} values for {y.size} numerators",
+            "one denominator per numerator",
+        )
+    x_bar = float(x.mean())
+    if x_bar <= 0.0:
+        raise fail(f"argument '{names[1]}'", "a mean <= 0", "positive denominators on average")
+    value = float(y.mean()) / x_bar
+    residual: npt.NDArray[np.float64] = (y - value * x) / x_bar
+    return y.size, value, float(residual.var(ddof=1))
 
 
 def ratio(numerators: object, denominators: object, *, confidence: float = 0.95) -> Estimate:
@@ -308,19 +422,60 @@ def ratio(numerators: object, denominators: object, *, confidence: float = 0.95)
     >>> ratio([30.0, 100.0, 20.0], [1, 3, 1]).value
     30.0
     """
-    y = as_sample(numerators, "numerators", min_size=2)
-    x = as_sample(denominators, "denominators", min_size=2)
-    if y.size != x.size:
-        raise fail(
-            "argument 'denominators'",
-            f"{x.size} values for {y.size} numerators",
-            "one denominator per numerator",
-        )
     level = check_confidence(confidence)
-    x_bar = float(x.mean())
-    if x_bar <= 0.0:
-        raise fail("argument 'denominators'", "a mean <= 0", "positive denominators on average")
-    value = float(y.mean()) / x_bar
-    residual = (y - value * x) / x_bar
-    half = z_value(level) * float(residual.std(ddof=1)) / math.sqrt(y.size)
-    return Estimate(value, value - half, value + half, level, "delta", y.size)
+    n, value, variance = ratio_moments(numerators, denominators, ("numerators", "denominators"))
+    half = z_value(level) * math.sqrt(variance / n)
+    return Estimate(value, value - half, value + half, level, "delta", n)
+
+
+def ratio_difference(
+    numerator_treated: object,
+    denominator_treated: object,
+    numerator_control: object,
+    denominator_control: object,
+    *,
+    confidence: float = 0.95,
+    alternative: Alternative = "two-sided",
+) -> Estimate:
+    """Estimate the difference of a ratio metric between two groups by the delta method.
+
+    A ratio metric (average order value = revenue / orders, revenue per visit, ...) is
+    ``R = sum(y) / sum(x)`` in each group, with the *customer* as the randomised unit. The
+    variance of each group's ratio is the delta method's,
+    ``var(y_i - R x_i) / (n x̄²)`` (Deng et al. 2018), and the two ratios are compared with
+    Welch's t on those variances, as tea-tasting's ``Mean(numer, denom)`` does (equal to it in
+    the tests). Comparing per-order values with a plain t-test would treat one customer's
+    correlated orders as independent and give too narrow an interval.
+
+    Parameters
+    ----------
+    numerator_treated, denominator_treated : Series, array or list of numbers
+        One pair per treated customer (same length), e.g. revenue and orders.
+    numerator_control, denominator_control : Series, array or list of numbers
+        One pair per control customer.
+    confidence : float, default 0.95
+        Confidence level.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis; one-sided tests give a one-sided interval.
+
+    Returns
+    -------
+    Estimate
+        ``R_treated - R_control``, method ``"delta-welch"``; ``n`` counts customers.
+
+    Examples
+    --------
+    >>> from precimark.kpi import ratio_difference
+    >>> est = ratio_difference([60.0, 20.0, 90.0, 0.0], [2, 1, 3, 1], [30.0, 50.0, 10.0], [1, 2, 1])
+    >>> round(est.value, 2), est.method
+    (1.79, 'delta-welch')
+    """
+    treated = ratio_moments(
+        numerator_treated, denominator_treated, ("numerator_treated", "denominator_treated")
+    )
+    control = ratio_moments(
+        numerator_control, denominator_control, ("numerator_control", "denominator_control")
+    )
+    return welch_from_moments(
+        *treated, *control, confidence=confidence, alternative=alternative, method="delta-welch"
+    )

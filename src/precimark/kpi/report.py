@@ -17,10 +17,12 @@ from precimark.kpi._plot import (
     plot_cumulative_incremental_revenue,
     plot_lift,
 )
-from precimark.kpi.campaign import CampaignEffect, campaign_effect
+from precimark.kpi.campaign import MDE_POWER, CampaignEffect, campaign_effect
 from precimark.kpi.estimates import Estimate, estimates_frame
-from precimark.kpi.finance import cost_per_incremental_customer, roas
+from precimark.kpi.finance import cost_per_incremental_customer, resolve_margin, roas
+from precimark.kpi.intervals import Alternative
 from precimark.kpi.multiple import adjust_table
+from precimark.kpi.power import PowerAnalysis
 
 __all__ = ["CampaignReport", "evaluate_campaign"]
 
@@ -51,7 +53,13 @@ class CampaignReport:
     adjustment : {"holm", "bh"}
         Multiple-testing correction applied to the KPIs' p-values.
     variance_reduction : float or None
-        CUPED share of revenue variance removed, when a pre-period covariate was used.
+        CUPED share of revenue variance removed, when a pre-period covariate was used. Then
+        ``revenue_treated`` and ``revenue_control`` are the CUPED-adjusted means (method
+        ``"cuped-t"``), the basis of ``revenue_difference``: the table's arithmetic adds up.
+    minimum_detectable_effects : dict of str to PowerAnalysis
+        ``conversion`` and ``revenue``: the smallest effect the test detects with 80% power
+        (see :attr:`CampaignEffect.minimum_detectable_effect`); a KPI whose MDE cannot be
+        computed is absent.
     cumulative : DataFrame or None
         Day-by-day cumulative incremental revenue (see
         :func:`precimark.kpi.cumulative_incremental_revenue`), if computed.
@@ -66,6 +74,7 @@ class CampaignReport:
     srm_p_value: float
     adjustment: Literal["holm", "bh"] = "holm"
     variance_reduction: float | None = None
+    minimum_detectable_effects: dict[str, PowerAnalysis] = field(default_factory=dict)
     cumulative: pd.DataFrame | None = field(default=None, repr=False)
     cohorts: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -89,7 +98,7 @@ class CampaignReport:
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue",
-        ...                            cost=500.0)
+        ...                            cost=500.0, margin=0.4)
         >>> float(report.to_frame().loc["revenue_difference", "value"])
         11.25
         """
@@ -111,8 +120,8 @@ class CampaignReport:
         >>> outcomes = pd.DataFrame({"treated": [True, False] * 100,
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue")
-        >>> sorted(json.loads(json.dumps(report.to_dict())))
-        ['adjustment', 'kpis', 'n_control', 'n_treated', 'name', 'srm_p_value', 'variance_reduction']
+        >>> sorted(json.loads(json.dumps(report.to_dict())))[:3]
+        ['adjustment', 'kpis', 'minimum_detectable_effects']
         """
         frame = self.to_frame()
         adjusted = frame["p_value_adjusted"].to_numpy(dtype=np.float64)
@@ -130,6 +139,9 @@ class CampaignReport:
             "srm_p_value": self.srm_p_value,
             "adjustment": self.adjustment,
             "variance_reduction": self.variance_reduction,
+            "minimum_detectable_effects": {
+                name: design.to_dict() for name, design in self.minimum_detectable_effects.items()
+            },
             "kpis": kpis,
         }
 
@@ -154,12 +166,14 @@ class CampaignReport:
             f"{self.n_treated} treated vs {self.n_control} control customers; "
             f"sample-ratio check p = {self.srm_p_value:.3g}"
             + (
-                f"; CUPED removed {100 * self.variance_reduction:.0f}% of revenue variance"
+                f"; CUPED removed {100 * self.variance_reduction:.0f}% of revenue variance "
+                "(revenue per arm is CUPED-adjusted, like the difference)"
                 if self.variance_reduction is not None
                 else ""
             )
             + ".",
             "",
+            *self._mde_lines(),
             f"| KPI | value | {100 * confidence:g}% CI | p (adj., {self.adjustment}) | method | n |",
             "|---|---:|---|---:|---|---:|",
         ]
@@ -179,6 +193,18 @@ class CampaignReport:
         if notes:
             lines += ["", *(f"[{i}] {note}" for i, note in enumerate(notes, start=1))]
         return "\n".join(lines) + "\n"
+
+    def _mde_lines(self) -> list[str]:
+        if not self.minimum_detectable_effects:
+            return []
+        parts = [
+            f"{name} {_fmt(design.effect)} ({100 * design.relative_effect:+.3g}%)"
+            for name, design in self.minimum_detectable_effects.items()
+        ]
+        return [
+            f"Minimum detectable effect at {100 * MDE_POWER:g}% power: " + ", ".join(parts) + ".",
+            "",
+        ]
 
     def plot_lift(self, *, ax: Any = None) -> Any:
         """Chart the conversion and revenue lifts with their intervals (matplotlib Axes)."""
@@ -218,8 +244,9 @@ def evaluate_campaign(
     converted_column: str | None = None,
     pre_revenue_column: str | None = None,
     cost: float | None = None,
-    margin: float = 1.0,
+    margin: float | None = None,
     expected_share: float = 0.5,
+    alternative: Alternative = "two-sided",
     adjustment: Literal["holm", "bh"] = "holm",
     cumulative: pd.DataFrame | None = None,
     cohorts: pd.DataFrame | None = None,
@@ -243,10 +270,14 @@ def evaluate_campaign(
     cost : float, optional
         Total campaign cost (contacts, redeemed discounts, fixed); adds ``roi`` (with
         ``margin``), ``iroas`` and ``cost_per_incremental_customer``.
-    margin : float, default 1.0
-        Gross margin rate for ROI.
+    margin : float, optional
+        Gross margin rate for ROI: required with ``cost``. Omitting it computes ROI on
+        revenue (margin 1.0) with a FutureWarning (deprecated since 0.2.0; an error from
+        0.3.0).
     expected_share : float, default 0.5
         Planned treated share, for the sample-ratio-mismatch check (warns at p < 0.001).
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        The alternative hypothesis of both tests (see :func:`campaign_effect`).
     adjustment : {"holm", "bh"}, default "holm"
         Multiple-testing correction of the KPIs' p-values.
     cumulative : DataFrame, optional
@@ -268,6 +299,11 @@ def evaluate_campaign(
     -------
     CampaignReport
 
+    Warns
+    -----
+    FutureWarning
+        When ``cost`` is given without ``margin``.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -285,6 +321,8 @@ def evaluate_campaign(
     """
     frame = check_frame(outcomes, "outcomes")
     check_columns(frame, [revenue_column, treatment], "outcomes")
+    if cost is not None:
+        margin = resolve_margin(margin, "evaluate_campaign(cost=...)", stacklevel=4)
     converted = converted_column
     if converted is None:
         values = pd.to_numeric(frame[revenue_column], errors="coerce")
@@ -293,6 +331,7 @@ def evaluate_campaign(
     common: dict[str, Any] = {
         "treatment": treatment,
         "expected_share": expected_share,
+        "alternative": alternative,
         "confidence": confidence,
     }
     conv: CampaignEffect = campaign_effect(
@@ -307,6 +346,7 @@ def evaluate_campaign(
         margin=margin,
         **common,
     )
+    assert rev.incremental_total is not None and conv.incremental_total is not None
     estimates = {
         "conversion_treated": conv.treated,
         "conversion_control": conv.control,
@@ -325,6 +365,11 @@ def evaluate_campaign(
         estimates["cost_per_incremental_customer"] = cost_per_incremental_customer(
             conv.incremental_total, cost
         )
+    designs = {
+        name: effect.minimum_detectable_effect
+        for name, effect in (("conversion", conv), ("revenue", rev))
+        if effect.minimum_detectable_effect is not None
+    }
     return CampaignReport(
         name=name,
         estimates=estimates,
@@ -333,6 +378,7 @@ def evaluate_campaign(
         srm_p_value=rev.srm_p_value,
         adjustment=adjustment,
         variance_reduction=rev.variance_reduction,
+        minimum_detectable_effects=designs,
         cumulative=cumulative,
         cohorts=cohorts,
     )

@@ -8,6 +8,8 @@ being correlated. Windows are calendar days, both ends inclusive.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -24,8 +26,9 @@ from precimark._validation import (
     to_day,
     validate_transactions,
 )
+from precimark.exceptions import DataQualityWarning
 from precimark.kpi._log import activity_by_customer, day_window
-from precimark.kpi.estimates import Estimate
+from precimark.kpi.estimates import Estimate, check_confidence
 from precimark.kpi.intervals import mean, proportion, ratio
 from precimark.schema import Columns
 
@@ -92,7 +95,7 @@ def _retained(
     period_end: DateLike,
     next_end: DateLike | None,
     columns: Columns | None,
-) -> tuple[int, int, tuple[str, ...]]:
+) -> tuple[int | None, int, tuple[str, ...]]:
     tx = validate_transactions(transactions, columns)
     first, last = day_window(tx, period_start, period_end, ("period_start", "period_end"))
     following = (
@@ -109,11 +112,27 @@ def _retained(
             "no customer active in the period",
             "a period with at least one order",
         )
+    if int(tx.days.max()) <= last:
+        return None, base.size, (_UNOBSERVED,)
     kept = int(np.isin(base, _active_ids(tx, last + 1, following)).sum())
-    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     if following > int(tx.days.max()):
-        warnings = ("the next period extends beyond the last order in the log",)
-    return kept, base.size, warnings
+        notes = ("the next period extends beyond the last order in the log",)
+    return kept, base.size, notes
+
+
+_UNOBSERVED = (
+    "no order in the log after period_end: the next period is not observed, so retention "
+    "and churn are unknown (NaN), not 0 and 1; pass a period that ends before the log does"
+)
+
+
+def _unknown(total: int, confidence: float) -> Estimate:
+    """Return the honest "unknown": NaN value and interval, the warning emitted and recorded."""
+    warnings.warn(_UNOBSERVED, DataQualityWarning, stacklevel=3)
+    level = check_confidence(confidence)
+    nan = math.nan
+    return Estimate(nan, nan, nan, level, "wilson", total, None, (_UNOBSERVED,))
 
 
 def retention_rate(
@@ -144,8 +163,15 @@ def retention_rate(
     Returns
     -------
     Estimate
-        A Wilson interval over the base period's active customers. It warns when the next
-        period runs past the last order of the log (retention would be understated).
+        A Wilson interval over the base period's active customers. It notes when the next
+        period runs past the last order of the log (retention would be understated). When
+        the log has no order after ``period_end`` at all, retention is unknown: value and
+        interval are NaN (None in ``to_dict()``), with a warning.
+
+    Warns
+    -----
+    DataQualityWarning
+        When no order in the log falls after ``period_end``.
 
     Examples
     --------
@@ -156,8 +182,10 @@ def retention_rate(
     >>> retention_rate(tx, period_start="2024-01-01", period_end="2024-01-31").value
     0.666...
     """
-    kept, total, warnings = _retained(transactions, period_start, period_end, next_end, columns)
-    return replace(proportion(kept, total, confidence=confidence), warnings=warnings)
+    kept, total, notes = _retained(transactions, period_start, period_end, next_end, columns)
+    if kept is None:
+        return _unknown(total, confidence)
+    return replace(proportion(kept, total, confidence=confidence), warnings=notes)
 
 
 def churn_rate(
@@ -173,7 +201,9 @@ def churn_rate(
 
     ``1 - retention_rate`` with the mirrored Wilson interval; same parameters as
     :func:`retention_rate`. In non-contractual businesses "churn" is only observed as
-    inactivity in a window: a customer who skips one window is not necessarily lost.
+    inactivity in a window: a customer who skips one window is not necessarily lost. Without
+    any order after ``period_end`` churn is unknown: NaN with a ``DataQualityWarning``, never
+    1.0.
 
     Examples
     --------
