@@ -77,42 +77,63 @@ def _mix(modified: bool, a: float, b: float, x: Array) -> tuple[Array, npt.NDArr
     return log_mix, has
 
 
+def _log_rising(z: float, n: Array) -> Array:
+    """``log(Gamma(z + n) / Gamma(z))`` for whole numbers ``n >= 0``, as sums of ``log(z + j)``.
+
+    Exact where ``gammaln(z + n) - gammaln(z)`` cancels (z in the millions on a likelihood
+    ridge); ``n`` are the few distinct frequencies.
+    """
+    steps = np.concatenate([[0.0], np.cumsum(np.log(z + np.arange(int(np.max(n, initial=0)))))])
+    out: Array = steps[n.astype(np.intp)]
+    return out
+
+
+def _rising_digamma(z: float, n: Array) -> Array:
+    """``digamma(z + n) - digamma(z)`` for whole numbers ``n >= 0``: sums of ``1 / (z + j)``."""
+    steps = np.concatenate([[0.0], np.cumsum(1.0 / (z + np.arange(int(np.max(n, initial=0)))))])
+    out: Array = steps[n.astype(np.intp)]
+    return out
+
+
 def bgnbd_loglik(
     params: Array, rows: BGRows, *, modified: bool = False, grad: bool = False
 ) -> tuple[Array, Array | None]:
     """Per-row log-likelihood of BG/NBD (or MBG/NBD), and optionally its gradient rows.
 
     Returns ``(ll, g)`` where ``g`` has shape ``(n_rows, 4)`` (d/dr, d/dalpha, d/da, d/db) or
-    is None. Functions of x, tx or T alone are evaluated once per distinct value.
+    is None. Functions of x, tx or T alone are evaluated once per distinct value. Written so
+    that no two large terms cancel when r, alpha or a, b run to infinity together:
+    ``r log(alpha / (alpha + T))`` as ``-r log1p(T / alpha)``, gamma and beta function ratios
+    as sums of logs.
     """
     r, alpha, a, b = (float(v) for v in params)
     shift = 1.0 if modified else 0.0
     xu, xi = rows.f_frequency
     log_mix_u, has_u = _mix(modified, a, b, xu)
     has = has_u[xi]
-    log_at = np.log(alpha + rows.f_age.values)[rows.f_age.codes]
-    log_atx = np.log(alpha + rows.f_recency.values)[rows.f_recency.codes]
+    ages, recencies = rows.f_age.values, rows.f_recency.values
+    l_t = np.log1p(ages / alpha)[rows.f_age.codes]
+    l_tx = np.log1p(recencies / alpha)[rows.f_recency.codes]
     rx = r + rows.x
-    a1 = -rx * log_at
-    a2 = np.where(has, log_mix_u[xi] - rx * log_atx, -np.inf)
+    a1 = -rx * l_t
+    a2 = np.where(has, log_mix_u[xi] - rx * l_tx, -np.inf)
     tail = np.logaddexp(a1, a2)
-    const_u = (
-        gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xu + shift) - betaln(a, b)
-    )
+    n = xu + shift
+    const_u = _log_rising(r, xu) - xu * np.log(alpha) + _log_rising(b, n) - _log_rising(a + b, n)
     ll = const_u[xi] + tail
     if not grad:
         return ll, None
     w1 = np.exp(a1 - tail)
     w2 = np.where(has, 1.0 - w1, 0.0)
-    psi_abx = digamma(a + b + xu + shift)
+    rise_ab = _rising_digamma(a + b, n)
     inv_u = np.where(has_u, 1.0 / np.where(has_u, b + xu - 1.0 + shift, 1.0), 0.0)
-    inv_at = (1.0 / (alpha + rows.f_age.values))[rows.f_age.codes]
-    inv_atx = (1.0 / (alpha + rows.f_recency.values))[rows.f_recency.codes]
+    d_t = (ages / (alpha * (alpha + ages)))[rows.f_age.codes]
+    d_tx = (recencies / (alpha * (alpha + recencies)))[rows.f_recency.codes]
     g = np.empty((rows.x.shape[0], 4))
-    g[:, 0] = (digamma(r + xu) - digamma(r) + np.log(alpha))[xi] - w1 * log_at - w2 * log_atx
-    g[:, 1] = r / alpha - rx * (w1 * inv_at + w2 * inv_atx)
-    g[:, 2] = (digamma(a + b) - psi_abx)[xi] + w2 / a
-    g[:, 3] = (digamma(b + xu + shift) - psi_abx - digamma(b) + digamma(a + b))[xi] - w2 * inv_u[xi]
+    g[:, 0] = _rising_digamma(r, xu)[xi] - w1 * l_t - w2 * l_tx
+    g[:, 1] = -(xu / alpha)[xi] + rx * (w1 * d_t + w2 * d_tx)
+    g[:, 2] = -rise_ab[xi] + w2 / a
+    g[:, 3] = (_rising_digamma(b, n) - rise_ab)[xi] - w2 * inv_u[xi]
     return ll, g
 
 
