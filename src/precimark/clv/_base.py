@@ -166,6 +166,10 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_, ..."""
         self._check_hyper_parameters()
         self._check_identifiable(data, weights)
+        # One canonical row order: the same rows (a frame, a histogram, merged histograms)
+        # then give bit-identical sums and so the same optimum, whatever order they came in.
+        order = np.lexsort(tuple(reversed(data)))
+        data, weights = [np.asarray(c)[order] for c in data], weights[order]
         if self.engine == "native":
             params, boundary = self._fit_native(data, weights)
         else:
