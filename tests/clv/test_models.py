@@ -82,15 +82,21 @@ def test_weighted_fit_equals_fit_on_exploded_rows(cdnow_rfm_weeks: pd.DataFrame,
     weights = rng.integers(1, 5, len(rfm))
     exploded = rfm.loc[rfm.index.repeat(weights)].reset_index(drop=True)
     exploded.attrs["time_unit"] = "W"
-    for model in (pm.BetaGeoModel(engine="native"), pm.BetaGeoModel()):
+    for model in (pm.BetaGeoModel(), pm.BetaGeoModel(engine="lifetimes")):
         a = clone(model).fit(rfm, sample_weight=weights)
         b = clone(model).fit(exploded)
         _close(a.params_, b.params_, rtol=1e-6)
         assert a.n_customers_ == b.n_customers_ == weights.sum()
         assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-9)
-    gg_a = pm.GammaGammaModel(engine="native").fit(rfm, sample_weight=weights)
-    gg_b = pm.GammaGammaModel(engine="native").fit(exploded)
-    _close(gg_a.params_, gg_b.params_, rtol=1e-6)
+    with warnings.catch_warnings():
+        # seed 1 draws a sample whose Gamma-Gamma supremum is at p -> infinity, v -> 0
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gg_a = pm.GammaGammaModel().fit(rfm, sample_weight=weights)
+        gg_b = pm.GammaGammaModel().fit(exploded)
+    assert gg_a.boundary_ == gg_b.boundary_
+    assert gg_a.log_likelihood_ == pytest.approx(gg_b.log_likelihood_, rel=1e-9)
+    if not gg_a.boundary_:
+        _close(gg_a.params_, gg_b.params_, rtol=1e-6)
 
 
 @settings(max_examples=40, deadline=None)
@@ -372,8 +378,6 @@ def test_clone_and_params_follow_sklearn() -> None:
 def test_bad_hyper_parameters(cdnow_rfm_weeks: pd.DataFrame) -> None:
     with pytest.raises(DataValidationError, match="argument 'engine'"):
         pm.BetaGeoModel(engine="fast").fit(cdnow_rfm_weeks)  # type: ignore[arg-type]
-    with pytest.raises(DataValidationError, match="'native' for ParetoNBDModel"):
-        pm.ParetoNBDModel(engine="native").fit(cdnow_rfm_weeks)
     with pytest.raises(DataValidationError, match="argument 'penalizer'"):
         pm.BetaGeoModel(penalizer=-1).fit(cdnow_rfm_weeks)
     with pytest.raises(DataValidationError, match="argument 'initial_params'"):
@@ -399,7 +403,7 @@ def test_retry_ladder_warns_and_recovers(
     with pytest.warns(
         ConvergenceWarning, match="succeeded with 'seeded random start' after 2 failed"
     ):
-        model = pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+        model = pm.BetaGeoModel(engine="lifetimes").fit(cdnow_rfm_weeks)
     assert model.params_["r"] == pytest.approx(0.243, abs=1e-3)
 
 
@@ -413,7 +417,7 @@ def test_all_attempts_failing_raise_convergence_error(
     with pytest.raises(
         ConvergenceError, match=r"did not converge after 5 attempts.*tiny penalizer"
     ):
-        pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+        pm.BetaGeoModel(engine="lifetimes").fit(cdnow_rfm_weeks)
 
 
 # ------------------------------------------------------------------ Gamma-Gamma assumptions

@@ -11,8 +11,9 @@ establishing the time unit, and prediction per distinct row. The concrete models
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self, TypeAlias
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import HorizonLike, TimeUnit
@@ -66,6 +68,12 @@ def horizon_in_units(
     return to_duration_units(horizon, time_unit, name)
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """Return the BLAS libraries loaded in this process (found once: the search costs 0.1 s)."""
+    return ThreadpoolController()
+
+
 def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
     """Distinct rows of several aligned columns, and the inverse map back to the rows."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
@@ -94,12 +102,16 @@ def _weights(weights: object, n: int, index: pd.Index) -> Array:
     return values
 
 
+_BOUND = 30.0  # log-parameters are searched in [-30, 30]: parameters within e^-30 .. e^30
+_FAR = np.log(1e4)  # a scaled log-parameter beyond +-log(1e4) is tested for a boundary supremum
+_Z95 = 1.959963984540054
+
+
 class _Model(BaseEstimator):  # type: ignore[misc]
     """Shared machinery: parameters, fit bookkeeping, serialisation."""
 
     _lifetimes_key: ClassVar[str]
     _param_names: ClassVar[tuple[str, ...]]
-    _native: ClassVar[bool] = False
     _time_scaled: ClassVar[tuple[str, ...]] = ()  # parameters measured in units of time
     _has_time_unit: ClassVar[bool] = False  # parameters depend on the unit of recency and T
 
@@ -107,7 +119,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         self,
         *,
         penalizer: float = 0.0,
-        engine: Engine = "lifetimes",
+        engine: Engine = "native",
         initial_params: Mapping[str, float] | None = None,
         random_state: int | None = 0,
     ) -> None:
@@ -119,24 +131,24 @@ class _Model(BaseEstimator):  # type: ignore[misc]
     # ------------------------------------------------------------------ likelihood
 
     def _prepare(self, data: Sequence[Array]) -> Any:
-        """Return the data in the form :meth:`_loglik` evaluates fastest (native models)."""
-        return data
+        """Return the data in the form :meth:`_loglik` evaluates fastest."""
+        raise NotImplementedError
 
     def _loglik(self, params: Array, prepared: Any, grad: bool) -> tuple[Array, Array | None]:
-        """Return per-row log-likelihood (and gradient rows when the model is native)."""
-        return _lifetimes.log_likelihood(self._lifetimes_key, params.tolist(), prepared), None
+        """Return per-row log-likelihood and, with ``grad``, its gradient rows."""
+        raise NotImplementedError
+
+    def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
+        """Return a data-driven starting point (parameters on the fitting scale)."""
+        return np.ones(len(self._param_names))
+
+    def _check_identifiable(self, data: Sequence[Array], weights: Array) -> None:
+        """Refuse data that cannot identify the model (hook; purchase models check repeats)."""
 
     # ------------------------------------------------------------------ fitting
 
     def _check_hyper_parameters(self) -> None:
         check_choice(self.engine, "engine", ("lifetimes", "native"))
-        if self.engine == "native" and not self._native:
-            raise fail(
-                "argument 'engine'",
-                f"'native' for {type(self).__name__}",
-                "'lifetimes' (the native engine covers BetaGeoModel, ModifiedBetaGeoModel and "
-                "GammaGammaModel)",
-            )
         check_number(self.penalizer, "penalizer", low=0.0)
         if self.initial_params is not None and set(self.initial_params) != set(self._param_names):
             raise fail(
@@ -151,11 +163,34 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 )
 
     def _fit_compressed(self, data: Sequence[Array], weights: Array) -> None:
-        """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_."""
+        """Fit on compressed rows; set params_, log_likelihood_, covariance_, summary_, ..."""
         self._check_hyper_parameters()
+        self._check_identifiable(data, weights)
+        # One canonical row order: the same rows (a frame, a histogram, merged histograms)
+        # then give bit-identical sums and so the same optimum, whatever order they came in.
+        order = np.lexsort(tuple(reversed(data)))
+        data, weights = [np.asarray(c)[order] for c in data], weights[order]
+        if self.engine == "native":
+            params, boundary = self._fit_native(data, weights)
+        else:
+            params, boundary = self._fit_ladder(data, weights), {}
+        self.params_ = params
+        self.boundary_ = boundary
+        vector = np.array([params[k] for k in self._param_names])
+        prepared = self._prepare(data)
+        with np.errstate(all="ignore"):
+            self.log_likelihood_ = float(
+                np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
+            )
+            self.n_customers_ = round(float(weights.sum()))
+            self.covariance_ = self._covariance(vector, prepared, weights)
+        self._set_summary()
+        self._warn_about_uncertainty()
+
+    def _fit_ladder(self, data: Sequence[Array], weights: Array) -> dict[str, float]:
+        """engine='lifetimes': lifetimes' fitter with a retry ladder (each retry warns)."""
         attempts = self._attempts()
         failures: list[str] = []
-        params: dict[str, float] | None = None
         for label, start, scale, penalizer in attempts:
             try:
                 params = self._fit_once(data, weights, start, scale, penalizer)
@@ -169,26 +204,15 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                         f"{type(self).__name__}: the fit succeeded with '{label}' after "
                         f"{len(failures)} failed attempt(s): " + "; ".join(failures),
                         ConvergenceWarning,
-                        stacklevel=3,
+                        stacklevel=4,
                     )
-                break
+                return params
             failures.append(f"{label}: parameters {params} are not all finite and positive")
-            params = None
-        if params is None:
-            raise ConvergenceError(
-                f"{type(self).__name__} did not converge after {len(attempts)} attempts: "
-                + "; ".join(failures)
-                + ". Check the data (recency <= T, the time unit) or set a penalizer."
-            )
-        self.params_ = params
-        vector = np.array([params[k] for k in self._param_names])
-        prepared = self._prepare(data)
-        self.log_likelihood_ = float(
-            np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
+        raise ConvergenceError(
+            f"{type(self).__name__} did not converge after {len(attempts)} attempts: "
+            + "; ".join(failures)
+            + ". Check the data (recency <= T, the time unit) or set a penalizer."
         )
-        self.n_customers_ = round(float(weights.sum()))
-        self.covariance_ = self._covariance(vector, prepared, weights)
-        self._set_summary()
 
     def _attempts(self) -> list[tuple[str, Array | None, float, float]]:
         """Return the retry ladder: (label, log-start, time scale, penalizer) per attempt."""
@@ -218,17 +242,14 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         penalizer: float,
     ) -> dict[str, float]:
         scaled = self._rescale_data(data, scale)
-        if self.engine == "native":
-            fitted = self._fit_native(scaled, weights, log_start, penalizer)
-        else:
-            fitted = _lifetimes.fit(
-                self._lifetimes_key,
-                scaled,
-                weights,
-                penalizer=penalizer,
-                initial_params=self._lifetimes_start(log_start),
-                names=self._param_names,
-            )
+        fitted = _lifetimes.fit(
+            self._lifetimes_key,
+            scaled,
+            weights,
+            penalizer=penalizer,
+            initial_params=self._lifetimes_start(log_start),
+            names=self._param_names,
+        )
         return {k: (v / scale if k in self._time_scaled else v) for k, v in fitted.items()}
 
     def _lifetimes_start(self, log_start: Array | None) -> Array | None:
@@ -239,84 +260,199 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         return list(data)
 
     def _native_time_scale(self, data: Sequence[Array]) -> float:
-        """Return the time scale lifetimes fits on (it rescales some models to max(T) = 1)."""
+        """Return the time scale the native engine fits on (max(T) = 1 where lifetimes does)."""
         return 1.0
 
     def _fit_native(
-        self, data: Sequence[Array], weights: Array, log_start: Array | None, penalizer: float
-    ) -> dict[str, float]:
-        scale = self._native_time_scale(data)
-        prepared = self._prepare(self._rescale_data(data, scale))
-        total = weights.sum()
-        timed = np.array([n in self._time_scaled for n in self._param_names])
+        self, data: Sequence[Array], weights: Array
+    ) -> tuple[dict[str, float], dict[str, str]]:
+        """Several starts of L-BFGS-B on log-parameters; the best kept; boundaries detected.
 
-        def objective(theta: Array) -> tuple[float, Array]:
+        Starts: ``initial_params`` (if given), a data-driven one, all ones, then seeded random
+        ones; the search stops once two starts reach the same optimum. A parameter far out
+        (beyond 1e4 or below 1e-4 on the fitting scale) is pushed further with the others
+        re-optimised: if the likelihood does not fall, its supremum is on the boundary.
+        """
+        # scipy's L-BFGS-B calls BLAS on vectors of 3-4 numbers: with BLAS threads on a busy
+        # machine each call costs milliseconds (10x the whole fit), so one thread while fitting.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._search_native(data, weights)
+
+    def _search_native(
+        self, data: Sequence[Array], weights: Array
+    ) -> tuple[dict[str, float], dict[str, str]]:
+        scale = self._native_time_scale(data)
+        scaled = self._rescale_data(data, scale)
+        prepared = self._prepare(scaled)
+        total = weights.sum()
+        penalizer = float(self.penalizer)
+        k = len(self._param_names)
+
+        def objective(theta: Array, pen: float = penalizer) -> tuple[float, Array]:
             params = np.exp(theta)
-            ll, g = self._loglik(params, prepared, True)
+            with np.errstate(all="ignore"):
+                ll, g = self._loglik(params, prepared, True)
             assert g is not None
-            value = -float(np.einsum("i,i->", weights, ll)) / total + penalizer * float(
-                np.sum(params**2)
-            )
-            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * penalizer * params) * params
+            value = -float(np.einsum("i,i->", weights, ll)) / total + pen * float(np.sum(params**2))
+            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * pen * params) * params
+            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                return 1e300, np.zeros(k)  # outside where the likelihood can be evaluated
             return value, grad
 
-        start = np.zeros(len(self._param_names)) if log_start is None else log_start
-        with np.errstate(all="ignore"):
-            result = minimize(
+        def search(start: Array, bounds: list[tuple[float, float]], pen: float = penalizer) -> Any:
+            return minimize(
                 objective,
-                start,
+                np.clip(start, -_BOUND, _BOUND),
+                args=(pen,),
                 jac=True,
                 method="L-BFGS-B",
-                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-9},
+                bounds=bounds,
+                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
             )
-        if not np.isfinite(result.fun) or np.max(np.abs(result.jac)) > 1e-4:
-            raise ArithmeticError(f"L-BFGS-B stopped at {result.message} (gradient {result.jac})")
-        params = np.exp(result.x)
+
+        def not_worse(new: float, old: float) -> bool:
+            return new <= old + 1e-12 * (1 + abs(old))
+
+        def explore(theta: Array, value: float, ridge: Array) -> tuple[Array, float]:
+            """Push far-out parameters further and move on along a flat ridge.
+
+            Far-out parameters are pushed with the others re-optimised, then the search moves
+            along the ridge two starts revealed; every step where the fit does not fall is kept.
+            """
+            for j in np.flatnonzero(np.abs(theta) > _FAR):
+                direction = 1.0 if theta[j] >= 0 else -1.0
+                for _ in range(3):
+                    if abs(theta[j]) >= _BOUND:
+                        break
+                    trial = theta.copy()
+                    trial[j] = np.clip(trial[j] + 3.0 * direction, -_BOUND, _BOUND)
+                    fixed = list(free)
+                    fixed[j] = (trial[j], trial[j])
+                    pushed = search(trial, fixed)
+                    if not not_worse(pushed.fun, value):
+                        break  # the likelihood falls further out: an interior (if far) optimum
+                    theta, value = pushed.x.copy(), float(pushed.fun)
+            if np.max(np.abs(ridge)) > 0.05:
+                step = 3.0 * ridge / np.max(np.abs(ridge))
+                for _ in range(3):
+                    pushed = search(theta + step, free)
+                    if not not_worse(pushed.fun, value):
+                        break
+                    theta, value = pushed.x.copy(), float(pushed.fun)
+            return theta, value
+
+        free = [(-_BOUND, _BOUND)] * k
+        best: Any = None
+        ridge = np.zeros(k)
+        starts = list(self._starts(scaled, weights))
+        for start in starts:
+            result = search(start, free)
+            if result.fun >= 1e300:
+                continue
+            if best is not None and abs(result.fun - best.fun) * total < 1e-4:
+                # Two starts agree on the optimum's value (to 1e-4 in the total
+                # log-likelihood): done. Where they disagree on a parameter, the likelihood
+                # is flat along it (a ridge, maybe to the boundary).
+                better, worse = (result, best) if result.fun < best.fun else (best, result)
+                ridge, best = better.x - worse.x, better
+                break
+            if best is None or result.fun < best.fun:
+                best = result
+        if best is None:
+            raise ConvergenceError(
+                f"{type(self).__name__}: the log-likelihood could not be evaluated from any "
+                "starting point. Check the data (recency <= T, the time unit)."
+            )
+        origin = best.x.copy()
+        theta, value = explore(best.x.copy(), float(best.fun), ridge)
+        if penalizer == 0 and (np.any(np.abs(theta) > _FAR) or np.any(np.abs(theta - origin) > 1)):
+            # On the boundary there may be several ridges (BG/NBD: a -> 0 with b -> infinity
+            # or with b -> 0). From every start, a tiny penalty keeps the search finite and
+            # lands near one; follow each unpenalised and keep the best.
+            for start in starts:
+                probe = search(start, free, 1e-6)
+                polished = search(probe.x, free)
+                if polished.fun < value - 1e-12 * (1 + abs(value)):
+                    other, other_value = explore(
+                        polished.x.copy(), float(polished.fun), np.zeros(k)
+                    )
+                    theta, value, origin = other, other_value, probe.x.copy()
+        # On a ridge to the boundary the parameters that moved with the pushes run off too;
+        # so does one already far out that the pushes did not bring back.
+        moved = np.abs(theta - origin)
+        on_ridge = bool(np.any(moved > 1.0) or np.any(np.abs(theta) >= _BOUND - 1.0))
+        boundary = {
+            name: ("infinity" if theta[j] > 0 else "zero")
+            for j, name in enumerate(self._param_names)
+            if on_ridge and (moved[j] > 1.0 or abs(theta[j]) > _FAR)
+        }
+        _, grad = objective(theta)
+        interior = [j for j, n in enumerate(self._param_names) if n not in boundary]
+        if interior and np.max(np.abs(grad[interior])) > 1e-5:
+            warnings.warn(
+                f"{type(self).__name__}: L-BFGS-B stopped with gradient norm "
+                f"{np.max(np.abs(grad[interior])):.1e} (> 1e-5) in the log-parameters: the "
+                "estimates may not be at the optimum. Try initial_params= or check the data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        params = np.exp(theta)
+        timed = np.array([n in self._time_scaled for n in self._param_names])
         params[timed] = params[timed] / scale
-        return dict(zip(self._param_names, params.tolist(), strict=True))
+        if boundary:
+            where = ", ".join(
+                f"{n} -> {'infinity' if v == 'infinity' else '0'}" for n, v in boundary.items()
+            )
+            warnings.warn(
+                f"{type(self).__name__}: the likelihood has no interior maximum on these data; "
+                f"its supremum lies on the boundary ({where}). The reported parameters are where "
+                "the likelihood stops improving (it rises by less than 1e-12 relative further "
+                "out); their standard errors are undefined. The data cannot identify "
+                + ", ".join(repr(n) for n in boundary)
+                + ": use a longer calibration window, more customers, or another model.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return dict(zip(self._param_names, params.tolist(), strict=True)), boundary
+
+    def _starts(self, data: Sequence[Array], weights: Array) -> Iterator[Array]:
+        """Yield log-parameter starts: given, data-driven, all ones, then seeded random."""
+        if self.initial_params is not None:
+            given = np.array([float(self.initial_params[n]) for n in self._param_names])
+            timed = np.array([n in self._time_scaled for n in self._param_names])
+            given[timed] = given[timed] * self._native_time_scale(data)
+            yield np.log(given)
+        driven = np.log(self._data_start(data, weights))
+        yield driven
+        yield np.zeros(len(self._param_names))
+        rng = np.random.default_rng(self.random_state)
+        for _ in range(3):
+            yield driven + rng.normal(0.0, 1.0, len(driven))
 
     def _covariance(self, params: Array, prepared: Any, weights: Array) -> Array:
         """Inverse observed information in parameter space (NaN where it is singular).
 
-        The Hessian of the log-likelihood in log-parameters is taken by central differences:
-        of the analytic gradient for native models, of the likelihood otherwise.
+        The Hessian of the log-likelihood in log-parameters is taken by central differences
+        of the analytic gradient.
         """
         theta = np.log(params)
         k = len(params)
         step = 1e-4
         eye = np.eye(k) * step
 
-        def total(th: Array, grad: bool) -> Any:
-            ll, g = self._loglik(np.exp(th), prepared, grad)
-            if g is None:
-                return float(np.einsum("i,i->", weights, ll))
-            gradient: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
-            return gradient
+        def gradient(th: Array) -> Array:
+            _, g = self._loglik(np.exp(th), prepared, True)
+            assert g is not None
+            out: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
+            return out
 
-        if self._native:
-            rows = [
-                (total(theta + eye[i], True) - total(theta - eye[i], True)) / (2 * step)
-                for i in range(k)
-            ]
-            hess = np.array(rows)
-            hess = (hess + hess.T) / 2
-        else:
-            base = total(theta, False)
-            hess = np.empty((k, k))
-            for i in range(k):
-                for j in range(i, k):
-                    if i == j:
-                        value = (
-                            total(theta + eye[i], False) - 2 * base + total(theta - eye[i], False)
-                        ) / step**2
-                    else:
-                        value = (
-                            total(theta + eye[i] + eye[j], False)
-                            - total(theta + eye[i] - eye[j], False)
-                            - total(theta - eye[i] + eye[j], False)
-                            + total(theta - eye[i] - eye[j], False)
-                        ) / (4 * step**2)
-                    hess[i, j] = hess[j, i] = value
+        rows = [
+            (gradient(theta + eye[i]) - gradient(theta - eye[i])) / (2 * step) for i in range(k)
+        ]
+        hess = np.array(rows)
+        hess = (hess + hess.T) / 2
+        if not np.all(np.isfinite(hess)):
+            return np.full((k, k), np.nan)
         try:
             cov_theta = np.linalg.inv(-hess)
         except np.linalg.LinAlgError:
@@ -327,21 +463,55 @@ class _Model(BaseEstimator):  # type: ignore[misc]
 
     def _set_summary(self) -> None:
         names = list(self._param_names)
+        boundary = getattr(self, "boundary_", {})
         coef = np.array([self.params_[n] for n in names])
         with np.errstate(invalid="ignore"):
             se = np.sqrt(np.diag(self.covariance_))
+        se = np.where([n in boundary for n in names], np.nan, se)
         k = len(names)
         self.aic_ = float(2 * k - 2 * self.log_likelihood_)
         self.bic_ = float(k * np.log(max(self.n_customers_, 1)) - 2 * self.log_likelihood_)
+        # Wald intervals of positive parameters on the log scale: coef * exp(+-z se / coef).
+        with np.errstate(invalid="ignore", over="ignore"):
+            spread = np.exp(_Z95 * se / coef)
         self.summary_ = pd.DataFrame(
             {
                 "coef": coef,
                 "se": se,
-                "lower_95": coef - 1.959963984540054 * se,
-                "upper_95": coef + 1.959963984540054 * se,
+                "lower_95": coef / spread,
+                "upper_95": coef * spread,
+                "boundary": [boundary.get(n, "interior") for n in names],
             },
             index=pd.Index(names, name="parameter"),
         )
+
+    def _warn_about_uncertainty(self) -> None:
+        """Warn when standard errors are zero, undefined or absurd, and say why."""
+        problems = []
+        for name, row in self.summary_.iterrows():
+            if row["boundary"] != "interior":
+                continue  # already reported by the boundary warning
+            se, coef = float(row["se"]), float(row["coef"])
+            if not np.isfinite(se):
+                problems.append(
+                    f"{name}: undefined (the observed information is singular or not positive "
+                    "definite there: the data do not identify it)"
+                )
+            elif se == 0.0:
+                problems.append(f"{name}: zero (the likelihood is not curved in it)")
+            elif se > 10.0 * coef:
+                problems.append(
+                    f"{name}: {se:.3g} for an estimate of {coef:.3g} (more than 10 times the "
+                    "estimate: barely identified by these data)"
+                )
+        if problems:
+            warnings.warn(
+                f"{type(self).__name__}: standard errors are not usable for "
+                + "; ".join(problems)
+                + ". Do not read the summary's intervals as certainty; use more data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _vector(self, params: Mapping[str, float] | None = None) -> Array:
         source = self.params_ if params is None else params
@@ -372,6 +542,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 [v if np.isfinite(v) else None for v in row] for row in self.covariance_.tolist()
             ],
             "time_unit": getattr(self, "time_unit_", None),
+            "boundary": dict(getattr(self, "boundary_", {})),
         }
 
     @classmethod
@@ -414,6 +585,16 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 # An older document without a unit: it loads, but every call that reads a
                 # frame or a horizon must then say the unit (time_unit=); it is never guessed.
                 model.time_unit_ = None
+            # Documents written before boundaries were reported have none: an interior fit.
+            boundary = data.get("boundary") or {}
+            for key, value in boundary.items():
+                if key not in cls._param_names or value not in ("infinity", "zero"):
+                    raise fail(
+                        "argument 'data'",
+                        f"boundary {{{key!r}: {value!r}}}",
+                        f"parameters of {cls.__name__} mapped to 'infinity' or 'zero'",
+                    )
+            model.boundary_ = dict(boundary)
             model._set_summary()
         return model
 
@@ -495,6 +676,25 @@ class _PurchaseModel(_Model):
     def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
         x, tx, t = data
         return [x, tx * scale, t * scale]
+
+    def _native_time_scale(self, data: Sequence[Array]) -> float:
+        return 1.0 / float(np.max(data[2]))
+
+    def _check_identifiable(self, data: Sequence[Array], weights: Array) -> None:
+        repeat = float(weights[data[0] > 0].sum())
+        if repeat == 0:
+            raise fail(
+                "column 'frequency'",
+                f"no repeat purchase among {round(float(weights.sum())):,} customers",
+                "some customers with frequency > 0",
+                f"Without repeat purchases {', '.join(self._param_names)} are not identified: "
+                "use a longer observation window or more customers.",
+            )
+
+    def _purchase_rate(self, data: Sequence[Array], weights: Array) -> float:
+        """Return repeat purchases per unit of time across all customers (a start for r/alpha)."""
+        x, _, t = data
+        return max(float(weights @ x) / max(float(weights @ t), 1e-12), 1e-6)
 
     def _fitted_unit(self) -> TimeUnit | None:
         """Return the fitting unit (None for an old document or pickle without one)."""

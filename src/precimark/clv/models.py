@@ -8,11 +8,17 @@ pickles to a few KB, round-trips through :meth:`to_dict`/:meth:`from_dict`, and
 
 Two engines fit the parameters:
 
-- ``"lifetimes"`` (default): lifetimes' own fitters, with a retry ladder (other starting
-  points, rescaled time, a tiny penalizer as the last resort; each retry warns);
-- ``"native"`` (BG/NBD, MBG/NBD, Gamma-Gamma): vectorised numpy log-likelihoods with
-  closed-form gradients and L-BFGS-B, an order of magnitude faster on large bases, checked
-  against lifetimes in the tests.
+- ``"native"`` (default, every model): vectorised numpy log-likelihoods with analytic
+  gradients, evaluated once per distinct sufficient-statistic row, maximised by L-BFGS-B on
+  log-parameters from several starts (data-driven first); a supremum on the boundary of the
+  parameter space is reported (``boundary_``, the summary's ``boundary`` column and a
+  :class:`~precimark.exceptions.ConvergenceWarning`), never hidden behind a penalty;
+- ``"lifetimes"``: lifetimes' own fitters, with a retry ladder (other starting points,
+  rescaled time, a tiny penalizer as the last resort; each retry warns). It is the test
+  oracle of the native engine.
+
+Predictions are precimark's closed forms at the fitted parameters for both engines (equal to
+lifetimes' to 1e-9 in the tests).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from precimark._validation import (
     fail_rows,
     validate_rfm,
 )
-from precimark.clv import _formulas, _lifetimes
+from precimark.clv import _formulas
 from precimark.clv._base import (
     Array,
     HorizonLike,
@@ -70,9 +76,9 @@ class BetaGeoModel(_PurchaseModel):
     ----------
     penalizer : float, default 0.0
         L2 penalty on the parameters (lifetimes' ``penalizer_coef``, same scale).
-    engine : {"lifetimes", "native"}, default "lifetimes"
-        Optimiser: lifetimes' fitter, or precimark's vectorised likelihood with analytic
-        gradients (much faster on large bases; same optimum).
+    engine : {"native", "lifetimes"}, default "native"
+        Optimiser: precimark's vectorised likelihood with analytic gradients and several
+        starts, or lifetimes' fitter (slower; kept as an option and as the reference).
     initial_params : Mapping[str, float], optional
         Starting values for r, alpha, a, b.
     random_state : int, optional
@@ -89,7 +95,12 @@ class BetaGeoModel(_PurchaseModel):
     covariance_ : ndarray
         Inverse observed information of the parameters.
     summary_ : DataFrame
-        ``coef``, ``se``, ``lower_95``, ``upper_95`` per parameter.
+        ``coef``, ``se``, ``lower_95``, ``upper_95`` (Wald, on the log scale) and
+        ``boundary`` (``"interior"``, or ``"infinity"``/``"zero"`` where the likelihood's
+        supremum lies) per parameter.
+    boundary_ : dict
+        Parameters whose likelihood supremum is on the boundary, mapped to ``"infinity"`` or
+        ``"zero"`` (empty for an interior optimum; a warning says so at fit time).
     aic_, bic_ : float
         Information criteria.
     time_unit_ : {"D", "W"}
@@ -112,8 +123,10 @@ class BetaGeoModel(_PurchaseModel):
 
     _lifetimes_key = "BetaGeo"
     _param_names = ("r", "alpha", "a", "b")
-    _native = True
     _modified: ClassVar[bool] = False
+
+    def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
+        return np.array([1.0, 1.0 / self._purchase_rate(data, weights), 1.0, 3.0])
 
     def _prepare(self, data: Sequence[Array]) -> _formulas.BGRows:
         return _formulas.bg_rows(*data)
@@ -129,9 +142,6 @@ class BetaGeoModel(_PurchaseModel):
         return _formulas.bgnbd_discounted_expected(
             self._vector(), times, discount, *distinct, modified=self._modified
         )
-
-    def _native_time_scale(self, data: Sequence[Array]) -> float:
-        return 1.0 / float(np.max(data[2]))
 
     def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
         return _formulas.bgnbd_conditional_expected(
@@ -173,10 +183,12 @@ class ModifiedBetaGeoModel(BetaGeoModel):
 
 
 class ParetoNBDModel(_PurchaseModel):
-    """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted with lifetimes.
+    """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
-    Conditional predictions use lifetimes' formulas at the fitted parameters; the purchase
-    count distribution is precimark's (Fader & Hardie's note on P(X(t) = x)).
+    The likelihood is Fader & Hardie's closed form (note 009) in log-space: the 'died between
+    the last purchase and T' term is ``H(tx) * (1 - H(T) / H(tx))`` with ``H`` a tail integral
+    evaluated by a hypergeometric function whose argument stays in [0, 1), so it is exactly
+    zero when ``recency == T`` (then ``probability_alive`` is 1.0) and never NaN.
 
     Purchases at Poisson rate ``lambda ~ Gamma(r, alpha)``; an exponential lifetime with rate
     ``mu ~ Gamma(s, beta)``. Attributes and methods as :class:`BetaGeoModel`; ``params_``
@@ -201,24 +213,29 @@ class ParetoNBDModel(_PurchaseModel):
         # numpy's *global* random state: always pass one, so fits are reproducible.
         return np.ones(4) if log_start is None else np.exp(log_start)
 
+    def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
+        mean_age = float(weights @ data[2]) / float(weights.sum())
+        return np.array([1.0, 1.0 / self._purchase_rate(data, weights), 1.0, mean_age])
+
+    def _prepare(self, data: Sequence[Array]) -> _formulas.ParetoRows:
+        return _formulas.pareto_rows(*data)
+
+    def _loglik(
+        self, params: Array, prepared: _formulas.ParetoRows, grad: bool
+    ) -> tuple[Array, Array | None]:
+        return _formulas.pareto_loglik(params, prepared, grad=grad)
+
     def _pmf(self, n: int, t: Array) -> Array:
         return _formulas.pareto_pmf(self._vector(), n, t)
 
     def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
-        fitter = self.to_lifetimes()
-        with _lifetimes.quiet():
-            values = fitter.conditional_expected_number_of_purchases_up_to_time(t, x, tx, T_)
-        return np.asarray(values, dtype=np.float64)
+        return _formulas.pareto_conditional_expected(self._vector(), np.asarray(t), x, tx, T_)
 
     def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
-        fitter = self.to_lifetimes()
-        with _lifetimes.quiet():
-            return np.asarray(fitter.conditional_probability_alive(x, tx, T_), dtype=np.float64)
+        return _formulas.pareto_probability_alive(self._vector(), x, tx, T_)
 
     def _expected_new(self, t: Array) -> Array:
-        fitter = self.to_lifetimes()
-        with _lifetimes.quiet():
-            return np.asarray(fitter.expected_number_of_purchases_up_to_time(t), dtype=np.float64)
+        return _formulas.pareto_expected_new(self._vector(), t)
 
 
 class GammaGammaModel(_Model):
@@ -231,8 +248,8 @@ class GammaGammaModel(_Model):
     ----------
     penalizer : float, default 0.0
         L2 penalty on the parameters (lifetimes' scale).
-    engine : {"lifetimes", "native"}, default "lifetimes"
-        Optimiser.
+    engine : {"native", "lifetimes"}, default "native"
+        Optimiser (see :class:`BetaGeoModel`).
     initial_params : Mapping[str, float], optional
         Starting values for p, q, v.
     random_state : int, optional
@@ -261,7 +278,11 @@ class GammaGammaModel(_Model):
 
     _lifetimes_key = "GammaGamma"
     _param_names = ("p", "q", "v")
-    _native = True
+
+    def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
+        # p = 1, q = 3: the population mean spend p * v / (q - 1) equals the observed one
+        mean_spend = float(weights @ data[1]) / float(weights.sum())
+        return np.array([1.0, 3.0, 2.0 * mean_spend])
 
     def _prepare(self, data: Sequence[Array]) -> _formulas.GGRows:
         return _formulas.gg_rows(*data)
@@ -375,7 +396,7 @@ class GammaGammaModel(_Model):
 
 
 class BetaGeoBetaBinomModel(_Model):
-    """BG/BB model for discrete-time data (Fader, Hardie & Shang 2010), fitted with lifetimes.
+    """BG/BB model for discrete-time data (Fader, Hardie & Shang 2010).
 
     For settings with fixed transaction opportunities (yearly donations, weekly issues):
     ``frequency`` is the number of repeat transactions, ``recency`` the period of the last one
@@ -400,6 +421,27 @@ class BetaGeoBetaBinomModel(_Model):
 
     _lifetimes_key = "BetaGeoBetaBinom"
     _param_names = ("alpha", "beta", "gamma", "delta")
+
+    def _prepare(self, data: Sequence[Array]) -> _formulas.BBRows:
+        return _formulas.bb_rows(*data)
+
+    def _loglik(
+        self, params: Array, prepared: _formulas.BBRows, grad: bool
+    ) -> tuple[Array, Array | None]:
+        return _formulas.bb_loglik(params, prepared, grad=grad)
+
+    def _check_identifiable(self, data: Sequence[Array], weights: Array) -> None:
+        if float(weights[data[0] > 0].sum()) == 0:
+            raise fail(
+                "column 'frequency'",
+                f"no repeat transaction among {round(float(weights.sum())):,} customers",
+                "some customers with frequency > 0",
+                "Without repeat transactions alpha, beta, gamma, delta are not identified.",
+            )
+
+    def _columns(self, rfm: pd.DataFrame) -> list[Array]:
+        frame = validate_rfm(rfm)
+        return [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
 
     @deprecated_alias(weights="sample_weight")
     def fit(
@@ -476,15 +518,8 @@ class BetaGeoBetaBinomModel(_Model):
                 "weekly issues is horizon=52).",
             )
         periods = int(check_number(horizon, "horizon", low=1, integer=True))
-        frame = validate_rfm(rfm)
-        fitter = self.to_lifetimes()
-        with _lifetimes.quiet():
-            values = fitter.conditional_expected_number_of_purchases_up_to_time(
-                periods, frame[FREQUENCY].to_numpy(), frame[RECENCY].to_numpy(), frame[T].to_numpy()
-            )
-        return pd.Series(
-            np.asarray(values, dtype=np.float64), index=frame.index, name="expected_purchases"
-        )
+        values = _formulas.bb_conditional_expected(self._vector(), periods, *self._columns(rfm))
+        return pd.Series(values, index=rfm.index, name="expected_purchases")
 
     def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
         """Probability each customer is alive at the next opportunity.
@@ -495,15 +530,8 @@ class BetaGeoBetaBinomModel(_Model):
             ``probability_alive``, indexed like ``rfm``.
         """
         check_is_fitted(self, "params_")
-        frame = validate_rfm(rfm)
-        fitter = self.to_lifetimes()
-        with _lifetimes.quiet():
-            values = fitter.conditional_probability_alive(
-                0, frame[FREQUENCY].to_numpy(), frame[RECENCY].to_numpy(), frame[T].to_numpy()
-            )
-        return pd.Series(
-            np.asarray(values, dtype=np.float64), index=frame.index, name="probability_alive"
-        )
+        values = _formulas.bb_probability_alive(self._vector(), 0, *self._columns(rfm))
+        return pd.Series(values, index=rfm.index, name="probability_alive")
 
 
 def _check_stated_unit(frame: pd.DataFrame, time_unit: object) -> None:
