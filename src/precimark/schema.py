@@ -125,3 +125,66 @@ class Columns:
     customer_id: str = "customer_id"
     date: str = "date"
     amount: str = "amount"
+
+
+# Channels (precimark.channels): touchpoint input names and the names of the output columns.
+__all__ += [
+    "CHANNEL",
+    "CONVERSIONS",
+    "CONVERTED",
+    "DAYS_BEFORE",
+    "PATH",
+    "REVENUE",
+    "TouchpointColumns",
+]
+
+PATH = "path"
+"""Ordered channels of a journey, a tuple (:func:`precimark.channels.journeys`)."""
+CONVERTED = "converted"
+"""Whether a journey ended in a conversion (:func:`precimark.channels.journeys`)."""
+REVENUE = "revenue"
+"""Revenue of a journey's conversion, or credited to a channel (0 when not converted)."""
+DAYS_BEFORE = "days_before"
+"""Days from each touch of a journey to its end (the conversion, or the last touch)."""
+CHANNEL = "channel"
+"""Index of :func:`precimark.channels.attribute` and the channel frames."""
+CONVERSIONS = "conversions"
+"""Conversions credited to a channel (:func:`precimark.channels.attribute`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointColumns:
+    """Names of the columns precimark reads from a touchpoint log.
+
+    A touchpoint is one contact of a customer with a marketing channel: an impression, a click,
+    an e-mail, a live-stream view. ``campaign``, ``cost`` and ``interaction`` are optional
+    columns: they are read when the frame has them.
+
+    Parameters
+    ----------
+    customer_id : str, default "customer_id"
+        Customer identifier (the same ids as the transaction log).
+    timestamp : str, default "timestamp"
+        When the touch happened (datetime64, or strings pandas can parse).
+    channel : str, default "channel"
+        The channel (strings such as ``"search"``, ``"email"``, ``"short_video"``).
+    campaign : str, default "campaign"
+        Optional: the campaign the touch belongs to.
+    cost : str, default "cost"
+        Optional: what the touch cost, in currency units (>= 0).
+    interaction : str, default "interaction"
+        Optional: ``"impression"`` or ``"click"``.
+
+    Examples
+    --------
+    >>> from precimark.schema import TouchpointColumns
+    >>> TouchpointColumns(channel="medium").channel
+    'medium'
+    """
+
+    customer_id: str = "customer_id"
+    timestamp: str = "timestamp"
+    channel: str = "channel"
+    campaign: str = "campaign"
+    cost: str = "cost"
+    interaction: str = "interaction"
