@@ -160,7 +160,7 @@ def test_exact_shapley_equals_the_permutation_definition() -> None:
     # average marginal contribution over all 6 orders, the game solved by hand
     states = ["a", "b", "c"]
     base = channels.attribute(j, "markov")  # noqa: F841 - the chain is the same
-    paths = attribution._compress(j, None, None, need_days=False)
+    paths = attribution.compress(j, None, None, need_days=False)
     chain = attribution._chain(paths, 1)
     q = chain.q.toarray()
 

@@ -59,7 +59,7 @@ SHAPLEY_EXACT_MAX = 15
 """Up to this many channels the Shapley values are exact; beyond, permutations are sampled."""
 
 
-class _Paths(NamedTuple):
+class Paths(NamedTuple):
     """Journeys compressed to their distinct paths, exploded to one row per touch."""
 
     names: npt.NDArray[np.object_]
@@ -69,6 +69,7 @@ class _Paths(NamedTuple):
     lengths: npt.NDArray[np.int64]
     starts: npt.NDArray[np.int64]
     channels: npt.NDArray[np.int64]  # channel code of each touch, path by path
+    codes: npt.NDArray[np.intp]  # distinct path of each journey (row of the input)
 
 
 def attribute(
@@ -168,32 +169,63 @@ def attribute(
     """
     check_choice(model, "model", MODELS)
     order_k = int(check_number(order, "order", low=1, high=3, integer=True))
-    paths = _compress(journeys, channels, columns, need_days=model == "time_decay")
-    total_conv = float(paths.conversions.sum())
-    total_rev = float(paths.revenue.sum())
-    extra: dict[str, npt.NDArray[np.float64]] = {}
-    if model in ("first", "last", "linear", "position"):
-        weights = _rule_weights(paths, model, position_weights)
-        conv = _credit(paths, weights, paths.conversions)
-        rev = _credit(paths, weights, paths.revenue)
-    elif model == "time_decay":
+    paths = compress(journeys, channels, columns, need_days=model == "time_decay")
+    if model == "time_decay":
         conv, rev = _time_decay(journeys, paths.names, half_life)
-    elif model == "markov":
-        effect_conv, effect_rev = _removal_effects(paths, order_k)
-        extra[REMOVAL_EFFECT] = effect_conv
-        conv = _shares(effect_conv, total_conv)
-        rev = _shares(effect_rev, total_rev)
+        extra: dict[str, npt.NDArray[np.float64]] = {}
     else:
         count = int(check_number(n_permutations, "n_permutations", low=10, integer=True))
-        value_conv, value_rev = _shapley(paths, count, random_state)
-        extra[SHAPLEY_VALUE] = value_conv
-        conv = _shares(value_conv, total_conv)
-        rev = _shares(value_rev, total_rev)
+        head_tail = _position_weights(position_weights)
+        conv, rev, extra = credit_paths(paths, model, order_k, head_tail, count, random_state)
     result = pd.DataFrame(
         {CONVERSIONS: conv, REVENUE: rev, **extra}, index=pd.Index(paths.names, name=CHANNEL)
     )
     result.attrs["model"] = model if model != "markov" else f"markov (order {order_k})"
     return result
+
+
+def credit_paths(
+    paths: Paths,
+    model: str,
+    order: int,
+    position_weights: tuple[float, float],
+    n_permutations: int,
+    random_state: SeedLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], dict[str, npt.NDArray[np.float64]]]:
+    """Conversions and revenue credited per channel by a model other than time decay."""
+    total_conv = float(paths.conversions.sum())
+    total_rev = float(paths.revenue.sum())
+    if model == "markov":
+        effect_conv, effect_rev = _removal_effects(paths, order)
+        return (
+            _shares(effect_conv, total_conv),
+            _shares(effect_rev, total_rev),
+            {REMOVAL_EFFECT: effect_conv},
+        )
+    if model == "shapley":
+        value_conv, value_rev = _shapley(paths, n_permutations, random_state)
+        return (
+            _shares(value_conv, total_conv),
+            _shares(value_rev, total_rev),
+            {SHAPLEY_VALUE: value_conv},
+        )
+    weights = rule_weights(paths, model, position_weights)
+    return _credit(paths, weights, paths.conversions), _credit(paths, weights, paths.revenue), {}
+
+
+def reweighted(
+    paths: Paths,
+    weight: npt.NDArray[np.float64],
+    converted: npt.NDArray[np.bool_],
+    revenue: npt.NDArray[np.float64],
+) -> Paths:
+    """Return the same distinct paths with each journey counted ``weight`` times."""
+    size = len(paths.lengths)
+    return paths._replace(
+        journeys=_sum_by(paths.codes, weight, size),
+        conversions=_sum_by(paths.codes, weight * converted, size),
+        revenue=_sum_by(paths.codes, weight * revenue, size),
+    )
 
 
 # -- input --------------------------------------------------------------------------------------
@@ -210,13 +242,13 @@ def _ids(frame: pd.DataFrame, columns: TouchpointColumns | None) -> npt.NDArray[
     return np.array([f"row {i}" for i in range(len(frame))], dtype=object)
 
 
-def _compress(
+def compress(
     journeys: object,
     channels: Sequence[str] | None,
     columns: TouchpointColumns | None,
     *,
     need_days: bool,
-) -> _Paths:
+) -> Paths:
     frame = check_frame(journeys, "journeys")
     check_columns(
         frame, (PATH, CONVERTED, REVENUE, *((DAYS_BEFORE,) if need_days else ())), "journeys"
@@ -291,7 +323,9 @@ def _compress(
     n_conv = _sum_by(codes, conv.astype(np.float64), len(distinct))
     n_rev = _sum_by(codes, rev, len(distinct))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return _Paths(names, n_journeys, n_conv, n_rev, lengths, starts, channel_codes.astype(np.int64))
+    return Paths(
+        names, n_journeys, n_conv, n_rev, lengths, starts, channel_codes.astype(np.int64), codes
+    )
 
 
 def _sum_by(
@@ -312,8 +346,8 @@ def _known(channels: Sequence[str]) -> list[str]:
 # -- rule-based models ------------------------------------------------------------------------
 
 
-def _rule_weights(
-    paths: _Paths, model: str, position_weights: tuple[float, float]
+def rule_weights(
+    paths: Paths, model: str, position_weights: tuple[float, float]
 ) -> npt.NDArray[np.float64]:
     """Share of its journey's credit that each touch gets."""
     lengths = np.repeat(paths.lengths, paths.lengths)
@@ -326,7 +360,7 @@ def _rule_weights(
         return np.asarray(last, dtype=np.float64)
     if model == "linear":
         return np.asarray(1.0 / lengths, dtype=np.float64)
-    head, tail = _position_weights(position_weights)
+    head, tail = position_weights
     middle = (1.0 - head - tail) / np.maximum(lengths - 2, 1)
     weights = np.where(first, head, np.where(last, tail, middle))
     two = lengths == 2
@@ -346,7 +380,7 @@ def _position_weights(value: object) -> tuple[float, float]:
 
 
 def _credit(
-    paths: _Paths, weights: npt.NDArray[np.float64], per_path: npt.NDArray[np.float64]
+    paths: Paths, weights: npt.NDArray[np.float64], per_path: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     amounts = np.repeat(per_path, paths.lengths) * weights
     return _sum_by(paths.channels, amounts, len(paths.names))
@@ -396,7 +430,7 @@ def _shares(scores: npt.NDArray[np.float64], total: float) -> npt.NDArray[np.flo
 # -- Markov removal effect --------------------------------------------------------------------
 
 
-def _states(paths: _Paths, order: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _states(paths: Paths, order: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """State id of each step (sliding windows of ``order`` channels) and its path.
 
     A path shorter than ``order`` is one state: the whole path (as in ChannelAttribution).
@@ -426,7 +460,7 @@ class _Chain(NamedTuple):
     start: int
 
 
-def _chain(paths: _Paths, order: int) -> _Chain:
+def _chain(paths: Paths, order: int) -> _Chain:
     state_code, path_of_step = _states(paths, order)
     states, state = np.unique(state_code, return_inverse=True)
     state = state.ravel()
@@ -462,7 +496,7 @@ def _chain(paths: _Paths, order: int) -> _Chain:
 
 
 def _removal_effects(
-    paths: _Paths, order: int
+    paths: Paths, order: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     chain_ = _chain(paths, order)
     identity = sparse.identity(chain_.q.shape[0], format="csr")
@@ -486,7 +520,7 @@ def _removal_effects(
 
 
 def _shapley(
-    paths: _Paths, n_permutations: int, random_state: SeedLike
+    paths: Paths, n_permutations: int, random_state: SeedLike
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Shapley values of the game v(S) = conversion probability of the chain kept to S."""
     m = len(paths.names)
