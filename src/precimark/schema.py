@@ -134,6 +134,7 @@ __all__ += [
     "CONVERTED",
     "DAYS_BEFORE",
     "PATH",
+    "PostColumns",
     "REVENUE",
     "TouchpointColumns",
 ]
@@ -188,3 +189,46 @@ class TouchpointColumns:
     campaign: str = "campaign"
     cost: str = "cost"
     interaction: str = "interaction"
+
+
+@dataclass(frozen=True, slots=True)
+class PostColumns:
+    """Names of the columns precimark reads from a table of social posts or mentions.
+
+    One row is one post or mention (on a social platform, an official account, a short
+    video, a live stream) about a brand. Sentiment is data made upstream (any tool or
+    manual coding): precimark does no language processing.
+
+    Parameters
+    ----------
+    date : str, default "date"
+        When the post appeared (datetime64, or strings pandas can parse).
+    platform : str, default "platform"
+        Where it appeared.
+    brand : str, default "brand"
+        The brand it is about (ours or a competitor's).
+    impressions : str, default "impressions"
+        Times it was shown (whole number >= 0).
+    likes, shares, comments : str, default "likes", "shares", "comments"
+        Engagements (whole numbers >= 0).
+    sentiment : str, default "sentiment"
+        Optional: a score from -1 to 1, or a label "positive", "neutral" or "negative".
+    referral_id : str, default "referral_id"
+        Optional: the customer id a post referred (a tracked link), or missing.
+
+    Examples
+    --------
+    >>> from precimark.schema import PostColumns
+    >>> PostColumns(brand="account").brand
+    'account'
+    """
+
+    date: str = "date"
+    platform: str = "platform"
+    brand: str = "brand"
+    impressions: str = "impressions"
+    likes: str = "likes"
+    shares: str = "shares"
+    comments: str = "comments"
+    sentiment: str = "sentiment"
+    referral_id: str = "referral_id"

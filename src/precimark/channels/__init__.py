@@ -16,6 +16,14 @@ from precimark.channels.economics import (
     marginal_roas,
 )
 from precimark.channels.journeys import CONVERSION_TIME, JOURNEY_COLUMNS, journeys
+from precimark.channels.social import (
+    SENTIMENT_LABELS,
+    campaign_response,
+    engagement,
+    net_sentiment,
+    share_of_voice,
+    social_referred_customers,
+)
 
 __all__ = [
     "CONVERSION_TIME",
@@ -25,9 +33,15 @@ __all__ = [
     "MODELS",
     "REMOVAL_EFFECT",
     "SHAPLEY_EXACT_MAX",
+    "SENTIMENT_LABELS",
     "SHAPLEY_VALUE",
     "attribute",
+    "campaign_response",
     "channel_economics",
+    "engagement",
     "journeys",
     "marginal_roas",
+    "net_sentiment",
+    "share_of_voice",
+    "social_referred_customers",
 ]
