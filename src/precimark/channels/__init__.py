@@ -16,6 +16,7 @@ from precimark.channels.economics import (
     marginal_roas,
 )
 from precimark.channels.journeys import CONVERSION_TIME, JOURNEY_COLUMNS, journeys
+from precimark.channels.preference import PREFERRED_TOUCH_CHANNEL, TOUCHES, channel_preference
 from precimark.channels.social import (
     SENTIMENT_LABELS,
     campaign_response,
@@ -29,8 +30,10 @@ __all__ = [
     "CONVERSION_TIME",
     "ECONOMICS_KPIS",
     "TOTAL",
+    "TOUCHES",
     "JOURNEY_COLUMNS",
     "MODELS",
+    "PREFERRED_TOUCH_CHANNEL",
     "REMOVAL_EFFECT",
     "SHAPLEY_EXACT_MAX",
     "SENTIMENT_LABELS",
@@ -38,6 +41,7 @@ __all__ = [
     "attribute",
     "campaign_response",
     "channel_economics",
+    "channel_preference",
     "engagement",
     "journeys",
     "marginal_roas",
