@@ -30,6 +30,7 @@ from precimark._validation import (
     fail_rows,
     to_duration_units,
 )
+from precimark.channels._touchpoints import check_columns_argument
 from precimark.schema import (
     CHANNEL,
     CONVERSIONS,
@@ -249,18 +250,29 @@ def compress(
     *,
     need_days: bool,
 ) -> Paths:
+    check_columns_argument(columns)
     frame = check_frame(journeys, "journeys")
     check_columns(
         frame, (PATH, CONVERTED, REVENUE, *((DAYS_BEFORE,) if need_days else ())), "journeys"
     )
-    ids = _ids(frame, columns)
+
+    def ids() -> npt.NDArray[Any]:  # only built for an error message
+        return _ids(frame, columns)
+
     raw = frame[PATH].to_numpy(dtype=object)
-    not_tuple = np.fromiter((type(p) is not tuple for p in raw), dtype=bool, count=len(raw))
+    try:
+        codes, distinct = pd.factorize(raw)
+        if set(map(type, distinct)) <= {tuple}:  # C-speed check, the usual case
+            not_tuple = np.zeros(len(distinct), dtype=bool)
+        else:
+            not_tuple = np.fromiter((type(p) is not tuple for p in distinct), bool, len(distinct))
+    except TypeError:  # an unhashable path, such as a list
+        codes, not_tuple = np.zeros(len(raw), dtype=np.intp), np.ones(1, dtype=bool)
     if not_tuple.any():
         raise fail_rows(
             f"column '{PATH}'",
-            not_tuple,
-            ids,
+            not_tuple[codes],
+            ids(),
             "path that is not a tuple",
             "a tuple of channel names on every journey, oldest touch first",
             "Build the journeys with precimark.channels.journeys(...).",
@@ -286,15 +298,14 @@ def compress(
         ),
     ):
         if mask.any():
-            raise fail_rows(f"column '{REVENUE}'", mask, ids, what, expected)
-    codes, distinct = pd.factorize(raw)
-    lengths = np.fromiter((len(p) for p in distinct), dtype=np.int64, count=len(distinct))
+            raise fail_rows(f"column '{REVENUE}'", mask, ids(), what, expected)
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     empty = conv & (lengths[codes] == 0)
     if empty.any():
         raise fail_rows(
             f"column '{PATH}'",
             empty,
-            ids,
+            ids(),
             "converting journey with an empty path",
             "at least one touch on every converting journey (there is nothing to credit)",
             "Conversions without a touch in the lookback window are not attributable: drop "
@@ -314,7 +325,7 @@ def compress(
         raise fail_rows(
             f"column '{PATH}'",
             bad_path[codes],
-            ids,
+            ids(),
             f"journey with a channel not in channels= (first: {first!r})",
             "only the channels named by channels=",
             "Fix or map the channel names upstream, or add the channel to channels=.",
@@ -393,8 +404,8 @@ def _time_decay(
     converting = journeys[journeys[CONVERTED].to_numpy(dtype=bool)]
     paths = converting[PATH].to_numpy(dtype=object)
     days = converting[DAYS_BEFORE].to_numpy(dtype=object)
-    lengths = np.fromiter((len(p) for p in paths), dtype=np.int64, count=len(paths))
-    day_lengths = np.fromiter((len(d) for d in days), dtype=np.int64, count=len(days))
+    lengths = np.fromiter(map(len, paths), dtype=np.int64, count=len(paths))
+    day_lengths = np.fromiter(map(len, days), dtype=np.int64, count=len(days))
     if not np.array_equal(lengths, day_lengths):
         raise fail(
             f"column '{DAYS_BEFORE}'",

@@ -172,7 +172,7 @@ def journeys(
     ends = np.where(j_conv, times[np.minimum(j_segment, n - 1)], t_times[starts + lengths - 1])
     days = (np.repeat(ends, lengths) - t_times) / _DAY_NS
     days_before = np.empty(len(starts), dtype=object)
-    days_before[:] = [tuple(x) for x in np.split(days, starts[1:])]
+    days_before[:] = _slices(days.tolist(), starts, lengths)
 
     # Conversions whose window holds no touch keep an empty path.
     claimed = np.zeros(n, dtype=bool)
@@ -252,11 +252,17 @@ def _paths(
     distinct, first, inverse = np.unique(code[short], return_index=True, return_inverse=True)
     short_rows = np.flatnonzero(short)
     decoded = np.empty(len(distinct), dtype=object)
-    decoded[:] = [
-        tuple(names[channels[s : s + n]])
-        for s, n in zip(starts[short_rows[first]], lengths[short_rows[first]], strict=True)
-    ]
+    begin = starts[short_rows[first]]
+    decoded[:] = _slices(names[channels].tolist(), begin, lengths[short_rows[first]])
     out[short_rows] = decoded[inverse.ravel()]
     for row in np.flatnonzero(~short):
         out[row] = tuple(names[channels[starts[row] : starts[row] + lengths[row]]])
     return out
+
+
+def _slices(
+    values: list[Any], starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]
+) -> list[tuple[Any, ...]]:
+    """Return ``tuple(values[start:start + length])`` for each pair, iterated at C speed."""
+    bounds = map(slice, starts.tolist(), (starts + lengths).tolist())
+    return list(map(tuple, map(values.__getitem__, bounds)))
