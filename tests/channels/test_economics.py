@@ -128,3 +128,18 @@ def test_marginal_roas_recovers_a_known_elasticity() -> None:
     mroas = view.loc["email", "marginal_roas"].value
     assert mroas == pytest.approx(0.9 * view.loc["email", "roas"])
     assert list(view.index) == ["email", "search"]  # highest marginal ROAS first
+
+
+def test_channel_results_puts_the_models_side_by_side() -> None:
+    touches, orders = _data()
+    paths = channels.journeys(touches, orders)
+    table = channels.channel_results(paths, models=["last", "markov"], touchpoints=touches)
+    assert (
+        table["conversions_last"].to_dict()
+        == channels.attribute(paths, "last")["conversions"].to_dict()
+    )
+    assert table.loc["search", "cost"] == 6.0
+    assert table.loc["search", "roas_last"] == pytest.approx(50 / 6)
+    assert table["conversions_markov"].sum() == pytest.approx(3)
+    with pytest.raises(DataValidationError, match="argument 'models'"):
+        channels.channel_results(paths, models="markov")

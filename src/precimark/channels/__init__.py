@@ -13,6 +13,7 @@ from precimark.channels.economics import (
     ECONOMICS_KPIS,
     TOTAL,
     channel_economics,
+    channel_results,
     marginal_roas,
 )
 from precimark.channels.journeys import CONVERSION_TIME, JOURNEY_COLUMNS, journeys
@@ -42,6 +43,7 @@ __all__ = [
     "campaign_response",
     "channel_economics",
     "channel_preference",
+    "channel_results",
     "engagement",
     "journeys",
     "marginal_roas",

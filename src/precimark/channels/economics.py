@@ -8,6 +8,7 @@ unit of spend returns most.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from precimark.channels._touchpoints import check_columns_argument, validate_tou
 from precimark.channels.attribution import (
     MODELS,
     Paths,
+    attribute,
     compress,
     credit_paths,
     reweighted,
@@ -28,9 +30,9 @@ from precimark.channels.attribution import (
 from precimark.channels.journeys import CONVERSION_TIME
 from precimark.kpi.estimates import ESTIMATE_COLUMNS, Estimate, check_confidence
 from precimark.privacy._gate import record_usage, resolve_consent
-from precimark.schema import CHANNEL, CONVERTED, PATH, REVENUE, TouchpointColumns
+from precimark.schema import CHANNEL, CONVERSIONS, CONVERTED, PATH, REVENUE, TouchpointColumns
 
-__all__ = ["ECONOMICS_KPIS", "TOTAL", "channel_economics", "marginal_roas"]
+__all__ = ["ECONOMICS_KPIS", "TOTAL", "channel_economics", "channel_results", "marginal_roas"]
 
 ECONOMICS_KPIS: tuple[str, ...] = (
     "reach",
@@ -443,3 +445,72 @@ def marginal_roas(
         [-e.value if np.isfinite(e.value) else np.inf for e in rows["marginal_roas"]]
     )
     return frame.iloc[order]
+
+
+def channel_results(
+    journeys: pd.DataFrame,
+    *,
+    models: Sequence[str] = ("last", "linear", "markov"),
+    touchpoints: pd.DataFrame | None = None,
+    columns: TouchpointColumns | None = None,
+) -> pd.DataFrame:
+    """One table of the channels' credited conversions and revenue under several models.
+
+    The table a campaign report shows: side by side, how much each attribution model credits
+    to each channel, and (with costs) the spend and ROAS. Where the models disagree, the
+    data-driven one (Markov) is the one to act on; the heuristics show how much the choice
+    matters.
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        Journeys (:func:`~precimark.channels.journeys`) with at least one touch each.
+    models : sequence of str, default ("last", "linear", "markov")
+        Attribution models (:func:`~precimark.channels.attribute`, with its defaults).
+    touchpoints : DataFrame, optional
+        The touchpoint log with costs: adds ``cost`` and ``roas_<model>``.
+    columns : TouchpointColumns, optional
+        Column names of ``touchpoints`` and ``journeys``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``channel``: ``conversions_<model>`` and ``revenue_<model>`` for each
+        model, then ``cost`` and ``roas_<model>`` with ``touchpoints`` (NaN where the cost is
+        0). ``attrs["models"]`` lists the models.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark import channels
+    >>> paths = pd.DataFrame({"path": [("social", "search"), ("search",), ("social",)],
+    ...                       "converted": [True, True, False], "revenue": [50.0, 30.0, 0.0]})
+    >>> channels.channel_results(paths, models=["first", "last"])["conversions_last"].tolist()
+    [2.0, 0.0]
+    """
+    if isinstance(models, str) or not models:
+        raise fail("argument 'models'", repr(models), "a non-empty sequence of model names")
+    parts = []
+    for model in models:
+        check_choice(model, "models", MODELS)
+        credit = attribute(journeys, model, columns=columns)  # type: ignore[arg-type]
+        parts.append(credit[[CONVERSIONS, REVENUE]].add_suffix(f"_{model}"))
+    table = pd.concat(parts, axis=1)
+    if touchpoints is not None:
+        cols = check_columns_argument(columns)
+        tp = validate_touchpoints(touchpoints, cols)
+        if tp.costs is None:
+            raise fail("argument 'touchpoints'", f"no cost column '{cols.cost}'", "touch costs")
+        spend = pd.Series(
+            np.bincount(tp.channels, weights=tp.costs, minlength=len(tp.names)),
+            index=pd.Index(tp.names, name=CHANNEL),
+        )
+        table = table.reindex(table.index.union(spend.index), fill_value=0.0)
+        table["cost"] = spend.reindex(table.index, fill_value=0.0)
+        for model in models:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                roas = table[f"{REVENUE}_{model}"] / table["cost"].where(table["cost"] > 0)
+            table[f"roas_{model}"] = roas
+    table.index.name = CHANNEL
+    table.attrs["models"] = list(models)
+    return table
