@@ -239,3 +239,20 @@ def test_bad_journeys_are_refused() -> None:
 def test_untouched_known_channels_get_zero_credit() -> None:
     result = channels.attribute(_journeys(), "markov", channels=["a", "b", "c", "tv"])
     assert result.loc["tv"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_touch_after_the_conversion_is_refused() -> None:
+    j = pd.DataFrame(
+        {
+            "customer_id": [3, 4],
+            "path": [("a", "b"), ("a",)],
+            "converted": [True, True],
+            "revenue": [1.0, 1.0],
+            "days_before": [(2.0, 0.0), (-1.0,)],
+        }
+    )
+    with pytest.raises(
+        DataValidationError,
+        match=r"1 journey with a touch after the conversion .*first customer: 4",
+    ):
+        channels.attribute(j, "time_decay")

@@ -416,11 +416,18 @@ def _time_decay(
     flat_days = np.fromiter(chain.from_iterable(days), dtype=np.float64, count=int(lengths.sum()))
     bad = ~np.isfinite(flat_days) | (flat_days < 0)
     if bad.any():
-        raise fail(
+        journey_of_touch = np.repeat(np.arange(len(paths)), lengths)
+        bad_journey = np.zeros(len(paths), dtype=bool)
+        bad_journey[journey_of_touch[bad]] = True
+        raise fail_rows(
             f"column '{DAYS_BEFORE}'",
-            f"{int(bad.sum())} touches with a negative or missing number of days (a touch after "
-            "the conversion)",
-            "days >= 0",
+            bad_journey,
+            _ids(converting, None),
+            "journey with a touch after the conversion (negative or missing days)",
+            "days >= 0 before the conversion on every touch",
+            "Build the journeys with precimark.channels.journeys(...), which keeps later "
+            "touches for the next journey.",
+            plural="journeys with a touch after the conversion (negative or missing days)",
         )
     flat = np.fromiter(chain.from_iterable(paths), dtype=object, count=int(lengths.sum()))
     codes = pd.Index(names).get_indexer(pd.Index(flat))
