@@ -170,3 +170,26 @@ def test_simulated_journeys_partition_every_touch() -> None:
             assert row["path"] == tuple(window["channel"])
         else:
             assert got["path"].tolist() == [tuple(mine["channel"])]
+
+
+def test_conversions_flagged_in_the_touchpoint_log() -> None:
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "timestamp": pd.to_datetime(
+                ["2024-03-01 10:00", "2024-03-02 10:00", "2024-03-02 11:00", "2024-03-03 10:00"]
+            ),
+            "channel": ["social", "search", "checkout", "email"],
+            "is_order": [False, False, True, False],
+            "revenue": [0.0, 0.0, 25.0, 0.0],
+        }
+    )
+    result = channels.journeys(log, conversion_column="is_order")
+    assert result["path"].tolist() == [("social", "search"), ("email",)]
+    assert result["revenue"].tolist() == [25.0, 0.0]
+    with pytest.raises(DataValidationError, match="argument 'conversions'"):
+        channels.journeys(log)
+    with pytest.raises(DataValidationError, match="column 'is_order': values of dtype"):
+        channels.journeys(log.assign(is_order=1), conversion_column="is_order")
+    with pytest.raises(DataValidationError, match="argument 'conversion_column'"):
+        channels.journeys(log, _orders(), conversion_column="is_order")

@@ -42,9 +42,11 @@ _DAY_NS = 86_400 * 10**9
 
 def journeys(
     touchpoints: pd.DataFrame,
-    conversions: pd.DataFrame,
+    conversions: pd.DataFrame | None = None,
     *,
     lookback: object = "30D",
+    conversion_column: str | None = None,
+    revenue_column: str = "revenue",
     customers: pd.DataFrame | None = None,
     consent: object = None,
     columns: TouchpointColumns | None = None,
@@ -65,14 +67,22 @@ def journeys(
     touchpoints : DataFrame
         The touchpoint log (customer id, timestamp, channel; optional campaign, cost,
         interaction), named by ``columns``.
-    conversions : DataFrame
+    conversions : DataFrame, optional
         The conversions: a transaction log (customer id, date, amount) named by
         ``conversion_columns``; the amount becomes the journey's revenue. A conversion given
         as a date without a time of day (all times at midnight) is taken to happen at the end
-        of that day, so the touches of that day count before it.
+        of that day, so the touches of that day count before it. Omit it to read the
+        conversions from the touchpoint log with ``conversion_column``.
     lookback : int, float, str or Timedelta, default "30D"
         Length of the window before a conversion, in days or a duration such as ``"30D"``
         or ``"12h"`` (> 0).
+    conversion_column : str, optional
+        Without ``conversions``: a boolean column of ``touchpoints`` flagging the rows that
+        are conversions (an order event in the same log). Those rows are the conversions, at
+        their timestamp, and not touches.
+    revenue_column : str, default "revenue"
+        With ``conversion_column``: the column of ``touchpoints`` holding each conversion's
+        revenue (>= 0).
     customers : DataFrame, optional
         Customer roster indexed by customer id, with the marketing consent column.
     consent : str, ConsentPolicy, False or None, default None
@@ -120,6 +130,17 @@ def journeys(
     1            2          (email,)      False
     """
     cols = columns if columns is not None else TouchpointColumns()
+    if conversions is None:
+        touchpoints, conversions, conversion_columns = _flagged(
+            touchpoints, cols, conversion_column, revenue_column
+        )
+    elif conversion_column is not None:
+        raise fail(
+            "argument 'conversion_column'",
+            repr(conversion_column),
+            "None when conversions= is given",
+            "Pass either the conversions frame or the column that flags them, not both.",
+        )
     tp = validate_touchpoints(touchpoints, cols, date_format=date_format)
     window = round(to_duration_units(lookback, "D", "lookback") * _DAY_NS)
     conv_ids, conv_times, revenue = _conversions(conversions, conversion_columns, date_format)
@@ -207,6 +228,28 @@ def journeys(
     )
     result = result.iloc[np.lexsort((sort_time, frame_codes))].reset_index(drop=True)
     return record_usage(result, gate.data_usage)
+
+
+def _flagged(
+    touchpoints: object, cols: TouchpointColumns, flag: str | None, revenue: str
+) -> tuple[pd.DataFrame, pd.DataFrame, Columns]:
+    """Split a touchpoint log whose ``flag`` column marks the conversions."""
+    if flag is None:
+        raise fail(
+            "argument 'conversions'",
+            "None",
+            "a transaction log, or conversion_column= naming the touchpoint column that flags "
+            "conversions",
+        )
+    frame = check_frame(touchpoints, "touchpoints")
+    check_columns(frame, (cols.customer_id, cols.timestamp, flag, revenue), "touchpoints")
+    if not pd.api.types.is_bool_dtype(frame[flag].dtype):
+        raise fail(f"column '{flag}'", f"values of dtype {frame[flag].dtype}", "True or False")
+    marked = frame[flag].to_numpy(dtype=bool)
+    if not marked.any():
+        raise fail(f"column '{flag}'", "no conversion flagged", "at least one True")
+    conversions = frame.loc[marked, [cols.customer_id, cols.timestamp, revenue]]
+    return frame.loc[~marked], conversions, Columns(cols.customer_id, cols.timestamp, revenue)
 
 
 def _conversions(
