@@ -6,13 +6,14 @@ are here; everything else lives in its subpackage: :mod:`precimark.profiling`,
 :mod:`precimark.clv`, :mod:`precimark.propensity`, :mod:`precimark.pricing`,
 :mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.distributed`,
 :mod:`precimark.datasets`.
+Touchpoint attribution, channel economics and social response: :mod:`precimark.channels`.
 """
 
 from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from precimark import clv, datasets, kpi, pricing, privacy, profiling, propensity
+from precimark import channels, clv, datasets, kpi, pricing, privacy, profiling, propensity
 from precimark.clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -60,6 +61,7 @@ __all__ = [
     "TwoModelUplift",
     "__version__",
     "calibration_holdout_split",
+    "channels",
     "clv",
     "customer_lifetime_value",
     "datasets",

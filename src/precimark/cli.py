@@ -12,6 +12,8 @@ COLUMN``; ``--no-consent-check`` is the one explicit opt-out. Customers missing 
 count as without consent. A roster without the column is an error. Without a roster there is nothing to check (``price`` then gives everyone the list
 price: no consent to personalised pricing is on record). Each run says on stderr which of these
 applied. ``--date-format FORMAT`` (e.g. ``%d/%m/%Y``) says how date strings are written.
+``precimark attribute TOUCHPOINTS --conversions TRANSACTIONS`` credits conversions and revenue to
+channels (marketing consent, ``consent_marketing``) and writes one row per channel.
 """
 
 from __future__ import annotations
@@ -330,6 +332,39 @@ def _price(args: argparse.Namespace) -> int:
     return 0
 
 
+def _attribute(args: argparse.Namespace) -> int:
+    from precimark import channels
+    from precimark.schema import TouchpointColumns
+
+    touch_columns = TouchpointColumns(
+        customer_id=args.customer_col, timestamp=args.timestamp_col, channel=args.channel_col
+    )
+    columns = Columns(customer_id=args.customer_col, date=args.date_col, amount=args.amount_col)
+    paths = channels.journeys(
+        _read(args.touchpoints),
+        _read(args.conversions),
+        lookback=args.lookback,
+        customers=_roster(args, columns),
+        consent=_consent(args),
+        columns=touch_columns,
+        conversion_columns=columns,
+        date_format=args.date_format,
+    )
+    _say_consent(args.command, _usage(paths))
+    empty = paths["converted"].to_numpy() & (paths["path"].map(len).to_numpy() == 0)
+    if empty.any():
+        print(
+            f"{args.command}: {int(empty.sum()):,} conversions without a touch in the "
+            f"{args.lookback} window left unattributed",
+            file=sys.stderr,
+        )
+    result = channels.attribute(
+        paths[~empty], model=args.model, order=args.order, columns=touch_columns
+    )
+    _write(result, args.output, "channel")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="precimark",
@@ -400,6 +435,34 @@ def _parser() -> argparse.ArgumentParser:
     price.add_argument("--list-price", type=float, required=True)
     with_roster(price, "personalised_pricing", " and attributes (price_sensitivity, channel, ...)")
     price.set_defaults(handler=_price)
+    attribute = commands.add_parser(
+        "attribute", help="credit conversions and revenue to channels (touchpoint attribution)"
+    )
+    attribute.add_argument("touchpoints", help="touchpoints file (.csv or .parquet)")
+    attribute.add_argument(
+        "--conversions",
+        required=True,
+        metavar="FILE",
+        help="transactions file: each row is a conversion (customer id, date, amount)",
+    )
+    attribute.add_argument(
+        "--model", default="markov", choices=["first", "last", "linear", "position", "markov"]
+    )
+    attribute.add_argument("--order", type=int, default=1, help="Markov order, 1 to 3")
+    attribute.add_argument("--lookback", default="30D", help="window before a conversion")
+    attribute.add_argument("--customer-col", default="customer_id")
+    attribute.add_argument("--timestamp-col", default="timestamp")
+    attribute.add_argument("--channel-col", default="channel")
+    attribute.add_argument("--date-col", default="date", help="date column of --conversions")
+    attribute.add_argument("--amount-col", default="amount", help="amount column of --conversions")
+    attribute.add_argument(
+        "--date-format", default=None, metavar="FORMAT", help="how timestamp strings are written"
+    )
+    attribute.add_argument(
+        "--output", default=None, help="output .csv or .parquet (default: stdout)"
+    )
+    with_roster(attribute, "marketing")
+    attribute.set_defaults(handler=_attribute)
     return parser
 
 

@@ -125,3 +125,110 @@ class Columns:
     customer_id: str = "customer_id"
     date: str = "date"
     amount: str = "amount"
+
+
+# Channels (precimark.channels): touchpoint input names and the names of the output columns.
+__all__ += [
+    "CHANNEL",
+    "CONVERSIONS",
+    "CONVERTED",
+    "DAYS_BEFORE",
+    "PATH",
+    "PostColumns",
+    "REVENUE",
+    "TouchpointColumns",
+]
+
+PATH = "path"
+"""Ordered channels of a journey, a tuple (:func:`precimark.channels.journeys`)."""
+CONVERTED = "converted"
+"""Whether a journey ended in a conversion (:func:`precimark.channels.journeys`)."""
+REVENUE = "revenue"
+"""Revenue of a journey's conversion, or credited to a channel (0 when not converted)."""
+DAYS_BEFORE = "days_before"
+"""Days from each touch of a journey to its end (the conversion, or the last touch)."""
+CHANNEL = "channel"
+"""Index of :func:`precimark.channels.attribute` and the channel frames."""
+CONVERSIONS = "conversions"
+"""Conversions credited to a channel (:func:`precimark.channels.attribute`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointColumns:
+    """Names of the columns precimark reads from a touchpoint log.
+
+    A touchpoint is one contact of a customer with a marketing channel: an impression, a click,
+    an e-mail, a live-stream view. ``campaign``, ``cost`` and ``interaction`` are optional
+    columns: they are read when the frame has them.
+
+    Parameters
+    ----------
+    customer_id : str, default "customer_id"
+        Customer identifier (the same ids as the transaction log).
+    timestamp : str, default "timestamp"
+        When the touch happened (datetime64, or strings pandas can parse).
+    channel : str, default "channel"
+        The channel (strings such as ``"search"``, ``"email"``, ``"short_video"``).
+    campaign : str, default "campaign"
+        Optional: the campaign the touch belongs to.
+    cost : str, default "cost"
+        Optional: what the touch cost, in currency units (>= 0).
+    interaction : str, default "interaction"
+        Optional: ``"impression"`` or ``"click"``.
+
+    Examples
+    --------
+    >>> from precimark.schema import TouchpointColumns
+    >>> TouchpointColumns(channel="medium").channel
+    'medium'
+    """
+
+    customer_id: str = "customer_id"
+    timestamp: str = "timestamp"
+    channel: str = "channel"
+    campaign: str = "campaign"
+    cost: str = "cost"
+    interaction: str = "interaction"
+
+
+@dataclass(frozen=True, slots=True)
+class PostColumns:
+    """Names of the columns precimark reads from a table of social posts or mentions.
+
+    One row is one post or mention (on a social platform, an official account, a short
+    video, a live stream) about a brand. Sentiment is data made upstream (any tool or
+    manual coding): precimark does no language processing.
+
+    Parameters
+    ----------
+    date : str, default "date"
+        When the post appeared (datetime64, or strings pandas can parse).
+    platform : str, default "platform"
+        Where it appeared.
+    brand : str, default "brand"
+        The brand it is about (ours or a competitor's).
+    impressions : str, default "impressions"
+        Times it was shown (whole number >= 0).
+    likes, shares, comments : str, default "likes", "shares", "comments"
+        Engagements (whole numbers >= 0).
+    sentiment : str, default "sentiment"
+        Optional: a score from -1 to 1, or a label "positive", "neutral" or "negative".
+    referral_id : str, default "referral_id"
+        Optional: the customer id a post referred (a tracked link), or missing.
+
+    Examples
+    --------
+    >>> from precimark.schema import PostColumns
+    >>> PostColumns(brand="account").brand
+    'account'
+    """
+
+    date: str = "date"
+    platform: str = "platform"
+    brand: str = "brand"
+    impressions: str = "impressions"
+    likes: str = "likes"
+    shares: str = "shares"
+    comments: str = "comments"
+    sentiment: str = "sentiment"
+    referral_id: str = "referral_id"

@@ -9,6 +9,8 @@
 - :func:`make_uplift_data` simulates a randomised campaign with known individual uplift: every
   row carries the true uplift (the difference between its expected outcome with and without
   the offer), to test uplift models and metrics against the truth.
+- :func:`make_journeys` and :func:`make_posts` simulate touchpoint journeys with known channel
+  removal effects and social posts with a known campaign lift (``precimark.channels``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ import pandas as pd
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
+from precimark.datasets._journeys import (
+    SimulatedJourneys,
+    SimulatedPosts,
+    make_journeys,
+    make_posts,
+)
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -34,7 +42,11 @@ __all__ = [
     "DEFAULT_SIMULATION_PARAMS",
     "UPLIFT_FEATURES",
     "SimulatedBase",
+    "SimulatedJourneys",
+    "SimulatedPosts",
     "load_cdnow",
+    "make_journeys",
+    "make_posts",
     "make_transactions",
     "make_uplift_data",
 ]

@@ -47,7 +47,7 @@ from precimark.privacy._gate import ConsentGate, resolve_consent
 from precimark.profiling.rfm import _day_totals, _end_day, _runs
 from precimark.profiling.scores import RFMEdges, fit_rfm_edges
 from precimark.profiling.segments import rfm_segments
-from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T
+from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T, TouchpointColumns
 
 __all__ = ["CustomerProfiler"]
 
@@ -520,6 +520,8 @@ class CustomerProfiler(
         customers: pd.DataFrame | None = None,
         *,
         observation_end: DateLike | None = None,
+        touchpoints: pd.DataFrame | None = None,
+        touchpoint_columns: TouchpointColumns | None = None,
     ) -> pd.DataFrame:
         """Fit, then return the archive of the same log: ``fit(...).transform(...)``.
 
@@ -531,6 +533,10 @@ class CustomerProfiler(
             The customer roster.
         observation_end : date-like, optional
             The profile date.
+        touchpoints : DataFrame, optional
+            A touchpoint log: adds the marketing-channel preference (see :meth:`transform`).
+        touchpoint_columns : TouchpointColumns, optional
+            Column names of ``touchpoints``.
 
         Returns
         -------
@@ -538,7 +544,8 @@ class CustomerProfiler(
             The consumer archive.
         """
         # The log just read is what fit keeps: its archive needs no second pass.
-        return self.fit(transactions, customers, observation_end=observation_end).archive()
+        archive = self.fit(transactions, customers, observation_end=observation_end).archive()
+        return _with_touchpoints(archive, touchpoints, touchpoint_columns, self.observation_end_)
 
     # ----------------------------------------------------------------------------- archive
 
@@ -548,6 +555,8 @@ class CustomerProfiler(
         customers: pd.DataFrame | None = None,
         *,
         observation_end: DateLike | None = None,
+        touchpoints: pd.DataFrame | None = None,
+        touchpoint_columns: TouchpointColumns | None = None,
     ) -> pd.DataFrame:
         """Profile a transaction log against what :meth:`fit` learned.
 
@@ -566,6 +575,15 @@ class CustomerProfiler(
             (``customers_``).
         observation_end : date-like, optional
             The profile date (inclusive). Default: the date of the last transaction.
+        touchpoints : DataFrame, optional
+            A touchpoint log (:class:`~precimark.schema.TouchpointColumns`). With it the
+            archive adds the marketing-channel preference of
+            :func:`precimark.channels.channel_preference` from the touches up to the profile
+            date: ``touches``, ``touch_share_<channel>`` and ``preferred_touch_channel`` (0,
+            0.0 and None for a profiled customer never touched). The touches of the profiled
+            customers only are read, so the profiling consent applies; nothing is kept.
+        touchpoint_columns : TouchpointColumns, optional
+            Column names of ``touchpoints``.
 
         Returns
         -------
@@ -605,7 +623,8 @@ class CustomerProfiler(
             self.top_band_threshold_,
             self.customers_,
         )
-        return self._archive(read.aggregates, read.end, read.roster)
+        archive = self._archive(read.aggregates, read.end, read.roster)
+        return _with_touchpoints(archive, touchpoints, touchpoint_columns, _timestamp(read.end))
 
     def archive(self) -> pd.DataFrame:
         """Return the archive of the transactions read by :meth:`fit` and :meth:`update`.
@@ -1122,3 +1141,41 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     optional = sorted(c for c in merged.columns if c.startswith(_CATEGORY))
     optional += sorted(c for c in merged.columns if c.startswith(_CHANNEL))
     return merged[fixed + optional]
+
+
+def _with_touchpoints(
+    archive: pd.DataFrame,
+    touchpoints: pd.DataFrame | None,
+    columns: TouchpointColumns | None,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Join the marketing-channel preference of the archived customers (touches up to end)."""
+    if touchpoints is None:
+        return archive
+    from precimark.channels._touchpoints import check_columns_argument, validate_touchpoints
+    from precimark.channels.preference import (
+        PREFERRED_TOUCH_CHANNEL,
+        TOUCHES,
+        channel_preference,
+    )
+
+    cols = check_columns_argument(columns)
+    tp = validate_touchpoints(touchpoints, cols)
+    last = (end + pd.Timedelta(days=1)).value  # touches on the profile day count
+    rows = pd.Index(tp.ids).isin(archive.index) & (tp.times < last)
+    if not rows.any():
+        preference = pd.DataFrame({TOUCHES: np.zeros(len(archive), dtype=np.int64)})
+        preference.index = archive.index
+        preference[PREFERRED_TOUCH_CHANNEL] = None
+        return pd.concat([archive, preference], axis=1)
+    preference = channel_preference(touchpoints[rows], consent=False, columns=cols)
+    preference.attrs.clear()
+    joined = preference.reindex(archive.index)
+    joined[TOUCHES] = joined[TOUCHES].fillna(0).astype(np.int64)
+    shares = [c for c in joined.columns if c.startswith("touch_share_")]
+    joined[shares] = joined[shares].fillna(0.0)
+    joined[PREFERRED_TOUCH_CHANNEL] = joined[PREFERRED_TOUCH_CHANNEL].astype(object)
+    joined.loc[joined[TOUCHES] == 0, PREFERRED_TOUCH_CHANNEL] = None
+    result = pd.concat([archive, joined], axis=1)
+    result.attrs = archive.attrs
+    return result
