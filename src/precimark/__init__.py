@@ -31,7 +31,7 @@ from precimark.exceptions import (
 from precimark.kpi import Estimate, evaluate_campaign
 from precimark.pricing import PricingPolicy
 from precimark.privacy import pseudonymize, require_consent
-from precimark.profiling import CustomerProfiler, rfm_scores, rfm_segments
+from precimark.profiling import CustomerProfiler, ItemItemRecommender, rfm_scores, rfm_segments
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.propensity import PropensityModel, TwoModelUplift
 from precimark.schema import Columns
@@ -50,6 +50,7 @@ __all__ = [
     "DataValidationError",
     "Estimate",
     "GammaGammaModel",
+    "ItemItemRecommender",
     "ModifiedBetaGeoModel",
     "NotFittedError",
     "ParetoNBDModel",

@@ -9,6 +9,8 @@
 - :func:`make_uplift_data` simulates a randomised campaign with known individual uplift: every
   row carries the true uplift (the difference between its expected outcome with and without
   the offer), to test uplift models and metrics against the truth.
+- :func:`make_baskets` simulates purchase lines with planted co-purchase bundles, product tiers
+  and prices matched to each customer's purchasing power, to test product recommendations.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
+from precimark.datasets._baskets import SimulatedBaskets, make_baskets
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
@@ -34,7 +37,9 @@ __all__ = [
     "DEFAULT_SIMULATION_PARAMS",
     "UPLIFT_FEATURES",
     "SimulatedBase",
+    "SimulatedBaskets",
     "load_cdnow",
+    "make_baskets",
     "make_transactions",
     "make_uplift_data",
 ]
