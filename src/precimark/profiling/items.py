@@ -136,19 +136,20 @@ def item_similarity(
     blocks: list[sparse.csr_matrix] = []
     for start, stop in itertools.pairwise(bounds):
         counts = (xt[start:stop] @ x).tocsr()
-        counts.sort_indices()
         lengths = np.diff(counts.indptr)
         row = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
-        col = counts.indices.astype(np.int64)
+        col = counts.indices
         co = counts.data.astype(np.float64)
-        ok = (row != col) & (co >= least)
-        row, col, co = row[ok], col[ok], co[ok]
         if similarity == "cosine":
             value = co / np.sqrt(buyers[row] * buyers[col])
         else:
             value = co * n_customers / (buyers[row] * buyers[col])
-        if keep is not None:
-            row, col, value, _ = top_per_row(row - start, col, value, stop - start, keep, tie)
+        value[(row == col) | (co < least)] = 0.0  # never kept
+        if keep is None:
+            ok = value > 0
+            row, col, value = row[ok], col[ok], value[ok]
+        else:
+            row, col, value, _ = top_per_row(counts.indptr, col, value, keep, tie)
             row = row + start
         blocks.append(sparse.csr_matrix((value, (row - start, col)), shape=(stop - start, n_items)))
     if not blocks:
@@ -167,41 +168,43 @@ def _ranks(popularity: FloatArray) -> IntArray:
 
 
 _PAD_CELLS = 4_000_000
+_EXCLUDED = 1e30  # subtracted from the score of a bought product
 
 
 def top_per_row(
-    row: IntArray, col: IntArray, value: FloatArray, n_rows: int, k: int, tie: IntArray
+    indptr: npt.NDArray[Any], col: npt.NDArray[Any], value: FloatArray, k: int, tie: IntArray
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """Keep the ``k`` largest values of each row, ties to the lower ``tie[col]``.
+    """Keep the ``k`` largest positive values of each row of a CSR layout, ties to lower ``tie``.
 
-    The entries are grouped by row (ascending, as in a CSR matrix). Returns the kept
-    ``row, col, value`` sorted by row then rank, and the 0-based rank. The threshold of each
-    row is found by a partition of a padded block of rows (linear time), so only the entries
-    at or above it are sorted.
+    Returns the kept ``row, col, value`` sorted by row then rank, and the 0-based rank. The
+    threshold of each row is found by a partition of padded blocks of consecutive rows
+    (linear time), so only the entries at or above it are sorted. Entries <= 0 are never kept.
     """
-    lengths = np.bincount(row, minlength=n_rows)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    threshold = np.full(n_rows, -np.inf)
-    long = np.flatnonzero(lengths > k)
-    long = long[np.argsort(lengths[long], kind="stable")]
-    i = 0
-    while i < len(long):
-        width = int(lengths[long[i]])
-        count = max(1, _PAD_CELLS // max(width, 1))
-        group = long[i : i + count]
-        width = int(lengths[group].max())
-        while len(group) > 1 and len(group) * width > _PAD_CELLS:
-            group = group[: max(1, len(group) // 2)]
-            width = int(lengths[group].max())
-        size = lengths[group]
-        local = np.repeat(np.arange(len(group)), size)
-        offset = np.arange(local.size) - np.repeat(np.cumsum(size) - size, size)
-        pad = np.full((len(group), width), -np.inf)
-        pad[local, offset] = value[np.repeat(starts[group], size) + offset]
-        threshold[group] = np.partition(pad, width - k, axis=1)[:, width - k]
-        i += len(group)
+    n_rows = len(indptr) - 1
+    lengths = np.diff(indptr).astype(np.int64)
+    row = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    threshold = np.zeros(n_rows)
+    if len(value) and lengths.max() > k:
+        position = np.arange(len(value), dtype=np.int64) - np.repeat(
+            np.asarray(indptr[:-1], dtype=np.int64), lengths
+        )
+        start = 0
+        while start < n_rows:
+            stop = min(n_rows, start + max(1, _PAD_CELLS // max(int(lengths[start]), 1)))
+            width = int(lengths[start:stop].max())
+            while stop > start + 1 and (stop - start) * width > _PAD_CELLS:  # halve to fit
+                stop = start + (stop - start) // 2
+                width = int(lengths[start:stop].max())
+            if width > k:
+                lo, hi = int(indptr[start]), int(indptr[stop])
+                pad = np.full((stop - start) * width, -np.inf)
+                pad[(row[lo:hi] - start) * width + position[lo:hi]] = value[lo:hi]
+                kth = np.partition(pad.reshape(stop - start, width), width - k, axis=1)
+                threshold[start:stop] = np.maximum(kth[:, width - k], 0.0)
+            start = stop
     keep = value >= threshold[row]
-    row, col, value = row[keep], col[keep], value[keep]
+    keep &= value > 0
+    row, col, value = row[keep], np.asarray(col[keep], dtype=np.int64), value[keep]
     order = np.lexsort((tie[col], -value, row))
     row, col, value = row[order], col[order], value[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
@@ -585,21 +588,17 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
                 (bought.data, bought.indices, _spread(bought.indptr, place, len(rows))),
                 shape=(len(rows), n_items),
             )
-        scores = (bought @ self.similarity_).tocsr()
-        if self.exclude_bought:
-            scores = scores - scores.multiply(bought > 0)
-            scores.eliminate_zeros()
-        scores.sort_indices()
-        owner = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(scores.indptr))
-        item = scores.indices.astype(np.int64)
-        value = scores.data.astype(np.float64)
+        if self.exclude_bought:  # bought products drop far below 0, so they are never kept
+            scores = (bought @ self.similarity_ - bought * _EXCLUDED).tocsr()
+        else:
+            scores = (bought @ self.similarity_).tocsr()
+        value = scores.data
         if power is not None and self.price_percentile_ is not None:
-            gap = np.abs(self.price_percentile_[item] - power[owner]) / 100.0
+            owner = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(scores.indptr))
+            gap = np.abs(self.price_percentile_[scores.indices] - power[owner]) / 100.0
             value = value * (1.0 - float(self.price_match) * gap)
-        keep = value > 0
-        owner, item, value = owner[keep], item[keep], value[keep]
         owner, item, value, rank = top_per_row(
-            owner, item, value, len(rows), size, np.arange(len(self.products_))
+            scores.indptr, scores.indices, value, size, np.arange(len(self.products_))
         )
         reason = np.zeros(len(owner), dtype=np.int8)
         have = np.bincount(owner, minlength=len(rows))
