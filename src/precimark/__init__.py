@@ -4,7 +4,7 @@ From a transaction log to customer profiles, lifetime value, propensity and upli
 explained price decisions and KPI estimates, with privacy built in. The names a user types most
 are here; everything else lives in its subpackage: :mod:`precimark.profiling`,
 :mod:`precimark.clv`, :mod:`precimark.propensity`, :mod:`precimark.pricing`,
-:mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.distributed`,
+:mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.actions`, :mod:`precimark.distributed`,
 :mod:`precimark.datasets`.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from precimark import clv, datasets, kpi, pricing, privacy, profiling, propensity
+from precimark import actions, clv, datasets, kpi, pricing, privacy, profiling, propensity
+from precimark.actions import NextBestAction
 from precimark.clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -52,6 +53,7 @@ __all__ = [
     "GammaGammaModel",
     "ItemItemRecommender",
     "ModifiedBetaGeoModel",
+    "NextBestAction",
     "NotFittedError",
     "ParetoNBDModel",
     "PrecimarkError",
@@ -60,6 +62,7 @@ __all__ = [
     "PropensityModel",
     "TwoModelUplift",
     "__version__",
+    "actions",
     "calibration_holdout_split",
     "clv",
     "customer_lifetime_value",
