@@ -383,7 +383,7 @@ class NextBestAction:
         ev = up * value[:, None] * marg - cost[None, :]
 
         allowed = np.ones(ev.shape, dtype=bool)
-        blocked = np.full(ev.shape, "", dtype=object)  # first rule that removed the pair
+        blocked = _Blocked(np.zeros(ev.shape, dtype=np.int16), [""])  # first rule per pair
         uses: list[DataUse] = [DataUse(self.value_column, "marketing", "NextBestAction")]
         for purpose in sorted({a.purpose for a in actions}):
             gate = resolve_consent(frame, purpose, consent, used_by="NextBestAction")
@@ -440,7 +440,7 @@ class NextBestAction:
         method: str,
         ev: FloatArray,
         allowed: BoolArray,
-        blocked: npt.NDArray[Any],
+        blocked: _Blocked,
         actions: list[Action],
         channels: list[str],
         ids: pd.Index,
@@ -461,7 +461,8 @@ class NextBestAction:
         spent = float(cost[choice].sum())
         reason = np.full(n, "none", dtype=object)
         moved = best != choice
-        stopped = np.concatenate([blocked, np.full((n, 1), "", dtype=object)], axis=1)[rows, best]
+        codes = np.concatenate([blocked.codes, np.zeros((n, 1), dtype=np.int16)], axis=1)
+        stopped = np.asarray(blocked.reasons, dtype=object)[codes[rows, best]]
         reason[moved & (stopped != "")] = stopped[moved & (stopped != "")]
         rest = moved & (stopped == "")
         full = np.zeros(n, dtype=bool)
@@ -546,9 +547,19 @@ def _uniform_choice(options: BoolArray, rng: np.random.Generator) -> IntArray:
     return chosen
 
 
-def _block(allowed: BoolArray, blocked: npt.NDArray[Any], j: int, ok: BoolArray, why: str) -> None:
+@dataclass
+class _Blocked:
+    """The first rule that removed each (customer, action) pair: codes into ``reasons``."""
+
+    codes: npt.NDArray[np.int16]
+    reasons: list[str]
+
+
+def _block(allowed: BoolArray, blocked: _Blocked, j: int, ok: BoolArray, why: str) -> None:
+    if why not in blocked.reasons:
+        blocked.reasons.append(why)
     newly = allowed[:, j] & ~ok
-    blocked[newly, j] = why
+    blocked.codes[newly, j] = blocked.reasons.index(why)
     allowed[:, j] &= ok
 
 
@@ -661,12 +672,23 @@ def _solve_exact(problem: _Problem) -> tuple[IntArray, float, FloatArray]:
     return choice, float(-relaxed.fun), prices
 
 
-def _respond(problem: _Problem, lam: FloatArray, mu: float) -> tuple[IntArray, FloatArray]:
-    """Each customer's best action at multipliers ``lam`` (per channel) and ``mu`` (budget)."""
-    charge = np.where(problem.group >= 0, lam[np.maximum(problem.group, 0)], 0.0)
-    net = problem.gains - charge[None, :] - mu * problem.cost[None, :]
+def _charges(problem: _Problem, lam: FloatArray) -> FloatArray:
+    """Per-action price of the channel capacities at multipliers ``lam``."""
+    return np.where(problem.group >= 0, lam[np.maximum(problem.group, 0)], 0.0)
+
+
+def _respond(
+    problem: _Problem, lam: FloatArray, mu: float, base: FloatArray | None = None
+) -> tuple[IntArray, FloatArray]:
+    """Each customer's best action at multipliers ``lam`` (per channel) and ``mu`` (budget).
+
+    ``base`` is ``gains - charges(lam)`` when the caller has it.
+    """
+    net = problem.gains - _charges(problem, lam)[None, :] if base is None else base
+    if mu:
+        net = net - mu * problem.cost[None, :]
     best = np.argmax(net, axis=1)
-    gain = net[np.arange(len(net)), best]
+    gain = np.take_along_axis(net, best[:, None], axis=1)[:, 0]
     best = np.where(gain > 0, best, problem.do_nothing)
     return best.astype(np.int64), np.maximum(gain, 0.0)
 
@@ -680,54 +702,87 @@ def _dual(problem: _Problem, lam: FloatArray, mu: float) -> float:
 
 
 def _solve_lagrangian(
-    problem: _Problem, rounds: int = 8, steps: int = 40
+    problem: _Problem, rounds: int = 10, steps: int = 30
 ) -> tuple[IntArray, float, FloatArray]:
-    """Multipliers by coordinate descent on the dual, then greedy repair and fill."""
-    lam = np.zeros(len(problem.cap))
+    """Multipliers by coordinate descent on the dual, then greedy repair and fill.
+
+    Customers with no allowed action worth more than nothing take no part. A capacity's
+    multiplier is set exactly (the price at which at most ``cap`` customers still prefer the
+    channel); the budget's by bisection on the spend. Rounds stop when the dual bound no
+    longer falls (relative change below 1e-9).
+    """
+    n = len(problem.gains)
+    active = np.flatnonzero((problem.gains > 0).any(axis=1))
+    sub = _Problem(problem.gains[active], problem.cost, problem.group, problem.cap, problem.budget)
+    lam = np.zeros(len(sub.cap))
     mu = 0.0
-    finite_cap = np.isfinite(problem.cap)
-    cost_full = np.append(problem.cost, 0.0)
-    group_full = np.append(problem.group, -1)
+    cost_full = np.append(sub.cost, 0.0)
+    group_full = np.append(sub.group, -1)
+    previous = np.inf
     for _ in range(rounds):
-        before = (lam.copy(), mu)
-        for h in np.flatnonzero(finite_cap):
-            # Exact step: customer c takes channel h while lam_h < t_c (its best h option
-            # net of the budget price minus its best option elsewhere).
+        for h in np.flatnonzero(np.isfinite(sub.cap)):
+            # Customer c takes channel h while lam_h < t_c: its best h option net of the other
+            # prices minus its best option elsewhere.
             lam[h] = 0.0
-            inside = problem.group == h
-            net = problem.gains - mu * problem.cost[None, :]
-            charge = np.where(problem.group >= 0, lam[np.maximum(problem.group, 0)], 0.0)
-            net = net - charge[None, :]
-            here = np.max(np.where(inside[None, :], net, -np.inf), axis=1)
-            elsewhere = np.maximum(np.max(np.where(inside[None, :], -np.inf, net), axis=1), 0.0)
+            net = sub.gains - _charges(sub, lam)[None, :] - mu * sub.cost[None, :]
+            inside = sub.group == h
+            here = net[:, inside].max(axis=1)
+            elsewhere = np.maximum(net[:, ~inside].max(axis=1, initial=0.0), 0.0)
             t = here - elsewhere
-            cap = int(problem.cap[h])
             positive = t[t > 0]
+            cap = int(sub.cap[h])
             if len(positive) > cap:
-                lam[h] = float(
-                    np.partition(positive, len(positive) - cap - 1)[len(positive) - cap - 1]
-                )
-        if np.isfinite(problem.budget):
-            choice, _ = _respond(problem, lam, 0.0)
-            if cost_full[choice].sum() > problem.budget:
-                low, high = 0.0, 1.0
-                while cost_full[_respond(problem, lam, high)[0]].sum() > problem.budget:
-                    high *= 2.0
-                    if high > 1e12:
-                        break
-                for _ in range(steps):
-                    middle = 0.5 * (low + high)
-                    spent = cost_full[_respond(problem, lam, middle)[0]].sum()
-                    low, high = (middle, high) if spent > problem.budget else (low, middle)
-                mu = high
-            else:
-                mu = 0.0
-        if np.allclose(before[0], lam) and np.isclose(before[1], mu):
+                lam[h] = float(np.partition(positive, len(positive) - cap - 1)[-cap - 1])
+        if np.isfinite(sub.budget):
+            mu = _budget_price(sub, lam, mu, cost_full, steps)
+        bound = _dual(sub, lam, mu)
+        if previous - bound <= 1e-9 * abs(bound):
             break
-    bound = _dual(problem, lam, mu)
-    choice, _ = _respond(problem, lam, mu)
-    choice = _repair(problem, choice, cost_full, group_full)
-    return choice, bound, np.append(lam, mu)
+        previous = bound
+    choice = np.full(n, problem.do_nothing, dtype=np.int64)
+    choice[active] = _repair(sub, _respond(sub, lam, mu)[0], cost_full, group_full)
+    return choice, _dual(sub, lam, mu), np.append(lam, mu)
+
+
+def _budget_price(
+    problem: _Problem, lam: FloatArray, mu: float, cost_full: FloatArray, steps: int
+) -> float:
+    """Smallest budget multiplier (to a relative 1e-9) at which the spend fits the budget.
+
+    Bisection on ``mu``. A customer who takes the same action at both ends of the bracket
+    takes it everywhere inside (the best net value is convex in ``mu``), so only the others
+    are re-evaluated: the set shrinks fast.
+    """
+    base = problem.gains - _charges(problem, lam)[None, :]
+    at_low = _respond(problem, lam, 0.0, base)[0]
+    if cost_full[at_low].sum() <= problem.budget:
+        return 0.0
+    low, high = 0.0, max(2.0 * mu, 1e-3)
+    at_high = _respond(problem, lam, high, base)[0]
+    while cost_full[at_high].sum() > problem.budget:
+        low, at_low = high, at_high
+        high *= 2.0
+        at_high = _respond(problem, lam, high, base)[0]
+    open_ = np.flatnonzero(at_low != at_high)
+    fixed = float(cost_full[at_high].sum() - cost_full[at_high[open_]].sum())
+    part = _Problem(base[open_], problem.cost, problem.group, problem.cap, problem.budget)
+    zero = np.zeros_like(lam)
+    lo_choice, hi_choice = at_low[open_], at_high[open_]
+    for _ in range(steps):
+        if high - low <= 1e-9 * high or len(open_) == 0:
+            break
+        middle = 0.5 * (low + high)
+        choice = _respond(part, zero, middle, part.gains)[0]
+        if fixed + cost_full[choice].sum() > problem.budget:
+            low, lo_choice = middle, choice
+        else:
+            high, hi_choice = middle, choice
+        keep = lo_choice != hi_choice
+        fixed += float(cost_full[hi_choice[~keep]].sum())
+        part = _Problem(part.gains[keep], part.cost, part.group, part.cap, part.budget)
+        lo_choice, hi_choice = lo_choice[keep], hi_choice[keep]
+        open_ = open_[keep]
+    return high
 
 
 def _repair(
