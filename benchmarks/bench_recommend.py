@@ -11,7 +11,8 @@ million purchase lines), then times, with the defaults a user types:
   same binary matrix, fit and ``recommend(all users, N=10)``, when implicit is installed (the
   ``test`` extra); its time excludes building the matrix, which it needs given.
 
-Prints medians and the ratios to implicit.
+Prints medians of wall-clock and of CPU time (all threads of the process; on a shared machine
+the CPU time is the steadier of the two) and the ratios to implicit.
 
     python benchmarks/bench_recommend.py [--quick] [n_customers] [n_products] [repeats]
 
@@ -35,16 +36,20 @@ from precimark.datasets import make_baskets
 from precimark.profiling import ItemItemRecommender
 
 
-def timed(step: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    runs, result = [], None
+def timed(step: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """Median wall-clock and CPU seconds of ``step`` and its last result."""
+    walls, cpus, result = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = step()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs), result
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
-def implicit_run(model: ItemItemRecommender, repeats: int) -> tuple[float, float] | None:
+def implicit_run(
+    model: ItemItemRecommender, repeats: int
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
     try:
         from implicit.nearest_neighbours import CosineRecommender
     except ImportError:
@@ -60,9 +65,9 @@ def implicit_run(model: ItemItemRecommender, repeats: int) -> tuple[float, float
             theirs.fit(x, show_progress=False)
             return theirs
 
-        fit_time, theirs = timed(fit, repeats)
-        rec_time, _ = timed(lambda: theirs.recommend(users, x, N=10), repeats)
-    return fit_time, rec_time
+        fit_wall, fit_cpu, theirs = timed(fit, repeats)
+        rec_wall, rec_cpu, _ = timed(lambda: theirs.recommend(users, x, N=10), repeats)
+    return (fit_wall, fit_cpu), (rec_wall, rec_cpu)
 
 
 def main(n_customers: int = 1_000_000, n_products: int = 100_000, repeats: int = 1) -> None:
@@ -74,20 +79,21 @@ def main(n_customers: int = 1_000_000, n_products: int = 100_000, repeats: int =
     model.fit(tx)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    fit_time, model = timed(lambda: ItemItemRecommender().fit(tx), repeats)
+    fit_wall, fit_cpu, model = timed(lambda: ItemItemRecommender().fit(tx), repeats)
     ids = sim.customers.index
-    rec_time, recs = timed(lambda: model.recommend(ids, n=10), repeats)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"precimark fit:       median {fit_time:6.1f} s over {repeats} (peak traced "
-          f"{peak / 2**30:.2f} GiB; process peak RSS {rss / 1024:.2f} GiB incl. the data)")  # fmt: skip
-    print(f"precimark recommend: median {rec_time:6.1f} s for {len(ids):,} customers x 10 "
-          f"({len(recs):,} rows)")  # fmt: skip
+    rec_wall, rec_cpu, recs = timed(lambda: model.recommend(ids, n=10), repeats)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"precimark fit:       median {fit_wall:6.1f} s wall, {fit_cpu:6.1f} s CPU over {repeats} "
+          f"(peak traced {peak / 2**30:.2f} GiB; process peak RSS {rss:.2f} GiB incl. the data)")  # fmt: skip
+    print(f"precimark recommend: median {rec_wall:6.1f} s wall, {rec_cpu:6.1f} s CPU for "
+          f"{len(ids):,} customers x 10 ({len(recs):,} rows)")  # fmt: skip
     other = implicit_run(model, repeats)
     if other is not None:
-        print(f"implicit fit:        median {other[0]:6.1f} s  (ratio precimark/implicit "
-              f"{fit_time / other[0]:.2f})")  # fmt: skip
-        print(f"implicit recommend:  median {other[1]:6.1f} s  (ratio precimark/implicit "
-              f"{rec_time / other[1]:.2f})")  # fmt: skip
+        (iw, ic), (rw, rc) = other
+        print(f"implicit fit:        median {iw:6.1f} s wall, {ic:6.1f} s CPU (ratio precimark/"
+              f"implicit: wall {fit_wall / iw:.2f}, CPU {fit_cpu / ic:.2f})")  # fmt: skip
+        print(f"implicit recommend:  median {rw:6.1f} s wall, {rc:6.1f} s CPU (ratio precimark/"
+              f"implicit: wall {rec_wall / rw:.2f}, CPU {rec_cpu / rc:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -183,6 +183,15 @@ def test_eligibility_and_explicit_opt_out() -> None:
     plan = NextBestAction(ACTIONS).decide(roster, uplift, eligibility=rules)
     assert not ((plan.decisions["action"] == "app_banner") & ~rules["app_banner"]).any()
     assert (plan.decisions["binding_constraint"] == "eligibility").any()
+    free = NextBestAction(ACTIONS).decide(roster, uplift)
+    others = plan.decisions["action"] != "app_banner"
+    unrestricted = free.decisions["action"] != "app_banner"
+    # actions without an eligibility column are not restricted by it
+    pd.testing.assert_series_equal(
+        plan.decisions.loc[others & unrestricted, "action"],
+        free.decisions.loc[others & unrestricted, "action"],
+    )
+    assert set(plan.decisions["action"]) >= {"email_offer", "sms_offer"}
     everyone = NextBestAction(ACTIONS).decide(roster, uplift, consent=False)
     assert not everyone.decisions["binding_constraint"].str.startswith("consent").any()
     assert "consent not checked" in str(everyone.data_usage)

@@ -401,8 +401,9 @@ class NextBestAction:
                     uses.append(DataUse(action.consent_column, "consent_check", "NextBestAction"))
         if eligibility is not None:
             rules = _per_action(eligibility, "eligibility", names, ids, required=False)
-            for j in range(len(actions)):
-                _block(allowed, blocked, j, rules[:, j] == 1.0, "eligibility")
+            for j, action in enumerate(actions):
+                if action.name in eligibility.columns:
+                    _block(allowed, blocked, j, rules[:, j] == 1.0, "eligibility")
         contact = np.array([a.channel is not None for a in actions])
         if self.max_contacts is not None:
             check_columns(frame, [self.contacts_column], "customers")
