@@ -64,7 +64,7 @@ _REASONS = (REASON_CO_PURCHASE, REASON_CATEGORY, REASON_POPULAR)
 _BLOCK_WORK = 4_000_000  # multiply-adds per block of the co-purchase product
 
 
-def binary_matrix(rows: IntArray, items: IntArray, shape: tuple[int, int]) -> sparse.csr_matrix:
+def _binary_matrix(rows: IntArray, items: IntArray, shape: tuple[int, int]) -> sparse.csr_matrix:
     """Return the binary (bought or not) customer x item CSR matrix of (row, item) pairs."""
     matrix = sparse.csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (rows, items)), shape=shape, dtype=np.float32
@@ -149,7 +149,7 @@ def item_similarity(
             ok = value > 0
             row, col, value = row[ok], col[ok], value[ok]
         else:
-            row, col, value, _ = top_per_row(counts.indptr, col, value, keep, tie)
+            row, col, value, _ = _top_per_row(counts.indptr, col, value, keep, tie)
             row = row + start
         blocks.append(sparse.csr_matrix((value, (row - start, col)), shape=(stop - start, n_items)))
     if not blocks:
@@ -171,7 +171,7 @@ _PAD_CELLS = 4_000_000
 _EXCLUDED = 1e30  # subtracted from the score of a bought product
 
 
-def top_per_row(
+def _top_per_row(
     indptr: npt.NDArray[Any], col: npt.NDArray[Any], value: FloatArray, k: int, tie: IntArray
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
     """Keep the ``k`` largest positive values of each row of a CSR layout, ties to lower ``tie``.
@@ -268,6 +268,13 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         Customers seen at ``fit``.
     data_usage_ : tuple of DataUse
         Columns read and the consent check.
+
+    Notes
+    -----
+    To answer by customer id the fitted model keeps who bought what (a binary sparse
+    customer x product matrix: no dates, amounts or other columns), besides the neighbour
+    table; refit to forget a customer. Memory of ``fit`` grows with the purchase lines and
+    ``n_neighbors`` x products, not with the co-purchased pairs.
 
     Examples
     --------
@@ -369,10 +376,10 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         codes, products = pd.factorize(product, sort=True)
         rows = rows.astype(np.int64)
         shape = (len(customer_ids), len(products))
-        buyers = np.diff(binary_matrix(rows, codes.astype(np.int64), shape).tocsc().indptr)
+        buyers = np.diff(_binary_matrix(rows, codes.astype(np.int64), shape).tocsc().indptr)
         rank = _ranks(buyers.astype(np.float64))  # columns in popularity order: ties = rank
         items = rank[codes]
-        matrix = binary_matrix(rows, items, shape)
+        matrix = _binary_matrix(rows, items, shape)
         order = np.argsort(rank)
         self.products_ = pd.Index(np.asarray(products)[order], name=self.product_column)
         self.customers_ = pd.Index(customer_ids, name=cols.customer_id)
@@ -597,7 +604,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             owner = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(scores.indptr))
             gap = np.abs(self.price_percentile_[scores.indices] - power[owner]) / 100.0
             value = value * (1.0 - float(self.price_match) * gap)
-        owner, item, value, rank = top_per_row(
+        owner, item, value, rank = _top_per_row(
             scores.indptr, scores.indices, value, size, np.arange(len(self.products_))
         )
         reason = np.zeros(len(owner), dtype=np.int8)
@@ -626,7 +633,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         """Popular products (category first) for customers short of candidates."""
         n_items = len(self.products_)
         taken = np.diff(bought.indptr)[slots] if self.exclude_bought else np.zeros(len(slots))
-        depth = int(min(n_items, int(missing.max()) + int(taken.max()) + size_of(owner, slots)))
+        depth = int(min(n_items, int(missing.max()) + int(taken.max()) + _size_of(owner, slots)))
         lists = [np.broadcast_to(np.arange(depth), (len(slots), depth))]  # popularity order
         kinds = [np.full(depth, 2, dtype=np.int8)]
         if self.categories_ is not None:
@@ -670,7 +677,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         return table
 
 
-def size_of(owner: IntArray, slots: IntArray) -> int:
+def _size_of(owner: IntArray, slots: IntArray) -> int:
     """Largest number of co-purchase recommendations already made to one of ``slots``."""
     counts = np.bincount(owner, minlength=int(slots.max()) + 1)[slots] if len(owner) else [0]
     return int(np.max(counts))
