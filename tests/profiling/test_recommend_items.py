@@ -173,8 +173,21 @@ def test_consent_is_applied_at_fit_and_recommend(baskets) -> None:
     assert "consent_marketing" in str(recs.attrs["data_usage"])
     with pytest.raises(pm.DataValidationError, match="consent_marketing"):
         ItemItemRecommender().fit(tx, customers=roster.drop(columns="consent_marketing"))
+    nobody = roster.assign(consent_marketing=False)
+    with pytest.raises(pm.DataValidationError, match="no purchase lines of consenting"):
+        ItemItemRecommender().fit(tx, customers=nobody)
     opted = ItemItemRecommender().fit(tx, customers=roster, consent=False)
     assert opted.n_customers_ == tx["customer_id"].nunique()
+
+
+def test_other_column_names(baskets) -> None:
+    tx = baskets.transactions.head(2_000)
+    renamed = tx.rename(columns={"customer_id": "user", "product": "sku"})
+    model = ItemItemRecommender(product_column="sku", columns=pm.Columns(customer_id="user"))
+    got = model.fit(renamed).recommend([1, 2], n=3)
+    want = ItemItemRecommender().fit(tx).recommend([1, 2], n=3)
+    assert list(got.columns) == ["user", "rank", "product", "score", "reason"]  # stable output
+    np.testing.assert_array_equal(got["product"], want["product"])
 
 
 def test_bad_input_is_named(baskets) -> None:

@@ -363,6 +363,12 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         gate = resolve_consent(customers, "marketing", consent, used_by="ItemItemRecommender")
         if gate.checked:
             frame = frame[gate.mask(pd.Index(frame[cols.customer_id]))]
+        if frame.empty:
+            raise fail(
+                "argument 'transactions'",
+                "no purchase lines" + (" of consenting customers" if gate.checked else ""),
+                "at least one purchase line to learn from",
+            )
         ids = frame[cols.customer_id].to_numpy()
         no_id = frame[cols.customer_id].isna().to_numpy()
         if no_id.any():
