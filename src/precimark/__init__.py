@@ -4,16 +4,27 @@ From a transaction log to customer profiles, lifetime value, propensity and upli
 explained price decisions and KPI estimates, with privacy built in. The names a user types most
 are here; everything else lives in its subpackage: :mod:`precimark.profiling`,
 :mod:`precimark.clv`, :mod:`precimark.propensity`, :mod:`precimark.pricing`,
-:mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.distributed`,
-:mod:`precimark.datasets`.
-Touchpoint attribution, channel economics and social response: :mod:`precimark.channels`.
+:mod:`precimark.kpi`, :mod:`precimark.privacy`, :mod:`precimark.actions` (next-best-action),
+:mod:`precimark.channels` (touchpoint attribution, channel economics, social response),
+:mod:`precimark.distributed`, :mod:`precimark.datasets`.
 """
 
 from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from precimark import channels, clv, datasets, kpi, pricing, privacy, profiling, propensity
+from precimark import (
+    actions,
+    channels,
+    clv,
+    datasets,
+    kpi,
+    pricing,
+    privacy,
+    profiling,
+    propensity,
+)
+from precimark.actions import NextBestAction
 from precimark.clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -32,7 +43,7 @@ from precimark.exceptions import (
 from precimark.kpi import Estimate, evaluate_campaign
 from precimark.pricing import PricingPolicy
 from precimark.privacy import pseudonymize, require_consent
-from precimark.profiling import CustomerProfiler, rfm_scores, rfm_segments
+from precimark.profiling import CustomerProfiler, ItemItemRecommender, rfm_scores, rfm_segments
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.propensity import PropensityModel, TwoModelUplift
 from precimark.schema import Columns
@@ -51,7 +62,9 @@ __all__ = [
     "DataValidationError",
     "Estimate",
     "GammaGammaModel",
+    "ItemItemRecommender",
     "ModifiedBetaGeoModel",
+    "NextBestAction",
     "NotFittedError",
     "ParetoNBDModel",
     "PrecimarkError",
@@ -60,6 +73,7 @@ __all__ = [
     "PropensityModel",
     "TwoModelUplift",
     "__version__",
+    "actions",
     "calibration_holdout_split",
     "channels",
     "clv",

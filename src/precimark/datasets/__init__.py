@@ -11,6 +11,8 @@
   the offer), to test uplift models and metrics against the truth.
 - :func:`make_journeys` and :func:`make_posts` simulate touchpoint journeys with known channel
   removal effects and social posts with a known campaign lift (``precimark.channels``).
+- :func:`make_baskets` simulates purchase lines with planted co-purchase bundles, product tiers
+  and prices matched to each customer's purchasing power, to test product recommendations.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pandas as pd
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
+from precimark.datasets._baskets import SimulatedBaskets, make_baskets
 from precimark.datasets._journeys import (
     SimulatedJourneys,
     SimulatedPosts,
@@ -47,6 +50,8 @@ __all__ = [
     "load_cdnow",
     "make_journeys",
     "make_posts",
+    "SimulatedBaskets",
+    "make_baskets",
     "make_transactions",
     "make_uplift_data",
 ]

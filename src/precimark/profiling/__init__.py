@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from precimark.profiling.clusters import BehaviouralSegmenter
+from precimark.profiling.items import (
+    ItemItemRecommender,
+    evaluate_recommendations,
+    item_similarity,
+)
 from precimark.profiling.profile import CustomerProfiler
 from precimark.profiling.recommend import (
     category_affinity,
@@ -17,11 +22,14 @@ __all__ = [
     "BehaviouralSegmenter",
     "CustomerProfiler",
     "DEFAULT_SEGMENT_RULES",
+    "ItemItemRecommender",
     "RFMEdges",
     "SegmentRule",
     "calibration_holdout_split",
     "category_affinity",
+    "evaluate_recommendations",
     "fit_rfm_edges",
+    "item_similarity",
     "rfm_scores",
     "rfm_segments",
     "recommend_categories",

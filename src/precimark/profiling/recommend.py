@@ -1,8 +1,8 @@
 """Next-category recommendations from item-to-item co-purchase similarity (sparse).
 
 Two categories are similar when the same customers buy both: the cosine similarity of their
-columns in the binary customer x category matrix (a :mod:`scipy.sparse` matrix, so the cost
-grows with the number of distinct (customer, category) pairs). A customer's score for a
+columns in the binary customer x category matrix, computed by the sparse kernel that also
+serves product recommendations (:func:`precimark.profiling.item_similarity`). A customer's score for a
 category is the sum of its similarities to the categories the customer bought.
 """
 
@@ -27,6 +27,7 @@ from precimark._validation import (
 )
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
+from precimark.profiling.items import item_similarity
 from precimark.schema import Columns
 
 __all__ = ["category_affinity", "recommend_categories", "recommendation_hit_rate"]
@@ -73,16 +74,8 @@ def _matrix(
 
 
 def _cosine(matrix: sparse.csr_matrix, names: pd.Index) -> pd.DataFrame:
-    together = np.asarray((matrix.T @ matrix).todense(), dtype=np.float64)
-    norms = np.sqrt(np.diag(together))
-    similarity = np.divide(
-        together,
-        np.outer(norms, norms),
-        out=np.zeros_like(together),
-        where=np.outer(norms, norms) > 0,
-    )
-    np.fill_diagonal(similarity, 0.0)
-    return pd.DataFrame(similarity, index=names, columns=names.rename(None))
+    dense = item_similarity(matrix, similarity="cosine").toarray()
+    return pd.DataFrame(dense, index=names, columns=names.rename(None))
 
 
 def category_affinity(
