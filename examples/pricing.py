@@ -61,7 +61,7 @@ print("columns read:", [(u.column, u.used_by) for u in policy.data_usage_], end=
 
 # 3. Explain and export.
 for reason in ("loyalty tier Gold", "price sensitivity", "no consent"):
-    row = decisions[decisions["reason_codes"].astype(str).str.startswith(reason)].iloc[0]
+    row = decisions[decisions["reason_codes"].astype(str).str.contains(reason)].iloc[0]
     print(explain(row), end="\n\n")
 records = to_records(decisions.head(3))
 print(json.dumps(records[0], ensure_ascii=False)[:300], "...\n")
