@@ -9,6 +9,9 @@
 - :func:`make_uplift_data` simulates a randomised campaign with known individual uplift: every
   row carries the true uplift (the difference between its expected outcome with and without
   the offer), to test uplift models and metrics against the truth.
+- :func:`make_pricing_log` simulates a randomised pricing decision log (features, discount
+  shown, its probability, reward) whose reward model is known, so
+  :meth:`PricingLog.true_value` gives the true value of any pricing policy.
 """
 
 from __future__ import annotations
@@ -27,14 +30,18 @@ import pandas as pd
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
+from precimark.datasets._pricing_log import PRICING_LOG_ARMS, PricingLog, make_pricing_log
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
     "CDNOW_OBSERVATION_END",
     "DEFAULT_SIMULATION_PARAMS",
+    "PRICING_LOG_ARMS",
     "UPLIFT_FEATURES",
+    "PricingLog",
     "SimulatedBase",
     "load_cdnow",
+    "make_pricing_log",
     "make_transactions",
     "make_uplift_data",
 ]
