@@ -40,7 +40,8 @@ class PricingLog:
         Indexed by ``customer_id``: the features ``price_sensitivity`` (0-1),
         ``orders_365d``, ``channel``, ``propensity`` (true purchase probability at the list
         price) and ``uplift`` (true increase of it with 10% off), the declared protected
-        attribute ``age_group`` (never a price input; associated with the sensitivity),
+        attribute ``age_group`` (never a price input; strongly associated with the sensitivity:
+        80% of customers above 0.45 are 18-34, 10% of the others),
         ``consent_personalised_pricing`` (True), then the logged ``discount_rate``, the
         ``probability`` with which the logging policy chose it and the ``reward`` (revenue:
         the price paid if the customer bought, else 0).
@@ -149,7 +150,7 @@ def make_pricing_log(
     s = rng.beta(2.0, 3.0, n)
     orders = rng.poisson(np.exp(rng.normal(1.0, 0.6, n)))
     channel = rng.choice(len(_CHANNELS), n, p=[0.6, 0.25, 0.15])
-    young = rng.random(n) < 0.1 + 0.7 * s
+    young = rng.random(n) < np.where(s > 0.45, 0.8, 0.1)  # a strong proxy
     age = np.where(young, 0, rng.choice([1, 2], n))
     order = np.argsort(tried)
     weights = 1.0 + 2.0 * s[:, None] * np.arange(len(tried))[None, :]
