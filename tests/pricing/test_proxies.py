@@ -35,7 +35,7 @@ def test_a_strong_proxy_warns_and_the_protected_column_is_never_read() -> None:
     sim = make_pricing_log(5_000, random_state=0)
     customers = sim.log.drop(columns="age_group")
     protected = sim.log[["age_group"]]
-    with pytest.warns(ProxyWarning, match="'price_sensitivity'.*'age_group'") as caught:
+    with pytest.warns(ProxyWarning, match=r"'price_sensitivity'.*'age_group'") as caught:
         d = POLICY.decide(customers, 100.0, at=sim.at, protected=protected)
     assert len(caught) == 1  # orders and channel are independent of the age group
     table = d.attrs["proxy_associations"]
@@ -68,5 +68,5 @@ def test_cramers_v_matches_scipy_on_large_samples() -> None:
 
 def test_protected_rows_are_needed_for_every_priced_customer() -> None:
     sim = make_pricing_log(100, random_state=3)
-    with pytest.raises(DataValidationError, match="'protected'.*first customer: 100"):
+    with pytest.raises(DataValidationError, match=r"'protected'.*first customer: 100"):
         POLICY.decide(sim.log, 100.0, at=sim.at, protected=sim.log["age_group"].iloc[:99])
