@@ -554,6 +554,9 @@ def fairness_report(
 ) -> FairnessReport:
     """Compare offers and prices across groups (e.g. a protected attribute the policy never read).
 
+    One product at a time; :func:`~precimark.pricing.fairness_frame` compares per product,
+    with ratios, differences and bootstrap intervals.
+
     Parameters
     ----------
     decisions : DataFrame
@@ -580,6 +583,15 @@ def fairness_report(
     """
     frame = check_frame(decisions, "decisions")
     check_columns(frame, ["discount_rate", "final_price"], "decisions")
+    products = frame["product"].unique() if "product" in frame.columns else ()
+    if len(products) > 1:
+        raise fail(
+            "argument 'decisions'",
+            f"decisions on {len(products)} products",
+            "one product (prices and discounts of different products do not average)",
+            "Use fairness_frame(decisions, by=...), which compares groups per product, or "
+            "select one product's rows.",
+        )
     if isinstance(by, pd.Series):
         groups = by.reindex(frame.index)
     elif isinstance(by, str) and by in frame.columns:
