@@ -637,7 +637,7 @@ class PricingPolicy:
                 if who.size == 0:
                     continue
                 rows = (who[:, None] * n_p + np.arange(n_p)).ravel()
-                changed = ctx.customers.iloc[who].copy()
+                changed = ctx.customers.iloc[who][self._columns()].copy()
                 changed[change.column] = pd.Series(change.new_values[who], index=changed.index)
                 sub = Context(
                     customers=changed,
@@ -742,11 +742,14 @@ def _announced_part(
     below_list = reference < listed - _TOL
     cents = np.where(below_list, np.round(reference * 100).astype(np.int64), -1)
     reduced = final < listed - _TOL
-    key = np.stack([tenths, cents], axis=1)[reduced]
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True) if key.size else (key, key)
+    span = int(cents.max()) + 2 if cents.size else 1
+    uniq, inverse = unique_inverse((tenths * span + cents + 1)[reduced])
     labels = []
-    for t, c in uniq.tolist():
-        if t == 0:
+    for t, c in (divmod(k, span) for k in uniq.tolist()):
+        c -= 1
+        if t == 0 and c < 0:
+            labels.append("less than 0.1% off")
+        elif t == 0:
             labels.append(
                 f"no reduction on the reference price {c / 100:.2f} (lowest of the period)"
             )
