@@ -5,7 +5,9 @@ the policy never reads), the offer rate, the mean discount rate and the mean fin
 compares the groups per product: the ratio (smallest over largest group value) and the
 difference (largest minus smallest), as fairlearn's ``MetricFrame.ratio()`` and
 ``MetricFrame.difference()`` do (``method="between_groups"``). Every value has a percentile
-bootstrap interval, resampling customers within each product and group (group sizes fixed).
+bootstrap interval, resampling customers within each product and group (group sizes fixed);
+the intervals of the ratio and the difference follow the two groups that are lowest and
+highest in the data, so they can include parity (ratio 1, difference 0).
 Products are never mixed: a discount on one product says nothing about another's.
 """
 
@@ -251,13 +253,13 @@ def fairness_frame(
                 low, high = np.quantile(boot[:, j, k], [alpha, 1 - alpha])
                 record[f"{metric}_ci_low"], record[f"{metric}_ci_high"] = float(low), float(high)
             group_rows.append(record)
-        ratio_boot = _ratio(boot.min(axis=1), boot.max(axis=1))
-        diff_boot = boot.max(axis=1) - boot.min(axis=1)
         for k, metric in enumerate(FAIRNESS_METRICS):
             low_j, high_j = int(np.argmin(point[:, k])), int(np.argmax(point[:, k]))
             ratio = float(_ratio(point[low_j, k : k + 1], point[high_j, k : k + 1])[0])
-            r_low, r_high = np.quantile(ratio_boot[:, k], [alpha, 1 - alpha])
-            d_low, d_high = np.quantile(diff_boot[:, k], [alpha, 1 - alpha])
+            # the same two groups in every resample, so the interval can reach parity
+            ratio_boot = _ratio(boot[:, low_j, k], boot[:, high_j, k])
+            r_low, r_high = np.quantile(ratio_boot, [alpha, 1 - alpha])
+            d_low, d_high = np.quantile(boot[:, high_j, k] - boot[:, low_j, k], [alpha, 1 - alpha])
             compare_rows.append(
                 {
                     "product": p,
@@ -278,7 +280,7 @@ def fairness_frame(
 
 
 def _ratio(low: FloatArray, high: FloatArray) -> FloatArray:
-    """``low / high``, 1 where both are 0 (every group equal at 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out: FloatArray = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
+    """``low / high``: 1 where both are 0 (equal at 0), inf where only ``high`` is 0."""
+    safe = np.where(high > 0, high, 1.0)
+    out: FloatArray = np.where(high > 0, low / safe, np.where(low > 0, np.inf, 1.0))
     return out
