@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from precimark import DataValidationError
 from precimark.pricing import (
@@ -268,3 +270,38 @@ def test_saved_0_1_documents_keep_loading() -> None:
     policy = PricingPolicy.from_dict(document)
     assert policy.rules[0] == LoyaltyTiers((Tier("Silver", 3, 0.05),))
     assert policy.guardrails == Guardrails()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 89), st.integers(1, 200)),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda t: t[0],
+    ),
+    st.integers(1, 40),
+)
+def test_reference_price_is_the_lowest_price_applied_on_any_day_of_the_window(
+    changes: list[tuple[int, int]], days: int
+) -> None:
+    """Brute force: the price applied on each day of [at - days, at) is the last change before."""
+    origin = pd.Timestamp("2025-01-01")
+    at = origin + pd.Timedelta(days=60)
+    history = pd.DataFrame(
+        {
+            "product": "p",
+            "date": [origin + pd.Timedelta(days=d) for d, _ in changes],
+            "price": [float(p) for _, p in changes],
+        }
+    )
+    applied = []
+    for day in range(60 - days, 60):
+        before = [(d, p) for d, p in changes if d <= day]
+        if before:
+            applied.append(max(before)[1])
+    expected = float(min(applied)) if applied else 150.0  # none: the list price
+    d = PricingPolicy([ListPrice()], guardrails=Guardrails(reference_days=days)).decide(
+        _one(), pd.Series([150.0], index=["p"]), at=at, price_history=history
+    )
+    assert d["reference_price"].iloc[0] == expected
