@@ -87,6 +87,7 @@ class _Outcome:
     probability: FloatArray
     explored: BoolArray
     greedy: FloatArray  # the price before exploration (hints are checked against it)
+    new_effects: list[Effect] | None = None  # as an equivalent new customer (parity)
 
 
 @dataclass(frozen=True)
@@ -563,9 +564,22 @@ class PricingPolicy:
             price_ending=None if ctx is None else guards.price_ending,
         )
 
-    def _greedy(self, ctx: Context) -> _Outcome:
-        """Rules, combination, bounds, rounding and new-customer parity (no budget, no draws)."""
-        effects = [rule.evaluate(ctx) for rule in self._rules]
+    def _greedy(
+        self, ctx: Context, reuse: tuple[_Outcome, IntArray, str] | None = None
+    ) -> _Outcome:
+        """Rules, combination, bounds, rounding and new-customer parity (no budget, no draws).
+
+        ``reuse = (outcome, rows, column)``: ``ctx`` holds the rows ``rows`` of ``outcome``'s
+        context with only ``column`` changed, so a rule that does not read it keeps its effect.
+        """
+        unchanged = [
+            reuse is not None and reuse[2] not in {c for c, _ in rule.reads()}
+            for rule in self._rules
+        ]
+        effects = [
+            _take(reuse[0].effects[j], reuse[1]) if keep and reuse else rule.evaluate(ctx)
+            for j, (rule, keep) in enumerate(zip(self._rules, unchanged, strict=True))
+        ]
         fired, applied, total = self._combine(effects)
         price, bound, _ = self._bounds(ctx.base_price * (1.0 - total), ctx)
         guards = np.zeros((price.size, len(GUARDRAIL_NAMES)), dtype=bool)
@@ -573,9 +587,16 @@ class PricingPolicy:
             guards[:, GUARDRAIL_NAMES.index(name)] = binds
         history = [bool(rule.history_columns()) for rule in self._rules]
         if self._guardrails.new_customer_parity and any(history):
+            old = None if reuse is None else reuse[0].new_effects
             new_effects = [
-                rule.evaluate(ctx, as_new=True) if h else e
-                for rule, h, e in zip(self._rules, history, effects, strict=True)
+                (
+                    _take(old[j], reuse[1])
+                    if old is not None and reuse is not None and unchanged[j]
+                    else rule.evaluate(ctx, as_new=True)
+                )
+                if h
+                else e
+                for j, (rule, h, e) in enumerate(zip(self._rules, history, effects, strict=True))
             ]
             _, new_applied, new_total = self._combine(new_effects)
             new_price, new_bound, _ = self._bounds(ctx.base_price * (1.0 - new_total), ctx)
@@ -586,9 +607,19 @@ class PricingPolicy:
             for name, b in new_bound:
                 guards[binds, GUARDRAIL_NAMES.index(name)] = b[binds]
             guards[:, GUARDRAIL_NAMES.index("new_customer_parity")] = binds
+        else:
+            new_effects = None
         ones = np.ones(price.size)
         return _Outcome(
-            price, fired, applied, guards, effects, ones, np.zeros(price.size, bool), price
+            price,
+            fired,
+            applied,
+            guards,
+            effects,
+            ones,
+            np.zeros(price.size, bool),
+            price,
+            new_effects,
         )
 
     def _personal(self, ctx: Context, rng: np.random.Generator) -> _Outcome:
@@ -615,6 +646,7 @@ class PricingPolicy:
             probability,
             explored,
             greedy.price,
+            greedy.new_effects,
         )
 
     def _hints(self, ctx: Context, outcome: _Outcome) -> list[tuple[IntArray, list[str]]]:
@@ -648,7 +680,7 @@ class PricingPolicy:
                     products=ctx.products,
                     row_product=None if ctx.row_product is None else ctx.row_product[rows],
                 )
-                new_price = self._greedy(sub).price
+                new_price = self._greedy(sub, (outcome, rows, change.column)).price
                 label = np.repeat(change.label[0][who], n_p)
                 keep = (label >= 0) & open_rows[rows] & (new_price < outcome.greedy[rows] - _TOL)
                 if not keep.any():
@@ -760,6 +792,16 @@ def _announced_part(
     codes = np.full(final.size, -1, dtype=np.int64)
     codes[reduced] = np.asarray(inverse, dtype=np.int64).reshape(-1)
     return codes, labels
+
+
+def _take(effect: Effect, rows: IntArray) -> Effect:
+    """Return the effect on a subset of the rows."""
+    return Effect(
+        effect.fired[rows],
+        effect.discount[rows],
+        (effect.reason[0][rows], effect.reason[1]),
+        effect.hint,
+    )
 
 
 def _scatter(codes: npt.NDArray[Any], rows: IntArray, n_rows: int) -> IntArray:
