@@ -31,7 +31,7 @@ from precimark.pricing import (
     estimate_elasticity,
     evaluate_offline,
     explain,
-    fairness_report,
+    fairness_frame,
     simulate_policy,
     to_records,
 )
@@ -61,7 +61,7 @@ print("columns read:", [(u.column, u.used_by) for u in policy.data_usage_], end=
 
 # 3. Explain and export.
 for reason in ("loyalty tier Gold", "price sensitivity", "no consent"):
-    row = decisions[decisions["reason_codes"].astype(str).str.startswith(reason)].iloc[0]
+    row = decisions[decisions["reason_codes"].astype(str).str.contains(reason)].iloc[0]
     print(explain(row), end="\n\n")
 records = to_records(decisions.head(3))
 print(json.dumps(records[0], ensure_ascii=False)[:300], "...\n")
@@ -103,9 +103,17 @@ print(f"logged policy's margin per customer: {log['reward'].mean():.3f}")
 
 # 4c. Fairness audit by an attribute the policy never reads (here: signup quarter).
 quarter = customers["signup_date"].dt.quarter.rename("signup_quarter")
-report = fairness_report(decisions, quarter)
-print("\n" + report.by_group.round(3).to_string())
-print("largest gaps:", report.largest_gap.round(3).to_dict(), end="\n\n")
+fair = fairness_frame(decisions, quarter, n_resamples=200, random_state=1)
+print(
+    "\n"
+    + fair.by_group[["n", "offer_rate", "offer_rate_ci_low", "offer_rate_ci_high"]]
+    .round(3)
+    .to_string()
+)
+print(
+    fair.comparison[["ratio", "ratio_ci_low", "ratio_ci_high", "difference"]].round(3).to_string(),
+    end="\n\n",
+)
 
 # 4d. Elasticity from weekly price variation, with promotions as a control.
 weeks = 400

@@ -72,6 +72,7 @@ COLUMN_ALLOWLIST: dict[str, str] = {
     "precimark.kpi.arms.ArmComparison(metric)": "result field",  # as CampaignEffect's
     # Takes a column name *or* a Series of group labels, like pandas' groupby(by=...).
     "precimark.pricing.evaluation.fairness_report(by)": "pandas' by",
+    "precimark.pricing.fairness.fairness_frame(by)": "pandas' by (a column or a Series)",
     # DESIGN.md's concept "protected attributes"; part of the saved guardrails JSON.
     "precimark.pricing.guardrails.Guardrails(protected)": "concept name",
     # Not a column name: the purpose the columns are read for (the heuristic sees "columns").

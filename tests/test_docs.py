@@ -22,7 +22,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
     "docs/profiling.md": (1, ()),
     "docs/pricing.md": (
         3,
-        ("loyalty tier VIP: 15% off", "no consent", "What would change it", "elasticity"),
+        ("15% off; loyalty tier VIP", "no consent", "What would change it", "elasticity"),
     ),
     "docs/kpi.md": (
         11 + 3,  # + 3: the quasi-experiments section

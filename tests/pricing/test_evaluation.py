@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from precimark import DataQualityWarning, DataValidationError
+from precimark import DataValidationError
 from precimark.pricing import (
     ElasticityResponse,
     PricingPolicy,
@@ -74,14 +74,28 @@ def test_intervals_cover_the_true_policy_value() -> None:
     assert np.std(errors["dr"]) < np.std(errors["ips"])  # the reward model reduces variance
 
 
-def test_untried_actions_are_reported() -> None:
+def test_untried_actions_are_refused_by_default_and_bounded_on_request() -> None:
     log = _logged(500, np.random.default_rng(3))
     log = log[log["discount_rate"] < 0.15]  # the log never tried 20% off
-    with pytest.warns(DataQualityWarning, match=r"never tried: \[0.2\]"):
-        est = evaluate_offline(POLICY, log, prices=100.0, at=AT)
-    assert est.untried_actions == (0.2,)
+    share = (log["price_sensitivity"] > 0.6).mean()
+    with pytest.raises(DataValidationError, match=rf"\({share:.1%}\).*never tried \[0.2\]"):
+        evaluate_offline(POLICY, log, prices=100.0, at=AT)
+    est = evaluate_offline(
+        POLICY, log, prices=100.0, at=AT, on_untried="bound", reward_bounds=(-50.0, 50.0)
+    )
+    assert est.untried_actions == (0.2,) and est.method == "ips-bound"
     assert len(est.warnings) == 1 and "never tried" in est.warnings[0]
-    assert est.share_untried == pytest.approx((log["price_sensitivity"] > 0.6).mean())
+    assert est.share_untried == pytest.approx(share)
+    tried = np.where(log["discount_rate"].to_numpy() == 0.0, 1.0, 0.0) * (
+        log["price_sensitivity"].to_numpy() <= 0.6
+    )
+    known = np.mean(tried / log["probability"].to_numpy() * log["reward"].to_numpy())
+    assert est.ci_high - est.ci_low == pytest.approx(100 * share + 2 * 1.959964 * est.std_error)
+    assert est.value == pytest.approx(known)  # midpoint of the symmetric bounds
+    with pytest.raises(DataValidationError, match="reward_bounds"):
+        evaluate_offline(POLICY, log, prices=100.0, at=AT, on_untried="bound")
+    with pytest.raises(DataValidationError, match="reward_bounds"):
+        evaluate_offline(POLICY, log, prices=100.0, at=AT, reward_bounds=(0.0, 1.0))
 
 
 def test_bad_logs_are_refused() -> None:

@@ -1,7 +1,9 @@
-"""Property: whatever the rules, prices and guardrails, no decision breaks a guardrail."""
+"""Properties: whatever the rules, prices and guardrails, no decision breaks a guardrail, and
+every "what would change it" hint shown gives exactly the price it states."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -63,6 +65,7 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
         price_ceiling=ceiling,
         budget=draw(st.none() | st.floats(0, 300)),
         new_customer_parity=draw(st.booleans()),
+        price_ending=draw(st.sampled_from([None, None, 0.99, 0.5])),
     )
     policy = PricingPolicy(
         [pool[i] for i in chosen],
@@ -83,7 +86,9 @@ def test_no_decision_breaks_a_guardrail(scenario) -> None:  # type: ignore[no-un
     final = d["final_price"].to_numpy()
     listed = d["list_price"].to_numpy()
     cost = np.tile(prices["unit_cost"].to_numpy(), len(customers))
-    base = np.minimum(listed, np.inf if g.price_ceiling is None else g.price_ceiling)
+    capped = np.minimum(listed, np.inf if g.price_ceiling is None else g.price_ceiling)
+    base = np.floor(capped * 100 + 1e-6) / 100  # rounded down to the cent, never above
+    np.testing.assert_allclose(final * 100, np.round(final * 100), atol=1e-6)  # whole cents
     consent = np.repeat(customers["consent_personalised_pricing"].to_numpy(), k)
 
     assert np.all(final <= base + TOL)  # never a surcharge, never above the ceiling
@@ -112,3 +117,43 @@ def test_no_decision_breaks_a_guardrail(scenario) -> None:  # type: ignore[no-un
         assert np.all(final[~explored] <= new["final_price"].to_numpy()[~explored] + TOL)
     bound = d["guardrails_applied"].astype(str)
     assert ((final < listed - TOL) | ~d["personalised"].to_numpy() | bound.str.len().gt(0)).all()
+
+
+_HINT = re.compile(r"^(?P<change>.+) → price (?P<price>\d+\.\d\d)$")
+
+
+def _apply(change: str, row: pd.DataFrame) -> pd.DataFrame:
+    """Apply one hint's change to a one-customer frame (the three hint wordings)."""
+    row = row.copy()
+    if m := re.match(r"^([\d.]+) more orders? within 365 days \(tier \w+\)$", change):
+        row["orders_365d"] = row["orders_365d"] + float(m.group(1))
+    elif m := re.match(r"^price sensitivity above (.+)$", change):
+        row["price_sensitivity"] = np.nextafter(float(m.group(1)), np.inf)
+    elif m := re.match(r"^paying with (\w+)$", change):
+        row["channel"] = m.group(1)
+    else:  # pragma: no cover - a new wording must be added here
+        raise AssertionError(f"unknown hint {change!r}")
+    return row
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_hint_shown_gives_the_stated_price(scenario) -> None:  # type: ignore[no-untyped-def]
+    customers, prices, policy = scenario
+    d = policy.decide(customers, prices, at="2025-01-01", random_state=0)
+    greedy = replace(policy, exploration=0.0)
+    k = len(prices)
+    hints = d["what_would_change"].astype(str).tolist()
+    for i, text in enumerate(hints):
+        if not text or text == "consent to personalised pricing":
+            continue
+        customer = customers.iloc[[i // k]]
+        for hint in text.split("; "):
+            m = _HINT.match(hint)
+            assert m is not None, hint
+            again = greedy.decide(_apply(m.group("change"), customer), prices, at="2025-01-01")
+            new = again["final_price"].iloc[i % k]
+            assert new == float(m.group("price")), (hint, new)
+            assert new < d["final_price"].iloc[i]
+    if policy.guardrails.budget is not None:
+        assert all(h in ("", "consent to personalised pricing") for h in hints)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from precimark import DataValidationError
 from precimark.pricing import (
     ChannelDiscount,
+    ForProducts,
     ListPrice,
     LoyaltyTiers,
     PricingPolicy,
@@ -37,6 +38,8 @@ def _customers(**columns: object) -> pd.DataFrame:
 ALL_RULES = [
     ListPrice(),
     LoyaltyTiers(TIERS, previous_tier_column="tier", tier_since_column="tier_since", grace_days=30),
+    LoyaltyTiers(TIERS, previous_tier_column="tier", below_tier_since_column="below", grace_days=9),
+    ForProducts(SensitivityDiscount(), products=("a",), categories=("shoes",)),
     SensitivityDiscount(threshold=0.7, discount=0.15, valid_days=3, require_positive_uplift=True),
     ChannelDiscount({"wallet": 0.03, "bank": 0.02}),
     UpliftTargetedOffer(discount=0.2, offer_cost=1.5),
@@ -76,27 +79,57 @@ def test_unknown_rule_type() -> None:
 
 def test_loyalty_upgrades_at_once_and_downgrades_after_grace() -> None:
     rule = LoyaltyTiers(
-        TIERS, previous_tier_column="tier", tier_since_column="tier_since", grace_days=30
+        TIERS, previous_tier_column="tier", below_tier_since_column="below_since", grace_days=30
     )
     customers = _customers(
         orders_365d=[12, 4, 4, 1, 0, 2],
         tier=[None, "Gold", "Gold", "Silver", None, "Silver"],
-        tier_since=pd.to_datetime(
+        below_since=pd.to_datetime(
             [None, "2025-05-20", "2025-04-01", "2025-05-31", None, "2024-01-01"]
         ),
     )
     d = PricingPolicy([rule, ListPrice()]).decide(customers, 100.0, at=AT)
-    # 1: qualifies for Gold now; 2: Gold 12 days ago, inside grace; 3: Gold 61 days ago, down
-    # to Silver; 4: Silver yesterday, kept; 5: nothing; 6: grace over, no tier
+    # 1: qualifies for Gold now; 2: below Gold for 12 days, inside grace; 3: below Gold for 61
+    # days, down to Silver; 4: below Silver since yesterday, kept; 5: nothing; 6: grace over
     assert d["final_price"].tolist() == [90.0, 90.0, 95.0, 95.0, 100.0, 100.0]
-    assert d["reason_codes"].iloc[0] == "loyalty tier Gold: 10% off"
-    assert d["what_would_change"].iloc[2] == "6 more orders within 365 days → Gold: 10% off"
-    assert d["what_would_change"].iloc[4] == "3 more orders within 365 days → Silver: 5% off"
+    assert d["reason_codes"].iloc[0] == "10% off; loyalty tier Gold"
+    assert (
+        d["what_would_change"].iloc[2] == "6 more orders within 365 days (tier Gold) → price 90.00"
+    )
+    assert (
+        d["what_would_change"].iloc[4]
+        == "3 more orders within 365 days (tier Silver) → price 95.00"
+    )
+
+
+def test_grace_counts_from_the_first_day_below_the_tier() -> None:
+    """Issue 20: Gold reached long ago, below it only since yesterday: still in grace."""
+    customers = _customers(
+        orders_365d=[4],
+        tier=["Gold"],
+        reached=pd.to_datetime(["2023-01-01"]),
+        below_since=pd.to_datetime(["2025-05-31"]),
+    )
+    new = LoyaltyTiers(
+        TIERS, previous_tier_column="tier", below_tier_since_column="below_since", grace_days=30
+    )
+    assert PricingPolicy([new]).decide(customers, 100.0, at=AT)["final_price"].iloc[0] == 90.0
+    # the deprecated column counts from the day the tier was reached, and says so
+    old = LoyaltyTiers(
+        TIERS, previous_tier_column="tier", tier_since_column="reached", grace_days=30
+    )
+    with pytest.warns(FutureWarning, match="below_tier_since_column"):
+        d = PricingPolicy([old]).decide(customers, 100.0, at=AT)
+    assert d["final_price"].iloc[0] == 95.0
+    with pytest.raises(DataValidationError, match="below_tier_since_column"):
+        LoyaltyTiers(
+            TIERS, previous_tier_column="tier", tier_since_column="a", below_tier_since_column="b"
+        )
 
 
 def test_loyalty_rejects_an_unknown_previous_tier() -> None:
-    rule = LoyaltyTiers(TIERS, previous_tier_column="tier", tier_since_column="tier_since")
-    customers = _customers(orders_365d=[1, 1], tier=["Silver", "Platinum"], tier_since=AT)
+    rule = LoyaltyTiers(TIERS, previous_tier_column="tier", below_tier_since_column="since")
+    customers = _customers(orders_365d=[1, 1], tier=["Silver", "Platinum"], since=AT)
     with pytest.raises(DataValidationError, match=r"column 'tier'.*first customer: 2"):
         PricingPolicy([rule]).decide(customers, 10.0, at=AT)
 
@@ -117,7 +150,7 @@ def test_channel_discount_only_reduces() -> None:
     customers = _customers(channel=pd.Categorical(["wallet", "card", None]))
     d = PricingPolicy([rule]).decide(customers, 100.0, at=AT)
     assert d["final_price"].tolist() == [97.0, 100.0, 100.0]
-    assert d["what_would_change"].iloc[1] == "paying with wallet → 3% off"
+    assert d["what_would_change"].iloc[1] == "paying with wallet → price 97.00"
 
 
 def test_uplift_offer_fires_exactly_where_incremental_margin_beats_cost() -> None:

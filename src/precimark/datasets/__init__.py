@@ -13,6 +13,9 @@
   removal effects and social posts with a known campaign lift (``precimark.channels``).
 - :func:`make_baskets` simulates purchase lines with planted co-purchase bundles, product tiers
   and prices matched to each customer's purchasing power, to test product recommendations.
+- :func:`make_pricing_log` simulates a randomised pricing decision log (features, discount
+  shown, its probability, reward) whose reward model is known, so
+  :meth:`PricingLog.true_value` gives the true value of any pricing policy.
 """
 
 from __future__ import annotations
@@ -38,12 +41,15 @@ from precimark.datasets._journeys import (
     make_journeys,
     make_posts,
 )
+from precimark.datasets._pricing_log import PRICING_LOG_ARMS, PricingLog, make_pricing_log
 
 __all__ = [
     "CDNOW_CALIBRATION_END",
     "CDNOW_OBSERVATION_END",
     "DEFAULT_SIMULATION_PARAMS",
+    "PRICING_LOG_ARMS",
     "UPLIFT_FEATURES",
+    "PricingLog",
     "SimulatedBase",
     "SimulatedJourneys",
     "SimulatedPosts",
@@ -52,6 +58,7 @@ __all__ = [
     "make_posts",
     "SimulatedBaskets",
     "make_baskets",
+    "make_pricing_log",
     "make_transactions",
     "make_uplift_data",
 ]

@@ -4,7 +4,8 @@ Build a :class:`PricingPolicy` from rules (:class:`ListPrice`, :class:`LoyaltyTi
 :class:`SensitivityDiscount`, :class:`ChannelDiscount`, :class:`UpliftTargetedOffer`) under
 :class:`Guardrails`; :meth:`PricingPolicy.decide` prices customers (consent-gated) with the
 reasons; :func:`explain` says why in plain words; :func:`simulate_policy`, :func:`evaluate_offline` and
-:func:`fairness_report` evaluate a policy; :func:`estimate_elasticity` measures price response;
+:func:`fairness_frame` (group metrics per product with ratios, differences and bootstrap
+intervals) evaluate a policy; :func:`estimate_elasticity` measures price response;
 :func:`differentiated_pricing_policy` is a template for the four classic customer types.
 """
 
@@ -22,9 +23,20 @@ from precimark.pricing.evaluation import (
     fairness_report,
     simulate_policy,
 )
-from precimark.pricing.guardrails import DEFAULT_PROTECTED, GUARDRAIL_NAMES, Guardrails
+from precimark.pricing.fairness import FAIRNESS_METRICS, FairnessFrame, fairness_frame
+from precimark.pricing.guardrails import (
+    DEFAULT_PROTECTED,
+    GUARDRAIL_NAMES,
+    PROTECTED_TOKENS,
+    Guardrails,
+    protected_match,
+    round_prices,
+)
+from precimark.pricing.proxies import PROXY_COLUMNS, ProxyWarning, proxy_associations
 from precimark.pricing.rules import (
+    Change,
     ChannelDiscount,
+    ForProducts,
     ListPrice,
     LoyaltyTiers,
     Rule,
@@ -39,16 +51,23 @@ __all__ = [
     "DECISION_COLUMNS",
     "DEFAULT_PROTECTED",
     "ELASTICITY_COLUMNS",
+    "FAIRNESS_METRICS",
     "GUARDRAIL_NAMES",
     "NO_CONSENT",
+    "PROTECTED_TOKENS",
+    "PROXY_COLUMNS",
+    "Change",
     "ChannelDiscount",
     "ElasticityResponse",
+    "FairnessFrame",
     "FairnessReport",
+    "ForProducts",
     "Guardrails",
     "ListPrice",
     "LoyaltyTiers",
     "OffPolicyEstimate",
     "PricingPolicy",
+    "ProxyWarning",
     "Rule",
     "SensitivityDiscount",
     "Tier",
@@ -58,7 +77,11 @@ __all__ = [
     "estimate_elasticity",
     "evaluate_offline",
     "explain",
+    "fairness_frame",
     "fairness_report",
+    "protected_match",
+    "proxy_associations",
+    "round_prices",
     "rule_from_dict",
     "simulate_policy",
     "to_records",

@@ -42,5 +42,5 @@ def unique_inverse(key: IntArray) -> tuple[IntArray, IntArray]:
         uniq = np.flatnonzero(present)
         position = np.cumsum(present) - 1
         return uniq.astype(np.int64), position[key].astype(np.int64)
-    uniq, inverse = np.unique(key, return_inverse=True)
-    return uniq.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+    inverse, uniq = pd.factorize(key, sort=True)  # hashing: linear, sorts the uniques only
+    return np.asarray(uniq, dtype=np.int64), np.asarray(inverse, dtype=np.int64)

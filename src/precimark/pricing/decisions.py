@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._validation import check_columns, check_frame, fail
-from precimark.pricing.engine import DECISION_COLUMNS, NO_CONSENT
+from precimark.pricing.engine import DECISION_COLUMNS, NO_CONSENT, _percent
 
 __all__ = ["explain", "to_records"]
 
@@ -86,17 +86,17 @@ def explain(decision: pd.Series[Any] | Mapping[str, Any] | pd.DataFrame) -> str:
     ...     {"orders_365d": [7], "consent_personalised_pricing": [True]}, index=[42]
     ... )
     >>> print(explain(policy.decide(customers, 50.0, at="2025-01-01")))
-    Customer 42 pays 47.50 for default (list price 50.00, 5% off; reference price 50.00)
+    Customer 42 pays 47.50 for default (list price 50.00; 5% off the reference price 50.00)
     under policy 'pricing_policy' version 1.
-    Why: loyalty tier Silver: 5% off.
+    Why: 5% off; loyalty tier Silver.
     Personal data used: orders_365d.
-    What would change it: 3 more orders within 365 days → Gold: 10% off.
+    What would change it: 3 more orders within 365 days (tier Gold) → price 45.00.
     """
     row = _one_row(decision)
     customer = row.get("customer_id")
     lines = [
         f"Customer {customer} pays {row['final_price']:.2f} for {row['product']} "
-        f"(list price {row['list_price']:.2f}, {row['discount_rate']:.0%} off; "
+        f"(list price {row['list_price']:.2f}; {_percent(row['announced_discount'])} off the "
         f"reference price {row['reference_price']:.2f})",
         f"under policy {row['policy']!r} version {row['policy_version']}.",
         f"Why: {row['reason_codes']}.",

@@ -28,8 +28,14 @@ from precimark._validation import (
 )
 from precimark.persistence._header import header, read_header, reading
 from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
-from precimark.pricing.guardrails import GUARDRAIL_NAMES, Guardrails
-from precimark.pricing.rules import Context, Effect, Rule, rule_from_dict
+from precimark.pricing.guardrails import (
+    GUARDRAIL_NAMES,
+    Guardrails,
+    protected_match,
+    round_prices,
+)
+from precimark.pricing.proxies import check_proxies
+from precimark.pricing.rules import Context, Effect, ForProducts, Rule, rule_from_dict
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.privacy.consent import ConsentLike
 from precimark.privacy.usage import DataUse
@@ -65,6 +71,8 @@ DECISION_COLUMNS: tuple[str, ...] = (
 
 _TOL = 1e-9
 _FORMAT_VERSION = 1  # of to_dict documents
+_PER_PRODUCT = ("competitor_price", "price_floor", "min_margin", "max_discount")
+"""Optional columns of the price frame: per-product guardrails (missing: the policy's)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class _Outcome:
     effects: list[Effect]
     probability: FloatArray
     explored: BoolArray
+    greedy: FloatArray  # the price before exploration (hints are checked against it)
+    new_effects: list[Effect] | None = None  # as an equivalent new customer (parity)
 
 
 @dataclass(frozen=True)
@@ -121,11 +131,12 @@ class PricingPolicy:
     ...     index=pd.Index([1, 2], name="customer_id"),
     ... )
     >>> d = policy.decide(customers, 100.0, at="2025-01-01")
-    >>> d[["final_price", "reason_codes"]]
-                 final_price                                        reason_codes
-    customer_id
-    1                   90.0  price sensitivity above 0.5: 10% off for 7 days
-    2                  100.0                                          list price
+    >>> d["final_price"].tolist()
+    [90.0, 100.0]
+    >>> d["reason_codes"].tolist()
+    ['10% off; price sensitivity above 0.5 (offer valid 7 days)', 'list price']
+    >>> d["what_would_change"].tolist()
+    ['', 'price sensitivity above 0.5 → price 90.00']
     """
 
     rules: Sequence[Rule]
@@ -159,16 +170,17 @@ class PricingPolicy:
             if not isinstance(value, str) or not value:
                 raise fail(f"argument '{label}'", repr(value), "a non-empty string")
         self._check_exploration(guardrails)
-        protected = {c.lower() for c in guardrails.protected_columns}
         for rule in rules:
             for column, _ in rule.reads():
-                if column.lower() in protected:
+                match = protected_match(column, guardrails.protected_columns)
+                if match is not None:
                     raise fail(
                         f"rule '{rule.name}'",
-                        f"reads the protected attribute {column!r}",
+                        f"reads the protected attribute {column!r} (matches {match!r})",
                         "no protected attribute among the inputs of a price",
-                        "Remove the rule; fairness_report(..., by=...) can audit prices by "
-                        "a protected attribute instead.",
+                        "Remove the rule, or rename a column that is wrongly matched; "
+                        "fairness_frame(..., by=...) can audit prices by a protected "
+                        "attribute instead.",
                     )
 
     def _check_exploration(self, guardrails: Guardrails) -> None:
@@ -274,6 +286,7 @@ class PricingPolicy:
         at: DateLike | None = None,
         price_history: pd.DataFrame | None = None,
         random_state: SeedLike = None,
+        protected: pd.DataFrame | pd.Series[Any] | None = None,
     ) -> pd.DataFrame:
         """Price every customer x product, with the reasons.
 
@@ -284,7 +297,10 @@ class PricingPolicy:
             the personalised-pricing consent column.
         prices : float, Series or DataFrame
             One list price; or list prices indexed by product; or a frame indexed by product
-            with ``list_price`` and optionally ``unit_cost``.
+            with ``list_price`` and optionally ``unit_cost``, ``category`` (for
+            :class:`ForProducts`), ``competitor_price`` (a cap on the base price), and
+            per-product ``price_floor``, ``min_margin`` and ``max_discount`` (a missing value
+            falls back to the policy's :class:`Guardrails`).
         consent : str, ConsentPolicy or False, optional
             Where personalised-pricing consent is recorded (see
             :func:`precimark.privacy.require_consent`). Customers without it get the list
@@ -296,11 +312,20 @@ class PricingPolicy:
             When the decision is made (default: now). Sets offer expiry, tier grace periods
             and the reference-price window.
         price_history : DataFrame, optional
-            Past prices with columns ``product``, ``date`` and ``price``. The reference price
-            of a product is its lowest price in the ``reference_days`` before ``at`` (its list
-            price when it has none); announced discounts are measured from it.
+            Price changes with columns ``product``, ``date`` and ``price`` (the price applied
+            from that date on). The reference price of a product (EU Omnibus Directive, Art. 6a
+            of Directive 98/6/EC) is the lowest price applied at any time in the
+            ``reference_days`` before ``at``, including the price in force when the window
+            opens; its list price when the history has no price for it. Announced discounts,
+            and the rate the reasons state, are measured from it.
         random_state : int or Generator, optional
             Seed of the exploration draws (only used when ``exploration > 0``).
+        protected : DataFrame or Series, optional
+            Declared protected attributes (e.g. age group, gender) indexed by customer id.
+            Never read for pricing: each personal price input is tested for association with
+            them (:func:`proxy_associations`) and a :class:`ProxyWarning` names every input
+            whose Cramér's V reaches ``Guardrails(proxy_threshold=...)``; the table is in
+            ``attrs["proxy_associations"]``.
 
         Returns
         -------
@@ -312,9 +337,23 @@ class PricingPolicy:
             ``rules_applied``, ``guardrails_applied``, ``reason_codes`` and
             ``what_would_change`` (texts, ``"; "``-separated), ``personalised`` and
             ``features_used`` (the personal columns the price depends on), ``probability``
-            (of the price given: 1.0 unless the policy explores), ``valid_until`` (offer expiry, NaT if none)
-            and ``decided_at``. ``attrs["data_usage"]`` records the columns the policy reads
-            and the consent check (:func:`precimark.privacy.data_usage_report`).
+            (of the price given: 1.0 unless the policy explores), ``valid_until`` (offer
+            expiry, NaT if none) and ``decided_at``. ``attrs["data_usage"]`` records the
+            columns the policy reads and the consent check
+            (:func:`precimark.privacy.data_usage_report`).
+
+            The prices are rounded to ``Guardrails(currency_unit=...)`` (or the configured
+            price ending). Each hint of ``what_would_change`` states the price the customer
+            would get, and is shown only when re-deciding with the changed input (through
+            every rule, the combination and every guardrail) gives exactly that price;
+            hints are not given under a campaign budget (an offer there depends on the
+            other customers) nor on explored rows.
+
+        Raises
+        ------
+        DataValidationError
+            If a column the rules read is missing or invalid for a consenting customer, or
+            a price, cost, per-product guardrail or price-history row is invalid.
         """
         frame = check_frame(customers, "customers")
         check_unique_index(frame, "customers")
@@ -341,7 +380,11 @@ class PricingPolicy:
         list_price = table["list_price"].to_numpy(dtype=np.float64)[row_p]
         unit_cost = table["unit_cost"].to_numpy(dtype=np.float64)[row_p]
         ceiling = np.inf if guards.price_ceiling is None else guards.price_ceiling
-        base = np.minimum(list_price, ceiling)
+        capped = np.minimum(list_price, ceiling)
+        competitor = np.nan_to_num(
+            table["competitor_price"].to_numpy(np.float64)[row_p], nan=np.inf
+        )
+        base = self._round(np.minimum(capped, competitor), np.zeros(n_c * n_p), None)
         reference = _reference_prices(table, price_history, when, guards.reference_days)[row_p]
 
         n_rows, n_rules = n_c * n_p, len(self._rules)
@@ -352,6 +395,7 @@ class PricingPolicy:
         applied = np.zeros((n_rows, n_rules), dtype=bool)
         flags = np.zeros((n_rows, len(GUARDRAIL_NAMES)), dtype=bool)
         flags[:, 0] = list_price > ceiling + _TOL
+        flags[:, GUARDRAIL_NAMES.index("competitor_price")] = competitor < capped - _TOL
         reasons: list[tuple[IntArray, list[str]]] = []
         hints: list[tuple[IntArray, list[str]]] = []
         if positions.size:
@@ -361,16 +405,21 @@ class PricingPolicy:
                 base_price=base[rows],
                 unit_cost=unit_cost[rows],
                 at=when,
+                products=table,
+                row_product=row_p[rows],
             )
             outcome = self._personal(ctx, np.random.default_rng(random_state))
             final[rows] = outcome.price
             fired[rows] = outcome.fired
             applied[rows] = outcome.applied
-            flags[rows, 1:] = outcome.guards[:, 1:]
+            personal_guards = np.array([GUARDRAIL_NAMES.index(g) for g in _PERSONAL_GUARDS])
+            flags[np.ix_(rows, personal_guards)] = outcome.guards[:, personal_guards]
             for j, effect in enumerate(outcome.effects):
                 codes = np.where(applied[rows, j], effect.reason[0], -1)
                 reasons.append((_scatter(codes, rows, n_rows), effect.reason[1]))
-                hints.append((_scatter(effect.hint[0], rows, n_rows), effect.hint[1]))
+            if guards.budget is None:
+                for codes, labels in self._hints(ctx, outcome):
+                    hints.append((_scatter(codes, rows, n_rows), labels))
         probability = np.ones(n_rows)
         explored = np.zeros(n_rows, dtype=bool)
         if positions.size:
@@ -387,7 +436,7 @@ class PricingPolicy:
         explore_part = (np.where(explored, 0, -1), ["randomised price (exploration)"])
         valid_days = np.full(n_rows, np.inf)
         for j, rule in enumerate(self._rules):
-            days = getattr(rule, "valid_days", None)
+            days = getattr(rule.rule if isinstance(rule, ForProducts) else rule, "valid_days", None)
             if days is not None:
                 valid_days = np.where(applied[:, j], np.minimum(valid_days, days), valid_days)
         finite = np.isfinite(valid_days)
@@ -397,7 +446,9 @@ class PricingPolicy:
         )
         personal_rule = np.array([r.personalised for r in self._rules], dtype=bool)
         personal_applied = applied & personal_rule
-        discount = list_price - final
+        discount = np.round(list_price - final, 10)
+        announced = np.maximum(1.0 - final / reference, 0.0)
+        announced[announced < _TOL] = 0.0
         index = pd.Index(
             np.repeat(frame.index.to_numpy(), n_p), name=frame.index.name or "customer_id"
         )
@@ -411,12 +462,19 @@ class PricingPolicy:
             "final_price": final,
             "discount": discount,
             "discount_rate": discount / list_price,
-            "announced_discount": np.maximum(1.0 - final / reference, 0.0),
+            "announced_discount": announced,
             "rules_fired": _bit_texts(fired, [r.name for r in self._rules]),
             "rules_applied": _bit_texts(applied, [r.name for r in self._rules]),
             "guardrails_applied": _bit_texts(flags, list(GUARDRAIL_NAMES)),
             "reason_codes": _texts(
-                [consent_part, explore_part, *reasons, *flag_parts], "list price"
+                [
+                    consent_part,
+                    explore_part,
+                    _announced_part(announced, final, list_price, reference),
+                    *reasons,
+                    *flag_parts,
+                ],
+                "list price",
             ),
             "personalised": personal_applied.any(axis=1),
             "features_used": _bit_texts(
@@ -431,7 +489,13 @@ class PricingPolicy:
             ),
             "decided_at": np.full(n_rows, when.to_datetime64().astype("datetime64[ns]")),
         }
-        return record_usage(pd.DataFrame(data, index=index), [*self.data_usage_, *gate.data_usage])
+        out = record_usage(pd.DataFrame(data, index=index), [*self.data_usage_, *gate.data_usage])
+        if protected is not None:
+            columns = [c for r in self._rules if r.personalised for c, _ in r.reads()]
+            out.attrs["proxy_associations"] = check_proxies(
+                frame.iloc[positions], protected, list(dict.fromkeys(columns)), guards
+            )
+        return out
 
     def _columns(self) -> list[str]:
         columns = [c for rule in self._rules for c, _ in rule.reads()]
@@ -458,40 +522,84 @@ class PricingPolicy:
 
     def _bounds(
         self, price: FloatArray, ctx: Context
-    ) -> tuple[FloatArray, list[tuple[str, BoolArray]]]:
-        """Apply max discount, floor and minimum margin; report where each bound."""
+    ) -> tuple[FloatArray, list[tuple[str, BoolArray]], FloatArray]:
+        """Apply max discount, floor and minimum margin (per product where given), then round.
+
+        Returns the prices, where each guardrail bound, and the lowest allowed price per row.
+        """
         guards = self._guardrails
         base = ctx.base_price
         bound: list[tuple[str, BoolArray]] = []
         lows: list[tuple[str, FloatArray]] = []
-        if guards.max_discount is not None:
-            lows.append(("max_discount", base * (1.0 - guards.max_discount)))
-        if guards.price_floor is not None:
-            lows.append(("price_floor", np.minimum(base, guards.price_floor)))
-        if guards.min_margin is not None:
-            lows.append(("min_margin", np.minimum(base, ctx.unit_cost * (1 + guards.min_margin))))
+        limits = {
+            name: _per_row(ctx, name, getattr(guards, name))
+            for name in ("max_discount", "price_floor", "min_margin")
+        }
+        if limits["max_discount"] is not None:
+            lows.append(
+                ("max_discount", base * (1.0 - np.nan_to_num(limits["max_discount"], nan=1.0)))
+            )
+        if limits["price_floor"] is not None:
+            lows.append(("price_floor", np.minimum(base, np.nan_to_num(limits["price_floor"]))))
+        if limits["min_margin"] is not None:
+            margin = limits["min_margin"]
+            low = np.where(np.isnan(margin), 0.0, ctx.unit_cost * (1 + np.nan_to_num(margin)))
+            lows.append(("min_margin", np.minimum(base, low)))
+        lowest = np.zeros(price.size)
         for name, low in lows:
             binds = price < low - _TOL
             price = np.maximum(price, low)
+            lowest = np.maximum(lowest, low)
             bound.append((name, binds))
-        return price, bound
+        return self._round(price, lowest, ctx), bound, lowest
 
-    def _personal(self, ctx: Context, rng: np.random.Generator) -> _Outcome:
-        """Rules, combination and guardrails for the consenting customers' rows."""
-        effects = [rule.evaluate(ctx) for rule in self._rules]
+    def _round(self, price: FloatArray, low: FloatArray, ctx: Context | None) -> FloatArray:
+        guards = self._guardrails
+        base = price if ctx is None else ctx.base_price
+        return round_prices(
+            price,
+            low,
+            base,
+            currency_unit=guards.currency_unit,
+            price_ending=None if ctx is None else guards.price_ending,
+        )
+
+    def _greedy(
+        self, ctx: Context, reuse: tuple[_Outcome, IntArray, str] | None = None
+    ) -> _Outcome:
+        """Rules, combination, bounds, rounding and new-customer parity (no budget, no draws).
+
+        ``reuse = (outcome, rows, column)``: ``ctx`` holds the rows ``rows`` of ``outcome``'s
+        context with only ``column`` changed, so a rule that does not read it keeps its effect.
+        """
+        unchanged = [
+            reuse is not None and reuse[2] not in {c for c, _ in rule.reads()}
+            for rule in self._rules
+        ]
+        effects = [
+            _take(reuse[0].effects[j], reuse[1]) if keep and reuse else rule.evaluate(ctx)
+            for j, (rule, keep) in enumerate(zip(self._rules, unchanged, strict=True))
+        ]
         fired, applied, total = self._combine(effects)
-        price, bound = self._bounds(ctx.base_price * (1.0 - total), ctx)
+        price, bound, _ = self._bounds(ctx.base_price * (1.0 - total), ctx)
         guards = np.zeros((price.size, len(GUARDRAIL_NAMES)), dtype=bool)
         for name, binds in bound:
             guards[:, GUARDRAIL_NAMES.index(name)] = binds
         history = [bool(rule.history_columns()) for rule in self._rules]
         if self._guardrails.new_customer_parity and any(history):
+            old = None if reuse is None else reuse[0].new_effects
             new_effects = [
-                rule.evaluate(ctx, as_new=True) if h else e
-                for rule, h, e in zip(self._rules, history, effects, strict=True)
+                (
+                    _take(old[j], reuse[1])
+                    if old is not None and reuse is not None and unchanged[j]
+                    else rule.evaluate(ctx, as_new=True)
+                )
+                if h
+                else e
+                for j, (rule, h, e) in enumerate(zip(self._rules, history, effects, strict=True))
             ]
             _, new_applied, new_total = self._combine(new_effects)
-            new_price, new_bound = self._bounds(ctx.base_price * (1.0 - new_total), ctx)
+            new_price, new_bound, _ = self._bounds(ctx.base_price * (1.0 - new_total), ctx)
             binds = new_price < price - _TOL
             price = np.where(binds, new_price, price)
             applied = np.where(binds[:, None], new_applied, applied)
@@ -499,6 +607,25 @@ class PricingPolicy:
             for name, b in new_bound:
                 guards[binds, GUARDRAIL_NAMES.index(name)] = b[binds]
             guards[:, GUARDRAIL_NAMES.index("new_customer_parity")] = binds
+        else:
+            new_effects = None
+        ones = np.ones(price.size)
+        return _Outcome(
+            price,
+            fired,
+            applied,
+            guards,
+            effects,
+            ones,
+            np.zeros(price.size, bool),
+            price,
+            new_effects,
+        )
+
+    def _personal(self, ctx: Context, rng: np.random.Generator) -> _Outcome:
+        """Decide greedily, then apply the campaign budget and the exploration draws."""
+        greedy = self._greedy(ctx)
+        price, applied, guards = greedy.price, greedy.applied, greedy.guards.copy()
         if self._guardrails.budget is not None:
             price, revoked = self._allocate(price, ctx)
             applied = applied & ~revoked[:, None]
@@ -510,7 +637,65 @@ class PricingPolicy:
             price, probability, explored, arm_guards = self._explore(price, ctx, rng)
             applied = applied & ~explored[:, None]
             guards[explored] = arm_guards[explored]
-        return _Outcome(price, fired, applied, guards, effects, probability, explored)
+        return _Outcome(
+            price,
+            greedy.fired,
+            applied,
+            guards,
+            greedy.effects,
+            probability,
+            explored,
+            greedy.price,
+            greedy.new_effects,
+        )
+
+    def _hints(self, ctx: Context, outcome: _Outcome) -> list[tuple[IntArray, list[str]]]:
+        """Per rule, the first of its counterfactual changes that lowers the price.
+
+        Each change is re-decided through the whole policy (rules, combination, guardrails,
+        rounding, parity); a hint is kept only where the re-decided price is below the price
+        now given, and its text states that price, so every hint shown is true.
+        """
+        n_p = 1 if ctx.products is None else len(ctx.products)
+        unit = self._guardrails.currency_unit
+        n_rows = ctx.row_customer.size
+        out: list[tuple[IntArray, list[str]]] = []
+        for rule in self._rules:
+            codes = np.full(n_rows, -1, dtype=np.int64)
+            labels: list[str] = []
+            for change in rule.counterfactuals(ctx):
+                open_rows = (codes < 0) & ~outcome.explored
+                who = np.flatnonzero(change.where & open_rows.reshape(-1, n_p).any(axis=1))
+                if who.size == 0:
+                    continue
+                rows = (who[:, None] * n_p + np.arange(n_p)).ravel()
+                changed = ctx.customers.iloc[who][self._columns()].copy()
+                changed[change.column] = pd.Series(change.new_values[who], index=changed.index)
+                sub = Context(
+                    customers=changed,
+                    row_customer=np.repeat(np.arange(who.size), n_p),
+                    base_price=ctx.base_price[rows],
+                    unit_cost=ctx.unit_cost[rows],
+                    at=ctx.at,
+                    products=ctx.products,
+                    row_product=None if ctx.row_product is None else ctx.row_product[rows],
+                )
+                new_price = self._greedy(sub, (outcome, rows, change.column)).price
+                label = np.repeat(change.label[0][who], n_p)
+                keep = (label >= 0) & open_rows[rows] & (new_price < outcome.greedy[rows] - _TOL)
+                if not keep.any():
+                    continue
+                cents = np.round(new_price / unit).astype(np.int64)
+                span = int(cents.max()) + 1
+                uniq, inverse = unique_inverse(np.where(keep, label * span + cents, -1) + 1)
+                for k in uniq.tolist():
+                    code, cent = divmod(k - 1, span)
+                    text = change.label[1][code] if k > 0 else ""
+                    labels.append(f"{text} → price {cent * unit:.2f}" if k > 0 else "")
+                start = len(labels) - len(uniq)
+                codes[rows[keep]] = start + inverse[keep]
+            out.append((codes, labels))
+        return out
 
     def _explore(
         self, price: FloatArray, ctx: Context, rng: np.random.Generator
@@ -525,7 +710,7 @@ class PricingPolicy:
         prices = np.empty((n, len(arms)))
         arm_guards = np.zeros((len(arms), n, len(GUARDRAIL_NAMES)), dtype=bool)
         for j, arm in enumerate(arms):
-            candidate, bound = self._bounds(ctx.base_price * (1.0 - arm), ctx)
+            candidate, bound, _ = self._bounds(ctx.base_price * (1.0 - arm), ctx)
             for name, binds in bound:
                 arm_guards[j, :, GUARDRAIL_NAMES.index(name)] = binds
             prices[:, j] = candidate
@@ -561,6 +746,64 @@ class PricingPolicy:
         return np.where(revoked, ctx.base_price, price), revoked
 
 
+_PERSONAL_GUARDS = ("max_discount", "price_floor", "min_margin", "new_customer_parity", "budget")
+
+
+def _per_row(ctx: Context, name: str, default: float | None) -> FloatArray | None:
+    """Return a guardrail per row: the price frame's column, else the policy's (NaN: none)."""
+    fallback = np.nan if default is None else float(default)
+    if ctx.products is None or ctx.row_product is None or name not in ctx.products.columns:
+        return None if default is None else np.full(ctx.base_price.size, fallback)
+    values = ctx.products[name].to_numpy(np.float64)
+    if default is None and np.isnan(values).all():
+        return None
+    filled: FloatArray = np.where(np.isnan(values), fallback, values)[ctx.row_product]
+    return filled
+
+
+def _percent(rate: float) -> str:
+    text = f"{rate * 100:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def _announced_part(
+    announced: FloatArray, final: FloatArray, listed: FloatArray, reference: FloatArray
+) -> tuple[IntArray, list[str]]:
+    """Word the announced rate (of the reference price) per row: "10% off"."""
+    tenths = np.round(announced * 1000).astype(np.int64)
+    below_list = reference < listed - _TOL
+    cents = np.where(below_list, np.round(reference * 100).astype(np.int64), -1)
+    reduced = final < listed - _TOL
+    span = int(cents.max()) + 2 if cents.size else 1
+    uniq, inverse = unique_inverse((tenths * span + cents + 1)[reduced])
+    labels = []
+    for t, c in (divmod(k, span) for k in uniq.tolist()):
+        c -= 1
+        if t == 0 and c < 0:
+            labels.append("less than 0.1% off")
+        elif t == 0:
+            labels.append(
+                f"no reduction on the reference price {c / 100:.2f} (lowest of the period)"
+            )
+        elif c >= 0:
+            labels.append(f"{_percent(t / 1000)} off the reference price {c / 100:.2f}")
+        else:
+            labels.append(f"{_percent(t / 1000)} off")
+    codes = np.full(final.size, -1, dtype=np.int64)
+    codes[reduced] = np.asarray(inverse, dtype=np.int64).reshape(-1)
+    return codes, labels
+
+
+def _take(effect: Effect, rows: IntArray) -> Effect:
+    """Return the effect on a subset of the rows."""
+    return Effect(
+        effect.fired[rows],
+        effect.discount[rows],
+        (effect.reason[0][rows], effect.reason[1]),
+        effect.hint,
+    )
+
+
 def _scatter(codes: npt.NDArray[Any], rows: IntArray, n_rows: int) -> IntArray:
     full = np.full(n_rows, -1, dtype=np.int64)
     full[rows] = codes
@@ -570,11 +813,12 @@ def _scatter(codes: npt.NDArray[Any], rows: IntArray, n_rows: int) -> IntArray:
 def _guard_text(name: str, guards: Guardrails) -> str:
     texts = {
         "price_ceiling": f"price ceiling {guards.price_ceiling}",
-        "max_discount": f"discount capped at {guards.max_discount or 0:.0%}",
-        "price_floor": f"price floor {guards.price_floor}",
-        "min_margin": f"minimum margin of {guards.min_margin or 0:.0%} over unit cost",
+        "max_discount": "largest discount allowed",
+        "price_floor": "price floor",
+        "min_margin": "minimum margin over unit cost",
         "new_customer_parity": "lowered to the price of an equivalent new customer",
         "budget": "campaign budget spent: no offer",
+        "competitor_price": "capped at the competitor's price",
     }
     return texts[name]
 
@@ -679,13 +923,48 @@ def _price_table(prices: object, guards: Guardrails) -> pd.DataFrame:
                 "finite prices > 0" if required else "finite costs >= 0",
             )
         out[column] = values
-    return pd.DataFrame(out, index=table.index.rename("product"))
+    for column in _PER_PRODUCT:
+        out[column] = _optional_column(table, column)
+    result = pd.DataFrame(out, index=table.index.rename("product"))
+    if "category" in table.columns:
+        result["category"] = table["category"].astype(object).to_numpy()
+    return result
+
+
+def _optional_column(table: pd.DataFrame, column: str) -> FloatArray:
+    """Return a per-product guardrail column (NaN where not given), range-checked."""
+    if column not in table.columns:
+        return np.full(len(table), np.nan)
+    series = table[column]
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise fail(f"column '{column}'", f"values of dtype {series.dtype}", "numbers")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    high = 1.0 if column == "max_discount" else np.inf
+    bad = np.isinf(values) | (values < 0) | (values > high)
+    if column == "competitor_price":
+        bad |= values <= 0
+    if bad.any():
+        raise fail_rows(
+            f"column '{column}'",
+            bad,
+            table.index,
+            "out-of-range value",
+            "a fraction in [0, 1] (or missing)"
+            if column == "max_discount"
+            else "a finite amount > 0 (or missing)",
+        )
+    return values
 
 
 def _reference_prices(
     table: pd.DataFrame, history: pd.DataFrame | None, at: pd.Timestamp, days: int
 ) -> FloatArray:
-    """Lowest price of each product in the ``days`` before ``at`` (list price if none)."""
+    """Lowest price applied in the ``days`` before ``at`` (EU Omnibus), list price if none.
+
+    Each history row is a price change: ``price`` applies from ``date`` until the product's
+    next row. The window is ``[at - days, at)``; the price in force when it opens (the last
+    change on or before its start) counts, and so does every change inside it.
+    """
     listed = table["list_price"].to_numpy(dtype=np.float64)
     if history is None:
         return listed
@@ -702,7 +981,17 @@ def _reference_prices(
             "row with a missing date or a non-positive price (first product shown)",
             "a date and a price > 0 on every row",
         )
-    window = ((dates >= at - pd.Timedelta(days=days)) & (dates < at)).to_numpy()
-    lowest = prices[window].groupby(frame["product"][window].to_numpy()).min()
+    start = at - pd.Timedelta(days=days)
+    product = frame["product"].to_numpy()
+    inside = ((dates > start) & (dates < at)).to_numpy()
+    before = (dates <= start).to_numpy()
+    last = (
+        pd.DataFrame({"product": product[before], "date": dates[before], "price": prices[before]})
+        .sort_values("date", kind="stable")
+        .groupby("product")["price"]
+        .last()
+    )
+    applied = pd.concat([prices[inside].groupby(product[inside]).min(), last])
+    lowest = applied.groupby(level=0).min()
     found = lowest.reindex(table.index).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(found), listed, found)

@@ -16,7 +16,6 @@ Learning. *NeurIPS*.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias
@@ -33,12 +32,12 @@ from precimark._validation import (
     check_choice,
     check_columns,
     check_frame,
+    check_number,
     check_probability,
     check_unique_index,
     fail,
     fail_rows,
 )
-from precimark.exceptions import DataQualityWarning
 from precimark.kpi.estimates import Estimate
 from precimark.pricing._arrays import FloatArray, numeric_column
 from precimark.pricing.engine import PricingPolicy, _price_table
@@ -55,6 +54,7 @@ __all__ = [
 ]
 
 OffPolicyMethod: TypeAlias = Literal["ips", "snips", "dr"]
+OnUntried: TypeAlias = Literal["raise", "bound"]
 ResponseModel: TypeAlias = Callable[[pd.DataFrame, pd.DataFrame], Any]
 """``model(decisions, features) -> purchase probability per decision row``; ``features`` are
 the customers' columns aligned with the decision rows."""
@@ -217,14 +217,14 @@ class OffPolicyEstimate(Estimate):
     max_weight : float
         Largest importance weight (one row's sway over IPS).
     untried_actions : tuple of float
-        Discount rates the policy chooses that the log never tried (IPS and SNIPS cannot see
-        their reward; DR extrapolates it with its reward model).
+        Discount rates the policy chooses that the log never tried (only with
+        ``on_untried="bound"``; by default such a policy is refused).
     share_untried : float
         Share of rows whose policy action is among ``untried_actions``.
     p_value : None
         Not tested against a value (inherited from Estimate).
     warnings : tuple of str
-        The untried-actions caveat, when there is one.
+        The partial-identification caveat, when there is one.
     """
 
     std_error: float
@@ -266,6 +266,8 @@ def evaluate_offline(
     confidence: float = 0.95,
     n_folds: int = 2,
     random_state: int = 0,
+    on_untried: OnUntried = "raise",
+    reward_bounds: tuple[float, float] | None = None,
 ) -> OffPolicyEstimate:
     """Estimate the value a policy would have had, from a logged randomised decision log.
 
@@ -296,6 +298,17 @@ def evaluate_offline(
         Cross-fitting folds of the DR reward model.
     random_state : int, default 0
         Seed of the DR folds.
+    on_untried : {"raise", "bound"}, default "raise"
+        What to do when the policy chooses, on some rows, a discount the log never tried
+        (no logged reward can tell what it would have earned): ``"raise"`` refuses, naming
+        the actions and the share of rows; ``"bound"`` returns the bound-aware
+        (partially identified) estimate: the tried rows' part is estimated as usual and each
+        untried row contributes anything within ``reward_bounds``, so the interval runs from
+        the lower bound minus the sampling margin to the upper bound plus it, and the value is
+        its midpoint.
+    reward_bounds : tuple of float, optional
+        The smallest and largest reward one row can have (e.g. ``(0, list price)`` for
+        revenue); required with ``on_untried="bound"``.
 
     Other Parameters
     ----------------
@@ -307,17 +320,21 @@ def evaluate_offline(
     -------
     OffPolicyEstimate
 
-    Warns
-    -----
-    DataQualityWarning
-        When the policy chooses actions the log never tried.
+    Raises
+    ------
+    DataValidationError
+        If the policy chooses actions the log never tried (with the default
+        ``on_untried="raise"``), or the log is invalid.
 
     Notes
     -----
     Actions are discount rates matched to 4 decimals. With importance weight
     ``w = 1{logged action == policy action} / probability``: IPS is ``mean(w r)``; SNIPS
     ``sum(w r) / sum(w)``; DR ``mean(q(x, pi(x)) + w (r - q(x, a)))``. Standard errors are
-    the standard deviations of the per-row influence terms over ``sqrt(n)``.
+    the standard deviations of the per-row influence terms over ``sqrt(n)``. With
+    ``on_untried="bound"`` the untried rows are left out of each estimator (their DR reward
+    model term too; SNIPS is normalised to the known share of tried rows) and added back
+    as ``share_untried x reward_bounds`` (Manski-style bounds).
 
     Examples
     --------
@@ -333,8 +350,22 @@ def evaluate_offline(
     >>> est = evaluate_offline(policy, log, prices=100.0, method="snips", at="2025-01-01")
     >>> round(est.value, 2), round(est.std_error, 3), est.untried_actions
     (0.24, 0.01, ())
+
+    A log that never tried 20% off cannot tell what a policy giving it would earn:
+
+    >>> greedy = PricingPolicy([SensitivityDiscount(threshold=0.5, discount=0.2)])
+    >>> evaluate_offline(greedy, log, prices=100.0, at="2025-01-01")
+    Traceback (most recent call last):
+    ...
+    precimark.exceptions.DataValidationError: argument 'policy': 1969 rows (49.2%) where the policy chooses discount rates the log never tried [0.2] (first customer: 0); expected actions the logging policy tried with a probability > 0. Log those actions (e.g. PricingPolicy(exploration=...)), or pass on_untried='bound' with reward_bounds=(low, high) for a bound-aware estimate.
+    >>> est = evaluate_offline(greedy, log, prices=100.0, at="2025-01-01",
+    ...                        on_untried="bound", reward_bounds=(0.0, 1.0))
+    >>> est.method, round(est.share_untried, 3), round(est.ci_low, 2), round(est.ci_high, 2)
+    ('ips-bound', 0.492, 0.08, 0.6)
     """
     check_choice(method, "method", ("ips", "snips", "dr"))
+    check_choice(on_untried, "on_untried", ("raise", "bound"))
+    bounds = _reward_bounds(on_untried, reward_bounds)
     confidence = check_probability(confidence, "confidence", inclusive="neither")
     frame = check_frame(log, "log")
     check_unique_index(frame, "log")
@@ -363,14 +394,26 @@ def evaluate_offline(
     tried = np.unique(logged)
     untried_mask = ~np.isin(target, tried)
     untried = tuple(float(a) for a in np.unique(target[untried_mask]))
+    share = float(untried_mask.mean())
     notes: tuple[str, ...] = ()
+    if untried and bounds is None:
+        raise fail_rows(
+            "argument 'policy'",
+            untried_mask,
+            frame.index,
+            f"rows ({share:.1%}) where the policy chooses discount rates the log never tried "
+            f"{list(untried)}",
+            "actions the logging policy tried with a probability > 0",
+            "Log those actions (e.g. PricingPolicy(exploration=...)), or pass "
+            "on_untried='bound' with reward_bounds=(low, high) for a bound-aware estimate.",
+        )
     if untried:
         notes = (
-            f"the policy chooses discount rates the log never tried: {list(untried)} "
-            f"({untried_mask.mean():.1%} of rows); IPS/SNIPS ignore their reward.",
+            f"partially identified: the policy chooses discount rates the log never tried "
+            f"{list(untried)} on {share:.1%} of rows; their reward is only known to lie in "
+            f"{list(bounds or ())}.",
         )
-        # stacklevel 3: past the deprecated_alias wrapper, at the caller.
-        warnings.warn(notes[0], DataQualityWarning, stacklevel=3)
+    known = ~untried_mask
     n = len(frame)
     if method == "ips":
         terms = weight * outcome
@@ -385,6 +428,8 @@ def evaluate_offline(
             )
         value = float(weight @ outcome / total)
         terms = weight * (outcome - value) / weight.mean() + value
+        if untried:  # E[1{tried} r] = P(tried) x E[r | tried]; P(tried) = 1 - share, known
+            terms, value = terms * (1 - share), value * (1 - share)
     else:
         columns = list(feature_columns) if feature_columns is not None else policy._columns()
         check_columns(frame, columns, "log")
@@ -392,17 +437,20 @@ def evaluate_offline(
         q_logged, q_target = _cross_fitted_rewards(
             design, logged, outcome, target, n_folds, random_state
         )
-        terms = q_target + weight * (outcome - q_logged)
+        terms = np.where(known, q_target, 0.0) + weight * (outcome - q_logged)
         value = float(terms.mean())
     std_error = float(np.std(terms, ddof=1) / np.sqrt(n))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     square = float(weight @ weight)
+    low, high = value, value
+    if bounds is not None:
+        low, high = value + share * bounds[0], value + share * bounds[1]
     return OffPolicyEstimate(
-        value=value,
+        value=(low + high) / 2,
         std_error=std_error,
-        ci_low=value - z * std_error,
-        ci_high=value + z * std_error,
-        method=method,
+        ci_low=low - z * std_error,
+        ci_high=high + z * std_error,
+        method=method if bounds is None else f"{method}-bound",
         confidence=confidence,
         n=n,
         effective_sample_size=float(weight.sum() ** 2 / square) if square > 0 else 0.0,
@@ -411,6 +459,30 @@ def evaluate_offline(
         share_untried=float(untried_mask.mean()),
         warnings=notes,
     )
+
+
+def _reward_bounds(
+    on_untried: str, reward_bounds: tuple[float, float] | None
+) -> tuple[float, float] | None:
+    """Return the checked reward bounds with ``on_untried="bound"`` (None otherwise)."""
+    if on_untried == "raise":
+        if reward_bounds is not None:
+            raise fail(
+                "argument 'reward_bounds'",
+                repr(reward_bounds),
+                "None unless on_untried='bound'",
+            )
+        return None
+    if reward_bounds is None or len(reward_bounds) != 2:
+        raise fail(
+            "argument 'reward_bounds'",
+            repr(reward_bounds),
+            "(low, high): the range of one row's reward, with on_untried='bound'",
+            "For revenue, (0, list price).",
+        )
+    low = check_number(reward_bounds[0], "reward_bounds[0]")
+    high = check_number(reward_bounds[1], "reward_bounds[1]", low=low)
+    return float(low), float(high)
 
 
 def _cross_fitted_rewards(
@@ -482,6 +554,9 @@ def fairness_report(
 ) -> FairnessReport:
     """Compare offers and prices across groups (e.g. a protected attribute the policy never read).
 
+    One product at a time; :func:`~precimark.pricing.fairness_frame` compares per product,
+    with ratios, differences and bootstrap intervals.
+
     Parameters
     ----------
     decisions : DataFrame
@@ -508,6 +583,15 @@ def fairness_report(
     """
     frame = check_frame(decisions, "decisions")
     check_columns(frame, ["discount_rate", "final_price"], "decisions")
+    products = frame["product"].unique() if "product" in frame.columns else ()
+    if len(products) > 1:
+        raise fail(
+            "argument 'decisions'",
+            f"decisions on {len(products)} products",
+            "one product (prices and discounts of different products do not average)",
+            "Use fairness_frame(decisions, by=...), which compares groups per product, or "
+            "select one product's rows.",
+        )
     if isinstance(by, pd.Series):
         groups = by.reindex(frame.index)
     elif isinstance(by, str) and by in frame.columns:

@@ -2,7 +2,8 @@
 
 Applied in this order to each proposed price (``base`` = list price capped at the ceiling):
 
-1. ``price_ceiling``: the base price never exceeds it;
+1. ``price_ceiling`` and a product's ``competitor_price`` (a column of the price frame): the
+   base price never exceeds them;
 2. ``max_discount``: price >= base * (1 - max_discount);
 3. ``price_floor``: price >= min(base, floor) (a guardrail never raises a price above base);
 4. ``min_margin``: price >= min(base, unit_cost * (1 + min_margin));
@@ -12,19 +13,35 @@ Applied in this order to each proposed price (``base`` = list price capped at th
    kept in order of expected incremental margin per unit of expected cost until the budget is
    spent; the others get the base price.
 
+Finally every price is rounded to the currency unit (or to a configured price ending such as
+.99), never below the lower bounds above nor above the base price (:func:`round_prices`).
+
 Protected attributes are checked when a :class:`~precimark.pricing.PricingPolicy` is built: a
-rule that reads one is refused.
+rule that reads one is refused. Column names are matched by their normalised tokens against
+:data:`PROTECTED_TOKENS` (``customer_age``, ``ageGroup``, ``is_female``, ``dob`` and
+``zip_code`` are all recognised), see :func:`protected_match`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from precimark._validation import Inclusive, check_bool, check_number, fail
+import numpy as np
 
-__all__ = ["DEFAULT_PROTECTED", "GUARDRAIL_NAMES", "Guardrails"]
+from precimark._validation import Inclusive, check_bool, check_number, fail
+from precimark.pricing._arrays import FloatArray
+
+__all__ = [
+    "DEFAULT_PROTECTED",
+    "GUARDRAIL_NAMES",
+    "PROTECTED_TOKENS",
+    "Guardrails",
+    "protected_match",
+    "round_prices",
+]
 
 DEFAULT_PROTECTED: tuple[str, ...] = (
     "age",
@@ -42,6 +59,29 @@ DEFAULT_PROTECTED: tuple[str, ...] = (
 )
 """Attributes protected by anti-discrimination law; always refused as price inputs."""
 
+PROTECTED_TOKENS: frozenset[str] = frozenset(
+    {
+        # age and birth
+        "age", "ages", "aged", "birth", "birthday", "birthdate", "birthyear", "born", "dob",
+        "yob", "dateofbirth",
+        # sex and gender
+        "gender", "sex", "female", "male", "woman", "women", "femme", "pregnancy", "pregnant",
+        "maternity",
+        # origin, ethnicity, religion
+        "ethnic", "ethnicity", "race", "racial", "nationality", "citizenship", "religion",
+        "religious", "faith", "caste",
+        # health, family, orientation
+        "disability", "disabled", "handicap", "marital", "married", "orientation",
+        "sexuality", "lgbt", "lgbtq",
+        # location proxies of origin
+        "zip", "zipcode", "postcode", "postal", "postalcode", "plz",
+    }
+)  # fmt: skip
+"""Name tokens of protected attributes (and their usual proxies: zip or post codes).
+
+A column is protected when one of its normalised tokens (see :func:`protected_match`) is in
+this set, or when it normalises to the same tokens as a declared protected column."""
+
 GUARDRAIL_NAMES: tuple[str, ...] = (
     "price_ceiling",
     "max_discount",
@@ -49,6 +89,7 @@ GUARDRAIL_NAMES: tuple[str, ...] = (
     "min_margin",
     "new_customer_parity",
     "budget",
+    "competitor_price",
 )
 """Names recorded in a decision's ``guardrails_applied`` when a guardrail binds."""
 
@@ -63,6 +104,104 @@ def _optional_number(
 ) -> None:
     if value is not None:
         check_number(value, name, low=low, high=high, inclusive=inclusive)
+
+
+def _tokens(column: str) -> tuple[str, ...]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", column)
+    return tuple(t for t in re.split(r"[^0-9a-z]+", spaced.lower()) if t)
+
+
+def protected_match(column: str, declared_columns: Iterable[str] = ()) -> str | None:
+    """Return why ``column`` is a protected attribute, or None when it is not.
+
+    The name is split into lower-case tokens at non-alphanumeric characters and camelCase
+    boundaries (``customerAge`` → ``customer``, ``age``); it is protected when a token, or
+    the tokens run together (``date_of_birth`` → ``dateofbirth``), is in
+    :data:`PROTECTED_TOKENS`, or when its tokens equal those of a ``declared`` column.
+
+    Parameters
+    ----------
+    column : str
+        A column name.
+    declared_columns : iterable of str
+        Further protected column names (e.g. ``Guardrails(protected=...)``).
+
+    Returns
+    -------
+    str or None
+        The matching token or declared name.
+
+    Examples
+    --------
+    >>> from precimark.pricing import protected_match
+    >>> [protected_match(c) for c in ("customer_age", "ageGroup", "is_female", "dob", "zip_code")]
+    ['age', 'age', 'female', 'dob', 'zip']
+    >>> protected_match("page_views") is None, protected_match("Region", ["region"])
+    (True, 'region')
+    """
+    tokens = _tokens(column)
+    for token in (*tokens, "".join(tokens)):
+        if token in PROTECTED_TOKENS:
+            return token
+    for name in declared_columns:
+        if _tokens(name) == tokens:
+            return name
+    return None
+
+
+def round_prices(
+    price: FloatArray,
+    low: FloatArray,
+    base: FloatArray,
+    *,
+    currency_unit: float = 0.01,
+    price_ending: float | None = None,
+) -> FloatArray:
+    """Round prices to the currency unit (or a price ending) within ``[low, base]``.
+
+    A price equal to its base is rounded to the unit (down when rounding would raise it above
+    the base). A reduced price with ``price_ending`` (e.g. 0.99) becomes the highest price
+    ending so that is not above it, or the lowest one not below ``low`` when that would break
+    a lower bound; when no such ending lies in ``[low, base)`` (a reduced price stays
+    reduced), the price is rounded to the unit. Rounding is monotone, so new-customer parity survives it.
+
+    Parameters
+    ----------
+    price, low, base : ndarray
+        Prices, their lower bounds (guardrails) and upper bounds (base prices), per row.
+    currency_unit : float, default 0.01
+        Smallest amount of the currency (0.01 for cents, 1 for yen).
+    price_ending : float, optional
+        Fraction of a whole currency unit every reduced price ends with (0.99: 14.99).
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from precimark.pricing import round_prices
+    >>> round_prices(np.array([14.549999999999999, 12.34]), np.zeros(2), np.full(2, 20.0))
+    array([14.55, 12.34])
+    >>> round_prices(np.array([14.5, 12.34]), np.array([0.0, 12.1]), np.full(2, 20.0),
+    ...              price_ending=0.99)
+    array([13.99, 12.99])
+    """
+    unit = float(currency_unit)
+    eps = 1e-6
+    high_u = np.floor(base / unit + eps)
+    low_u = np.minimum(np.maximum(np.ceil(low / unit - eps), 1.0), high_u)
+    cents = np.clip(np.round(price / unit), low_u, high_u)
+    out = np.round(cents * unit, 10)
+    if price_ending is None:
+        return out
+    end = float(price_ending)
+    down = np.floor(price - end + eps) + end
+    up = np.ceil(low - end - eps) + end
+    ended = np.where(down >= low - eps, down, up)
+    usable = (price < base - eps) & (ended < base - eps) & (ended >= low - eps) & (ended > 0)
+    return np.where(usable, np.round(ended, 10), out)
 
 
 @dataclass(frozen=True)
@@ -93,6 +232,20 @@ class Guardrails:
         days when a price history is given to :meth:`PricingPolicy.decide`.
     new_customer_parity : bool, default True
         Never price an existing customer above an equivalent new customer.
+    currency_unit : float, default 0.01
+        Every price is rounded to this unit (see :func:`round_prices`).
+    price_ending : float, optional
+        Reduced prices end with this fraction of a whole unit (0.99: 14.99), within the other
+        guardrails.
+    proxy_threshold : float, default 0.3
+        Association (Cramér's V) between a price input and a protected column given to
+        :meth:`PricingPolicy.decide` above which a proxy warning is raised.
+
+    Notes
+    -----
+    ``max_discount``, ``min_margin`` and ``price_floor`` can be set per product, and a
+    ``competitor_price`` cap added, by columns of the same names in the price frame given to
+    :meth:`PricingPolicy.decide` (a missing value falls back to the policy-wide setting).
 
     Examples
     --------
@@ -112,6 +265,9 @@ class Guardrails:
     protected: tuple[str, ...] = ()
     reference_days: int = 30
     new_customer_parity: bool = True
+    currency_unit: float = 0.01
+    price_ending: float | None = None
+    proxy_threshold: float = 0.3
 
     def __post_init__(self) -> None:
         _optional_number(self.max_discount, "max_discount", low=0.0, high=1.0)
@@ -120,6 +276,17 @@ class Guardrails:
         _optional_number(self.price_ceiling, "price_ceiling", low=0.0, inclusive="neither")
         _optional_number(self.budget, "budget", low=0.0)
         check_bool(self.new_customer_parity, "new_customer_parity")
+        check_number(self.currency_unit, "currency_unit", low=0.0, inclusive="neither")
+        _optional_number(self.price_ending, "price_ending", low=0.0, high=1.0, inclusive="left")
+        check_number(self.proxy_threshold, "proxy_threshold", low=0.0, high=1.0)
+        if self.price_ending is not None:
+            steps = self.price_ending / self.currency_unit
+            if abs(steps - round(steps)) > 1e-6:
+                raise fail(
+                    "argument 'price_ending'",
+                    repr(self.price_ending),
+                    f"a multiple of the currency unit {self.currency_unit}",
+                )
         if (
             self.price_floor is not None
             and self.price_ceiling is not None

@@ -2,8 +2,10 @@
 
 A rule reads a few customer columns (names configurable per rule), decides for every
 customer x product row whether it *fires* and which discount (a fraction of the base price) it
-proposes, and says in plain words why it fired and what would make it fire. Rules never
-surcharge: every discount is in ``[0, 1)``. A :class:`~precimark.pricing.PricingPolicy` combines
+proposes, says in plain words why it fired, and names the one change of its input that could
+make it give more (:meth:`Rule.counterfactuals`; the policy re-decides with that change and shows
+the hint only with the price it really gives). Rules never surcharge: every discount is in
+``[0, 1)``. :class:`ForProducts` limits a rule to some products or categories. A :class:`~precimark.pricing.PricingPolicy` combines
 the rules and applies its guardrails.
 
 Rules round-trip through :meth:`to_dict` / :func:`rule_from_dict` (JSON-safe dictionaries).
@@ -35,7 +37,9 @@ from precimark.pricing._arrays import (
 )
 
 __all__ = [
+    "Change",
     "ChannelDiscount",
+    "ForProducts",
     "ListPrice",
     "LoyaltyTiers",
     "Rule",
@@ -73,6 +77,10 @@ class Context:
     """Unit cost per row (0 where unknown)."""
     at: pd.Timestamp
     """When the decision is made."""
+    products: pd.DataFrame | None = None
+    """The price table, indexed by product (with a ``category`` column when one was given)."""
+    row_product: IntArray | None = None
+    """Position in ``products`` of each decision row."""
 
     def numeric(self, column: str) -> FloatArray:
         """Return customer column ``column`` as float per customer, checked finite."""
@@ -108,7 +116,30 @@ class Effect:
     reason: Labels
     """Why it fired (code -1 where it did not)."""
     hint: Labels
-    """What would make it fire or give more (code -1 where nothing would)."""
+    """Ignored since 0.2.0: hints come from :meth:`Rule.counterfactuals`, checked by re-deciding."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One counterfactual input per customer: "with this value of ``column``, ...".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from precimark.pricing import Change
+    >>> c = Change("orders_365d", np.array([3.0, 3.0]), np.array([True, False]),
+    ...            (np.array([0, -1]), ["1 more order (tier Silver)"]))
+    >>> c.column, c.label[1][0]
+    ('orders_365d', '1 more order (tier Silver)')
+    """
+
+    column: str
+    new_values: npt.NDArray[Any]
+    """New value per customer of the context (read only where ``where``)."""
+    where: BoolArray
+    """Customers for whom the change is proposed."""
+    label: Labels
+    """The change in plain words, per customer (code -1 where ``where`` is False)."""
 
 
 def _labels(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> Labels:
@@ -179,6 +210,14 @@ class Rule:
     def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
         """Propose a discount for each decision row of ``ctx``."""
         raise NotImplementedError  # pragma: no cover
+
+    def counterfactuals(self, ctx: Context) -> tuple[Change, ...]:
+        """Return the input changes that could make this rule give more, smallest first.
+
+        :meth:`PricingPolicy.decide` re-decides with each change in turn and shows, per row,
+        the first one that lowers the price (with that price). Default: none.
+        """
+        return ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dictionary; :func:`rule_from_dict` rebuilds the rule."""
@@ -258,9 +297,9 @@ class LoyaltyTiers(Rule):
     """Tier prices by accumulated orders (or spend) over a window.
 
     A customer gets the highest tier whose threshold their metric reaches (upgrade is
-    immediate). A customer whose metric fell below their previous tier keeps it until
-    ``grace_days`` after they reached it (downgrade only after the grace period); without the
-    previous-tier columns there is no grace.
+    immediate). A customer whose metric fell below the tier they held keeps it for
+    ``grace_days`` from the first day below it (column ``below_tier_since_column``); without
+    the previous-tier columns there is no grace.
 
     Parameters
     ----------
@@ -274,9 +313,14 @@ class LoyaltyTiers(Rule):
         Days a reached tier is kept even if the metric falls below it.
     previous_tier_column : str, optional
         Column with the tier name the customer held (missing = none).
+    below_tier_since_column : str, optional
+        Column with the first day the metric was below the held tier (missing while it is
+        not below). Grace runs ``grace_days`` from that day.
     tier_since_column : str, optional
-        Column with the date the previous tier was reached (required with
-        ``previous_tier_column``).
+        Deprecated since 0.2.0: the date the held tier was *reached*, from which older
+        versions wrongly counted the grace. Still read (with a ``FutureWarning`` at
+        :meth:`~PricingPolicy.decide`) so saved policies keep working; use
+        ``below_tier_since_column``. Give one of the two with ``previous_tier_column``.
     name : str, default "loyalty_tiers"
 
     Other Parameters
@@ -301,6 +345,7 @@ class LoyaltyTiers(Rule):
     previous_tier_column: str | None = None
     tier_since_column: str | None = None
     name: str = "loyalty_tiers"
+    below_tier_since_column: str | None = None
 
     def __post_init__(self) -> None:
         tiers = tuple(t if isinstance(t, Tier) else Tier(**t) for t in self.tiers)
@@ -321,20 +366,28 @@ class LoyaltyTiers(Rule):
             _check_name(value, what)
         days = check_number(self.grace_days, "grace_days", low=0, integer=True)
         object.__setattr__(self, "grace_days", int(days))
-        if (self.previous_tier_column is None) != (self.tier_since_column is None):
+        dates = [c for c in (self.below_tier_since_column, self.tier_since_column) if c is not None]
+        if (self.previous_tier_column is None and dates) or (
+            self.previous_tier_column is not None and len(dates) != 1
+        ):
             raise fail(
-                "arguments 'previous_tier_column' and 'tier_since_column'",
-                "only one of them",
-                "both (the tier held and when it was reached) or neither",
+                "arguments 'previous_tier_column' and 'below_tier_since_column'",
+                f"previous_tier_column={self.previous_tier_column!r} with {len(dates)} date "
+                "columns",
+                "both (the tier held and the first day below it) or neither",
             )
+
+    @property
+    def _since_column(self) -> str | None:
+        return self.below_tier_since_column or self.tier_since_column
 
     def reads(self) -> tuple[tuple[str, str], ...]:
         """Return the metric column, and the previous-tier columns when given."""
         out = [(self.metric_column, "loyalty tier")]
-        if self.previous_tier_column is not None and self.tier_since_column is not None:
+        if self.previous_tier_column is not None and self._since_column is not None:
             out += [
                 (self.previous_tier_column, "loyalty tier grace"),
-                (self.tier_since_column, "loyalty tier grace"),
+                (self._since_column, "loyalty tier grace"),
             ]
         return tuple(out)
 
@@ -348,7 +401,8 @@ class LoyaltyTiers(Rule):
         n = len(ctx.customers)
         value = np.zeros(n) if as_new else ctx.numeric(self.metric_column)
         tier = np.searchsorted(thresholds, value, side="right").astype(np.int64) - 1
-        if as_new or self.previous_tier_column is None or self.tier_since_column is None:
+        since_column = self._since_column
+        if as_new or self.previous_tier_column is None or since_column is None:
             return tier
         names = pd.Index([t.name for t in self.tiers])
         held_series = ctx.customers[self.previous_tier_column]
@@ -362,62 +416,78 @@ class LoyaltyTiers(Rule):
                 "unknown tier name",
                 "one of " + ", ".join(repr(t) for t in names) + " or missing",
             )
-        since = pd.to_datetime(ctx.customers[self.tier_since_column]).to_numpy(
-            dtype="datetime64[ns]"
-        )
-        no_date = (held >= 0) & np.isnat(since)
+        since = pd.to_datetime(ctx.customers[since_column]).to_numpy(dtype="datetime64[ns]")
+        below = held > tier
+        no_date = below & np.isnat(since)
         if no_date.any():
             raise fail_rows(
-                f"column '{self.tier_since_column}'",
+                f"column '{since_column}'",
                 no_date,
                 ctx.customers.index,
-                "missing date for a held tier",
-                "the date each held tier was reached",
+                "missing date for a customer below the tier held",
+                "the first day below the held tier"
+                if self.below_tier_since_column
+                else "the date each held tier was reached",
+            )
+        if self.below_tier_since_column is None:
+            warnings.warn(
+                f"LoyaltyTiers(tier_since_column={since_column!r}) counts the grace period from "
+                "the day the tier was reached, which is deprecated since precimark "
+                f"{DEPRECATED_SINCE}: pass below_tier_since_column (the first day below the "
+                "tier), from which the grace period runs.",
+                FutureWarning,
+                stacklevel=5,
             )
         age = (ctx.at.to_datetime64() - since) / np.timedelta64(1, "D")
-        in_grace = (held > tier) & (age < self.grace_days)
+        in_grace = below & (age < self.grace_days)
         return np.where(in_grace, held, tier)
 
     def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
-        """Fire where the customer holds a tier; hint at the next tier's distance."""
-        k = len(self.tiers)
+        """Fire where the customer holds a tier."""
         tier = self.tier_of(ctx, as_new=as_new)
         discounts = np.array([t.discount for t in self.tiers] + [0.0])
         fired_c = tier >= 0
-        reasons = [f"loyalty tier {t.name}: {t.discount:.0%} off" for t in self.tiers]
-        hint_c = np.full(len(tier), -1, dtype=np.int64)
-        hint_labels: list[str] = []
-        if not as_new:
-            value = ctx.numeric(self.metric_column)
-            nxt = tier + 1
-            has_next = nxt < k
-            thresholds = np.array([t.threshold for t in self.tiers] + [np.inf])
-            gap = np.where(has_next, thresholds[np.minimum(nxt, k)] - value, 0.0)
-            gap = np.ceil(np.round(gap, 6) * 100) / 100  # cents (or hundredths of an order)
-            cents = np.round(gap * 100).astype(np.int64)
-            key = np.where(has_next, 1 + nxt + k * cents, 0)  # 0: no next tier
-            uniq, inverse = unique_inverse(key)
-            for u in uniq.tolist():
-                if u == 0:
-                    hint_labels.append("")
-                    continue
-                target = self.tiers[(u - 1) % k]
-                amount = ((u - 1) // k) / 100
-                label = self.metric_label
-                if amount == 1:  # "1 more order", not "1 more orders"
-                    first, _, rest = label.partition(" ")
-                    label = f"{first.removesuffix('s')} {rest}".strip()
-                hint_labels.append(
-                    f"{amount:g} more {label} → {target.name}: {target.discount:.0%} off"
-                )
-            hint_c = np.where(key > 0, inverse, -1)
         fired = ctx.per_row(fired_c)
+        n = fired.size
         return Effect(
             fired,
             np.where(fired, ctx.per_row(discounts[tier]), 0.0),
-            _labels(ctx.per_row(np.where(fired_c, tier, -1)), reasons),
-            _labels(ctx.per_row(hint_c), hint_labels or [""]),
+            _labels(
+                ctx.per_row(np.where(fired_c, tier, -1)),
+                [f"loyalty tier {t.name}" for t in self.tiers],
+            ),
+            (np.full(n, -1, dtype=np.int64), []),
         )
+
+    def counterfactuals(self, ctx: Context) -> tuple[Change, ...]:
+        """Propose, per higher tier, the orders (or spend) missing to it: "3 more orders ... (tier Gold)"."""
+        value = ctx.numeric(self.metric_column)
+        tier = self.tier_of(ctx)
+        label = self.metric_label
+        out = []
+        for j, target in enumerate(self.tiers):
+            below = tier < j
+            gap = np.ceil(np.round(np.maximum(target.threshold - value, 0.0), 6) * 100) / 100
+            gap = np.maximum(gap, 0.01)  # hundredths of an order (or cents of spend)
+            cents = np.round(gap * 100).astype(np.int64)
+            uniq, inverse = unique_inverse(np.where(below, cents, 0))
+            labels = []
+            for c in uniq.tolist():
+                amount = c / 100
+                said = label
+                if amount == 1:  # "1 more order", not "1 more orders"
+                    first, _, rest = label.partition(" ")
+                    said = f"{first.removesuffix('s')} {rest}".strip()
+                labels.append(f"{amount:g} more {said} (tier {target.name})")
+            out.append(
+                Change(
+                    self.metric_column,
+                    value + gap,
+                    below,
+                    _labels(np.where(below, inverse, -1), labels),
+                )
+            )
+        return tuple(out)
 
     @property
     def metric(self) -> str:
@@ -518,17 +588,25 @@ class SensitivityDiscount(Rule):
         if self.require_positive_uplift:
             fired_c &= ctx.numeric(self.uplift_column) > 0
         fired = ctx.per_row(fired_c)
-        reason = (
-            f"price sensitivity above {self.threshold:g}: {self.discount:.0%} off for "
-            f"{self.valid_days} days"
-        )
-        hint = f"price sensitivity above {self.threshold:g} → {self.discount:.0%} off"
+        reason = f"price sensitivity above {float(self.threshold)!r} (offer valid {self.valid_days} days)"
         return Effect(
             fired,
             np.where(fired, self.discount, 0.0),
             _constant(fired, reason),
-            _constant(ctx.per_row(score <= self.threshold), hint),
+            (np.full(fired.size, -1, dtype=np.int64), []),
         )
+
+    def counterfactuals(self, ctx: Context) -> tuple[Change, ...]:
+        """Propose a score just above the threshold, for customers at or below it."""
+        score = ctx.numeric(self.column)
+        below = score <= self.threshold
+        change = Change(
+            self.column,
+            np.full(score.size, np.nextafter(float(self.threshold), np.inf)),
+            below,
+            _constant(below, f"price sensitivity above {float(self.threshold)!r}"),
+        )
+        return (change,)
 
 
 @dataclass(frozen=True)
@@ -538,7 +616,8 @@ class ChannelDiscount(Rule):
     Parameters
     ----------
     discounts : Mapping[str, float]
-        Discount (0 < d < 1) per payment channel; other channels pay the base price.
+        Discount (0 <= d < 1) per payment channel; other channels pay the base price. An
+        explicit 0 ("no discount for online banking") is recorded as a reason.
     column : str, default "channel"
         Customer column with the (preferred or chosen) payment channel.
     name : str, default "channel_discount"
@@ -561,7 +640,7 @@ class ChannelDiscount(Rule):
             )
         for channel, value in self.discounts.items():
             _check_name(channel, "discounts key")
-            _check_rate(value, f"discounts[{channel!r}]", allow_zero=False)
+            _check_rate(value, f"discounts[{channel!r}]")
         object.__setattr__(self, "discounts", MappingProxyType(dict(self.discounts)))
         _check_name(self.column, "column")
         _check_name(self.name, "name")
@@ -581,20 +660,32 @@ class ChannelDiscount(Rule):
             pd.Index(ctx.customers[self.column].astype(object))
         )
         rates = np.array([self.discounts[c] for c in channels] + [0.0])
-        fired_c = position >= 0
-        fired = ctx.per_row(fired_c)
-        best = max(channels, key=lambda c: self.discounts[c])
+        fired = ctx.per_row(position >= 0)
         return Effect(
             fired,
             ctx.per_row(rates[position]),
             _labels(
                 ctx.per_row(position),
-                [f"paying with {c}: {self.discounts[c]:.0%} off" for c in channels],
+                [
+                    f"paying with {c}" + ("" if self.discounts[c] > 0 else " (no channel discount)")
+                    for c in channels
+                ],
             ),
-            _constant(
-                ctx.per_row(~fired_c), f"paying with {best} → {self.discounts[best]:.0%} off"
-            ),
+            (np.full(fired.size, -1, dtype=np.int64), []),
         )
+
+    def counterfactuals(self, ctx: Context) -> tuple[Change, ...]:
+        """Propose paying with each discounted channel, the smallest discount first."""
+        current = ctx.customers[self.column].astype(object)
+        out = []
+        for channel in sorted(self.discounts, key=lambda c: self.discounts[c]):
+            if self.discounts[channel] > 0:
+                other = (current != channel).to_numpy()
+                values = np.full(other.size, channel, dtype=object)
+                out.append(
+                    Change(self.column, values, other, _constant(other, f"paying with {channel}"))
+                )
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -657,14 +748,122 @@ class UpliftTargetedOffer(Rule):
         return Effect(
             fired,
             np.where(fired, self.discount, 0.0),
-            _constant(fired, f"offer pays for itself: {self.discount:.0%} off"),
-            _constant(~fired, "a higher predicted response to the offer"),
+            _constant(fired, "targeted offer (expected incremental margin above its cost)"),
+            (np.full(fired.size, -1, dtype=np.int64), []),
         )
+
+
+@dataclass(frozen=True)
+class ForProducts(Rule):
+    """Limit a rule to some products and/or categories of the price frame.
+
+    Parameters
+    ----------
+    rule : Rule
+        The rule applied where the product is listed in ``products`` or its ``category``
+        (a column of the price frame given to :meth:`PricingPolicy.decide`) in
+        ``categories``; elsewhere it does not fire.
+    products, categories : tuple of str
+        At least one of them non-empty.
+    name : str, optional
+        Default: the inner rule's name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.pricing import ForProducts, PricingPolicy, SensitivityDiscount
+    >>> rule = ForProducts(SensitivityDiscount(discount=0.2), categories=("shoes",))
+    >>> prices = pd.DataFrame({"list_price": [50.0, 80.0], "category": ["shoes", "books"]},
+    ...                       index=["sneaker", "novel"])
+    >>> customers = pd.DataFrame({"price_sensitivity": [0.9],
+    ...                           "consent_personalised_pricing": [True]})
+    >>> PricingPolicy([rule]).decide(customers, prices, at="2025-01-01")["final_price"].tolist()
+    [40.0, 80.0]
+    """
+
+    rule: Rule = field(default_factory=lambda: ListPrice())
+    products: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rule, Rule) or isinstance(self.rule, ForProducts):
+            raise fail("argument 'rule'", repr(self.rule), "a rule (not itself ForProducts)")
+        for what in ("products", "categories"):
+            value: Any = getattr(self, what)
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                raise fail(f"argument '{what}'", repr(value), "a tuple of names")
+            object.__setattr__(self, what, tuple(value))
+        if not self.products and not self.categories:
+            raise fail("arguments 'products' and 'categories'", "both empty", "at least one name")
+        if not self.name:
+            object.__setattr__(self, "name", self.rule.name)
+        _check_name(self.name, "name")
+
+    @property
+    def personalised(self) -> bool:  # type: ignore[override]
+        """As the inner rule."""
+        return self.rule.personalised
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """Return the inner rule's columns."""
+        return self.rule.reads()
+
+    def history_columns(self) -> tuple[str, ...]:
+        """Return the inner rule's history columns."""
+        return self.rule.history_columns()
+
+    def _scope(self, ctx: Context) -> BoolArray:
+        if ctx.products is None or ctx.row_product is None:
+            raise fail(f"rule '{self.name}'", "no price table", "a decision from decide()")
+        inside = ctx.products.index.isin(self.products)
+        if self.categories:
+            if "category" not in ctx.products.columns:
+                raise fail(
+                    "argument 'prices'",
+                    "no 'category' column",
+                    f"a category per product for rule '{self.name}'",
+                )
+            inside |= ctx.products["category"].isin(self.categories).to_numpy()
+        scope: BoolArray = np.asarray(inside, dtype=bool)[ctx.row_product]
+        return scope
+
+    def evaluate(self, ctx: Context, *, as_new: bool = False) -> Effect:
+        """Return the inner rule's effect, where the product is in scope."""
+        effect = self.rule.evaluate(ctx, as_new=as_new)
+        scope = self._scope(ctx)
+        return Effect(
+            effect.fired & scope,
+            np.where(scope, effect.discount, 0.0),
+            (np.where(scope, effect.reason[0], -1), effect.reason[1]),
+            effect.hint,
+        )
+
+    def counterfactuals(self, ctx: Context) -> tuple[Change, ...]:
+        """Return the inner rule's changes (re-deciding keeps the product scope)."""
+        return self.rule.counterfactuals(ctx)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary with the inner rule's."""
+        return {
+            "type": "ForProducts",
+            "rule": self.rule.to_dict(),
+            "products": list(self.products),
+            "categories": list(self.categories),
+            "name": self.name,
+        }
 
 
 _RULES: dict[str, type[Rule]] = {
     cls.__name__: cls
-    for cls in (ListPrice, LoyaltyTiers, SensitivityDiscount, ChannelDiscount, UpliftTargetedOffer)
+    for cls in (
+        ListPrice,
+        LoyaltyTiers,
+        SensitivityDiscount,
+        ChannelDiscount,
+        UpliftTargetedOffer,
+        ForProducts,
+    )
 }
 
 
@@ -686,4 +885,8 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         kwargs = {_LOYALTY_RENAMES.get(k, k): v for k, v in kwargs.items()}
     if "tiers" in kwargs:
         kwargs["tiers"] = tuple(Tier(**t) for t in kwargs["tiers"])
+    if kind == "ForProducts":
+        kwargs["rule"] = rule_from_dict(kwargs["rule"])
+        kwargs["products"] = tuple(kwargs.get("products", ()))
+        kwargs["categories"] = tuple(kwargs.get("categories", ()))
     return _RULES[kind](**kwargs)
