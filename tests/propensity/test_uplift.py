@@ -234,8 +234,10 @@ def test_clone_and_params_follow_scikit_learn() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"treated": [0, 1, 2, 1]}, "other than 0 and 1"),
-        ({"treated": [1, 1, 1, 1]}, "only treated"),
+        ({"treated": [0, 1, 0.5, 1]}, "non-integer"),
+        ({"treated": [0, 1, np.nan, 1]}, "missing"),
+        ({"treated": [1, 1, 1, 1]}, "no row with the control label 0"),
+        ({"treated": [0, 0, 0, 0]}, "only control rows"),
         ({"treated": [1, 0, 1]}, "one value per row"),
     ],
 )
@@ -276,3 +278,79 @@ def test_old_routing_key_still_reaches_fit_and_scorer_with_a_warning() -> None:
         with pytest.warns(FutureWarning, match="use treated="):
             old = cross_val_score(model, X, y, cv=folds, scoring=scorer, params={"treatment": t})
     np.testing.assert_allclose(old, new)
+
+
+# --- pipelines, metadata routing and sample_weight only when given (issue 23) --------------------
+
+LEARNERS = [TwoModelUplift, ClassTransformationUplift, XLearnerUplift]
+
+
+def _with_pipelines(cls: type) -> object:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    kwargs: dict[str, object] = {"estimator": make_pipeline(StandardScaler(), LogisticRegression())}
+    if "effect_estimator" in cls().get_params():
+        kwargs["effect_estimator"] = make_pipeline(StandardScaler(), LinearRegression())
+    if "cv" in cls().get_params():
+        kwargs["random_state"] = 0
+    return cls(**kwargs)
+
+
+def _all_learners() -> list[type]:
+    from precimark.propensity import DRLearnerUplift, RLearnerUplift
+
+    return [*LEARNERS, DRLearnerUplift, RLearnerUplift]
+
+
+class _NoWeights(LogisticRegression):  # type: ignore[misc]
+    """A classifier whose fit takes no sample_weight (as many third-party models)."""
+
+    def fit(self, X: object, y: object) -> _NoWeights:  # type: ignore[override]
+        super().fit(X, y)
+        return self
+
+
+@pytest.mark.parametrize("routing", [False, True])
+@pytest.mark.parametrize("cls", _all_learners())
+def test_every_learner_takes_a_pipeline_with_and_without_routing(cls: type, routing: bool) -> None:
+    """Weights reach a Pipeline's final step only; without weights none are passed. Equal
+    weights give the unweighted result."""
+    d = make_uplift_data(900, random_state=3, treatment_share=0.6)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    with sklearn.config_context(enable_metadata_routing=routing):
+        plain = sklearn.base.clone(_with_pipelines(cls)).fit(X, y, treated=t)
+        weighted = sklearn.base.clone(_with_pipelines(cls)).fit(
+            X, y, treated=t, sample_weight=np.ones(len(y))
+        )
+    np.testing.assert_allclose(weighted.predict(X), plain.predict(X), atol=1e-10)
+
+
+def test_sample_weight_is_not_passed_when_not_given() -> None:
+    d = make_uplift_data(600, random_state=4)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    model = TwoModelUplift(estimator=_NoWeights()).fit(X, y, treated=t)
+    assert model.predict(X).shape == (600,)
+    model = XLearnerUplift(estimator=_NoWeights(), effect_estimator=LinearRegression())
+    assert model.fit(X, y, treated=t).predict(X).shape == (600,)
+
+
+def test_a_learner_inside_a_pipeline_gets_treated_by_routing_or_step_name() -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    d = make_uplift_data(1_200, random_state=6)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    scaled = StandardScaler().fit_transform(X)
+    expected = TwoModelUplift(estimator=LogisticRegression()).fit(scaled, y, treated=t)
+    pipe = make_pipeline(StandardScaler(), TwoModelUplift(estimator=LogisticRegression()))
+    by_name = sklearn.base.clone(pipe).fit(X, y, twomodeluplift__treated=t)
+    np.testing.assert_allclose(by_name.predict(X), expected.predict(scaled), atol=1e-12)
+    folds = KFold(3, shuffle=True, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = sklearn.base.clone(pipe).fit(X, y, treated=t)
+        scores = cross_val_score(
+            pipe, X, y, cv=folds, scoring=make_uplift_scorer(), params={"treated": t}
+        )
+    np.testing.assert_allclose(routed.predict(X), expected.predict(scaled), atol=1e-12)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
