@@ -97,7 +97,7 @@ def _arms(treated: Any, n: int, control: Any) -> _Arms:
 
 def _assignment(
     propensity: Any,
-    X: FloatArray,
+    X: Any,
     arms: _Arms,
     sample_weight: FloatArray | None,
     random_state: int | None,
@@ -108,7 +108,7 @@ def _assignment(
     (one arm), an array of shape (n,) (one arm) or (n, k + 1), or a classifier of the arm
     labels (used as is if fitted, else fitted out of fold).
     """
-    n, width = len(arms.codes), arms.k + 1
+    n, width = len(arms.codes), arms.k + 1  # X (as given to fit) is read by a model only
     if propensity is None:
         w = np.ones(n) if sample_weight is None else sample_weight
         shares = np.bincount(arms.codes, weights=w, minlength=width) / np.sum(w)
@@ -156,9 +156,7 @@ def _assignment(
     return matrix, constant
 
 
-def _model_probabilities(
-    model: Any, X: FloatArray, arms: _Arms, random_state: int | None
-) -> FloatArray:
+def _model_probabilities(model: Any, X: Any, arms: _Arms, random_state: int | None) -> FloatArray:
     try:
         check_is_fitted(model)
         proba = np.asarray(model.predict_proba(X), dtype=np.float64)
@@ -306,7 +304,7 @@ def balance_table(
     ratio = np.divide(var_t, var_c, out=np.full_like(var_t, np.inf), where=var_c > 0)
     columns.update(mean_treated=mean_t, mean_control=mean_c, smd=smd, variance_ratio=ratio)
     if propensity is not None:
-        matrix, _ = _assignment(propensity, features, arms, None, None)
+        matrix, _ = _assignment(propensity, X, arms, None, None)
         ipw = w / np.where(t == 1, matrix[:, 1], matrix[:, 0])
         mean_t, mean_c, var_t, var_c, smd = _differences(features, t, ipw)
         ratio = np.divide(var_t, var_c, out=np.full_like(var_t, np.inf), where=var_c > 0)

@@ -36,6 +36,7 @@ from precimark._typing import SeedLike
 from precimark._validation import check_choice, check_number, fail
 from precimark.exceptions import DataValidationError
 from precimark.kpi.estimates import Estimate, check_confidence
+from precimark.propensity.assignment import _warn_overlap
 
 __all__ = [
     "bootstrap_interval",
@@ -148,13 +149,38 @@ def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ..
     return tuple(out)
 
 
+def _ipw(t: FloatArray, propensity: npt.ArrayLike | None) -> FloatArray:
+    """Stabilised inverse-propensity weights (all 1 for a randomised campaign, ``e = p``).
+
+    ``p / e`` for treated and ``(1 - p) / (1 - e)`` for control rows, ``p`` the treated share.
+    """
+    if propensity is None:
+        return np.ones_like(t)
+    e = _vector(propensity, "propensity", len(t))
+    bad = (e <= 0) | (e >= 1)
+    if bad.any():
+        raise fail(
+            "argument 'propensity'",
+            f"{int(bad.sum())} value(s) outside (0, 1) (first at position {int(np.argmax(bad))})",
+            "probabilities of treatment strictly between 0 and 1",
+        )
+    _warn_overlap(np.column_stack((1.0 - e, e)))
+    share = float(t.mean())
+    weights: FloatArray = np.where(t == 1, share / e, (1.0 - share) / (1.0 - e))
+    return weights
+
+
 def _arm_totals(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, ...]:
-    """Rows, treated rows, control rows, treated and control outcome sums at each threshold."""
+    """Rows, (weighted) treated and control rows and outcome sums at each threshold."""
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
-    return n, n_t, n - n_t, y_t, y_c
+    w = _ipw(t, propensity)
+    n, n_t, n_c, y_t, y_c = _cumulative(score, w * t, w * (1 - t), w * y * t, w * y * (1 - t))
+    return n, n_t, n_c, y_t, y_c
 
 
 def _area(x: FloatArray, y: FloatArray) -> float:
@@ -328,7 +354,11 @@ def expected_calibration_error(
 
 @deprecated_alias(treatment="treated")
 def qini_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Qini curve: incremental outcome of targeting the top-n rows, at each distinct score.
 
@@ -345,6 +375,11 @@ def qini_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -364,14 +399,18 @@ def qini_curve(
     >>> x.tolist(), q.tolist()
     ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
     return n, y_t - y_c * ratio
 
 
 @deprecated_alias(treatment="treated")
 def uplift_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Uplift curve: difference in mean outcome, treated minus control, times rows targeted.
 
@@ -386,6 +425,11 @@ def uplift_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -405,7 +449,7 @@ def uplift_curve(
     >>> u.tolist()
     [0.0, 1.0, 1.0, 1.5, 0.0]
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
     mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
     mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
     return n, (mean_t - mean_c) * n
@@ -417,9 +461,10 @@ def _normalised_area(
     score: FloatArray,
     t: FloatArray,
     perfect_score: FloatArray,
+    propensity: npt.ArrayLike | None,
 ) -> float:
-    x, values = curve(y, score, t)
-    x_best, best = curve(y, perfect_score, t)
+    x, values = curve(y, score, t, propensity=propensity)
+    x_best, best = curve(y, perfect_score, t, propensity=propensity)
     baseline = x_best[-1] * best[-1] / 2.0
     denominator = _area(x_best, best) - baseline
     if denominator <= 0:
@@ -432,7 +477,13 @@ def _normalised_area(
 
 
 @deprecated_alias(treatment="treated")
-def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
+def qini_auc_score(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
+) -> float:
     """Qini coefficient: area between the Qini curve and random targeting, normalised.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` where ``A`` is the
@@ -452,6 +503,11 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.Ar
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -474,11 +530,17 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.Ar
     1.0
     """
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1))
+    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1), propensity)
 
 
 @deprecated_alias(treatment="treated")
-def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
+def uplift_auc_score(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
+) -> float:
     """Area under the uplift curve above random targeting, normalised by the perfect one.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` over uplift curves, with
@@ -494,6 +556,11 @@ def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -519,7 +586,7 @@ def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.
     treated_non_responders = np.sum((y == 0) & (t == 1))
     summand = y if control_responders > treated_non_responders else t
     perfect = 2.0 * (y == t) + summand
-    return _normalised_area(uplift_curve, y, score, t, perfect)
+    return _normalised_area(uplift_curve, y, score, t, perfect, propensity)
 
 
 @deprecated_alias(treatment="treated")
@@ -530,6 +597,7 @@ def uplift_at_k(
     *,
     k: float = 0.3,
     strategy: Literal["overall", "by_group"] = "overall",
+    propensity: npt.ArrayLike | None = None,
 ) -> float:
     """Mean outcome of treated minus control rows among the top-k scored rows.
 
@@ -551,6 +619,11 @@ def uplift_at_k(
         Share of rows in (0, 1], or number of rows.
     strategy : {"overall", "by_group"}, default "overall"
         See above.
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -578,6 +651,7 @@ def uplift_at_k(
         for arm in (0.0, 1.0):
             rows = t == arm
             w[rows] = _top_weights(score[rows], _count(k, int(rows.sum())))
+    ipw = _ipw(t, propensity)
     n_t, n_c = np.sum(w * t), np.sum(w * (1 - t))
     if n_t == 0 or n_c == 0:
         raise fail(
@@ -586,7 +660,8 @@ def uplift_at_k(
             "a top k with rows from both arms",
             "Use a larger k.",
         )
-    return float(np.sum(w * t * y) / n_t - np.sum(w * (1 - t) * y) / n_c)
+    w = w * ipw
+    return float(np.sum(w * t * y) / np.sum(w * t) - np.sum(w * (1 - t) * y) / np.sum(w * (1 - t)))
 
 
 # --- intervals and scorers ---------------------------------------------------------------------
@@ -650,7 +725,8 @@ def bootstrap_interval(
     confidence : float, default 0.95
         Confidence level of the interval, in (0, 1).
     **kwargs
-        Passed to ``metric`` (e.g. ``k=0.1``).
+        Passed to ``metric`` (e.g. ``k=0.1``); a ``propensity`` array is resampled with the
+        rows.
 
     Other Parameters
     ----------------
@@ -683,6 +759,10 @@ def bootstrap_interval(
     n_resamples = int(check_number(n_resamples, "n_resamples", low=2, integer=True))
     level = check_confidence(confidence)
     extra = () if t is None else (t,)
+    propensity = kwargs.pop("propensity", None)
+    e = None if propensity is None else _vector(propensity, "propensity", len(y))
+    if e is not None:
+        kwargs["propensity"] = e
     estimate = float(metric(y, score, *extra, **kwargs))
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
     groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
@@ -690,7 +770,9 @@ def bootstrap_interval(
     values = np.empty(n_resamples)
     for i in range(n_resamples):
         rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
-        values[i] = metric(y[rows], score[rows], *(e[rows] for e in extra), **kwargs)
+        if e is not None:
+            kwargs["propensity"] = e[rows]
+        values[i] = metric(y[rows], score[rows], *(a[rows] for a in extra), **kwargs)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
     return Estimate(
@@ -752,4 +834,4 @@ def make_uplift_scorer(
             "Call it inside sklearn.config_context(enable_metadata_routing=True).",
         )
     scorer = make_scorer(_UPLIFT_SCORES[metric], **kwargs)
-    return scorer.set_score_request(treated=True, treatment=True)
+    return scorer.set_score_request(treated=True, treatment=True, propensity=True)

@@ -456,6 +456,7 @@ class ClassTransformationUplift(_UpliftModel):
         ClassTransformationUplift
             The fitted model (``self``).
         """
+        raw = X
         X, y, arms, w = self._prepare(X, y, treated, sample_weight)
         t = (arms.codes == 1).astype(np.float64)
         if propensity is None:
@@ -468,7 +469,7 @@ class ClassTransformationUplift(_UpliftModel):
                     "Pass propensity= (known probabilities, or a classifier of the treatment) "
                     "to re-weight, or use DRLearnerUplift or RLearnerUplift.",
                 )
-        e = _assignment(propensity, X, arms, w, self.random_state)[0][:, 1]
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0][:, 1]
         self.treatment_share_ = float(self.arm_shares_[1])
         model = self._new_estimator(self.outcome_ == "binary", len(y))
         if self.outcome_ == "binary":
@@ -769,8 +770,9 @@ class DRLearnerUplift(_UpliftModel):
         """
         self._check_effect_estimator()
         cv = _check_cv(self.cv)
+        raw = X
         X, y, arms, w = self._prepare(X, y, treated, sample_weight)
-        e = _assignment(propensity, X, arms, w, self.random_state)[0]
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0]
         mu = _cross_fitted_outcomes(self, X, y, arms, w, cv)
         control = arms.codes == 0
         residual_control = np.where(control, (y - mu[:, 0]) / e[:, 0], 0.0)
@@ -898,9 +900,10 @@ class RLearnerUplift(_UpliftModel):
         """
         self._check_effect_estimator()
         cv = _check_cv(self.cv)
+        raw = X
         X, y, arms, w = self._prepare(X, y, treated, sample_weight)
         t = (arms.codes == 1).astype(np.float64)
-        e = _assignment(propensity, X, arms, w, self.random_state)[0][:, 1]
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0][:, 1]
         m = np.empty(len(y))
         folds = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         for train, test in folds.split(X, arms.codes):
