@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sklearn
+from scipy.stats import norm
 from sklearn.metrics import make_scorer
 
 from precimark._deprecation import deprecated_alias
@@ -40,6 +41,7 @@ from precimark.propensity.assignment import _warn_overlap
 
 __all__ = [
     "bootstrap_interval",
+    "brier_score",
     "expected_calibration_error",
     "gain_table",
     "lift_at_k",
@@ -47,8 +49,10 @@ __all__ = [
     "precision_at_k",
     "qini_auc_score",
     "qini_curve",
+    "response_rate_by_percentile",
     "uplift_at_k",
     "uplift_auc_score",
+    "uplift_by_decile",
     "uplift_curve",
 ]
 
@@ -183,6 +187,19 @@ def _arm_totals(
     return n, n_t, n_c, y_t, y_c
 
 
+def _rank_bins(score: FloatArray, n_bins: int) -> npt.NDArray[np.int64]:
+    """Bin 1 ... n_bins of each row by descending score, equal-sized up to ties.
+
+    A tie group goes whole to the bin of its middle rank.
+    """
+    group, before, sizes = _tie_groups(score)
+    middle = (before + sizes / 2.0)[group]
+    bins: npt.NDArray[np.int64] = (
+        np.minimum(np.floor(middle / len(score) * n_bins), n_bins - 1).astype(np.int64) + 1
+    )
+    return bins
+
+
 def _area(x: FloatArray, y: FloatArray) -> float:
     return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
 
@@ -293,9 +310,7 @@ def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 1
         raise fail(
             "argument 'y_true'", "negative values or a zero total", "outcomes >= 0, not all 0"
         )
-    group, before, sizes = _tie_groups(score)
-    middle = (before + sizes / 2.0)[group]
-    bins = np.minimum(np.floor(middle / len(y) * n_bins), n_bins - 1).astype(np.int64) + 1
+    bins = _rank_bins(score, n_bins)
     table = (
         pd.DataFrame({"bin": bins, "score": score, "y": y})
         .groupby("bin")
@@ -307,14 +322,21 @@ def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 1
 
 
 def expected_calibration_error(
-    y_true: npt.ArrayLike, y_prob: npt.ArrayLike, *, n_bins: int = 10
+    y_true: npt.ArrayLike,
+    y_prob: npt.ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["uniform", "quantile"] = "uniform",
 ) -> float:
-    """Compute the expected calibration error over ``n_bins`` equal-width probability bins.
+    """Compute the expected calibration error over ``n_bins`` probability bins.
 
     ``ECE = sum_b (n_b / n) * |mean(y_true in b) - mean(y_prob in b)|``: normalised by the
     number of rows, so it is the mean absolute gap between predicted and observed rates,
-    weighted by bin size. Bins are those of :func:`sklearn.calibration.calibration_curve`
-    with ``strategy="uniform"``.
+    weighted by bin size. ``strategy="uniform"``: equal-width bins, those of
+    :func:`sklearn.calibration.calibration_curve`; ``"quantile"``: equal-mass bins (the same
+    number of rows each, up to ties, which stay together), the meaningful choice at rare
+    base rates, where equal-width bins put almost every row into the first one. Report
+    :func:`brier_score` beside it.
 
     Parameters
     ----------
@@ -324,6 +346,8 @@ def expected_calibration_error(
         Predicted probabilities in [0, 1].
     n_bins : int, default 10
         Number of bins.
+    strategy : {"uniform", "quantile"}, default "uniform"
+        Equal-width or equal-mass bins.
 
     Returns
     -------
@@ -335,18 +359,58 @@ def expected_calibration_error(
     >>> from precimark.propensity.metrics import expected_calibration_error
     >>> expected_calibration_error([0, 1, 1, 1], [0.25, 0.75, 0.75, 0.75], n_bins=2)
     0.25
+    >>> expected_calibration_error([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.9], n_bins=2,
+    ...                            strategy="quantile")
+    0.2
     """
     y = _binary(_vector(y_true, "y_true"), "y_true")
     p = _vector(y_prob, "y_prob", len(y))
     if ((p < 0) | (p > 1)).any():
         raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
     n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.searchsorted(edges[1:-1], p)
+    check_choice(strategy, "strategy", ("uniform", "quantile"))
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        bins = np.searchsorted(edges[1:-1], p)
+    else:
+        bins = _rank_bins(p, n_bins) - 1
     gap = np.bincount(bins, weights=y, minlength=n_bins) - np.bincount(
         bins, weights=p, minlength=n_bins
     )
     return float(np.sum(np.abs(gap)) / len(y))
+
+
+def brier_score(y_true: npt.ArrayLike, y_prob: npt.ArrayLike) -> float:
+    """Brier score: the mean squared difference between outcome and predicted probability.
+
+    ``mean((y_true - y_prob) ** 2)`` (Brier 1950; scikit-learn's ``brier_score_loss``): 0 is
+    perfect; predicting the base rate ``r`` everywhere scores ``r (1 - r)``. Unlike the
+    expected calibration error it needs no bins, and it rewards both calibration and
+    ranking.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed outcomes.
+    y_prob : array-like
+        Predicted probabilities in [0, 1].
+
+    Returns
+    -------
+    float
+        Brier score in [0, 1].
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import brier_score
+    >>> brier_score([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
+    0.025
+    """
+    y = _binary(_vector(y_true, "y_true"), "y_true")
+    p = _vector(y_prob, "y_prob", len(y))
+    if ((p < 0) | (p > 1)).any():
+        raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
+    return float(np.mean((y - p) ** 2))
 
 
 # --- uplift metrics ----------------------------------------------------------------------------
@@ -662,6 +726,182 @@ def uplift_at_k(
         )
     w = w * ipw
     return float(np.sum(w * t * y) / np.sum(w * t) - np.sum(w * (1 - t) * y) / np.sum(w * (1 - t)))
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _arm_bins(
+    score: FloatArray, t: FloatArray, n_bins: int, strategy: str
+) -> npt.NDArray[np.int64]:
+    """Bin of each row: ranked over all rows ("overall") or within its arm ("by_group")."""
+    if strategy == "overall":
+        return _rank_bins(score, n_bins)
+    bins = np.empty(len(score), dtype=np.int64)
+    for arm in (0.0, 1.0):
+        rows = t == arm
+        bins[rows] = _rank_bins(score[rows], n_bins)
+    return bins
+
+
+def response_rate_by_percentile(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    group: Literal["treated", "control"] = "treated",
+    n_bins: int = 10,
+    strategy: Literal["overall", "by_group"] = "overall",
+) -> pd.DataFrame:
+    """Mean outcome of one arm in each score bin (percentile group), best bin first.
+
+    Rows are ranked by descending ``uplift`` and cut into ``n_bins`` equal-sized bins (up to
+    ties, which stay together) over all rows (``strategy="overall"``) or within each arm
+    (``"by_group"``), as scikit-uplift's ``response_rate_by_percentile`` (equal to it when
+    the scores are distinct and the rows split evenly into the bins).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    group : {"treated", "control"}, default "treated"
+        The arm whose response rate is shown.
+    n_bins : int, default 10
+        Number of bins (10: deciles).
+    strategy : {"overall", "by_group"}, default "overall"
+        See above.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``bin`` (1 = highest uplift): ``n`` (the arm's rows in the bin),
+        ``response_rate`` (their mean outcome) and ``variance`` (of that mean: the
+        population variance of the outcomes over ``n``; ``r (1 - r) / n`` for 0/1 outcomes).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import response_rate_by_percentile
+    >>> response_rate_by_percentile([1, 0, 1, 0], [0.4, 0.3, 0.2, 0.1], [1, 0, 1, 0], n_bins=2)
+         n  response_rate  variance
+    bin
+    1    1            1.0       0.0
+    2    1            1.0       0.0
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
+    check_choice(group, "group", ("treated", "control"))
+    check_choice(strategy, "strategy", ("overall", "by_group"))
+    n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
+    bins = _arm_bins(score, t, n_bins, strategy)
+    arm = t == (1.0 if group == "treated" else 0.0)
+    counts = np.bincount(bins[arm], minlength=n_bins + 1)[1:]
+    if (counts == 0).any():
+        first = int(np.argmax(counts == 0)) + 1
+        raise fail(
+            "argument 'n_bins'",
+            f"{n_bins} bins, of which {int((counts == 0).sum())} hold no {group} row "
+            f"(first: bin {first})",
+            f"bins that each hold {group} rows",
+            "Use fewer bins.",
+        )
+    sums = np.bincount(bins[arm], weights=y[arm], minlength=n_bins + 1)[1:]
+    squares = np.bincount(bins[arm], weights=y[arm] ** 2, minlength=n_bins + 1)[1:]
+    rate = sums / counts
+    variance = np.maximum(squares / counts - rate**2, 0.0) / counts
+    return pd.DataFrame(
+        {"n": counts, "response_rate": rate, "variance": variance},
+        index=pd.RangeIndex(1, n_bins + 1, name="bin"),
+    )
+
+
+def uplift_by_decile(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["overall", "by_group"] = "overall",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Tabulate uplift by score bin: both arms' counts and response, their difference, gain.
+
+    Rows are ranked by descending predicted ``uplift`` and cut into ``n_bins`` bins as in
+    :func:`response_rate_by_percentile`. Per bin: treated and control counts and response
+    rates, the observed uplift (treated minus control rate) with its standard error
+    ``sqrt(v_t + v_c)`` and a normal (Wald) interval, and the cumulative gain: the
+    incremental outcome of targeting this and the better bins,
+    ``(mean_t - mean_c) * n`` over them (the uplift curve at the bin's end, in outcome
+    units). ``n_treated`` ... ``std_uplift`` equal scikit-uplift's ``uplift_by_percentile``
+    (``std=True``) when the scores are distinct and the rows split evenly into the bins.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    n_bins : int, default 10
+        Number of bins (10: deciles, 100: percentiles).
+    strategy : {"overall", "by_group"}, default "overall"
+        Rank over all rows, or within each arm.
+    confidence : float, default 0.95
+        Level of the intervals, in (0, 1).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``bin`` (1 = highest predicted uplift): ``n_treated``, ``n_control``,
+        ``response_rate_treated``, ``response_rate_control``, ``uplift``, ``std_uplift``,
+        ``ci_low``, ``ci_high``, ``cumulative_gain``, ``confidence`` and ``method``.
+        A bin without treated or without control rows is an error (use fewer bins).
+
+    Examples
+    --------
+    >>> from precimark.datasets import make_uplift_data
+    >>> from precimark.propensity.metrics import uplift_by_decile
+    >>> d = make_uplift_data(20_000, random_state=0)
+    >>> table = uplift_by_decile(d["outcome"], d["true_uplift"], d["treatment"])
+    >>> table[["n_treated", "n_control", "uplift"]].round(2).head(3)
+         n_treated  n_control  uplift
+    bin
+    1          989       1011    0.40
+    2         1008        992    0.24
+    3          998       1002    0.16
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
+    level = check_confidence(confidence)
+    arms = {
+        group: response_rate_by_percentile(
+            y, score, t, group=group, n_bins=n_bins, strategy=strategy
+        )
+        for group in ("treated", "control")
+    }
+    treated_bins, control_bins = arms["treated"], arms["control"]
+    table = pd.DataFrame(
+        {
+            "n_treated": treated_bins["n"],
+            "n_control": control_bins["n"],
+            "response_rate_treated": treated_bins["response_rate"],
+            "response_rate_control": control_bins["response_rate"],
+        }
+    )
+    table["uplift"] = table["response_rate_treated"] - table["response_rate_control"]
+    table["std_uplift"] = np.sqrt(treated_bins["variance"] + control_bins["variance"])
+    z = float(norm.ppf(0.5 + level / 2.0))
+    table["ci_low"] = table["uplift"] - z * table["std_uplift"]
+    table["ci_high"] = table["uplift"] + z * table["std_uplift"]
+    n_t, n_c = table["n_treated"].cumsum(), table["n_control"].cumsum()
+    y_t = (table["response_rate_treated"] * table["n_treated"]).cumsum()
+    y_c = (table["response_rate_control"] * table["n_control"]).cumsum()
+    table["cumulative_gain"] = (y_t / n_t - y_c / n_c) * (n_t + n_c)
+    table["confidence"] = level
+    table["method"] = "wald"
+    return table
 
 
 # --- intervals and scorers ---------------------------------------------------------------------
