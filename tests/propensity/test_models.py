@@ -215,14 +215,16 @@ def test_out_of_time_result_to_dict_and_to_frame_carry_the_measures() -> None:
     assert document["model"] == "PropensityModel"
     assert document["n_train"] == result.n_train == 400
     assert document["n_test"] == result.n_test == 200
-    for name in ("base_rate", "auc", "top_decile_lift", "calibration_error"):
+    for name in ("base_rate", "auc", "top_decile_lift", "calibration_error", "brier_score"):
         assert document[name] == getattr(result, name)
         assert type(document[name]) is float
     assert result.auc > 0.6
     assert set(document) == {
         "test_cutoff", "model", "n_train", "n_test", "base_rate", "auc", "top_decile_lift",
-        "calibration_error",
+        "calibration_error", "brier_score",
     }  # fmt: skip
+    labels = _synthetic_snapshots().loc[result.scores.index, "label"].to_numpy()
+    assert result.brier_score == pytest.approx(np.mean((labels - result.scores.to_numpy()) ** 2))
     frame = result.to_frame()
     assert frame.index.tolist() == [result.test_cutoff]
     assert frame.index.name == "test_cutoff"

@@ -30,7 +30,7 @@ from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
-from precimark.propensity.metrics import expected_calibration_error, lift_at_k
+from precimark.propensity.metrics import brier_score, expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
 from precimark.schema import PROPENSITY
 
@@ -428,6 +428,9 @@ class OutOfTimeResult:
         :func:`~precimark.propensity.metrics.expected_calibration_error` (10 uniform bins).
     scores : Series
         Predicted probabilities of the test rows, indexed like the snapshot.
+    brier_score : float or None
+        :func:`~precimark.propensity.metrics.brier_score` of the test rows (None when the
+        result was built without it).
     """
 
     model: Any
@@ -439,6 +442,7 @@ class OutOfTimeResult:
     top_decile_lift: float
     calibration_error: float
     scores: pd.Series[float]
+    brier_score: float | None = None
 
     def _measures(self) -> dict[str, Any]:
         return {
@@ -448,6 +452,7 @@ class OutOfTimeResult:
             "auc": _finite_or_none(self.auc),
             "top_decile_lift": _finite_or_none(self.top_decile_lift),
             "calibration_error": _finite_or_none(self.calibration_error),
+            "brier_score": None if self.brier_score is None else _finite_or_none(self.brier_score),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -460,7 +465,7 @@ class OutOfTimeResult:
         -------
         DataFrame
             Index ``test_cutoff``; columns ``n_train``, ``n_test``, ``base_rate``, ``auc``,
-            ``top_decile_lift``, ``calibration_error``.
+            ``top_decile_lift``, ``calibration_error``, ``brier_score``.
 
         Examples
         --------
@@ -599,5 +604,6 @@ def evaluate_out_of_time(
         auc=float(roc_auc_score(y_test, proba)),
         top_decile_lift=lift_at_k(y_test, proba, k=0.1),
         calibration_error=expected_calibration_error(y_test, proba),
+        brier_score=brier_score(y_test, proba),
         scores=pd.Series(proba, index=held_out.index, name=PROPENSITY),
     )
