@@ -150,3 +150,42 @@ def test_select_targets_chooses_arms_under_one_budget() -> None:
     np.testing.assert_allclose(full.targets["cumulative_cost"], [1.0, 3.0, 4.0])
     with pytest.raises(pm.DataValidationError, match="no cost for the arm"):
         select_targets(uplift, cost_per_contact={"A": 1.0}, value_per_conversion=50.0)
+
+
+@pytest.mark.parametrize("cls", [TwoModelUplift, XLearnerUplift, DRLearnerUplift])
+def test_multi_arm_models_survive_json_and_pickle(cls: type) -> None:
+    import json
+    import pickle
+
+    d = make_multiarm_uplift_data(800, random_state=0)
+    X = d[FEATURES]
+    kwargs: dict[str, object] = {"estimator": LogisticRegression(), "control": "control"}
+    if cls is not TwoModelUplift:
+        kwargs["effect_estimator"] = LinearRegression()
+    model = cls(**kwargs).fit(X, d["outcome"], treated=d["treatment"])
+    restored = cls.from_dict(json.loads(json.dumps(model.to_dict(), allow_nan=False)))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).best_arm(X), model.best_arm(X))
+    assert restored.arms_.tolist() == ["A", "B"]
+
+
+def test_a_one_arm_document_of_the_previous_layout_still_loads() -> None:
+    """Before issue 23 the T-learner kept estimator_treated_/estimator_control_ and
+    treatment_share_; such a document is read into the per-label layout."""
+    import json
+
+    from precimark.datasets import make_uplift_data
+
+    d = make_uplift_data(600, random_state=1)
+    model = TwoModelUplift(estimator=LogisticRegression()).fit(
+        d[FEATURES], d["outcome"], treated=d["treatment"]
+    )
+    document = json.loads(json.dumps(model.to_dict()))
+    state = document["state"]
+    control, treated = state.pop("estimators_")
+    state.update(estimator_control_=control, estimator_treated_=treated, treatment_share_=0.5)
+    for name in ("arms_", "arm_shares_", "control"):
+        state.pop(name)
+    restored = TwoModelUplift.from_dict(document)
+    np.testing.assert_array_equal(restored.predict(d[FEATURES]), model.predict(d[FEATURES]))
+    assert restored.control == 0
