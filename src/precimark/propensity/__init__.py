@@ -6,8 +6,11 @@
   :class:`DRLearnerUplift`, :class:`RLearnerUplift`: who buys *because* of an offer (one or
   several offers; randomised or, with ``propensity=``, observational campaigns).
 - :func:`balance_table`: covariate balance between the arms before and after weighting.
-- :mod:`precimark.propensity.metrics`: gains, lift, calibration, Qini and uplift curves.
-- :func:`select_targets`: whom to contact, within a budget, for a positive expected profit.
+- :mod:`precimark.propensity.metrics`: gains, lift, calibration (equal-width or equal-mass
+  ECE, Brier), Qini and uplift curves (inverse-propensity weighted for observational data),
+  uplift-by-decile and response-rate tables.
+- :func:`select_targets`: whom to contact (and with which offer), within a budget, for a
+  positive expected profit.
 """
 
 from __future__ import annotations
