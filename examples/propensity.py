@@ -4,27 +4,47 @@
    1997 cutoffs and tested out of time on 1998-03-31 (AUC, top-decile lift, calibration).
 2. Scoring today's customers, with the marketing consent checked.
 3. Uplift on a simulated randomised campaign with known individual uplift: T-learner and
-   class transformation, Qini with a bootstrap interval, and a budgeted target list.
+   class transformation, Qini with a bootstrap interval, the uplift-by-decile table and a
+   budgeted target list.
+4. An observational (confounded) campaign: balance before and after weighting, the
+   DR-learner with a propensity model; and two offers: the best arm per customer under one
+   budget.
 
 Run: python examples/propensity.py  (about 10-20 seconds)
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from precimark.datasets import UPLIFT_FEATURES, load_cdnow, make_transactions, make_uplift_data
+from precimark.datasets import (
+    UPLIFT_FEATURES,
+    load_cdnow,
+    make_multiarm_uplift_data,
+    make_observational_uplift_data,
+    make_transactions,
+    make_uplift_data,
+)
 from precimark.propensity import (
     ClassTransformationUplift,
+    DRLearnerUplift,
     PropensityModel,
     TwoModelUplift,
+    XLearnerUplift,
+    balance_table,
     evaluate_out_of_time,
     make_snapshots,
     select_targets,
 )
-from precimark.propensity.metrics import bootstrap_interval, gain_table, qini_auc_score
+from precimark.propensity.metrics import (
+    bootstrap_interval,
+    gain_table,
+    qini_auc_score,
+    uplift_by_decile,
+)
 
 # --- 1. Purchase propensity on CDNOW, evaluated out of time -------------------------------------
 tx = load_cdnow(sample=True)
@@ -78,6 +98,8 @@ print(
     f"ranking by the true uplift: {oracle:.3f}; random: 0"
 )
 
+print(uplift_by_decile(test["outcome"], uplift, test["treatment"]).round(3))
+
 unbalanced = make_uplift_data(6_000, random_state=2, treatment_share=2 / 3)
 ct = ClassTransformationUplift(random_state=0).fit(
     unbalanced[features], unbalanced["outcome"], treated=unbalanced["treatment"]
@@ -98,4 +120,34 @@ print(
     f"contact {len(targets.targets)} customers for {targets.targets['cumulative_cost'].iloc[-1]:.0f}: "
     f"expected incremental profit {targets.targets['cumulative_profit'].iloc[-1]:.0f} "
     f"(unlimited budget would peak at {best['expected_profit']:.0f} with {int(best['n_contacts'])} contacts)"
+)
+
+# --- 4. An observational campaign, and two offers ----------------------------------------------------
+observed = make_observational_uplift_data(6_000, random_state=3)
+X_obs, t_obs = observed[features], observed["treatment"]
+naive = observed.groupby("treatment")["outcome"].mean()
+propensity = LogisticRegression().fit(X_obs, t_obs)
+print(balance_table(X_obs, t_obs, propensity=propensity)[["smd", "smd_weighted"]].round(2))
+dr = DRLearnerUplift(random_state=0).fit(
+    X_obs, observed["outcome"], treated=t_obs, propensity=LogisticRegression()
+)
+print(
+    f"confounded campaign: treated minus control {naive[1] - naive[0]:+.3f}; DR-learner "
+    f"{dr.predict(X_obs).mean():+.3f}; true mean uplift {observed['true_uplift'].mean():+.3f}"
+)
+
+offers = make_multiarm_uplift_data(6_000, random_state=4)
+x_learner = XLearnerUplift(control="control", random_state=0).fit(
+    offers[features], offers["outcome"], treated=offers["treatment"]
+)
+per_arm = pd.DataFrame(
+    x_learner.predict(offers[features]), index=offers.index, columns=x_learner.arms_
+)
+plan = select_targets(
+    per_arm, cost_per_contact={"A": 1.0, "B": 0.5}, value_per_conversion=30.0, budget=1_000.0
+)
+hit = (x_learner.best_arm(offers[features]) == offers["best_arm"]).mean()
+print(
+    f"two offers: best arm found for {hit:.0%} of customers; plan contacts "
+    f"{len(plan.targets)} ({plan.targets['arm'].value_counts().to_dict()})"
 )

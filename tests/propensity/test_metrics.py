@@ -7,6 +7,7 @@ import itertools
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn
 from hypothesis import given, settings
@@ -341,3 +342,99 @@ def test_bootstrap_interval_old_spellings_are_deprecated() -> None:
     with pytest.warns(FutureWarning, match="Interval is deprecated"):
         legacy = M.Interval
     assert legacy._fields[:3] == ("estimate", "low", "high")
+
+
+# --- tables, equal-mass calibration, Brier (issue 23) ---------------------------------------------
+
+
+# scikit-uplift 0.5.1's uplift_by_percentile calls set_index(inplace=...), deprecated in pandas 3.1.
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index:Warning")
+@pytest.mark.parametrize("strategy", ["overall", "by_group"])
+def test_uplift_by_decile_equals_scikit_uplift(strategy: str) -> None:
+    """Distinct scores, rows (and each arm, for by_group) a multiple of the bins; 0/1
+    outcomes (scikit-uplift's tables take no other)."""
+    from precimark.datasets import make_uplift_data
+    from precimark.propensity.metrics import response_rate_by_percentile, uplift_by_decile
+
+    sk = _sklift()
+    d = make_uplift_data(2_000, random_state=4)
+    if strategy == "by_group":  # 950 rows per arm
+        d = pd.concat([d[d["treatment"] == 1].iloc[:950], d[d["treatment"] == 0].iloc[:950]])
+    y, t = d["outcome"].to_numpy(), d["treatment"].to_numpy()
+    score = d["true_uplift"].to_numpy() + np.random.default_rng(0).normal(0, 1e-6, len(d))
+    ours = uplift_by_decile(y, score, t, strategy=strategy)  # type: ignore[arg-type]
+    theirs = sk.uplift_by_percentile(y, score, t, strategy=strategy, std=True)
+    np.testing.assert_array_equal(ours["n_treated"], theirs["n_treatment"])
+    np.testing.assert_array_equal(ours["n_control"], theirs["n_control"])
+    for mine, other in [
+        ("response_rate_treated", "response_rate_treatment"),
+        ("response_rate_control", "response_rate_control"),
+        ("uplift", "uplift"),
+        ("std_uplift", "std_uplift"),
+    ]:
+        np.testing.assert_allclose(ours[mine], theirs[other], rtol=1e-10, atol=1e-12)
+    rate, variance, n = sk.response_rate_by_percentile(
+        y, score, t, group="control", strategy=strategy, bins=10
+    )
+    table = response_rate_by_percentile(y, score, t, group="control", strategy=strategy)  # type: ignore[arg-type]
+    np.testing.assert_allclose(table["response_rate"], rate, rtol=1e-12)
+    np.testing.assert_allclose(table["variance"], variance, rtol=1e-10, atol=1e-15)
+    np.testing.assert_array_equal(table["n"], n)
+
+
+def test_uplift_by_decile_cumulative_gain_is_the_uplift_curve_at_the_bin_ends() -> None:
+    from precimark.datasets import make_uplift_data
+    from precimark.propensity.metrics import uplift_by_decile
+
+    d = make_uplift_data(3_000, random_state=5)
+    y, t, score = d["outcome"], d["treatment"], d["true_uplift"]
+    table = uplift_by_decile(y, score, t, n_bins=5, confidence=0.9)
+    x, curve = M.uplift_curve(y, score, t)
+    ends = np.cumsum(table["n_treated"] + table["n_control"]).to_numpy()
+    np.testing.assert_allclose(table["cumulative_gain"], curve[np.searchsorted(x, ends)])
+    z = 1.6448536269514722
+    np.testing.assert_allclose(table["ci_high"] - table["uplift"], z * table["std_uplift"])
+    assert (table["confidence"] == 0.9).all()
+
+
+def test_uplift_by_decile_interval_covers_the_true_bin_uplift() -> None:
+    """Coverage of the 90% Wald interval of the top bin's uplift over 40 campaigns (score =
+    true uplift, so the bin's truth is the mean true uplift of its rows). 40 x 0.9 = 36 with
+    binomial SD 1.9: at least 31 must cover."""
+    from precimark.datasets import make_uplift_data
+    from precimark.propensity.metrics import uplift_by_decile
+
+    covered = 0
+    for seed in range(40):
+        d = make_uplift_data(2_000, random_state=seed)
+        table = uplift_by_decile(
+            d["outcome"], d["true_uplift"], d["treatment"], n_bins=4, confidence=0.9
+        )
+        top = d["true_uplift"].rank(ascending=False, method="first") <= 500
+        truth = d.loc[top, "true_uplift"].mean()
+        covered += int(table.loc[1, "ci_low"] <= truth <= table.loc[1, "ci_high"])
+    assert covered >= 31
+
+
+def test_uplift_by_decile_refuses_a_bin_without_an_arm() -> None:
+    from precimark.propensity.metrics import uplift_by_decile
+
+    with pytest.raises(pm.DataValidationError, match=r"n_bins.*hold no (treated|control) row"):
+        uplift_by_decile([1, 0, 1, 0], [0.4, 0.3, 0.2, 0.1], [1, 1, 0, 0], n_bins=2)
+
+
+def test_equal_mass_calibration_error_and_brier_at_a_rare_base_rate() -> None:
+    """Base rate 0.5%: equal-width bins put every row into [0, 0.1), where a model that
+    ranks nothing right looks calibrated; equal-mass bins see the miscalibration."""
+    from precimark.propensity.metrics import brier_score
+
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(0.0, 0.01, 40_000)
+    y = (rng.random(40_000) < truth).astype(int)
+    wrong = 0.01 - truth  # the right mean, the reversed order
+    uniform = M.expected_calibration_error(y, wrong)
+    quantile = M.expected_calibration_error(y, wrong, strategy="quantile")
+    assert uniform < 0.001  # one bin: |mean y - mean p|
+    assert quantile > 2 * M.expected_calibration_error(y, truth, strategy="quantile")
+    assert brier_score(y, truth) < brier_score(y, wrong)
+    assert brier_score(y, truth) == pytest.approx(np.mean((y - truth) ** 2))

@@ -215,14 +215,16 @@ def test_out_of_time_result_to_dict_and_to_frame_carry_the_measures() -> None:
     assert document["model"] == "PropensityModel"
     assert document["n_train"] == result.n_train == 400
     assert document["n_test"] == result.n_test == 200
-    for name in ("base_rate", "auc", "top_decile_lift", "calibration_error"):
+    for name in ("base_rate", "auc", "top_decile_lift", "calibration_error", "brier_score"):
         assert document[name] == getattr(result, name)
         assert type(document[name]) is float
     assert result.auc > 0.6
     assert set(document) == {
         "test_cutoff", "model", "n_train", "n_test", "base_rate", "auc", "top_decile_lift",
-        "calibration_error",
+        "calibration_error", "brier_score",
     }  # fmt: skip
+    labels = _synthetic_snapshots().loc[result.scores.index, "label"].to_numpy()
+    assert result.brier_score == pytest.approx(np.mean((labels - result.scores.to_numpy()) ** 2))
     frame = result.to_frame()
     assert frame.index.tolist() == [result.test_cutoff]
     assert frame.index.name == "test_cutoff"
@@ -248,3 +250,65 @@ def test_out_of_time_result_to_dict_turns_nan_into_none() -> None:
     assert document["auc"] is None
     assert type(document["top_decile_lift"]) is float
     assert np.isnan(result.to_frame().loc[result.test_cutoff, "auc"])
+
+
+# --- group splitters (issue 23) --------------------------------------------------------------
+
+
+def _snapshots() -> pd.DataFrame:
+    from precimark.datasets import load_cdnow
+
+    return make_snapshots(
+        load_cdnow(sample=True), horizon=90, cutoffs=["1997-06-30", "1997-09-30", "1997-12-31"]
+    )
+
+
+def test_group_k_fold_splits_by_customer_on_snapshots() -> None:
+    """The documented PropensityModel(cv=GroupKFold(3)) works on a snapshot frame: the
+    groups are its customer ids, and the result is CalibratedClassifierCV on those folds."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import GroupKFold
+
+    snaps = _snapshots()
+    X, y = snaps.drop(columns="label")[RFM], snaps["label"].to_numpy()
+    customers = snaps.index.get_level_values("customer_id").to_numpy()
+    model = PropensityModel(estimator=LogisticRegression(), cv=GroupKFold(3)).fit(X, y)
+    folds = list(GroupKFold(3).split(X, y, customers))
+    for train, test in folds:
+        assert not set(customers[train]) & set(customers[test])
+    expected = CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=folds)
+    expected.fit(X.to_numpy(), y)
+    np.testing.assert_allclose(
+        model.predict_proba(X)[:, 1], expected.predict_proba(X.to_numpy())[:, 1], atol=1e-12
+    )
+    explicit = PropensityModel(estimator=LogisticRegression(), cv=GroupKFold(3))
+    explicit.fit(X.to_numpy(), y, groups=customers)
+    np.testing.assert_allclose(
+        explicit.predict_proba(X.to_numpy()), model.predict_proba(X), atol=1e-12
+    )
+
+
+def test_group_splitter_without_groups_is_refused_by_name() -> None:
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(90, 2)), np.tile([0, 1, 1], 30)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'groups'.*GroupKFold"):
+        PropensityModel(cv=GroupKFold(3)).fit(X, y)
+    with pytest.raises(pm.DataValidationError, match="one label per row"):
+        PropensityModel(cv=GroupKFold(3)).fit(X, y, groups=[1, 2])
+
+
+def test_a_pipeline_is_fitted_without_sample_weight_unless_given() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    plain = PropensityModel(estimator=pipe, calibration=None).fit(X, y)
+    np.testing.assert_allclose(
+        plain.predict_proba(X), clone(pipe).fit(X, y).predict_proba(X), atol=1e-12
+    )
+    weights = rng.integers(1, 3, 300)
+    weighted = PropensityModel(estimator=pipe, calibration=None).fit(X, y, sample_weight=weights)
+    expected = clone(pipe).fit(X, y, logisticregression__sample_weight=weights)
+    np.testing.assert_allclose(weighted.predict_proba(X), expected.predict_proba(X), atol=1e-12)

@@ -16,6 +16,8 @@
 - :func:`make_pricing_log` simulates a randomised pricing decision log (features, discount
   shown, its probability, reward) whose reward model is known, so
   :meth:`PricingLog.true_value` gives the true value of any pricing policy.
+- :func:`make_observational_uplift_data` and :func:`make_multiarm_uplift_data` simulate a
+  confounded campaign (known propensity) and a campaign with several offers (known uplift of each).
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
 from precimark.datasets._baskets import SimulatedBaskets, make_baskets
+from precimark.datasets._campaigns import (
+    _outcomes,
+    make_multiarm_uplift_data,
+    make_observational_uplift_data,
+)
 from precimark.datasets._journeys import (
     SimulatedJourneys,
     SimulatedPosts,
@@ -51,13 +58,15 @@ __all__ = [
     "UPLIFT_FEATURES",
     "PricingLog",
     "SimulatedBase",
+    "SimulatedBaskets",
     "SimulatedJourneys",
     "SimulatedPosts",
     "load_cdnow",
-    "make_journeys",
-    "make_posts",
-    "SimulatedBaskets",
     "make_baskets",
+    "make_journeys",
+    "make_multiarm_uplift_data",
+    "make_observational_uplift_data",
+    "make_posts",
     "make_pricing_log",
     "make_transactions",
     "make_uplift_data",
@@ -402,20 +411,8 @@ def make_uplift_data(
     rng = np.random.default_rng(random_state)
     x = rng.standard_normal((int(n), len(UPLIFT_FEATURES)))
     treatment = (rng.random(int(n)) < treatment_share).astype(np.int64)
-    x0, x1, x2, x3 = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
-    positive_x2 = (x2 > 0).astype(np.float64)
-    if outcome == "binary":
-        base = -1.0 + 0.8 * x0 - 0.5 * x1 + 0.4 * x3
-        effect = 0.1 + 0.8 * x1 + 0.6 * positive_x2
-        p_control = 1.0 / (1.0 + np.exp(-base))
-        p_treated = 1.0 / (1.0 + np.exp(-(base + effect)))
-        true_uplift = p_treated - p_control
-        p = np.where(treatment == 1, p_treated, p_control)
-        y: np.ndarray = (rng.random(int(n)) < p).astype(np.int64)
-    else:
-        true_uplift = 0.5 + 4.0 * x1 + 3.0 * positive_x2
-        noise = rng.normal(0.0, 5.0, int(n))
-        y = 20.0 + 5.0 * x0 - 3.0 * x1 + 2.0 * x3 + treatment * true_uplift + noise
+    y, uplift = _outcomes(rng, x, treatment, 1, outcome)
+    true_uplift = uplift[:, 0]
     frame = pd.DataFrame(x, columns=list(UPLIFT_FEATURES))
     frame["treatment"] = treatment
     frame["outcome"] = y

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sklearn
+from scipy.stats import norm
 from sklearn.metrics import make_scorer
 
 from precimark._deprecation import deprecated_alias
@@ -36,9 +37,11 @@ from precimark._typing import SeedLike
 from precimark._validation import check_choice, check_number, fail
 from precimark.exceptions import DataValidationError
 from precimark.kpi.estimates import Estimate, check_confidence
+from precimark.propensity.assignment import _warn_overlap
 
 __all__ = [
     "bootstrap_interval",
+    "brier_score",
     "expected_calibration_error",
     "gain_table",
     "lift_at_k",
@@ -46,8 +49,10 @@ __all__ = [
     "precision_at_k",
     "qini_auc_score",
     "qini_curve",
+    "response_rate_by_percentile",
     "uplift_at_k",
     "uplift_auc_score",
+    "uplift_by_decile",
     "uplift_curve",
 ]
 
@@ -148,13 +153,51 @@ def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ..
     return tuple(out)
 
 
+def _ipw(t: FloatArray, propensity: npt.ArrayLike | None) -> FloatArray:
+    """Stabilised inverse-propensity weights (all 1 for a randomised campaign, ``e = p``).
+
+    ``p / e`` for treated and ``(1 - p) / (1 - e)`` for control rows, ``p`` the treated share.
+    """
+    if propensity is None:
+        return np.ones_like(t)
+    e = _vector(propensity, "propensity", len(t))
+    bad = (e <= 0) | (e >= 1)
+    if bad.any():
+        raise fail(
+            "argument 'propensity'",
+            f"{int(bad.sum())} value(s) outside (0, 1) (first at position {int(np.argmax(bad))})",
+            "probabilities of treatment strictly between 0 and 1",
+        )
+    _warn_overlap(np.column_stack((1.0 - e, e)))
+    share = float(t.mean())
+    weights: FloatArray = np.where(t == 1, share / e, (1.0 - share) / (1.0 - e))
+    return weights
+
+
 def _arm_totals(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, ...]:
-    """Rows, treated rows, control rows, treated and control outcome sums at each threshold."""
+    """Rows, (weighted) treated and control rows and outcome sums at each threshold."""
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    n, n_t, y_t, y_c = _cumulative(score, t, y * t, y * (1 - t))
-    return n, n_t, n - n_t, y_t, y_c
+    w = _ipw(t, propensity)
+    n, n_t, n_c, y_t, y_c = _cumulative(score, w * t, w * (1 - t), w * y * t, w * y * (1 - t))
+    return n, n_t, n_c, y_t, y_c
+
+
+def _rank_bins(score: FloatArray, n_bins: int) -> npt.NDArray[np.int64]:
+    """Bin 1 ... n_bins of each row by descending score, equal-sized up to ties.
+
+    A tie group goes whole to the bin of its middle rank.
+    """
+    group, before, sizes = _tie_groups(score)
+    middle = (before + sizes / 2.0)[group]
+    bins: npt.NDArray[np.int64] = (
+        np.minimum(np.floor(middle / len(score) * n_bins), n_bins - 1).astype(np.int64) + 1
+    )
+    return bins
 
 
 def _area(x: FloatArray, y: FloatArray) -> float:
@@ -267,9 +310,7 @@ def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 1
         raise fail(
             "argument 'y_true'", "negative values or a zero total", "outcomes >= 0, not all 0"
         )
-    group, before, sizes = _tie_groups(score)
-    middle = (before + sizes / 2.0)[group]
-    bins = np.minimum(np.floor(middle / len(y) * n_bins), n_bins - 1).astype(np.int64) + 1
+    bins = _rank_bins(score, n_bins)
     table = (
         pd.DataFrame({"bin": bins, "score": score, "y": y})
         .groupby("bin")
@@ -281,14 +322,21 @@ def gain_table(y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, n_bins: int = 1
 
 
 def expected_calibration_error(
-    y_true: npt.ArrayLike, y_prob: npt.ArrayLike, *, n_bins: int = 10
+    y_true: npt.ArrayLike,
+    y_prob: npt.ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["uniform", "quantile"] = "uniform",
 ) -> float:
-    """Compute the expected calibration error over ``n_bins`` equal-width probability bins.
+    """Compute the expected calibration error over ``n_bins`` probability bins.
 
     ``ECE = sum_b (n_b / n) * |mean(y_true in b) - mean(y_prob in b)|``: normalised by the
     number of rows, so it is the mean absolute gap between predicted and observed rates,
-    weighted by bin size. Bins are those of :func:`sklearn.calibration.calibration_curve`
-    with ``strategy="uniform"``.
+    weighted by bin size. ``strategy="uniform"``: equal-width bins, those of
+    :func:`sklearn.calibration.calibration_curve`; ``"quantile"``: equal-mass bins (the same
+    number of rows each, up to ties, which stay together), the meaningful choice at rare
+    base rates, where equal-width bins put almost every row into the first one. Report
+    :func:`brier_score` beside it.
 
     Parameters
     ----------
@@ -298,6 +346,8 @@ def expected_calibration_error(
         Predicted probabilities in [0, 1].
     n_bins : int, default 10
         Number of bins.
+    strategy : {"uniform", "quantile"}, default "uniform"
+        Equal-width or equal-mass bins.
 
     Returns
     -------
@@ -309,18 +359,58 @@ def expected_calibration_error(
     >>> from precimark.propensity.metrics import expected_calibration_error
     >>> expected_calibration_error([0, 1, 1, 1], [0.25, 0.75, 0.75, 0.75], n_bins=2)
     0.25
+    >>> expected_calibration_error([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.9], n_bins=2,
+    ...                            strategy="quantile")
+    0.2
     """
     y = _binary(_vector(y_true, "y_true"), "y_true")
     p = _vector(y_prob, "y_prob", len(y))
     if ((p < 0) | (p > 1)).any():
         raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
     n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.searchsorted(edges[1:-1], p)
+    check_choice(strategy, "strategy", ("uniform", "quantile"))
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        bins = np.searchsorted(edges[1:-1], p)
+    else:
+        bins = _rank_bins(p, n_bins) - 1
     gap = np.bincount(bins, weights=y, minlength=n_bins) - np.bincount(
         bins, weights=p, minlength=n_bins
     )
     return float(np.sum(np.abs(gap)) / len(y))
+
+
+def brier_score(y_true: npt.ArrayLike, y_prob: npt.ArrayLike) -> float:
+    """Brier score: the mean squared difference between outcome and predicted probability.
+
+    ``mean((y_true - y_prob) ** 2)`` (Brier 1950; scikit-learn's ``brier_score_loss``): 0 is
+    perfect; predicting the base rate ``r`` everywhere scores ``r (1 - r)``. Unlike the
+    expected calibration error it needs no bins, and it rewards both calibration and
+    ranking.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed outcomes.
+    y_prob : array-like
+        Predicted probabilities in [0, 1].
+
+    Returns
+    -------
+    float
+        Brier score in [0, 1].
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import brier_score
+    >>> brier_score([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2])
+    0.025
+    """
+    y = _binary(_vector(y_true, "y_true"), "y_true")
+    p = _vector(y_prob, "y_prob", len(y))
+    if ((p < 0) | (p > 1)).any():
+        raise fail("argument 'y_prob'", "values outside [0, 1]", "probabilities")
+    return float(np.mean((y - p) ** 2))
 
 
 # --- uplift metrics ----------------------------------------------------------------------------
@@ -328,7 +418,11 @@ def expected_calibration_error(
 
 @deprecated_alias(treatment="treated")
 def qini_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Qini curve: incremental outcome of targeting the top-n rows, at each distinct score.
 
@@ -345,6 +439,11 @@ def qini_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -364,14 +463,18 @@ def qini_curve(
     >>> x.tolist(), q.tolist()
     ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
     return n, y_t - y_c * ratio
 
 
 @deprecated_alias(treatment="treated")
 def uplift_curve(
-    y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Uplift curve: difference in mean outcome, treated minus control, times rows targeted.
 
@@ -386,6 +489,11 @@ def uplift_curve(
         Predicted uplift (any score; higher means target first).
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -405,7 +513,7 @@ def uplift_curve(
     >>> u.tolist()
     [0.0, 1.0, 1.0, 1.5, 0.0]
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
     mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
     mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
     return n, (mean_t - mean_c) * n
@@ -417,9 +525,10 @@ def _normalised_area(
     score: FloatArray,
     t: FloatArray,
     perfect_score: FloatArray,
+    propensity: npt.ArrayLike | None,
 ) -> float:
-    x, values = curve(y, score, t)
-    x_best, best = curve(y, perfect_score, t)
+    x, values = curve(y, score, t, propensity=propensity)
+    x_best, best = curve(y, perfect_score, t, propensity=propensity)
     baseline = x_best[-1] * best[-1] / 2.0
     denominator = _area(x_best, best) - baseline
     if denominator <= 0:
@@ -432,7 +541,13 @@ def _normalised_area(
 
 
 @deprecated_alias(treatment="treated")
-def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
+def qini_auc_score(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
+) -> float:
     """Qini coefficient: area between the Qini curve and random targeting, normalised.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` where ``A`` is the
@@ -452,6 +567,11 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.Ar
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -474,11 +594,17 @@ def qini_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.Ar
     1.0
     """
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1))
+    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1), propensity)
 
 
 @deprecated_alias(treatment="treated")
-def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.ArrayLike) -> float:
+def uplift_auc_score(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    propensity: npt.ArrayLike | None = None,
+) -> float:
     """Area under the uplift curve above random targeting, normalised by the perfect one.
 
     Normalisation: ``(A_model - A_random) / (A_perfect - A_random)`` over uplift curves, with
@@ -494,6 +620,11 @@ def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.
         Predicted uplift.
     treated : array-like of 0/1
         Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -519,7 +650,7 @@ def uplift_auc_score(y_true: npt.ArrayLike, uplift: npt.ArrayLike, treated: npt.
     treated_non_responders = np.sum((y == 0) & (t == 1))
     summand = y if control_responders > treated_non_responders else t
     perfect = 2.0 * (y == t) + summand
-    return _normalised_area(uplift_curve, y, score, t, perfect)
+    return _normalised_area(uplift_curve, y, score, t, perfect, propensity)
 
 
 @deprecated_alias(treatment="treated")
@@ -530,6 +661,7 @@ def uplift_at_k(
     *,
     k: float = 0.3,
     strategy: Literal["overall", "by_group"] = "overall",
+    propensity: npt.ArrayLike | None = None,
 ) -> float:
     """Mean outcome of treated minus control rows among the top-k scored rows.
 
@@ -551,6 +683,11 @@ def uplift_at_k(
         Share of rows in (0, 1], or number of rows.
     strategy : {"overall", "by_group"}, default "overall"
         See above.
+    propensity : array-like, optional
+        Each row's probability of treatment, for an observational campaign: rows are
+        weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
+        control, ``p`` the treated share), so the arms compare as in a randomised campaign.
+        A constant equal to the treated share gives the unweighted result.
 
     Other Parameters
     ----------------
@@ -578,6 +715,7 @@ def uplift_at_k(
         for arm in (0.0, 1.0):
             rows = t == arm
             w[rows] = _top_weights(score[rows], _count(k, int(rows.sum())))
+    ipw = _ipw(t, propensity)
     n_t, n_c = np.sum(w * t), np.sum(w * (1 - t))
     if n_t == 0 or n_c == 0:
         raise fail(
@@ -586,7 +724,184 @@ def uplift_at_k(
             "a top k with rows from both arms",
             "Use a larger k.",
         )
-    return float(np.sum(w * t * y) / n_t - np.sum(w * (1 - t) * y) / n_c)
+    w = w * ipw
+    return float(np.sum(w * t * y) / np.sum(w * t) - np.sum(w * (1 - t) * y) / np.sum(w * (1 - t)))
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _arm_bins(
+    score: FloatArray, t: FloatArray, n_bins: int, strategy: str
+) -> npt.NDArray[np.int64]:
+    """Bin of each row: ranked over all rows ("overall") or within its arm ("by_group")."""
+    if strategy == "overall":
+        return _rank_bins(score, n_bins)
+    bins = np.empty(len(score), dtype=np.int64)
+    for arm in (0.0, 1.0):
+        rows = t == arm
+        bins[rows] = _rank_bins(score[rows], n_bins)
+    return bins
+
+
+def response_rate_by_percentile(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    group: Literal["treated", "control"] = "treated",
+    n_bins: int = 10,
+    strategy: Literal["overall", "by_group"] = "overall",
+) -> pd.DataFrame:
+    """Mean outcome of one arm in each score bin (percentile group), best bin first.
+
+    Rows are ranked by descending ``uplift`` and cut into ``n_bins`` equal-sized bins (up to
+    ties, which stay together) over all rows (``strategy="overall"``) or within each arm
+    (``"by_group"``), as scikit-uplift's ``response_rate_by_percentile`` (equal to it when
+    the scores are distinct and the rows split evenly into the bins).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    group : {"treated", "control"}, default "treated"
+        The arm whose response rate is shown.
+    n_bins : int, default 10
+        Number of bins (10: deciles).
+    strategy : {"overall", "by_group"}, default "overall"
+        See above.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``bin`` (1 = highest uplift): ``n`` (the arm's rows in the bin),
+        ``response_rate`` (their mean outcome) and ``variance`` (of that mean: the
+        population variance of the outcomes over ``n``; ``r (1 - r) / n`` for 0/1 outcomes).
+
+    Examples
+    --------
+    >>> from precimark.propensity.metrics import response_rate_by_percentile
+    >>> response_rate_by_percentile([1, 0, 1, 0], [0.4, 0.3, 0.2, 0.1], [1, 0, 1, 0], n_bins=2)
+         n  response_rate  variance
+    bin
+    1    1            1.0       0.0
+    2    1            1.0       0.0
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
+    check_choice(group, "group", ("treated", "control"))
+    check_choice(strategy, "strategy", ("overall", "by_group"))
+    n_bins = int(check_number(n_bins, "n_bins", low=1, integer=True))
+    bins = _arm_bins(score, t, n_bins, strategy)
+    arm = t == (1.0 if group == "treated" else 0.0)
+    counts = np.bincount(bins[arm], minlength=n_bins + 1)[1:]
+    if (counts == 0).any():
+        first = int(np.argmax(counts == 0)) + 1
+        raise fail(
+            "argument 'n_bins'",
+            f"{n_bins} bins, of which {int((counts == 0).sum())} hold no {group} row "
+            f"(first: bin {first})",
+            f"bins that each hold {group} rows",
+            "Use fewer bins.",
+        )
+    sums = np.bincount(bins[arm], weights=y[arm], minlength=n_bins + 1)[1:]
+    squares = np.bincount(bins[arm], weights=y[arm] ** 2, minlength=n_bins + 1)[1:]
+    rate = sums / counts
+    variance = np.maximum(squares / counts - rate**2, 0.0) / counts
+    return pd.DataFrame(
+        {"n": counts, "response_rate": rate, "variance": variance},
+        index=pd.RangeIndex(1, n_bins + 1, name="bin"),
+    )
+
+
+def uplift_by_decile(
+    y_true: npt.ArrayLike,
+    uplift: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["overall", "by_group"] = "overall",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Tabulate uplift by score bin: both arms' counts and response, their difference, gain.
+
+    Rows are ranked by descending predicted ``uplift`` and cut into ``n_bins`` bins as in
+    :func:`response_rate_by_percentile`. Per bin: treated and control counts and response
+    rates, the observed uplift (treated minus control rate) with its standard error
+    ``sqrt(v_t + v_c)`` and a normal (Wald) interval, and the cumulative gain: the
+    incremental outcome of targeting this and the better bins,
+    ``(mean_t - mean_c) * n`` over them (the uplift curve at the bin's end, in outcome
+    units). ``n_treated`` ... ``std_uplift`` equal scikit-uplift's ``uplift_by_percentile``
+    (``std=True``) when the scores are distinct and the rows split evenly into the bins.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Outcomes (binary or continuous).
+    uplift : array-like
+        Predicted uplift.
+    treated : array-like of 0/1
+        Treatment indicator: 1 for treated rows, 0 for control rows (both present).
+    n_bins : int, default 10
+        Number of bins (10: deciles, 100: percentiles).
+    strategy : {"overall", "by_group"}, default "overall"
+        Rank over all rows, or within each arm.
+    confidence : float, default 0.95
+        Level of the intervals, in (0, 1).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``bin`` (1 = highest predicted uplift): ``n_treated``, ``n_control``,
+        ``response_rate_treated``, ``response_rate_control``, ``uplift``, ``std_uplift``,
+        ``ci_low``, ``ci_high``, ``cumulative_gain``, ``confidence`` and ``method``.
+        A bin without treated or without control rows is an error (use fewer bins).
+
+    Examples
+    --------
+    >>> from precimark.datasets import make_uplift_data
+    >>> from precimark.propensity.metrics import uplift_by_decile
+    >>> d = make_uplift_data(20_000, random_state=0)
+    >>> table = uplift_by_decile(d["outcome"], d["true_uplift"], d["treatment"])
+    >>> table[["n_treated", "n_control", "uplift"]].round(2).head(3)
+         n_treated  n_control  uplift
+    bin
+    1          989       1011    0.40
+    2         1008        992    0.24
+    3          998       1002    0.16
+    """
+    y, score, t = _uplift_inputs(y_true, uplift, treated)
+    level = check_confidence(confidence)
+    arms = {
+        group: response_rate_by_percentile(
+            y, score, t, group=group, n_bins=n_bins, strategy=strategy
+        )
+        for group in ("treated", "control")
+    }
+    treated_bins, control_bins = arms["treated"], arms["control"]
+    table = pd.DataFrame(
+        {
+            "n_treated": treated_bins["n"],
+            "n_control": control_bins["n"],
+            "response_rate_treated": treated_bins["response_rate"],
+            "response_rate_control": control_bins["response_rate"],
+        }
+    )
+    table["uplift"] = table["response_rate_treated"] - table["response_rate_control"]
+    table["std_uplift"] = np.sqrt(treated_bins["variance"] + control_bins["variance"])
+    z = float(norm.ppf(0.5 + level / 2.0))
+    table["ci_low"] = table["uplift"] - z * table["std_uplift"]
+    table["ci_high"] = table["uplift"] + z * table["std_uplift"]
+    n_t, n_c = table["n_treated"].cumsum(), table["n_control"].cumsum()
+    y_t = (table["response_rate_treated"] * table["n_treated"]).cumsum()
+    y_c = (table["response_rate_control"] * table["n_control"]).cumsum()
+    table["cumulative_gain"] = (y_t / n_t - y_c / n_c) * (n_t + n_c)
+    table["confidence"] = level
+    table["method"] = "wald"
+    return table
 
 
 # --- intervals and scorers ---------------------------------------------------------------------
@@ -650,7 +965,8 @@ def bootstrap_interval(
     confidence : float, default 0.95
         Confidence level of the interval, in (0, 1).
     **kwargs
-        Passed to ``metric`` (e.g. ``k=0.1``).
+        Passed to ``metric`` (e.g. ``k=0.1``); a ``propensity`` array is resampled with the
+        rows.
 
     Other Parameters
     ----------------
@@ -683,6 +999,10 @@ def bootstrap_interval(
     n_resamples = int(check_number(n_resamples, "n_resamples", low=2, integer=True))
     level = check_confidence(confidence)
     extra = () if t is None else (t,)
+    propensity = kwargs.pop("propensity", None)
+    e = None if propensity is None else _vector(propensity, "propensity", len(y))
+    if e is not None:
+        kwargs["propensity"] = e
     estimate = float(metric(y, score, *extra, **kwargs))
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
     groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
@@ -690,7 +1010,9 @@ def bootstrap_interval(
     values = np.empty(n_resamples)
     for i in range(n_resamples):
         rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
-        values[i] = metric(y[rows], score[rows], *(e[rows] for e in extra), **kwargs)
+        if e is not None:
+            kwargs["propensity"] = e[rows]
+        values[i] = metric(y[rows], score[rows], *(a[rows] for a in extra), **kwargs)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
     return Estimate(
@@ -752,4 +1074,4 @@ def make_uplift_scorer(
             "Call it inside sklearn.config_context(enable_metadata_routing=True).",
         )
     scorer = make_scorer(_UPLIFT_SCORES[metric], **kwargs)
-    return scorer.set_score_request(treated=True, treatment=True)
+    return scorer.set_score_request(treated=True, treatment=True, propensity=True)

@@ -13,11 +13,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection._split import GroupsConsumerMixin
+from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -27,7 +30,7 @@ from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
-from precimark.propensity.metrics import expected_calibration_error, lift_at_k
+from precimark.propensity.metrics import brier_score, expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
 from precimark.schema import PROPENSITY
 
@@ -86,6 +89,34 @@ def default_booster(*, classifier: bool, random_state: int | None, n_samples: in
     return HistGradientBoostingRegressor(**settings)
 
 
+def _fit_estimator(model: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    """Fit ``model`` (a clone precimark owns), passing ``sample_weight`` only when given.
+
+    Without weights the model is fitted as ``model.fit(X, y)``, so any scikit-learn estimator
+    works, a :class:`~sklearn.pipeline.Pipeline` included. With weights, a ``Pipeline``'s
+    final step gets them: as ``<last step>__sample_weight`` without metadata routing; with
+    routing, through the steps' requests: those left unset are set (True for the final step,
+    False for the others), those the user set keep their choice. Any other model gets
+    ``sample_weight=``.
+    """
+    if sample_weight is None:
+        return model.fit(X, y)
+    if isinstance(model, Pipeline):
+        name, last = model.steps[-1][0], model.steps[-1][1]
+        if not sklearn.get_config().get("enable_metadata_routing", False):
+            return model.fit(X, y, **{f"{name}__sample_weight": sample_weight})
+        for step in model.steps:
+            estimator = step[1]
+            requests = getattr(estimator, "get_metadata_routing", None)
+            if (
+                requests is not None
+                and "sample_weight" in requests().fit.requests
+                and requests().fit.requests["sample_weight"] is None
+            ):
+                estimator.set_fit_request(sample_weight=estimator is last)
+    return model.fit(X, y, sample_weight=sample_weight)
+
+
 def feature_usage(estimator: BaseEstimator, purpose: str) -> tuple[DataUse, ...]:
     """Data-usage records of an estimator that has just seen its features in ``fit``.
 
@@ -142,9 +173,11 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         Calibration method; None uses the classifier's own probabilities.
     cv : int or cross-validation splitter, default 3
         Number of stratified, shuffled folds for calibration (>= 2), or any splitter (or
-        iterable of train/test index pairs) accepted by ``CalibratedClassifierCV``; with
-        several cutoffs per customer, a ``GroupKFold`` by customer keeps a customer's rows
-        on one side.
+        iterable of train/test index pairs) accepted by ``CalibratedClassifierCV``. With
+        several cutoffs per customer, ``GroupKFold(3)`` by customer keeps a customer's rows
+        on one side of every fold: the groups are ``fit(..., groups=...)``, or by default
+        the customer ids of a ``(customer_id, cutoff)`` index as made by
+        :func:`make_snapshots`.
     random_state : int or None, default None
         Seed for the fold split and the default classifier.
 
@@ -202,7 +235,14 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
             )
         return clone(self.estimator)
 
-    def fit(self, X: Any, y: Any, sample_weight: npt.ArrayLike | None = None) -> PropensityModel:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: npt.ArrayLike | None = None,
+        *,
+        groups: npt.ArrayLike | None = None,
+    ) -> PropensityModel:
         """Fit the classifier and its calibration.
 
         Parameters
@@ -212,14 +252,31 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         y : array-like of shape (n_samples,)
             Class labels (1 = bought).
         sample_weight : array-like of shape (n_samples,), optional
-            Row weights, passed to the classifier and the calibrator.
+            Row weights, passed to the classifier and the calibrator (only when given).
+        groups : array-like of shape (n_samples,), optional
+            Group labels for a group splitter ``cv`` (e.g. ``GroupKFold(3)``): rows of one
+            group stay on one side of every fold. Default: the first index level of a
+            frame indexed by ``(customer_id, cutoff)``, i.e. one group per customer.
 
         Returns
         -------
         PropensityModel
             The fitted model (``self``).
+
+        Examples
+        --------
+        >>> from sklearn.model_selection import GroupKFold
+        >>> from precimark.datasets import load_cdnow
+        >>> from precimark.propensity import PropensityModel, make_snapshots
+        >>> snaps = make_snapshots(load_cdnow(sample=True), horizon=90,
+        ...                        cutoffs=["1997-06-30", "1997-09-30"])
+        >>> model = PropensityModel(cv=GroupKFold(3)).fit(snaps.drop(columns="label"),
+        ...                                                snaps["label"])
+        >>> model.predict_proba(snaps.drop(columns="label")).shape
+        (4714, 2)
         """
         check_choice(self.calibration, "calibration", ("isotonic", "sigmoid", None))
+        index = X.index if isinstance(X, pd.DataFrame) else None
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         base = self._base_estimator(len(y))
@@ -233,11 +290,10 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
                 folds = StratifiedKFold(
                     n_splits=int(self.cv), shuffle=True, random_state=self.random_state
                 )
+            elif hasattr(folds, "split"):
+                folds = list(folds.split(X, y, _groups(folds, groups, index, len(y))))
             model = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=True)
-        if sample_weight is None:
-            model.fit(X, y)
-        else:
-            model.fit(X, y, sample_weight=sample_weight)
+        _fit_estimator(model, X, y, sample_weight)
         self.estimator_ = model
         self.classes_ = model.classes_
         self.data_usage_ = feature_usage(self, "marketing")
@@ -331,6 +387,25 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         return record_usage(scores, [*self.data_usage_, *gate.data_usage])
 
 
+def _groups(splitter: Any, groups: Any, index: pd.Index | None, n: int) -> Any:
+    """Group labels for ``splitter``: ``groups``, a snapshot index's customers, or None."""
+    if groups is not None:
+        labels = np.asarray(groups)
+        if labels.shape != (n,):
+            raise fail("argument 'groups'", f"shape {labels.shape}", f"one label per row ({n},)")
+        return labels
+    if isinstance(index, pd.MultiIndex) and CUTOFF in index.names:
+        return index.get_level_values(0).to_numpy()
+    if isinstance(splitter, GroupsConsumerMixin):
+        raise fail(
+            "argument 'groups'",
+            f"None with cv={type(splitter).__name__}(...)",
+            "one group label per row (e.g. the customer id)",
+            "Pass fit(X, y, groups=customer_ids), or X indexed by (customer_id, cutoff).",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class OutOfTimeResult:
     """Result of :func:`evaluate_out_of_time`.
@@ -353,6 +428,9 @@ class OutOfTimeResult:
         :func:`~precimark.propensity.metrics.expected_calibration_error` (10 uniform bins).
     scores : Series
         Predicted probabilities of the test rows, indexed like the snapshot.
+    brier_score : float or None
+        :func:`~precimark.propensity.metrics.brier_score` of the test rows (None when the
+        result was built without it).
     """
 
     model: Any
@@ -364,6 +442,7 @@ class OutOfTimeResult:
     top_decile_lift: float
     calibration_error: float
     scores: pd.Series[float]
+    brier_score: float | None = None
 
     def _measures(self) -> dict[str, Any]:
         return {
@@ -373,6 +452,7 @@ class OutOfTimeResult:
             "auc": _finite_or_none(self.auc),
             "top_decile_lift": _finite_or_none(self.top_decile_lift),
             "calibration_error": _finite_or_none(self.calibration_error),
+            "brier_score": None if self.brier_score is None else _finite_or_none(self.brier_score),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -385,7 +465,7 @@ class OutOfTimeResult:
         -------
         DataFrame
             Index ``test_cutoff``; columns ``n_train``, ``n_test``, ``base_rate``, ``auc``,
-            ``top_decile_lift``, ``calibration_error``.
+            ``top_decile_lift``, ``calibration_error``, ``brier_score``.
 
         Examples
         --------
@@ -524,5 +604,6 @@ def evaluate_out_of_time(
         auc=float(roc_auc_score(y_test, proba)),
         top_decile_lift=lift_at_k(y_test, proba, k=0.1),
         calibration_error=expected_calibration_error(y_test, proba),
+        brier_score=brier_score(y_test, proba),
         scores=pd.Series(proba, index=held_out.index, name=PROPENSITY),
     )

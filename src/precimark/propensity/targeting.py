@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from precimark._validation import fail, fail_rows
@@ -116,10 +118,31 @@ def _non_negative(value: object, name: str) -> float:
     return number
 
 
+def _arm_costs(cost: object, scores: pd.Series[float] | pd.DataFrame) -> npt.NDArray[np.float64]:
+    """One cost per arm (a single cost for a Series of scores)."""
+    if not isinstance(cost, Mapping):
+        number = _non_negative(cost, "cost_per_contact")
+        width = scores.shape[1] if isinstance(scores, pd.DataFrame) else 1
+        return np.full(width, number)
+    if not isinstance(scores, pd.DataFrame):
+        raise fail("argument 'cost_per_contact'", "a mapping", "a number (scores has one arm)")
+    missing = [arm for arm in scores.columns if arm not in cost]
+    if missing:
+        raise fail(
+            "argument 'cost_per_contact'",
+            f"no cost for the arm(s) {missing!r}",
+            "a cost for every column of 'scores'",
+        )
+    return np.asarray(
+        [_non_negative(cost[arm], "cost_per_contact") for arm in scores.columns],
+        dtype=np.float64,
+    )
+
+
 def select_targets(
-    scores: pd.Series[float],
+    scores: pd.Series[float] | pd.DataFrame,
     *,
-    cost_per_contact: float,
+    cost_per_contact: float | Mapping[Any, float],
     value_per_conversion: float | None = None,
     clv: pd.Series[float] | None = None,
     budget: float | None = None,
@@ -135,12 +158,21 @@ def select_targets(
     customer id); those with a positive value are selected in that order while the total
     cost stays within ``budget``.
 
+    With several offers, ``scores`` is a frame with one column of predicted uplift per arm
+    (e.g. ``pd.DataFrame(model.predict(X), index=ids, columns=model.arms_)``): each
+    customer gets the arm with the largest expected profit, and the customers are then
+    ranked by it under the one budget (a greedy choice: with equal costs per arm it is the
+    most profitable plan; with different costs a cheaper arm is not traded in to fit one
+    more customer).
+
     Parameters
     ----------
-    scores : Series
-        Predicted uplift per customer, indexed by customer id (one row each).
-    cost_per_contact : float
-        Cost of one contact (>= 0).
+    scores : Series or DataFrame
+        Predicted uplift per customer, indexed by customer id (one row each); a frame has
+        one column per arm.
+    cost_per_contact : float or mapping
+        Cost of one contact (>= 0); with several arms, a number or a mapping from each arm
+        (column of ``scores``) to its cost.
     value_per_conversion : float, optional
         Value of one incremental conversion. Give this or ``clv``.
     clv : Series, optional
@@ -160,8 +192,9 @@ def select_targets(
     Returns
     -------
     TargetSelection
-        ``targets`` (best first), the profit-versus-budget ``curve``, ``n_excluded`` and
-        ``data_usage_`` (the consent check, or why there was none).
+        ``targets`` (best first; with several arms an ``arm`` column too), the
+        profit-versus-budget ``curve``, ``n_excluded`` and ``data_usage_`` (the consent
+        check, or why there was none).
 
     Examples
     --------
@@ -174,9 +207,25 @@ def select_targets(
     customer_id
     1                        3.0              1.0
     3                        1.0              2.0
+
+    Two offers, one budget:
+
+    >>> arms = pd.DataFrame({"A": [0.10, 0.01, 0.03], "B": [0.02, 0.06, 0.01]},
+    ...                     index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> plan = select_targets(arms, cost_per_contact={"A": 1.0, "B": 0.5},
+    ...                       value_per_conversion=40.0, budget=2)
+    >>> plan.targets[["arm", "uplift", "expected_profit"]]
+                arm  uplift  expected_profit
+    customer_id
+    1             A    0.10              3.0
+    2             B    0.06              1.9
     """
-    if not isinstance(scores, pd.Series):
-        raise fail("argument 'scores'", f"a {type(scores).__name__}", "a Series by customer id")
+    if not isinstance(scores, pd.Series | pd.DataFrame):
+        raise fail(
+            "argument 'scores'",
+            f"a {type(scores).__name__}",
+            "a Series by customer id (or a frame with one column per arm)",
+        )
     if scores.index.duplicated().any():
         raise fail_rows(
             "argument 'scores' index",
@@ -187,11 +236,13 @@ def select_targets(
         )
     uplift = scores.astype(np.float64)
     bad = ~np.isfinite(uplift.to_numpy())
+    if bad.ndim == 2:
+        bad = bad.any(axis=1)
     if bad.any():
         raise fail_rows(
             "argument 'scores'", bad, scores.index, "missing or infinite score", "finite numbers"
         )
-    cost = _non_negative(cost_per_contact, "cost_per_contact")
+    costs = _arm_costs(cost_per_contact, scores)
     limit = np.inf if budget is None else _non_negative(budget, "budget")
     if (value_per_conversion is None) == (clv is None):
         raise fail(
@@ -228,10 +279,29 @@ def select_targets(
         value = pd.Series(
             _non_negative(value_per_conversion, "value_per_conversion"), index=uplift.index
         )
-    table = pd.DataFrame({"uplift": uplift, "value": value})
-    table["expected_profit"] = table["uplift"] * table["value"] - cost
+    if isinstance(uplift, pd.DataFrame):
+        profit = uplift.to_numpy() * value.to_numpy()[:, None] - costs
+        best = np.argmax(profit, axis=1) if len(uplift) else np.zeros(0, dtype=np.intp)
+        rows = np.arange(len(uplift))
+        table = pd.DataFrame(
+            {
+                "arm": uplift.columns.to_numpy()[best],
+                "uplift": uplift.to_numpy()[rows, best],
+                "value": value,
+                "expected_profit": profit[rows, best],
+            },
+            index=uplift.index,
+        )
+        contact_cost = pd.Series(costs[best], index=uplift.index)
+    else:
+        table = pd.DataFrame({"uplift": uplift, "value": value})
+        table["expected_profit"] = table["uplift"] * table["value"] - costs[0]
+        contact_cost = pd.Series(costs[0], index=uplift.index)
     table = table.sort_index().sort_values("expected_profit", ascending=False, kind="stable")
-    table["cumulative_cost"] = cost * np.arange(1, len(table) + 1, dtype=np.float64)
+    if len(np.unique(costs)) <= 1:
+        table["cumulative_cost"] = costs[0] * np.arange(1, len(table) + 1, dtype=np.float64)
+    else:
+        table["cumulative_cost"] = contact_cost.reindex(table.index).cumsum().to_numpy()
     table["cumulative_profit"] = table["expected_profit"].cumsum()
     chosen = table[(table["expected_profit"] > 0) & (table["cumulative_cost"] <= limit + 1e-9)]
     curve = pd.DataFrame(

@@ -1,29 +1,51 @@
-"""Uplift models: who buys *because* of an offer, from a randomised campaign.
+"""Uplift models: who buys *because* of an offer, from randomised or observational campaigns.
 
-The learners take ``fit(X, y, *, treated, sample_weight=None)`` and ``predict(X)`` → the
-estimated individual uplift ``E[y | x, treated] - E[y | x, control]``, for binary outcomes
-(conversion; uplift in probability points) and continuous ones (spend; uplift in currency).
-``treated`` is the 0/1 treatment indicator (in precimark, ``treatment`` is always a column
-name; ``fit(..., treatment=t)`` still works until 0.3.0 with a ``FutureWarning``). They request
-``treated`` through scikit-learn's metadata routing, so
-``cross_validate(model, X, y, params={"treated": t})`` splits the indicator with the rows.
+The learners take ``fit(X, y, *, treated, sample_weight=None)`` (and ``propensity=`` where
+it enters the estimator) and ``predict(X)`` → the estimated individual uplift
+``E[y | x, arm] - E[y | x, control]``, for binary outcomes (conversion; uplift in probability
+points) and continuous ones (spend; uplift in currency).
+
+- ``treated`` is the 0/1 treatment indicator, or the arm label of each row for a campaign
+  with several offers (``control=`` names the control label; default 0). With one treatment
+  arm ``predict`` returns shape (n,); with ``k`` arms (T-, X- and DR-learner) shape (n, k),
+  one column per label of ``arms_``, and ``best_arm(X)`` gives each row's best offer.
+- ``sample_weight`` is passed to the underlying models only when given, so any scikit-learn
+  estimator works as ``estimator``, a ``Pipeline`` included (without metadata routing its
+  final step gets the weights; with routing, the steps that request them).
+- ``propensity`` (class transformation, DR- and R-learner): the probability of each row's
+  treatment: a number or array of known assignment probabilities, or a classifier of the
+  treatment (used as is if fitted, else fitted out of fold). Without it the campaign is taken
+  as randomised (the arm shares); class transformation refuses data that are clearly not.
+
+``treatment`` is always a column name in precimark; ``fit(..., treatment=t)`` still works
+until 0.3.0 with a ``FutureWarning``. The learners request ``treated`` (and ``propensity``)
+through scikit-learn's metadata routing, so ``cross_validate(model, X, y, params={"treated":
+t})`` splits the indicator with the rows.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from precimark._deprecation import deprecated_alias
-from precimark._validation import fail
+from precimark._validation import check_number, fail
 from precimark.persistence._state import JSONStateMixin
-from precimark.propensity.models import default_booster, feature_usage
+from precimark.propensity.assignment import _Arms, _arms, _assignment, _randomisation_check
+from precimark.propensity.models import _fit_estimator, default_booster, feature_usage
 
-__all__ = ["ClassTransformationUplift", "TwoModelUplift", "XLearnerUplift"]
+__all__ = [
+    "ClassTransformationUplift",
+    "DRLearnerUplift",
+    "RLearnerUplift",
+    "TwoModelUplift",
+    "XLearnerUplift",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,35 +56,32 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     # "treatment" stays requested until 0.3.0, so old params={"treatment": t} still route
     # (fit then warns that the keyword is deprecated).
     __metadata_request__fit = {"treated": True, "treatment": True}  # noqa: RUF012 - sklearn's convention
+    _multi_arm: ClassVar[bool] = True
 
-    def __init__(self, *, estimator: Any = None, random_state: int | None = None) -> None:
+    def __init__(
+        self, *, estimator: Any = None, control: Any = 0, random_state: int | None = None
+    ) -> None:
         self.estimator = estimator
+        self.control = control
         self.random_state = random_state
 
     def _prepare(
         self, X: Any, y: Any, treated: Any, sample_weight: Any
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, _Arms, FloatArray | None]:
         X, y = validate_data(self, X, y, y_numeric=True)
-        t = np.asarray(treated)
-        if t.shape != (X.shape[0],):
-            raise fail(
-                "argument 'treated'", f"shape {t.shape}", f"one value per row ({X.shape[0]},)"
-            )
-        t = t.astype(np.float64)
-        bad = (t != 0) & (t != 1)
-        if bad.any():
+        arms = _arms(treated, X.shape[0], self.control)
+        if arms.k > 1 and not self._multi_arm:
             raise fail(
                 "argument 'treated'",
-                f"{int(bad.sum())} value(s) other than 0 and 1 (first at row {int(np.argmax(bad))})",
-                "0 (control) or 1 (treated)",
+                f"{arms.k} treatment arms ({', '.join(repr(a) for a in arms.labels[1:].tolist())})",
+                f"one treatment arm and the control for {type(self).__name__}",
+                "Use TwoModelUplift, XLearnerUplift or DRLearnerUplift for several offers.",
             )
-        if t.all() or not t.any():
-            raise fail(
-                "argument 'treated'",
-                f"only {'treated' if t.all() else 'control'} rows",
-                "both treated (1) and control (0) rows",
-            )
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weights = (
+            None
+            if sample_weight is None
+            else _check_sample_weight(sample_weight, X, dtype=np.float64)
+        )
         binary = bool(np.isin(y, (0, 1)).all())
         if self.estimator is None:
             self.outcome_: Literal["binary", "continuous"] = "binary" if binary else "continuous"
@@ -82,8 +101,10 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                 f"a {type(self.estimator).__name__}",
                 "a scikit-learn classifier or regressor",
             )
+        self.arms_ = arms.labels[1:]
+        self.arm_shares_ = _shares(arms, weights)
         self.data_usage_ = feature_usage(self, "marketing")
-        return X, y.astype(np.float64), t, weights
+        return X, y.astype(np.float64), arms, weights
 
     def _new_estimator(self, classifier: bool, n_samples: int) -> Any:
         if self.estimator is not None:
@@ -92,17 +113,26 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             classifier=classifier, random_state=self.random_state, n_samples=n_samples
         )
 
-    def _fit_arms(
-        self, X: FloatArray, y: FloatArray, t: FloatArray, w: FloatArray
-    ) -> tuple[Any, Any]:
-        """Fit one outcome model on the treated rows and one on the control rows."""
-        models = []
-        for arm in (1.0, 0.0):
-            rows = t == arm
-            model = self._new_estimator(self.outcome_ == "binary", int(rows.sum()))
-            model.fit(X[rows], y[rows], sample_weight=w[rows])
-            models.append(model)
-        return models[0], models[1]
+    def _new_effect_estimator(self, n_samples: int) -> Any:
+        effect = getattr(self, "effect_estimator", None)
+        if effect is not None:
+            return clone(effect)
+        return default_booster(
+            classifier=False, random_state=self.random_state, n_samples=n_samples
+        )
+
+    def _check_effect_estimator(self) -> None:
+        effect = getattr(self, "effect_estimator", None)
+        if effect is not None and not is_regressor(effect):
+            raise fail(
+                "argument 'effect_estimator'",
+                f"a {type(effect).__name__}",
+                "a scikit-learn regressor",
+            )
+
+    def _fit_outcome(self, X: FloatArray, y: FloatArray, w: FloatArray | None) -> Any:
+        model = self._new_estimator(self.outcome_ == "binary", len(y))
+        return _fit_estimator(model, X, y, w)
 
     def _outcome(self, model: Any, X: FloatArray) -> FloatArray:
         """Return the expected outcome under an arm model: P(y = 1) or the predicted value."""
@@ -111,14 +141,103 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
         values: FloatArray = model.predict(X)
         return values
 
+    def _uplift(self, X: Any) -> FloatArray:
+        """Uplift of every arm, shape (n, k) (learner-specific)."""
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> FloatArray:
+        """Return the estimated uplift of each row: shape (n,), or (n, k) with ``k`` arms.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features, as in ``fit``.
+
+        Returns
+        -------
+        ndarray
+            ``E[y | x, arm] - E[y | x, control]``; one column per label of ``arms_`` when
+            there are several arms.
+        """
+        check_is_fitted(self)
+        uplift = self._uplift(validate_data(self, X, reset=False))
+        return uplift[:, 0] if uplift.shape[1] == 1 else uplift
+
+    def best_arm(self, X: Any) -> npt.NDArray[Any]:
+        """Return each row's best arm: the one with the largest positive uplift, else control.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features, as in ``fit``.
+
+        Returns
+        -------
+        ndarray
+            One label per row: a label of ``arms_``, or ``control`` where no arm's predicted
+            uplift is positive.
+        """
+        check_is_fitted(self)
+        uplift = self._uplift(validate_data(self, X, reset=False))
+        labels = np.asarray([self.control, *self.arms_.tolist()], dtype=object)
+        best = np.where(uplift.max(axis=1) > 0, np.argmax(uplift, axis=1) + 1, 0)
+        chosen: npt.NDArray[Any] = labels[best]
+        return chosen
+
+
+def _shares(arms: _Arms, w: FloatArray | None) -> FloatArray:
+    weights = np.ones(len(arms.codes)) if w is None else w
+    shares: FloatArray = np.bincount(arms.codes, weights=weights, minlength=arms.k + 1) / np.sum(
+        weights
+    )
+    return shares
+
+
+def _rows(w: FloatArray | None, rows: Any) -> FloatArray | None:
+    return None if w is None else w[rows]
+
 
 def _positive_proba(model: Any, X: Any) -> FloatArray:
     proba: FloatArray = model.predict_proba(X)[:, list(model.classes_).index(1)]
     return proba
 
 
-class TwoModelUplift(_UpliftModel):
-    """T-learner: one outcome model per arm; uplift = treated prediction - control prediction.
+def _check_cv(cv: object) -> int:
+    return int(check_number(cv, "cv", low=2, integer=True))
+
+
+class _BinaryAttributes:
+    """Read-only names of a one-arm fit, as in precimark 0.2 (``estimators_[1]`` etc.)."""
+
+    estimators_: list[Any]
+    arms_: npt.NDArray[Any]
+    arm_shares_: FloatArray
+
+    def _one_arm(self, name: str) -> None:
+        if not hasattr(self, "arms_") or len(self.arms_) != 1:
+            raise AttributeError(f"{name} exists after a fit with one treatment arm")
+
+    @property
+    def estimator_treated_(self) -> Any:
+        """The treated arm's outcome model (one treatment arm)."""
+        self._one_arm("estimator_treated_")
+        return self.estimators_[1]
+
+    @property
+    def estimator_control_(self) -> Any:
+        """The control arm's outcome model (one treatment arm)."""
+        self._one_arm("estimator_control_")
+        return self.estimators_[0]
+
+    @property
+    def treatment_share_(self) -> float:
+        """The weighted share of treated rows (one treatment arm)."""
+        self._one_arm("treatment_share_")
+        return float(self.arm_shares_[1])
+
+
+class TwoModelUplift(_BinaryAttributes, _UpliftModel):
+    """T-learner: one outcome model per arm; uplift = arm prediction - control prediction.
 
     Parameters
     ----------
@@ -127,13 +246,23 @@ class TwoModelUplift(_UpliftModel):
         (binary outcomes), a regressor's prediction otherwise. Default:
         :func:`~precimark.propensity.models.default_booster`, a classifier when ``y`` is 0/1
         and a regressor otherwise.
+    control : int or str, default 0
+        The label of the control rows in ``treated``; every other label is a treatment arm.
     random_state : int or None, default None
         Seed of the default estimators.
 
     Attributes
     ----------
+    estimators_ : list of estimator
+        The fitted outcome models, control first, then one per label of ``arms_``.
     estimator_treated_, estimator_control_ : estimator
-        The fitted outcome models.
+        ``estimators_[1]`` and ``estimators_[0]`` (one treatment arm).
+    arms_ : ndarray
+        The treatment arms' labels (sorted); ``predict`` has one column per arm.
+    arm_shares_ : ndarray
+        Weighted share of the rows in each label, control first.
+    treatment_share_ : float
+        ``arm_shares_[1]`` (one treatment arm).
     outcome_ : {"binary", "continuous"}
         The outcome type.
     data_usage_ : tuple of DataUse
@@ -147,7 +276,7 @@ class TwoModelUplift(_UpliftModel):
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from precimark.datasets import make_uplift_data
+    >>> from precimark.datasets import make_multiarm_uplift_data, make_uplift_data
     >>> from precimark.propensity import TwoModelUplift
     >>> d = make_uplift_data(2_000, random_state=0)
     >>> X = d.filter(like="x")
@@ -155,11 +284,19 @@ class TwoModelUplift(_UpliftModel):
     >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
     >>> model.predict(X).shape
     (2000,)
+
+    Two offers, string labels:
+
+    >>> d = make_multiarm_uplift_data(3_000, random_state=0)
+    >>> model = TwoModelUplift(estimator=LogisticRegression(), control="control")
+    >>> model = model.fit(d.filter(like="x"), d["outcome"], treated=d["treatment"])
+    >>> model.arms_.tolist(), model.predict(d.filter(like="x")).shape
+    (['A', 'B'], (3000, 2))
     """
 
     @deprecated_alias(treatment="treated")
     def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> TwoModelUplift:
-        """Fit one outcome model on the treated rows and one on the control rows.
+        """Fit one outcome model on the rows of each label (control and every arm).
 
         Parameters
         ----------
@@ -168,9 +305,9 @@ class TwoModelUplift(_UpliftModel):
         y : array-like of shape (n_samples,)
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
-            Treatment indicator: 1 for treated rows, 0 for control rows.
+            Treatment indicator (1 treated, 0 control) or each row's arm label.
         sample_weight : array-like of shape (n_samples,), optional
-            Row weights.
+            Row weights (passed to the models only when given).
 
         Other Parameters
         ----------------
@@ -182,39 +319,68 @@ class TwoModelUplift(_UpliftModel):
         TwoModelUplift
             The fitted model (``self``).
         """
-        X, y, t, w = self._prepare(X, y, treated, sample_weight)
-        self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
+        X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        self.estimators_ = [
+            self._fit_outcome(X[rows], y[rows], _rows(w, rows))
+            for rows in (arms.codes == code for code in range(arms.k + 1))
+        ]
         return self
 
-    def predict(self, X: Any) -> FloatArray:
-        """Return the estimated uplift of each row (treated minus control prediction)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        return self._outcome(self.estimator_treated_, X) - self._outcome(self.estimator_control_, X)
+    def _uplift(self, X: FloatArray) -> FloatArray:
+        control = self._outcome(self.estimators_[0], X)
+        return np.column_stack([self._outcome(m, X) - control for m in self.estimators_[1:]])
+
+    @classmethod
+    def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
+        return _upgrade_two_models(state)
+
+
+def _upgrade_two_models(state: dict[str, Any]) -> dict[str, Any]:
+    """Read a one-arm T- or X-learner saved by precimark 0.2 (attributes per arm)."""
+    if "estimator_treated_" in state:
+        state["estimators_"] = [state.pop("estimator_control_"), state.pop("estimator_treated_")]
+        state["arms_"] = np.asarray([1])
+        share = float(state.pop("treatment_share_", 0.5))
+        state["arm_shares_"] = np.asarray([1.0 - share, share])
+    if "effect_treated_" in state:
+        state["effects_treated_"] = [state.pop("effect_treated_")]
+        state["effects_control_"] = [state.pop("effect_control_")]
+    state.setdefault("control", 0)
+    return state
 
 
 class ClassTransformationUplift(_UpliftModel):
     """Class (outcome) transformation: one model of a transformed target whose mean is the uplift.
 
-    With ``p`` the (weighted) treated share of the training rows:
+    With ``e(x)`` the probability of treatment (the weighted treated share ``p`` of a
+    randomised campaign, or ``propensity``):
 
     - binary outcomes: the classifier learns ``z = 1`` for treated buyers and control
-      non-buyers (Jaskowski & Jaroszewicz 2012), with treated rows weighted ``0.5 / p`` and
-      control rows ``0.5 / (1 - p)`` so that both arms weigh the same whatever the split;
-      then ``uplift = 2 P(z = 1 | x) - 1``.
-    - continuous outcomes: the regressor learns the transformed outcome
-      ``y (t - p) / (p (1 - p))``, whose conditional mean is the uplift (Athey & Imbens 2016).
+      non-buyers (Jaskowski & Jaroszewicz 2012), with treated rows weighted ``0.5 / e(x)``
+      and control rows ``0.5 / (1 - e(x))`` so that both arms weigh the same whatever the
+      split; then ``uplift = 2 P(z = 1 | x) - 1``.
+    - continuous outcomes are refused: the transformed outcome ``y (t - e) / (e (1 - e))``
+      (Athey & Imbens 2016) has the uplift as its mean but so large a variance that on
+      simulated spend its model predicted worse than a constant (mean squared error 25.5
+      against 18.3; T-learner 2.1, X-learner 1.1, DR-learner 1.6). Use
+      :class:`XLearnerUplift`, :class:`DRLearnerUplift` or :class:`TwoModelUplift`.
 
-    Both assume a randomised campaign (treatment independent of ``x``).
+    Without ``propensity`` the campaign must be randomised: ``fit`` refuses data where a
+    feature clearly differs between the arms (an absolute standardised mean difference above
+    0.1 that is significant at 0.0001 after a Bonferroni correction), because the
+    transformation is then biased (on a confounded campaign it returned 0.23 for a true mean
+    uplift of 0.07). Pass ``propensity=`` to re-weight, or a known constant probability to
+    state that the campaign was randomised.
 
     Parameters
     ----------
-    estimator : classifier or regressor, optional
+    estimator : classifier, optional
         Model of the transformed target; must accept ``sample_weight``. Default:
-        :func:`~precimark.propensity.models.default_booster` (classifier for 0/1 outcomes,
-        regressor otherwise).
+        :func:`~precimark.propensity.models.default_booster` (a classifier).
+    control : int or str, default 0
+        The label of the control rows in ``treated`` (one other label: the treatment).
     random_state : int or None, default None
-        Seed of the default estimator.
+        Seed of the default estimator (and of the folds of an unfitted propensity model).
 
     Attributes
     ----------
@@ -222,7 +388,11 @@ class ClassTransformationUplift(_UpliftModel):
         The fitted model.
     treatment_share_ : float
         ``p``, the weighted share of treated rows.
-    outcome_ : {"binary", "continuous"}
+    arms_ : ndarray
+        The treatment label.
+    arm_shares_ : ndarray
+        Weighted shares of the control and the treated rows.
+    outcome_ : {"binary"}
         The outcome type.
     data_usage_ : tuple of DataUse
         The input columns read (purpose ``"marketing"``).
@@ -246,9 +416,18 @@ class ClassTransformationUplift(_UpliftModel):
     0.7
     """
 
+    __metadata_request__fit = {"propensity": True}  # noqa: RUF012 - sklearn's convention
+    _multi_arm = False
+
     @deprecated_alias(treatment="treated")
     def fit(
-        self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        treated: Any,
+        propensity: Any = None,
+        sample_weight: Any = None,
     ) -> ClassTransformationUplift:
         """Fit the model of the transformed target.
 
@@ -257,9 +436,13 @@ class ClassTransformationUplift(_UpliftModel):
         X : array-like or DataFrame of shape (n_samples, n_features)
             Features.
         y : array-like of shape (n_samples,)
-            Outcomes: 0/1 conversions or continuous values.
+            Outcomes: 0/1 conversions (continuous outcomes are refused).
         treated : array-like of shape (n_samples,)
             Treatment indicator: 1 for treated rows, 0 for control rows.
+        propensity : float, array-like or classifier, optional
+            Probability of treatment: a constant (randomised with a known split), one value
+            per row, or a classifier of ``treated`` (fitted: used as is; unfitted: fitted out
+            of fold). Default: a randomised campaign with the observed split, checked.
         sample_weight : array-like of shape (n_samples,), optional
             Row weights.
 
@@ -273,39 +456,58 @@ class ClassTransformationUplift(_UpliftModel):
         ClassTransformationUplift
             The fitted model (``self``).
         """
-        X, y, t, w = self._prepare(X, y, treated, sample_weight)
-        p = float(np.sum(w * t) / np.sum(w))
-        self.treatment_share_ = p
-        model = self._new_estimator(self.outcome_ == "binary", len(y))
-        if self.outcome_ == "binary":
-            z = (y == t).astype(np.int64)
-            balance = np.where(t == 1, 0.5 / p, 0.5 / (1.0 - p))
-            model.fit(X, z, sample_weight=w * balance)
-        else:
-            model.fit(X, y * (t - p) / (p * (1.0 - p)), sample_weight=w)
-        self.estimator_ = model
+        raw = X
+        X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        if self.outcome_ == "continuous":
+            raise fail(
+                "argument 'y'",
+                "a continuous outcome for ClassTransformationUplift",
+                "0/1 outcomes (conversions)",
+                "Its transformed-outcome model predicts spend uplift worse than a constant; "
+                "use XLearnerUplift, DRLearnerUplift or TwoModelUplift.",
+            )
+        t = (arms.codes == 1).astype(np.float64)
+        if propensity is None:
+            problem = _randomisation_check(X, t, w)
+            if problem is not None:
+                raise fail(
+                    "argument 'treated'",
+                    f"a treatment that depends on the features ({problem})",
+                    "a randomised campaign, or the assignment probabilities",
+                    "Pass propensity= (known probabilities, or a classifier of the treatment) "
+                    "to re-weight, or use DRLearnerUplift or RLearnerUplift.",
+                )
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0][:, 1]
+        self.treatment_share_ = float(self.arm_shares_[1])
+        model = self._new_estimator(True, len(y))
+        z = (y == t).astype(np.int64)
+        balance = np.where(t == 1, 0.5 / e, 0.5 / (1.0 - e))
+        self.estimator_ = _fit_estimator(model, X, z, balance if w is None else w * balance)
         return self
 
-    def predict(self, X: Any) -> FloatArray:
-        """Return the estimated uplift of each row."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        if self.outcome_ == "binary":
-            return 2.0 * _positive_proba(self.estimator_, X) - 1.0
-        uplift: FloatArray = self.estimator_.predict(X)
-        return uplift
+    def _uplift(self, X: FloatArray) -> FloatArray:
+        return (2.0 * _positive_proba(self.estimator_, X) - 1.0)[:, None]
+
+    @classmethod
+    def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
+        if "arms_" not in state:
+            share = float(state.get("treatment_share_", 0.5))
+            state.update(arms_=np.asarray([1]), arm_shares_=np.asarray([1.0 - share, share]))
+        state.setdefault("control", 0)
+        return state
 
 
-class XLearnerUplift(_UpliftModel):
+class XLearnerUplift(_BinaryAttributes, _UpliftModel):
     """X-learner: arm outcome models, then models of the imputed individual effects.
 
-    Stage 1 fits an outcome model per arm (``mu_1``, ``mu_0``, as :class:`TwoModelUplift`).
-    Stage 2 imputes each row's effect with the *other* arm's model, ``D = y - mu_0(x)`` for
-    treated rows and ``D = mu_1(x) - y`` for control rows, and regresses it on ``x`` within
-    each arm (``tau_1``, ``tau_0``). The uplift is ``p tau_0(x) + (1 - p) tau_1(x)`` with
-    ``p`` the treated share (Kunzel et al. 2019, with the constant propensity of a
-    randomised campaign): the arm with more rows imputes the other's effects, which helps
-    most when the arms are unbalanced.
+    Stage 1 fits an outcome model per label (``mu_0`` for the control, ``mu_a`` per arm, as
+    :class:`TwoModelUplift`). Stage 2 imputes, for each arm ``a``, each row's effect with the
+    *other* group's model, ``D = y - mu_0(x)`` for the arm's rows and ``D = mu_a(x) - y`` for
+    control rows, and regresses it on ``x`` within each group (``tau_a1``, ``tau_a0``). The
+    uplift is ``g tau_a0(x) + (1 - g) tau_a1(x)`` with ``g`` the arm's share of the rows of
+    the arm and the control (Kunzel et al. 2019, with the constant propensity of a randomised
+    campaign): the group with more rows imputes the other's effects, which helps most when
+    the arms are unbalanced.
 
     Parameters
     ----------
@@ -314,17 +516,25 @@ class XLearnerUplift(_UpliftModel):
     effect_estimator : regressor, optional
         Stage-2 model of the imputed effects. Default:
         :func:`~precimark.propensity.models.default_booster` (regressor).
+    control : int or str, default 0
+        The label of the control rows in ``treated``; every other label is a treatment arm.
     random_state : int or None, default None
         Seed of the default estimators.
 
     Attributes
     ----------
-    estimator_treated_, estimator_control_ : estimator
-        Stage-1 outcome models.
-    effect_treated_, effect_control_ : regressor
-        Stage-2 effect models fitted on the treated and on the control rows.
+    estimators_ : list of estimator
+        Stage-1 outcome models, control first, then one per label of ``arms_``.
+    effects_treated_, effects_control_ : list of regressor
+        Stage-2 effect models of each arm, fitted on the arm's and on the control rows.
+    estimator_treated_, estimator_control_, effect_treated_, effect_control_ : estimator
+        The models of a fit with one treatment arm.
+    arms_ : ndarray
+        The treatment arms' labels (sorted).
+    arm_shares_ : ndarray
+        Weighted share of the rows in each label, control first.
     treatment_share_ : float
-        ``p``, the weighted share of treated rows.
+        ``arm_shares_[1]`` (one treatment arm).
     outcome_ : {"binary", "continuous"}
         The outcome type.
     data_usage_ : tuple of DataUse
@@ -353,15 +563,29 @@ class XLearnerUplift(_UpliftModel):
         *,
         estimator: Any = None,
         effect_estimator: Any = None,
+        control: Any = 0,
         random_state: int | None = None,
     ) -> None:
         self.estimator = estimator
         self.effect_estimator = effect_estimator
+        self.control = control
         self.random_state = random_state
+
+    @property
+    def effect_treated_(self) -> Any:
+        """The effect model fitted on the treated rows (one treatment arm)."""
+        self._one_arm("effect_treated_")
+        return self.effects_treated_[0]
+
+    @property
+    def effect_control_(self) -> Any:
+        """The effect model fitted on the control rows (one treatment arm)."""
+        self._one_arm("effect_control_")
+        return self.effects_control_[0]
 
     @deprecated_alias(treatment="treated")
     def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> XLearnerUplift:
-        """Fit the arm outcome models, then the effect models on the imputed effects.
+        """Fit the outcome models, then the effect models on the imputed effects.
 
         Parameters
         ----------
@@ -370,9 +594,9 @@ class XLearnerUplift(_UpliftModel):
         y : array-like of shape (n_samples,)
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
-            Treatment indicator: 1 for treated rows, 0 for control rows.
+            Treatment indicator (1 treated, 0 control) or each row's arm label.
         sample_weight : array-like of shape (n_samples,), optional
-            Row weights (all four models).
+            Row weights (all models; passed only when given).
 
         Other Parameters
         ----------------
@@ -384,40 +608,312 @@ class XLearnerUplift(_UpliftModel):
         XLearnerUplift
             The fitted model (``self``).
         """
-        if self.effect_estimator is not None and not is_regressor(self.effect_estimator):
-            raise fail(
-                "argument 'effect_estimator'",
-                f"a {type(self.effect_estimator).__name__}",
-                "a scikit-learn regressor",
-            )
-        X, y, t, w = self._prepare(X, y, treated, sample_weight)
-        self.estimator_treated_, self.estimator_control_ = self._fit_arms(X, y, t, w)
-        self.treatment_share_ = float(np.sum(w * t) / np.sum(w))
-        treated, control = t == 1, t == 0
-        imputed = {
-            "treated": y[treated] - self._outcome(self.estimator_control_, X[treated]),
-            "control": self._outcome(self.estimator_treated_, X[control]) - y[control],
-        }
-        effects = []
-        for rows, target in ((treated, imputed["treated"]), (control, imputed["control"])):
-            model = (
-                clone(self.effect_estimator)
-                if self.effect_estimator is not None
-                else default_booster(
-                    classifier=False, random_state=self.random_state, n_samples=int(rows.sum())
-                )
-            )
-            model.fit(X[rows], target, sample_weight=w[rows])
-            effects.append(model)
-        self.effect_treated_, self.effect_control_ = effects
+        self._check_effect_estimator()
+        X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        groups = [arms.codes == code for code in range(arms.k + 1)]
+        self.estimators_ = [self._fit_outcome(X[r], y[r], _rows(w, r)) for r in groups]
+        control = groups[0]
+        self.effects_treated_: list[Any] = []
+        self.effects_control_: list[Any] = []
+        for code in range(1, arms.k + 1):
+            rows = groups[code]
+            imputed_arm = y[rows] - self._outcome(self.estimators_[0], X[rows])
+            imputed_control = self._outcome(self.estimators_[code], X[control]) - y[control]
+            for models, r, target in (
+                (self.effects_treated_, rows, imputed_arm),
+                (self.effects_control_, control, imputed_control),
+            ):
+                model = self._new_effect_estimator(int(r.sum()))
+                models.append(_fit_estimator(model, X[r], target, _rows(w, r)))
         return self
 
-    def predict(self, X: Any) -> FloatArray:
-        """Return the estimated uplift of each row."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        p = self.treatment_share_
-        uplift: FloatArray = p * self.effect_control_.predict(X) + (
-            1.0 - p
-        ) * self.effect_treated_.predict(X)
-        return uplift
+    def _uplift(self, X: FloatArray) -> FloatArray:
+        columns = []
+        for j in range(len(self.arms_)):
+            share, base = self.arm_shares_[j + 1], self.arm_shares_[0]
+            g = share / (share + base)
+            columns.append(
+                g * self.effects_control_[j].predict(X)
+                + (1.0 - g) * self.effects_treated_[j].predict(X)
+            )
+        return np.column_stack(columns)
+
+    @classmethod
+    def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
+        return _upgrade_two_models(state)
+
+
+def _cross_fitted_outcomes(
+    learner: _UpliftModel, X: FloatArray, y: FloatArray, arms: _Arms, w: FloatArray | None, cv: int
+) -> FloatArray:
+    """Out-of-fold expected outcome of every row under every label, shape (n, k + 1)."""
+    mu = np.empty((len(y), arms.k + 1))
+    folds = StratifiedKFold(cv, shuffle=True, random_state=learner.random_state)
+    for train, test in folds.split(X, arms.codes):
+        for code in range(arms.k + 1):
+            rows = train[arms.codes[train] == code]
+            model = learner._fit_outcome(X[rows], y[rows], _rows(w, rows))
+            mu[test, code] = learner._outcome(model, X[test])
+    return mu
+
+
+class DRLearnerUplift(_UpliftModel):
+    """DR-learner: regress doubly robust pseudo-outcomes on the features (Kennedy 2023).
+
+    With cross-fitted outcome models ``mu_l(x)`` (one per label, fitted on the other folds)
+    and the assignment probabilities ``e_l(x)``, each arm ``a`` gets the pseudo-outcome
+    ``phi_a = mu_a - mu_0 + 1[t = a] (y - mu_a) / e_a - 1[t = 0] (y - mu_0) / e_0`` (the
+    augmented inverse-propensity-weighted score), whose conditional mean is the uplift if
+    either the outcome models or the propensities are right; ``effect_estimator`` regresses
+    it on ``x``. This is the learner for observational campaigns: pass ``propensity=``
+    (known probabilities, or a classifier of the treatment). Without it the campaign is
+    taken as randomised (constant arm shares).
+
+    Parameters
+    ----------
+    estimator : classifier or regressor, optional
+        Outcome model, cloned per label and fold (as for :class:`TwoModelUplift`).
+    effect_estimator : regressor, optional
+        Model of the pseudo-outcomes. Default:
+        :func:`~precimark.propensity.models.default_booster` (regressor).
+    cv : int, default 3
+        Number of cross-fitting folds (stratified by arm), >= 2.
+    control : int or str, default 0
+        The label of the control rows in ``treated``; every other label is a treatment arm.
+    random_state : int or None, default None
+        Seed of the folds and of the default estimators.
+
+    Attributes
+    ----------
+    effects_ : list of regressor
+        The fitted effect model of each arm (in the order of ``arms_``).
+    arms_ : ndarray
+        The treatment arms' labels (sorted).
+    arm_shares_ : ndarray
+        Weighted share of the rows in each label, control first.
+    outcome_ : {"binary", "continuous"}
+        The outcome type.
+    data_usage_ : tuple of DataUse
+        The input columns read (purpose ``"marketing"``).
+
+    References
+    ----------
+    Kennedy, E. H. (2023). Towards optimal doubly robust estimation of heterogeneous causal
+    effects. *Electronic Journal of Statistics* 17(2), 3008-3049.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from precimark.datasets import make_observational_uplift_data
+    >>> from precimark.propensity import DRLearnerUplift
+    >>> d = make_observational_uplift_data(4_000, random_state=0)
+    >>> X = d.filter(like="x")
+    >>> model = DRLearnerUplift(estimator=LogisticRegression(), effect_estimator=LinearRegression())
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"], propensity=d["propensity"])
+    >>> bool(abs(model.predict(X).mean() - d["true_uplift"].mean()) < 0.02)
+    True
+    """
+
+    __metadata_request__fit = {"propensity": True}  # noqa: RUF012 - sklearn's convention
+
+    def __init__(
+        self,
+        *,
+        estimator: Any = None,
+        effect_estimator: Any = None,
+        cv: int = 3,
+        control: Any = 0,
+        random_state: int | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.effect_estimator = effect_estimator
+        self.cv = cv
+        self.control = control
+        self.random_state = random_state
+
+    @deprecated_alias(treatment="treated")
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        treated: Any,
+        propensity: Any = None,
+        sample_weight: Any = None,
+    ) -> DRLearnerUplift:
+        """Fit the cross-fitted outcome models, then the effect model of each arm.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Outcomes: 0/1 conversions or continuous values.
+        treated : array-like of shape (n_samples,)
+            Treatment indicator (1 treated, 0 control) or each row's arm label.
+        propensity : float, array-like or classifier, optional
+            Assignment probabilities: with one arm a constant or one probability of
+            treatment per row; with ``k`` arms an array of shape (n, k + 1) (control first,
+            then ``arms_``); or a classifier of ``treated`` (fitted: used as is; unfitted:
+            fitted out of fold). Default: the arm shares (a randomised campaign).
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights (all models; passed only when given).
+
+        Other Parameters
+        ----------------
+        treatment : array-like of shape (n_samples,)
+            Deprecated since 0.2.0 (removed in 0.3.0); use ``treated``.
+
+        Returns
+        -------
+        DRLearnerUplift
+            The fitted model (``self``).
+        """
+        self._check_effect_estimator()
+        cv = _check_cv(self.cv)
+        raw = X
+        X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0]
+        mu = _cross_fitted_outcomes(self, X, y, arms, w, cv)
+        control = arms.codes == 0
+        residual_control = np.where(control, (y - mu[:, 0]) / e[:, 0], 0.0)
+        self.effects_ = []
+        for code in range(1, arms.k + 1):
+            rows = arms.codes == code
+            pseudo = (
+                mu[:, code]
+                - mu[:, 0]
+                + np.where(rows, (y - mu[:, code]) / e[:, code], 0.0)
+                - residual_control
+            )
+            model = self._new_effect_estimator(len(y))
+            self.effects_.append(_fit_estimator(model, X, pseudo, w))
+        return self
+
+    def _uplift(self, X: FloatArray) -> FloatArray:
+        return np.column_stack([model.predict(X) for model in self.effects_])
+
+
+class RLearnerUplift(_UpliftModel):
+    """R-learner: minimise the residual-on-residual loss of Robinson's decomposition.
+
+    With cross-fitted ``m(x) = E[y | x]`` (``estimator`` on all rows) and the probability of
+    treatment ``e(x)``, the uplift ``tau`` minimises
+    ``sum (y - m(x) - (t - e(x)) tau(x))^2`` (Nie & Wager 2021): ``effect_estimator``
+    regresses ``(y - m) / (t - e)`` on ``x`` with weights ``(t - e)^2``. One treatment arm;
+    pass ``propensity=`` for an observational campaign (default: the treated share of a
+    randomised one).
+
+    Parameters
+    ----------
+    estimator : classifier or regressor, optional
+        Model of ``E[y | x]`` (a classifier's positive-class probability for 0/1 outcomes).
+        Default: :func:`~precimark.propensity.models.default_booster`.
+    effect_estimator : regressor, optional
+        Model of the uplift; must accept ``sample_weight``. Default:
+        :func:`~precimark.propensity.models.default_booster` (regressor).
+    cv : int, default 3
+        Number of cross-fitting folds (stratified by treatment), >= 2.
+    control : int or str, default 0
+        The label of the control rows in ``treated`` (one other label: the treatment).
+    random_state : int or None, default None
+        Seed of the folds and of the default estimators.
+
+    Attributes
+    ----------
+    effects_ : list of regressor
+        The fitted effect model (one).
+    arms_ : ndarray
+        The treatment label.
+    arm_shares_ : ndarray
+        Weighted shares of the control and the treated rows.
+    outcome_ : {"binary", "continuous"}
+        The outcome type.
+    data_usage_ : tuple of DataUse
+        The input columns read (purpose ``"marketing"``).
+
+    References
+    ----------
+    Nie, X. & Wager, S. (2021). Quasi-oracle estimation of heterogeneous treatment effects.
+    *Biometrika* 108(2), 299-319.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from precimark.datasets import make_observational_uplift_data
+    >>> from precimark.propensity import RLearnerUplift
+    >>> d = make_observational_uplift_data(4_000, random_state=0, outcome="continuous")
+    >>> X = d.filter(like="x")
+    >>> model = RLearnerUplift(estimator=LinearRegression(), effect_estimator=LinearRegression())
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"], propensity=d["propensity"])
+    >>> round(float(model.predict(X).mean())), round(float(d["true_uplift"].mean()))
+    (2, 2)
+    """
+
+    __metadata_request__fit = {"propensity": True}  # noqa: RUF012 - sklearn's convention
+    _multi_arm = False
+
+    def __init__(
+        self,
+        *,
+        estimator: Any = None,
+        effect_estimator: Any = None,
+        cv: int = 3,
+        control: Any = 0,
+        random_state: int | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.effect_estimator = effect_estimator
+        self.cv = cv
+        self.control = control
+        self.random_state = random_state
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        treated: Any,
+        propensity: Any = None,
+        sample_weight: Any = None,
+    ) -> RLearnerUplift:
+        """Fit the cross-fitted outcome model, then the effect model on the residuals.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Outcomes: 0/1 conversions or continuous values.
+        treated : array-like of shape (n_samples,)
+            Treatment indicator: 1 for treated rows, 0 for control rows.
+        propensity : float, array-like or classifier, optional
+            Probability of treatment: a constant, one value per row, or a classifier of
+            ``treated`` (fitted: used as is; unfitted: fitted out of fold). Default: the
+            treated share (a randomised campaign).
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights (multiplying the R-loss weights).
+
+        Returns
+        -------
+        RLearnerUplift
+            The fitted model (``self``).
+        """
+        self._check_effect_estimator()
+        cv = _check_cv(self.cv)
+        raw = X
+        X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        t = (arms.codes == 1).astype(np.float64)
+        e = _assignment(propensity, raw, arms, w, self.random_state)[0][:, 1]
+        m = np.empty(len(y))
+        folds = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
+        for train, test in folds.split(X, arms.codes):
+            m[test] = self._outcome(self._fit_outcome(X[train], y[train], _rows(w, train)), X[test])
+        residual = t - e
+        weight = residual**2 if w is None else w * residual**2
+        model = self._new_effect_estimator(len(y))
+        self.effects_ = [_fit_estimator(model, X, (y - m) / residual, weight)]
+        return self
+
+    def _uplift(self, X: FloatArray) -> FloatArray:
+        return np.column_stack([self.effects_[0].predict(X)])
