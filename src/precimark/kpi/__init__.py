@@ -62,6 +62,13 @@ from precimark.kpi.intervals import (
     relative_difference,
 )
 from precimark.kpi.multiple import adjust_pvalues, adjust_table
+from precimark.kpi.power import (
+    PowerAnalysis,
+    minimum_detectable_effect,
+    power,
+    sample_size,
+)
+from precimark.kpi.quantiles import quantile_difference
 from precimark.kpi.quasi import (
     DifferenceInDifferences,
     InterruptedTimeSeries,
@@ -70,13 +77,6 @@ from precimark.kpi.quasi import (
     interrupted_time_series,
     synthetic_control,
 )
-from precimark.kpi.power import (
-    PowerAnalysis,
-    minimum_detectable_effect,
-    power,
-    sample_size,
-)
-from precimark.kpi.quantiles import quantile_difference
 from precimark.kpi.referral import referral_rate, referrer_rate
 from precimark.kpi.report import CampaignReport, evaluate_campaign
 from precimark.kpi.resampling import bootstrap
