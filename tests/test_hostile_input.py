@@ -7,6 +7,7 @@ Signed pickles are in ``test_persistence.py``; Spark identifier quoting in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,24 @@ def test_a_log_mixing_int_and_text_ids_is_refused_naming_the_first() -> None:
     )
     with pytest.raises(pm.DataValidationError, match=r"1 id of another type .*first customer: 3"):
         pm.rfm_summary(tx)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda seed: pm.datasets.make_transactions(10, random_state=seed),
+        lambda seed: pm.datasets.make_uplift_data(10, random_state=seed),
+        lambda seed: pm.kpi.bootstrap(
+            lambda a: np.mean(a, axis=-1), np.arange(10.0), random_state=seed
+        ),
+    ],
+    ids=["make_transactions", "make_uplift_data", "kpi.bootstrap"],
+)
+def test_public_functions_refuse_a_string_seed_naming_it(call: Callable[[object], object]) -> None:
+    with pytest.raises(pm.DataValidationError, match=r"argument 'random_state': 'abc' \(a str\)"):
+        call("abc")
+
+
+def test_bootstrap_refuses_a_statistic_that_does_not_reduce_per_row() -> None:
+    with pytest.raises(pm.DataValidationError, match=r"returned shape \(\) .*axis=-1"):
+        pm.kpi.bootstrap(np.mean, np.arange(10.0), random_state=0)

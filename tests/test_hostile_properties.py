@@ -111,7 +111,7 @@ CALLS: dict[str, tuple[pd.DataFrame, Callable[[pd.DataFrame], Any]]] = {
     "evaluate_campaign": (
         _UPLIFT,
         lambda frame: pm.evaluate_campaign(
-            frame, treatment="treatment", revenue_column="outcome", cost=10.0
+            frame, treatment="treatment", revenue_column="outcome", cost=10.0, margin=0.3
         ),
     ),
     "PricingPolicy.decide": (

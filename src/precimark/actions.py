@@ -44,6 +44,7 @@ from precimark._validation import (
     check_unique_index,
     fail,
     fail_rows,
+    to_rng,
 )
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy.consent import PURPOSES, Purpose
@@ -480,7 +481,7 @@ class NextBestAction:
         probability = np.ones(n)
         explored = np.zeros(n, dtype=bool)
         if self.exploration > 0:
-            rng = np.random.default_rng(self.random_state)
+            rng = to_rng(self.random_state)
             # Alternatives using no more of any limited resource: do nothing, or the same
             # channel at no higher cost; drawn uniformly with probability `exploration`.
             same = (group[None, :] == group[choice][:, None]) & (

@@ -29,6 +29,7 @@ from precimark._validation import (
     fail,
     fail_rows,
     to_duration_units,
+    to_rng,
 )
 from precimark.channels._touchpoints import check_columns_argument
 from precimark.schema import (
@@ -570,7 +571,7 @@ def _shapley(
             gain = games[without | (1 << i)] - games[without]
             phi[i] = weight[size[without]] @ gain
         return phi[:, 0], phi[:, 1]
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     order = rng.permuted(np.tile(np.arange(m), (n_permutations, 1)), axis=1)
     phi = np.zeros((m, 2))
     rows = np.arange(n_permutations)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._typing import SeedLike
-from precimark._validation import check_choice, check_number, fail, to_days
+from precimark._validation import check_choice, check_number, fail, to_days, to_rng
 from precimark.channels._touchpoints import check_columns_argument, validate_touchpoints
 from precimark.channels.attribution import (
     MODELS,
@@ -209,7 +209,7 @@ def channel_economics(
         return np.concatenate([per_channel.T.ravel(), total])
 
     point = kpis(np.ones(len(roster)))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     draws = np.stack([kpis(rng.poisson(1.0, len(roster)).astype(np.float64)) for _ in range(reps)])
     labels = [(c, k) for c in names for k in ECONOMICS_KPIS]
     totals = ["cost", "conversions", "revenue", "roas"]

@@ -34,6 +34,7 @@ from precimark._validation import (
     fail_rows,
     resolve_time_unit,
     to_duration_units,
+    to_rng,
     validate_rfm,
 )
 from precimark.clv import _lifetimes
@@ -217,7 +218,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
     def _attempts(self) -> list[tuple[str, Array | None, float, float]]:
         """Return the retry ladder: (label, log-start, time scale, penalizer) per attempt."""
         k = len(self._param_names)
-        rng = np.random.default_rng(self.random_state)
+        rng = to_rng(self.random_state)
         start = None
         if self.initial_params is not None:
             start = np.log([float(self.initial_params[n]) for n in self._param_names])
@@ -425,7 +426,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         driven = np.log(self._data_start(data, weights))
         yield driven
         yield np.zeros(len(self._param_names))
-        rng = np.random.default_rng(self.random_state)
+        rng = to_rng(self.random_state)
         for _ in range(3):
             yield driven + rng.normal(0.0, 1.0, len(driven))
 

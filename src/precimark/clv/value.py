@@ -21,6 +21,7 @@ from precimark._validation import (
     fail_rows,
     resolve_time_unit,
     to_duration_units,
+    to_rng,
     validate_rfm,
 )
 from precimark.clv import _formulas
@@ -442,7 +443,7 @@ def _bootstrap(
             "argument 'spend_model'", type(spend_model).__name__, "a GammaGammaModel for intervals"
         )
     draws = int(check_number(n_draws, "n_draws", low=20, integer=True))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     purchase_draws = _draw_params(purchase_model, draws, rng)
     spend_draws = _draw_params(spend_model, draws, rng)
     x = frame[FREQUENCY].to_numpy(np.float64)

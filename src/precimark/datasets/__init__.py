@@ -35,7 +35,14 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_bool, check_choice, check_number, check_probability, fail
+from precimark._validation import (
+    check_bool,
+    check_choice,
+    check_number,
+    check_probability,
+    fail,
+    to_rng,
+)
 from precimark.datasets._baskets import SimulatedBaskets, make_baskets
 from precimark.datasets._campaigns import (
     _outcomes,
@@ -256,7 +263,7 @@ def make_transactions(
     bad = [k for k, v in truth_params.items() if not (np.isfinite(v) and v > 0)]
     if bad:
         raise fail("argument 'params'", f"non-positive values for {bad}", "positive numbers")
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     n = int(n_customers)
     origin = pd.Timestamp(start).normalize()
 
@@ -408,7 +415,7 @@ def make_uplift_data(
     n = int(check_number(n, "n", low=2, integer=True))
     treatment_share = check_probability(treatment_share, "treatment_share", inclusive="neither")
     check_choice(outcome, "outcome", ("binary", "continuous"))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     x = rng.standard_normal((int(n), len(UPLIFT_FEATURES)))
     treatment = (rng.random(int(n)) < treatment_share).astype(np.int64)
     y, uplift = _outcomes(rng, x, treatment, 1, outcome)

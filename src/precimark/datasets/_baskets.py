@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_number, check_probability, to_day, to_days
+from precimark._validation import check_number, check_probability, to_day, to_days, to_rng
 
 __all__ = ["SimulatedBaskets", "make_baskets"]
 
@@ -102,7 +102,7 @@ def make_baskets(
     share = check_probability(bundle_share, "bundle_share")
     span = to_days(days, "days", minimum=1)
     origin = to_day(start, "start")
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     p = n_bundles * size
 
     bundle_weight = rng.permutation(1.0 / np.arange(1, n_bundles + 1) ** 0.8)

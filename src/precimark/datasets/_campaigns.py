@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._typing import SeedLike
-from precimark._validation import check_choice, check_number, check_probability, fail
+from precimark._validation import check_choice, check_number, check_probability, fail, to_rng
 
 __all__ = ["make_multiarm_uplift_data", "make_observational_uplift_data"]
 
@@ -118,7 +118,7 @@ def make_observational_uplift_data(
     confounding = check_number(confounding, "confounding")
     share = check_probability(treatment_share, "treatment_share", inclusive="neither")
     check_choice(outcome, "outcome", ("binary", "continuous"))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     x = rng.standard_normal((n, len(FEATURES)))
     logit = np.log(share / (1.0 - share)) + confounding * (0.8 * x[:, 0] + 0.4 * x[:, 3])
     propensity = _sigmoid(logit)
@@ -187,7 +187,7 @@ def make_multiarm_uplift_data(
             f"one or more distinct labels other than the control label {control!r}",
         )
     check_choice(outcome, "outcome", ("binary", "continuous"))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     x = rng.standard_normal((n, len(FEATURES)))
     arm = rng.integers(0, len(labels) + 1, n).astype(np.int64)
     y, uplift = _outcomes(rng, x, arm, len(labels), outcome)

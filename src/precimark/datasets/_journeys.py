@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._typing import DateLike, SeedLike
-from precimark._validation import check_number, check_probability, to_day
+from precimark._validation import check_number, check_probability, to_day, to_rng
 
 __all__ = ["SimulatedJourneys", "SimulatedPosts", "make_journeys", "make_posts"]
 
@@ -117,7 +117,7 @@ def make_journeys(
     organic_p = check_probability(organic_rate, "organic_rate")
     consent_p = check_probability(consent_rate, "consent_rate")
     origin = to_day(start, "start").astype("datetime64[ns]")
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     holdout = rng.random(n) < holdout_p
     walkers = np.flatnonzero(~holdout)
     k = len(JOURNEY_CHANNELS)
@@ -275,7 +275,7 @@ def make_posts(
     ratio = check_number(rate_ratio, "rate_ratio", low=0.0, inclusive="neither")
     base = check_number(mentions_per_day, "mentions_per_day", low=0.0, inclusive="neither")
     origin = pd.Timestamp(to_day(start, "start"))
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     brands = {"our_brand": (base, 0.06), "competitor_a": (1.5 * base, 0.04)}
     brands["competitor_b"] = (0.5 * base, 0.05)
     dates = pd.date_range(origin, periods=days_n, freq="D")

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precimark._typing import SeedLike
-from precimark._validation import check_number, fail
+from precimark._validation import check_number, fail, to_rng
 
 if TYPE_CHECKING:
     from precimark.pricing import PricingPolicy
@@ -146,7 +146,7 @@ def make_pricing_log(
     tried = tuple(float(check_number(a, "arms", low=0.0, high=1.0, inclusive="left")) for a in arms)
     if not tried or len(set(tried)) != len(tried):
         raise fail("argument 'arms'", repr(arms), "distinct discount rates")
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     s = rng.beta(2.0, 3.0, n)
     orders = rng.poisson(np.exp(rng.normal(1.0, 0.6, n)))
     channel = rng.choice(len(_CHANNELS), n, p=[0.6, 0.25, 0.15])

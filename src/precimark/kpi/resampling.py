@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from precimark._typing import SeedLike
-from precimark._validation import fail
+from precimark._validation import fail, to_rng
 from precimark.kpi._checks import as_sample, check_count
 from precimark.kpi.estimates import Estimate, check_confidence
 
@@ -74,9 +74,17 @@ def bootstrap(
         raise fail("argument 'statistic'", f"a {type(statistic).__name__}", "a callable")
     if not samples:
         raise fail("argument 'samples'", "no sample", "at least one sample")
+    rng = to_rng(random_state)
     arrays = [as_sample(s, f"samples[{i}]", min_size=2) for i, s in enumerate(samples)]
-    value = float(np.asarray(statistic(*(a[None, :] for a in arrays)))[0])
-    rng = np.random.default_rng(random_state)
+    observed = np.asarray(statistic(*(a[None, :] for a in arrays)))
+    if observed.shape != (1,):
+        raise fail(
+            "argument 'statistic'",
+            f"a function that returned shape {observed.shape} for one row of resamples",
+            "shape (1,): one value per row",
+            "Reduce along the last axis, e.g. lambda a: np.mean(a, axis=-1).",
+        )
+    value = float(observed[0])
     batch = max(1, _BATCH_ELEMENTS // sum(a.size for a in arrays))
     draws = []
     for start in range(0, reps, batch):

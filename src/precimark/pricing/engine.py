@@ -25,6 +25,7 @@ from precimark._validation import (
     check_unique_index,
     fail,
     fail_rows,
+    to_rng,
 )
 from precimark.persistence._header import header, read_header, reading
 from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
@@ -408,7 +409,7 @@ class PricingPolicy:
                 products=table,
                 row_product=row_p[rows],
             )
-            outcome = self._personal(ctx, np.random.default_rng(random_state))
+            outcome = self._personal(ctx, to_rng(random_state))
             final[rows] = outcome.price
             fired[rows] = outcome.fired
             applied[rows] = outcome.applied

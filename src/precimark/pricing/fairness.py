@@ -27,6 +27,7 @@ from precimark._validation import (
     check_probability,
     fail,
     fail_rows,
+    to_rng,
 )
 from precimark.pricing._arrays import FloatArray
 
@@ -227,7 +228,7 @@ def fairness_frame(
         if "product" in frame.columns
         else np.full(len(frame), "default", dtype=object)
     )
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     alpha = (1 - confidence) / 2
     group_rows: list[dict[str, Any]] = []
     compare_rows: list[dict[str, Any]] = []

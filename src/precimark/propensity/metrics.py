@@ -34,7 +34,7 @@ from sklearn.metrics import make_scorer
 
 from precimark._deprecation import deprecated_alias
 from precimark._typing import SeedLike
-from precimark._validation import check_choice, check_number, fail
+from precimark._validation import check_choice, check_number, fail, to_rng
 from precimark.exceptions import DataValidationError
 from precimark.kpi.estimates import Estimate, check_confidence
 from precimark.propensity.assignment import _warn_overlap
@@ -1006,7 +1006,7 @@ def bootstrap_interval(
     estimate = float(metric(y, score, *extra, **kwargs))
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
     groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
-    rng = np.random.default_rng(random_state)
+    rng = to_rng(random_state)
     values = np.empty(n_resamples)
     for i in range(n_resamples):
         rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
