@@ -50,7 +50,8 @@ def _tx(**overrides: object) -> pd.DataFrame:
         ),
         (
             _tx(date=["2024-01-01", "not a date", "2024-01-03", "2024-01-04"]),
-            r"column 'date': 1 unparseable date \(first value: 'not a date'\) \(first customer: 11\)",
+            r"column 'date': 1 unparseable date \(first value: not shown: 10 characters that are not "
+            r"digits and date separators\) \(first customer: 11\)",
         ),
         (
             _tx(date=pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04"])),
