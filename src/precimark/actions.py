@@ -260,12 +260,14 @@ class NextBestAction:
     >>> nba = NextBestAction([Action("email", cost=0.1, channel="email"),
     ...                       Action("sms", cost=0.5, channel="sms", consent_column="consent_sms")])
     >>> plan = nba.decide(roster, uplift)
-    >>> plan.decisions[["action", "expected_value", "runner_up"]]
-                     action  expected_value   runner_up
+    >>> plan.decisions[["action", "expected_value"]]
+                     action  expected_value
     customer_id
-    1                   sms             4.5       email
-    2                 email             1.9  do_nothing
-    3            do_nothing             0.0         NaN
+    1                   sms             4.5
+    2                 email             1.9
+    3            do_nothing             0.0
+    >>> plan.decisions["runner_up"].iloc[:2].tolist()
+    ['email', 'do_nothing']
     >>> plan.decisions["binding_constraint"].tolist()
     ['none', 'consent (consent_sms)', 'consent (consent_marketing)']
     >>> plan.total_value, plan.method

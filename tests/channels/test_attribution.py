@@ -102,7 +102,7 @@ def test_markov_removal_effect_equals_a_by_hand_solution() -> None:
 
 
 def _channel_attribution(order: int) -> pd.DataFrame:
-    ca = pytest.importorskip("ChannelAttribution")
+    ca = pytest.importorskip("ChannelAttribution", exc_type=ImportError)
     data = pd.DataFrame(
         {
             "path": [" > ".join(p) for p, _, _ in _PATHS],

@@ -279,7 +279,8 @@ def test_bgnbd_without_interior_maximum_reports_the_boundary() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         penalised = pm.BetaGeoModel(penalizer=1e-6).fit(rfm, time_unit="W")
-    assert penalised.log_likelihood_ < model.log_likelihood_  # the old fallback stops short
+    # the old fallback gets no further (on scipy 1.11 it ties to 2e-10, so within rounding)
+    assert penalised.log_likelihood_ <= model.log_likelihood_ + 1e-8
 
 
 def test_no_repeat_buyers_are_refused() -> None:

@@ -32,7 +32,7 @@ def _users(n: int = 3_000, random_state: int = 11) -> pd.DataFrame:
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
 def test_mean_difference_and_lift_equal_tea_tasting(alternative: str) -> None:
-    tt = pytest.importorskip("tea_tasting")
+    tt = pytest.importorskip("tea_tasting", exc_type=ImportError)
     data = _users()
     theirs = tt.Mean("revenue", alternative=alternative).analyze(
         data, control=0, treatment=1, variant="variant"
@@ -57,7 +57,7 @@ def test_mean_difference_and_lift_equal_tea_tasting(alternative: str) -> None:
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater"])
 def test_ratio_difference_equals_tea_tasting(alternative: str) -> None:
-    tt = pytest.importorskip("tea_tasting")
+    tt = pytest.importorskip("tea_tasting", exc_type=ImportError)
     data = _users()
     theirs = tt.RatioOfMeans("revenue", "orders", alternative=alternative).analyze(
         data, control=0, treatment=1, variant="variant"
@@ -143,7 +143,7 @@ def test_ratio_difference_refuses_mismatched_pairs() -> None:
 
 
 def test_campaign_effect_on_a_ratio_metric_equals_tea_tasting() -> None:
-    tt = pytest.importorskip("tea_tasting")
+    tt = pytest.importorskip("tea_tasting", exc_type=ImportError)
     data = _users()
     frame = data.assign(treated=data["variant"] == 1)
     effect = campaign_effect(

@@ -72,7 +72,7 @@ def test_difference_interval_covers_the_true_gap() -> None:
 
 
 def test_matches_fairlearn_metric_frame() -> None:
-    fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
+    fairlearn_metrics = pytest.importorskip("fairlearn.metrics", exc_type=ImportError)
     d, log = _decisions(800, seed=2)
     coat = d[d["product"] == "coat"]
     groups = log["age_group"].reindex(coat.index).astype(str)

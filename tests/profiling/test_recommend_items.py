@@ -293,7 +293,7 @@ class _ImplicitCosine:
 
 
 def test_cosine_equals_implicit_and_evaluation_compares(baskets) -> None:
-    pytest.importorskip("implicit")
+    pytest.importorskip("implicit", exc_type=ImportError)
     tx = baskets.transactions
     n_products = tx["product"].nunique()
     # implicit keeps each item among its own K neighbours; with every neighbour kept the two
