@@ -279,8 +279,9 @@ def test_bgnbd_without_interior_maximum_reports_the_boundary() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         penalised = pm.BetaGeoModel(penalizer=1e-6).fit(rfm, time_unit="W")
-    # the old fallback gets no further (on scipy 1.11 it ties to 2e-10, so within rounding)
-    assert penalised.log_likelihood_ <= model.log_likelihood_ + 1e-8
+    # the old fallback gets no further (on the lowest versions it is 2e-7 ahead: within the
+    # optimiser's tolerance)
+    assert penalised.log_likelihood_ <= model.log_likelihood_ + 1e-6
 
 
 def test_no_repeat_buyers_are_refused() -> None:

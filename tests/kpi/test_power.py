@@ -33,7 +33,7 @@ def test_mean_power_equals_statsmodels_ttest(alternative: str, n: int) -> None:
         ratio=1.0,
         alternative=SM_ALTERNATIVE[alternative],
     )
-    assert ours.power == pytest.approx(theirs, abs=1e-9)
+    assert ours.power == pytest.approx(theirs, abs=1e-7)  # statsmodels on scipy 1.14: 1.2e-8
 
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
