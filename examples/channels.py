@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from precimark import channels
+from precimark import channels, kpi
 from precimark.datasets import make_journeys, make_posts
 
 
@@ -66,6 +66,11 @@ def main() -> None:
         weekly_seasonality=True,
     )
     print(f"campaign lift in mentions: {lift} (true ratio {social.true_rate_ratio})")
+    daily = channels.daily_counts(social.posts, brand="our_brand")[: social.campaign_end]
+    its = kpi.interrupted_time_series(
+        daily, intervention=social.campaign_start, seasonality="weekday"
+    )
+    print(f"extra mentions per campaign day (interrupted time series): {its.average_effect}")
 
 
 if __name__ == "__main__":

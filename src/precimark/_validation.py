@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 _DAY = np.timedelta64(1, "D")
+_NS_PER_DAY = 86_400 * 10**9
 
 
 def fail(where: str, found: str, expected: str, fix: str | None = None) -> DataValidationError:
@@ -670,9 +671,20 @@ def _refuse_mixed_ids(ids: pd.Series[Any], column: str) -> None:
         )
 
 
-def _day_numbers(
-    series: pd.Series[Any], column: str, ids: npt.NDArray[Any], date_format: str | None = None
+def _nanoseconds(
+    series: pd.Series[Any],
+    column: str,
+    ids: npt.NDArray[Any],
+    date_format: str | None = None,
+    *,
+    what: str = "date",
+    on: str = "transaction",
 ) -> npt.NDArray[np.int64]:
+    """Parse a date/time column to nanoseconds since 1970 (wall clock; a timezone is dropped).
+
+    Numbers are refused (their unit is unknown), strings are parsed with ``date_format`` or
+    refused when ambiguous, and a missing value is refused naming the first customer.
+    """
     where = f"column '{column}'"
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)
@@ -684,12 +696,23 @@ def _day_numbers(
                 "datetime64 values or date strings",
                 "Convert with pd.to_datetime(..., format=...) first.",
             )
+        if date_format is not None and not isinstance(date_format, str):
+            raise fail(
+                "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
+            )
         series = _parse_dates(series, where, ids, date_format)
     values = series.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(values)
     if missing.any():
-        raise fail_rows(where, missing, ids, "missing date (NaT)", "a date on every transaction")
-    return values.astype("datetime64[D]").astype(np.int64)
+        raise fail_rows(where, missing, ids, f"missing {what} (NaT)", f"a {what} on every {on}")
+    return values.astype(np.int64)
+
+
+def _day_numbers(
+    series: pd.Series[Any], column: str, ids: npt.NDArray[Any], date_format: str | None = None
+) -> npt.NDArray[np.int64]:
+    """Parse a date column (see :func:`_nanoseconds`) to whole days since 1970-01-01."""
+    return _nanoseconds(series, column, ids, date_format) // _NS_PER_DAY
 
 
 def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[Any]:

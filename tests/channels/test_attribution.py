@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from itertools import pairwise, permutations
+from itertools import combinations, pairwise, permutations
 
 import numpy as np
 import pandas as pd
@@ -206,6 +206,32 @@ def test_models_on_a_simulator_with_known_effects() -> None:
         assert list(credit.rank()) != list(truth.rank()), model
     first = channels.attribute(j, "first")["conversions"]
     assert np.abs(first / first.sum() - truth_share).max() > 0.08
+
+
+def _misordered(credit: pd.Series, share: pd.Series, gap: float) -> list[tuple[str, str]]:
+    """Pairs of channels whose true shares differ by more than ``gap`` that credit reverses."""
+    return [
+        (a, b)
+        for a, b in combinations(share.index, 2)
+        if abs(share[a] - share[b]) > gap and (share[a] - share[b]) * (credit[a] - credit[b]) <= 0
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 4, 5, 6])
+def test_data_driven_models_order_separated_channels_where_last_touch_does_not(seed: int) -> None:
+    # The truth is the chain's removal effect. E-mail and social are nearly tied in it (shares
+    # 0.110 and 0.116): Shapley values, a different estimand (a channel's average marginal
+    # contribution over coalitions of channels, touch counts ignored), may order that pair
+    # either way, so the claim is about pairs more than 0.02 apart. Markov and Shapley order
+    # all of them on every seed; last touch credits e-mail above video (0.15 vs 0.09 against
+    # a truth of 0.11 vs 0.24).
+    sim = make_journeys(20000, organic_rate=0.0, random_state=seed)
+    j = channels.journeys(sim.touchpoints, sim.transactions)
+    share = sim.true_removal_effect / sim.true_removal_effect.sum()
+    for model in ("markov", "shapley"):
+        assert _misordered(channels.attribute(j, model)["conversions"], share, 0.02) == [], model
+    last = channels.attribute(j, "last")["conversions"]
+    assert ("email", "video") in _misordered(last, share, 0.02)
 
 
 def test_bad_journeys_are_refused() -> None:

@@ -171,3 +171,47 @@ def test_report_roi_needs_a_margin() -> None:
         outcomes, treatment="treated", revenue_column="revenue", cost=50.0, margin=1.0
     )
     assert assumed.estimates["roi"] == explicit.estimates["roi"]
+
+
+def test_the_report_shows_the_channel_table_it_was_given() -> None:
+    from precimark import channels
+    from precimark.datasets import make_journeys
+
+    sim = make_journeys(2000, random_state=0)
+    paths = channels.journeys(sim.touchpoints, sim.transactions, customers=sim.customers)
+    paths = paths[paths["path"].str.len() > 0]
+    table = channels.channel_results(paths, models=["last", "markov"], touchpoints=sim.touchpoints)
+    rng = np.random.default_rng(1)
+    outcomes = pd.DataFrame(
+        {"treated": np.arange(400) % 2 == 0, "revenue": rng.gamma(2.0, 10.0, 400)}
+    )
+    report = evaluate_campaign(
+        outcomes, treatment="treated", revenue_column="revenue", channels=table
+    )
+    markdown = report.to_markdown()
+    section = markdown.split("#### Channels")[1].strip().splitlines()
+    assert section[0] == "| channel | " + " | ".join(table.columns) + " |"
+    assert len(section) == 2 + len(table)
+    search = next(line for line in section if line.startswith("| search |")).split("|")
+    assert float(search[2]) == pytest.approx(table.loc["search", table.columns[0]], abs=0.01)
+    as_dict = json.loads(json.dumps(report.to_dict()))["channels"]
+    assert as_dict["search"]["conversions_markov"] == pytest.approx(
+        table.loc["search", "conversions_markov"]
+    )
+    table.iloc[0, 0] = -1.0  # the report keeps its own copy
+    assert report.channels is not None and report.channels.iloc[0, 0] != -1.0
+    assert (
+        "#### Channels"
+        not in evaluate_campaign(
+            outcomes, treatment="treated", revenue_column="revenue"
+        ).to_markdown()
+    )
+    with pytest.raises(pm.DataValidationError, match="argument 'channels'"):
+        evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue", channels=[1])  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match="column 'label' of argument 'channels'"):
+        evaluate_campaign(
+            outcomes,
+            treatment="treated",
+            revenue_column="revenue",
+            channels=table.assign(label="x"),
+        )

@@ -21,6 +21,7 @@ from precimark.channels.preference import PREFERRED_TOUCH_CHANNEL, TOUCHES, chan
 from precimark.channels.social import (
     SENTIMENT_LABELS,
     campaign_response,
+    daily_counts,
     engagement,
     net_sentiment,
     share_of_voice,
@@ -44,6 +45,7 @@ __all__ = [
     "channel_economics",
     "channel_preference",
     "channel_results",
+    "daily_counts",
     "engagement",
     "journeys",
     "marginal_roas",

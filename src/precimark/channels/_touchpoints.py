@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from precimark._validation import _parse_dates, check_columns, check_frame, fail, fail_rows
+from precimark._validation import _nanoseconds, check_columns, check_frame, fail, fail_rows
 from precimark.schema import TouchpointColumns
 
 INTERACTIONS = ("impression", "click")
@@ -44,27 +44,7 @@ def timestamps(
     series: pd.Series[Any], column: str, ids: npt.NDArray[Any], date_format: str | None
 ) -> npt.NDArray[np.int64]:
     """Parse a timestamp column to nanoseconds, refusing numbers, NaT and ambiguous strings."""
-    where = f"column '{column}'"
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_localize(None)
-    elif not pd.api.types.is_datetime64_dtype(series.dtype):
-        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-            raise fail(
-                where,
-                f"numbers of dtype {series.dtype}",
-                "datetime64 values or date strings",
-                "Convert with pd.to_datetime(..., format=...) first.",
-            )
-        if date_format is not None and not isinstance(date_format, str):
-            raise fail(
-                "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
-            )
-        series = _parse_dates(series, where, ids, date_format)
-    values = series.to_numpy(dtype="datetime64[ns]")
-    missing = np.isnat(values)
-    if missing.any():
-        raise fail_rows(where, missing, ids, "missing timestamp (NaT)", "a time on every row")
-    return values.astype(np.int64)
+    return _nanoseconds(series, column, ids, date_format, what="timestamp", on="touch")
 
 
 def customer_ids(frame: pd.DataFrame, column: str, what: str) -> npt.NDArray[Any]:

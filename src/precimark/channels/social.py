@@ -37,6 +37,7 @@ from precimark.schema import Columns, PostColumns
 __all__ = [
     "SENTIMENT_LABELS",
     "campaign_response",
+    "daily_counts",
     "engagement",
     "net_sentiment",
     "share_of_voice",
@@ -341,6 +342,85 @@ def net_sentiment(
     return table
 
 
+def daily_counts(
+    posts: pd.DataFrame,
+    *,
+    metric: Literal["mentions", "engagements"] = "mentions",
+    brand: str | None = None,
+    columns: PostColumns | None = None,
+) -> pd.Series[float]:
+    """Mentions (posts) or engagements per calendar day, every day of the data included.
+
+    The series an interrupted time series needs (:func:`precimark.kpi.interrupted_time_series`
+    with ``seasonality="weekday"``): when the daily counts are overdispersed, that model's
+    residual-based intervals are honest where :func:`campaign_response`'s Poisson interval is
+    too narrow.
+
+    Parameters
+    ----------
+    posts : DataFrame
+        Posts with a date column (and the engagement counts for ``"engagements"``).
+    metric : {"mentions", "engagements"}, default "mentions"
+        Posts per day, or likes + shares + comments per day.
+    brand : str, optional
+        Count only this brand's posts.
+    columns : PostColumns, optional
+        Column names of ``posts``.
+
+    Returns
+    -------
+    Series
+        Named ``metric``, indexed by a daily ``DatetimeIndex`` from the first to the last day
+        of the data; a day without posts is a real 0 (the posts table is the whole record).
+
+    Raises
+    ------
+    DataValidationError
+        For a missing column, an unparseable date or an unknown ``brand``.
+
+    Examples
+    --------
+    >>> from precimark import channels, kpi
+    >>> from precimark.datasets import make_posts
+    >>> sim = make_posts(rate_ratio=1.5, random_state=0)
+    >>> daily = channels.daily_counts(sim.posts, brand="our_brand")
+    >>> its = kpi.interrupted_time_series(
+    ...     daily[: sim.campaign_end], intervention=sim.campaign_start, seasonality="weekday"
+    ... )
+    >>> bool(its.average_effect.ci_low > 0)
+    True
+    """
+    first, daily = _daily(posts, metric, brand, columns)
+    index = pd.date_range(np.datetime64(first, "D"), periods=len(daily), freq="D")
+    return pd.Series(daily, index=index, name=metric)
+
+
+def _daily(
+    posts: object, metric: str, brand: str | None, columns: PostColumns | None
+) -> tuple[int, npt.NDArray[np.float64]]:
+    """Return the first day number and the count of every day from it to the last."""
+    cols = columns if columns is not None else PostColumns()
+    check_choice(metric, "metric", ("mentions", "engagements"))
+    needed = [cols.date] + (
+        [cols.likes, cols.shares, cols.comments] if metric != "mentions" else []
+    )
+    frame = _posts(posts, cols, needed + ([cols.brand] if brand is not None else []))
+    rows = np.array([f"row {i}" for i in range(len(frame))], dtype=object)
+    days = timestamps(frame[cols.date], cols.date, rows, None) // (86_400 * 10**9)
+    first, last = int(days.min()), int(days.max())
+    keep = np.ones(len(frame), dtype=bool)
+    if brand is not None:
+        keep = (frame[cols.brand] == brand).to_numpy()
+        if not keep.any():
+            raise fail("argument 'brand'", repr(brand), f"a brand in column '{cols.brand}'")
+    if metric == "mentions":
+        amount = np.ones(len(frame))
+    else:
+        amount = np.sum([_counts(frame, c) for c in (cols.likes, cols.shares, cols.comments)], 0)
+    daily = np.bincount(days[keep] - first, weights=amount[keep], minlength=last - first + 1)
+    return first, daily.astype(np.float64)
+
+
 def campaign_response(
     posts: pd.DataFrame,
     *,
@@ -407,18 +487,11 @@ def campaign_response(
     >>> lift.contains(1.5), lift.method
     (True, 'poisson rate ratio (exact conditional)')
     """
-    cols = columns if columns is not None else PostColumns()
-    check_choice(metric, "metric", ("mentions", "engagements"))
     check_choice(baseline, "baseline", ("before", "outside"))
     seasonal = check_bool(weekly_seasonality, "weekly_seasonality")
     level = check_confidence(confidence)
-    needed = [cols.date] + (
-        [cols.likes, cols.shares, cols.comments] if metric != "mentions" else []
-    )
-    frame = _posts(posts, cols, needed + ([cols.brand] if brand is not None else []))
-    rows = np.array([f"row {i}" for i in range(len(frame))], dtype=object)
-    days = timestamps(frame[cols.date], cols.date, rows, None) // (86_400 * 10**9)
-    first, last = int(days.min()), int(days.max())
+    first, daily = _daily(posts, metric, brand, columns)
+    last = first + len(daily) - 1
     lo = int(to_day(start, "start").astype(np.int64))
     hi = int(to_day(end, "end").astype(np.int64))
     if hi < lo:
@@ -428,22 +501,10 @@ def campaign_response(
         raise fail(
             "arguments 'start'/'end'",
             f"a window {np.datetime64(lo, 'D')} to {np.datetime64(hi, 'D')} outside the "
-            f"data in column '{cols.date}' ({span})",
+            f"data in column '{(columns or PostColumns()).date}' ({span})",
             "a campaign window inside the observed days",
         )
-    keep = np.ones(len(frame), dtype=bool)
-    if brand is not None:
-        keep = (frame[cols.brand] == brand).to_numpy()
-        if not keep.any():
-            raise fail("argument 'brand'", repr(brand), f"a brand in column '{cols.brand}'")
-    if metric == "mentions":
-        amount = np.ones(len(frame))
-    else:
-        amount = np.sum([_counts(frame, c) for c in (cols.likes, cols.shares, cols.comments)], 0)
     all_days = np.arange(first, last + 1)
-    daily = np.bincount(
-        days[keep] - first, weights=np.asarray(amount)[keep], minlength=len(all_days)
-    )
     in_window = (all_days >= lo) & (all_days <= hi)
     base_days = (all_days < lo) if baseline == "before" else ~in_window
     if not base_days.any():
@@ -490,7 +551,8 @@ def campaign_response(
     if len(base_counts) > 2 and base_counts.var(ddof=1) > 1.5 * base_counts.mean():
         notes.append(
             "baseline daily counts are overdispersed (variance > 1.5 x mean): the interval is "
-            "too narrow; prefer an interrupted time series with seasonality"
+            "too narrow; prefer an interrupted time series with seasonality (channels.daily_counts "
+            "into kpi.interrupted_time_series)"
         )
     return Estimate(
         float(ratio),

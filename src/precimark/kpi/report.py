@@ -65,6 +65,9 @@ class CampaignReport:
         :func:`precimark.kpi.cumulative_incremental_revenue`), if computed.
     cohorts : DataFrame or None
         A cohort retention matrix to chart with the report, if given.
+    channels : DataFrame or None
+        The channels' credited conversions and revenue under several attribution models
+        (:func:`precimark.channels.channel_results`), shown as the report's Channels table.
     """
 
     name: str
@@ -77,6 +80,7 @@ class CampaignReport:
     minimum_detectable_effects: dict[str, PowerAnalysis] = field(default_factory=dict)
     cumulative: pd.DataFrame | None = field(default=None, repr=False)
     cohorts: pd.DataFrame | None = field(default=None, repr=False)
+    channels: pd.DataFrame | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -121,7 +125,7 @@ class CampaignReport:
         ...                          "revenue": [30.0, 0.0, 0.0, 10.0, 25.0, 0.0, 0.0, 0.0] * 25})
         >>> report = evaluate_campaign(outcomes, treatment="treated", revenue_column="revenue")
         >>> sorted(json.loads(json.dumps(report.to_dict())))[:3]
-        ['adjustment', 'kpis', 'minimum_detectable_effects']
+        ['adjustment', 'channels', 'kpis']
         """
         frame = self.to_frame()
         adjusted = frame["p_value_adjusted"].to_numpy(dtype=np.float64)
@@ -143,6 +147,7 @@ class CampaignReport:
                 name: design.to_dict() for name, design in self.minimum_detectable_effects.items()
             },
             "kpis": kpis,
+            "channels": None if self.channels is None else _channels_dict(self.channels),
         }
 
     def to_markdown(self) -> str:
@@ -192,6 +197,8 @@ class CampaignReport:
             )
         if notes:
             lines += ["", *(f"[{i}] {note}" for i, note in enumerate(notes, start=1))]
+        if self.channels is not None:
+            lines += ["", "#### Channels", "", *_channels_lines(self.channels)]
         return "\n".join(lines) + "\n"
 
     def _mde_lines(self) -> list[str]:
@@ -229,6 +236,50 @@ def _without_test(lift: Estimate) -> Estimate:
     return dataclasses.replace(lift, p_value=None)
 
 
+def _channels_lines(table: pd.DataFrame) -> list[str]:
+    """Return the channel table as Markdown rows (a free channel's missing ROAS is empty)."""
+    header = "| channel | " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|---|" + "---:|" * len(table.columns)
+    rows = [
+        f"| {channel} | "
+        + " | ".join("" if math.isnan(v) else _fmt(v) for v in row.astype(float))
+        + " |"
+        for channel, row in table.iterrows()
+    ]
+    return [header, rule, *rows]
+
+
+def _channels_dict(table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    return {
+        str(channel): {
+            str(column): None if math.isnan(v) else float(v)
+            for column, v in zip(table.columns, row.astype(float), strict=True)
+        }
+        for channel, row in table.iterrows()
+    }
+
+
+def _check_channels(table: object) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise fail(
+            "argument 'channels'",
+            f"a {type(table).__name__}"
+            if not isinstance(table, pd.DataFrame)
+            else "an empty frame",
+            "the frame of precimark.channels.channel_results",
+        )
+    not_numeric = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c].dtype)]
+    if not_numeric:
+        raise fail(
+            f"column '{not_numeric[0]}' of argument 'channels'",
+            f"values of dtype {table[not_numeric[0]].dtype}",
+            "numbers (the frame of precimark.channels.channel_results)",
+        )
+    return table.copy()
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
@@ -250,6 +301,7 @@ def evaluate_campaign(
     adjustment: Literal["holm", "bh"] = "holm",
     cumulative: pd.DataFrame | None = None,
     cohorts: pd.DataFrame | None = None,
+    channels: pd.DataFrame | None = None,
     name: str = "campaign",
     confidence: float = 0.95,
 ) -> CampaignReport:
@@ -284,6 +336,9 @@ def evaluate_campaign(
         Output of :func:`precimark.kpi.cumulative_incremental_revenue`, kept for charts.
     cohorts : DataFrame, optional
         Output of :func:`precimark.kpi.cohort_retention`, kept for charts.
+    channels : DataFrame, optional
+        Output of :func:`precimark.channels.channel_results`: the report's Channels table
+        (in :meth:`CampaignReport.to_markdown` and :meth:`CampaignReport.to_dict`).
     name : str, default "campaign"
         Campaign name for titles.
     confidence : float, default 0.95
@@ -321,6 +376,7 @@ def evaluate_campaign(
     """
     frame = check_frame(outcomes, "outcomes")
     check_columns(frame, [revenue_column, treatment], "outcomes")
+    channel_table = _check_channels(channels)
     if cost is not None:
         margin = resolve_margin(margin, "evaluate_campaign(cost=...)", stacklevel=4)
     converted = converted_column
@@ -381,4 +437,5 @@ def evaluate_campaign(
         minimum_detectable_effects=designs,
         cumulative=cumulative,
         cohorts=cohorts,
+        channels=channel_table,
     )
