@@ -509,3 +509,32 @@ def test_simulator_option_draws_covariates_and_leaves_default_unchanged() -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make_transactions(10, random_state=0, covariate_effects={"b": {"z": -0.2}})
+
+
+def test_weighted_fit_equals_fit_on_repeated_rows(
+    bg_data: tuple[pd.DataFrame, dict[str, float]],
+) -> None:
+    rfm = bg_data[0].iloc[:1500]
+    weights = np.random.default_rng(2).integers(1, 4, len(rfm))
+    repeated = rfm.loc[rfm.index.repeat(weights)].reset_index(drop=True)
+    repeated.attrs["time_unit"] = "W"
+    spec = {"purchase_covariates": ["x1"], "dropout_covariates": ["x2"]}
+    weighted = pm.BetaGeoModel(**spec).fit(rfm, sample_weight=weights)
+    exploded = pm.BetaGeoModel(**spec).fit(repeated)
+    pd.testing.assert_frame_equal(
+        weighted.coefficients_, exploded.coefficients_, rtol=1e-5, atol=1e-7
+    )
+    assert weighted.log_likelihood_ == pytest.approx(exploded.log_likelihood_, rel=1e-9)
+
+
+def test_distinct_rows_of_many_columns_do_not_overflow() -> None:
+    from precimark.clv._base import _distinct
+
+    rng = np.random.default_rng(0)
+    columns = [rng.standard_normal(50_000) for _ in range(5)]  # 50,000^5 > 2^63 row keys
+    columns.append(columns[0].copy())
+    doubled = [np.concatenate([c, c[:1000]]) for c in columns]
+    distinct, inverse = _distinct(doubled)
+    assert len(distinct[0]) == 50_000
+    for column, values in zip(doubled, distinct, strict=True):
+        np.testing.assert_array_equal(values[inverse], column)

@@ -141,6 +141,9 @@ class BetaGeoModel(_PurchaseModel):
     _param_names = ("r", "alpha", "a", "b")
     _modified: ClassVar[bool] = False
     _covariate_links = (("alpha", "purchase", -1.0), ("a", "dropout", 1.0), ("b", "dropout", 1.0))
+    # Class defaults: a model pickled before covariates existed reads as "no covariates".
+    purchase_covariates: Sequence[str] | None = None
+    dropout_covariates: Sequence[str] | None = None
 
     def __init__(
         self,
@@ -273,6 +276,8 @@ class ParetoNBDModel(_PurchaseModel):
     _param_names = ("r", "alpha", "s", "beta")
     _time_scaled: ClassVar[tuple[str, ...]] = ("alpha", "beta")
     _covariate_links = (("alpha", "purchase", -1.0), ("beta", "dropout", -1.0))
+    purchase_covariates: Sequence[str] | None = None  # as BetaGeoModel's class defaults
+    dropout_covariates: Sequence[str] | None = None
 
     def __init__(
         self,
