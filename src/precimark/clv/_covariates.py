@@ -174,11 +174,10 @@ def profile(model: _PurchaseModel, covariates: Mapping[str, float] | None) -> li
             "no covariates",
         )
     if not isinstance(covariates, Mapping) or set(covariates) != set(columns):
-        given = (
-            "none"
-            if covariates is None
-            else f"{sorted(covariates) if isinstance(covariates, Mapping) else type(covariates).__name__}"
-        )
+        if isinstance(covariates, Mapping):
+            given = f"values for {sorted(covariates)}"
+        else:
+            given = "none" if covariates is None else f"a {type(covariates).__name__}"
         raise fail(
             "argument 'covariates'",
             given,
