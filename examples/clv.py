@@ -42,3 +42,23 @@ print(report.per_frequency.round(2).to_string())
 print(report.summary().round(3).to_string())
 print("\nModel comparison:")
 print(compare_models(split).round(3).to_string())
+
+# Covariates (issue 16): a simulated base where x1 raises the purchase rate and x2 the dropout.
+from precimark.datasets import make_transactions  # noqa: E402
+
+sim = make_transactions(
+    5_000, random_state=7, covariate_effects={"alpha": {"x1": 0.5}, "a": {"x2": 0.4}}
+)
+rfm_cov = pm.rfm_summary(sim.transactions, observation_end=sim.observation_end, time_unit="W")
+rfm_cov = rfm_cov.assign(x1=sim.customers["x1"], x2=sim.customers["x2"])
+with_covariates = pm.BetaGeoModel(purchase_covariates=["x1"], dropout_covariates=["x2"]).fit(
+    rfm_cov
+)
+print("\nBG/NBD with covariates (truth: alpha[x1] 0.5, a[x2] 0.4, b[x2] 0):")
+print(with_covariates.coefficients_.round(3).to_string())
+print("likelihood-ratio test against no covariates:", with_covariates.lr_test_)
+print(
+    "13-week purchases of a new customer with x1 = +1 vs -1:",
+    round(with_covariates.expected_purchases_new_customer(13, covariates={"x1": 1, "x2": 0}), 3),
+    round(with_covariates.expected_purchases_new_customer(13, covariates={"x1": -1, "x2": 0}), 3),
+)

@@ -77,6 +77,12 @@ COLUMN_ALLOWLIST: dict[str, str] = {
     "precimark.pricing.guardrails.Guardrails(protected)": "concept name",
     # Not a column name: the purpose the columns are read for (the heuristic sees "columns").
     "precimark.propensity.models.feature_usage(purpose)": "not a column",
+    # Issue 16's spelling (CLVTools' data.cov.trans/life, pymc-marketing's covariates): the
+    # concept is "the covariates of a process", each a column of the summary frame.
+    "precimark.clv.models.BetaGeoModel(purchase_covariates)": "concept name (issue 16)",
+    "precimark.clv.models.BetaGeoModel(dropout_covariates)": "concept name (issue 16)",
+    "precimark.clv.models.ParetoNBDModel(purchase_covariates)": "concept name (issue 16)",
+    "precimark.clv.models.ParetoNBDModel(dropout_covariates)": "concept name (issue 16)",
 }
 
 SEED_NAMES = frozenset({"seed", "seeds", "rng", "random_seed"})

@@ -37,7 +37,7 @@ from precimark._validation import (
     to_rng,
     validate_rfm,
 )
-from precimark.clv import _lifetimes
+from precimark.clv import _covariates, _lifetimes
 from precimark.clv.stats import COUNT, RFMHistogram
 from precimark.exceptions import ConvergenceError, ConvergenceWarning
 from precimark.persistence._header import header, read_header, reading
@@ -78,9 +78,14 @@ def _blas_controller() -> ThreadpoolController:
 def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
     """Distinct rows of several aligned columns, and the inverse map back to the rows."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
+    bound = 1
     for column in columns:
         codes, uniques = pd.factorize(column)
+        if bound * len(uniques) >= 2**62:  # many columns (covariates): renumber, never overflow
+            key, kept = pd.factorize(key)
+            bound = len(kept)
         key = key * len(uniques) + codes
+        bound *= len(uniques)
     codes, _ = pd.factorize(key)
     first = np.zeros(int(codes.max()) + 1, dtype=np.intp)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
@@ -515,6 +520,8 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             )
 
     def _vector(self, params: Mapping[str, float] | None = None) -> Array:
+        if params is None and isinstance(self, _PurchaseModel):
+            _covariates.refuse_shared_parameters(self)  # each customer has own parameters
         source = self.params_ if params is None else params
         return np.array([source[n] for n in self._param_names], dtype=np.float64)
 
@@ -526,6 +533,8 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         Use it for lifetimes' plots and existing code; precimark itself never needs it.
         """
         check_is_fitted(self, "params_")
+        if isinstance(self, _PurchaseModel):
+            _covariates.refuse_shared_parameters(self)  # lifetimes has no covariates
         return _lifetimes.build_fitter(self._lifetimes_key, dict(self.params_), self.penalizer)
 
     def to_dict(self) -> dict[str, Any]:
@@ -544,6 +553,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             ],
             "time_unit": getattr(self, "time_unit_", None),
             "boundary": dict(getattr(self, "boundary_", {})),
+            **_covariates.to_document(self),
         }
 
     @classmethod
@@ -596,6 +606,8 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                         f"parameters of {cls.__name__} mapped to 'infinity' or 'zero'",
                     )
             model.boundary_ = dict(boundary)
+            if isinstance(model, _PurchaseModel):
+                _covariates.from_document(model, data)
             model._set_summary()
         return model
 
@@ -646,6 +658,7 @@ class _PurchaseModel(_Model):
         -------
         self
         """
+        design = _covariates.start_fit(self, rfm)  # None for a model without covariates
         if isinstance(rfm, RFMHistogram):
             if sample_weight is not None:
                 raise fail(
@@ -672,7 +685,18 @@ class _PurchaseModel(_Model):
             w = np.bincount(inverse, weights=row_weights).astype(np.float64)
         self.time_unit_ = unit
         self._fit_compressed(columns, w)
+        if design is not None:
+            _covariates.fit(self, design, raw, row_weights)
         return self
+
+    def _set_summary(self) -> None:
+        super()._set_summary()
+        rows = _covariates.coefficient_rows(self)
+        if rows is not None:  # the coefficients below the baseline parameters; k counts them
+            self.summary_ = pd.concat([self.summary_, rows])
+            k = len(self.summary_)
+            self.aic_ = float(2 * k - 2 * self.log_likelihood_)
+            self.bic_ = float(k * np.log(max(self.n_customers_, 1)) - 2 * self.log_likelihood_)
 
     def _rescale_data(self, data: Sequence[Array], scale: float) -> list[Array]:
         x, tx, t = data
@@ -740,6 +764,7 @@ class _PurchaseModel(_Model):
             frame, time_unit, expected=self._fitted_unit(), owner=self._owner()
         )
         raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
+        raw += _covariates.prediction_columns(self, frame)  # each customer's own parameters
         distinct, inverse = _distinct(raw)
         return frame, unit, distinct, inverse
 
@@ -826,7 +851,11 @@ class _PurchaseModel(_Model):
         )
 
     def expected_purchases_new_customer(
-        self, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
+        self,
+        horizon: HorizonLike,
+        *,
+        time_unit: TimeUnit | None = None,
+        covariates: Mapping[str, float] | None = None,
     ) -> float:
         """Predict the repeat purchases within ``horizon`` of a newly acquired customer.
 
@@ -836,13 +865,17 @@ class _PurchaseModel(_Model):
             A number in the model's time unit, or a fixed duration (``"90D"``).
         time_unit : {"D", "W"}, optional
             Needed only for a model loaded from an older document without a unit.
+        covariates : Mapping[str, float], optional
+            The new customer's value of every covariate of a model fitted with
+            ``purchase_covariates``/``dropout_covariates`` (required then; refused otherwise).
 
         Returns
         -------
         float
         """
         t = to_duration_units(horizon, self._call_unit(time_unit), "horizon")
-        return float(self._expected_new(np.asarray(t, dtype=np.float64)))
+        values = _covariates.profile(self, covariates)
+        return float(np.ravel(self._expected_new(np.asarray(t, dtype=np.float64), *values))[0])
 
     def purchase_count_pmf(
         self, n: int, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
@@ -881,11 +914,21 @@ class _PurchaseModel(_Model):
         """P(X(t) = n) for each age in ``t`` (used by the calibration-fit check)."""
         raise NotImplementedError
 
-    def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
+    def _conditional_expected(
+        self, t: float | Array, x: Array, tx: Array, T_: Array, *covariates: Array
+    ) -> Array:
         raise NotImplementedError
 
-    def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
+    def _probability_alive(self, x: Array, tx: Array, T_: Array, *covariates: Array) -> Array:
         raise NotImplementedError
 
-    def _expected_new(self, t: Array) -> Array:
+    def _expected_new(self, t: Array, *covariates: Array) -> Array:
+        raise NotImplementedError
+
+    # Models with covariates (see precimark.clv._covariates): links and per-row likelihood.
+    _covariate_links: ClassVar[_covariates.Links] = ()
+
+    def _covariate_loglik(
+        self, p: Mapping[str, Array | float], x: Array, tx: Array, T_: Array, *, grad: bool
+    ) -> tuple[Array, Array | None]:
         raise NotImplementedError

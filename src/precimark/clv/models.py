@@ -24,7 +24,7 @@ lifetimes' to 1e-9 in the tests).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, Self
 
 import numpy as np
@@ -41,9 +41,10 @@ from precimark._validation import (
     fail_rows,
     validate_rfm,
 )
-from precimark.clv import _formulas
+from precimark.clv import _covariates, _formulas
 from precimark.clv._base import (
     Array,
+    Engine,
     HorizonLike,
     _distinct,
     _Model,
@@ -74,6 +75,14 @@ class BetaGeoModel(_PurchaseModel):
 
     Parameters
     ----------
+    purchase_covariates : sequence of str, optional
+        Numeric columns of the summary frame that move the purchase rate:
+        ``alpha_i = alpha * exp(-gamma' x_i)`` (a positive coefficient means more purchases).
+        Every frame the model scores must hold them. See "Covariates" in the CLV guide.
+    dropout_covariates : sequence of str, optional
+        Numeric columns that move the dropout probability ``p ~ Beta(a_i, b_i)``:
+        ``a_i = a * exp(gamma_a' z_i)``, ``b_i = b * exp(gamma_b' z_i)`` (Fader & Hardie 2007,
+        separate coefficients for a and b).
     penalizer : float, default 0.0
         L2 penalty on the parameters (lifetimes' ``penalizer_coef``, same scale).
     engine : {"native", "lifetimes"}, default "native"
@@ -103,6 +112,13 @@ class BetaGeoModel(_PurchaseModel):
         ``"zero"`` (empty for an interior optimum; a warning says so at fit time).
     aic_, bic_ : float
         Information criteria.
+    coefficients_ : DataFrame
+        Only with covariates: ``coef``, ``se``, ``z``, ``p_value``, ``lower_95``,
+        ``upper_95`` (Wald) per (``parameter``, ``covariate``); ``params_`` then hold the
+        baseline (every covariate 0) and ``summary_`` lists the coefficients below them.
+    lr_test_ : dict
+        Only with covariates: the likelihood-ratio test against the model without them,
+        ``statistic``, ``dof``, ``p_value`` and ``log_likelihood_without_covariates``.
     time_unit_ : {"D", "W"}
         Unit of the data it was fitted on; horizons (numbers) are read in it, and every frame
         it scores must be in it (recorded in ``rfm.attrs`` or stated with ``time_unit=``).
@@ -124,6 +140,34 @@ class BetaGeoModel(_PurchaseModel):
     _lifetimes_key = "BetaGeo"
     _param_names = ("r", "alpha", "a", "b")
     _modified: ClassVar[bool] = False
+    _covariate_links = (("alpha", "purchase", -1.0), ("a", "dropout", 1.0), ("b", "dropout", 1.0))
+    # Class defaults: a model pickled before covariates existed reads as "no covariates".
+    purchase_covariates: Sequence[str] | None = None
+    dropout_covariates: Sequence[str] | None = None
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        penalizer: float = 0.0,
+        engine: Engine = "native",
+        initial_params: Mapping[str, float] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            engine=engine,
+            initial_params=initial_params,
+            random_state=random_state,
+        )
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
+
+    def _covariate_loglik(
+        self, p: Mapping[str, Array | float], x: Array, tx: Array, T_: Array, *, grad: bool
+    ) -> tuple[Array, Array | None]:
+        return _covariates.bg_loglik(p, x, tx, T_, modified=self._modified, grad=grad)
 
     def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
         return np.array([1.0, 1.0 / self._purchase_rate(data, weights), 1.0, 3.0])
@@ -139,19 +183,32 @@ class BetaGeoModel(_PurchaseModel):
     def _discounted_expected(
         self, times: Array, discount: Array, distinct: Sequence[Array]
     ) -> Array:
+        if len(distinct) > 3:  # with covariates: per period, from the per-row expectation
+            return _PurchaseModel._discounted_expected(self, times, discount, distinct)
         return _formulas.bgnbd_discounted_expected(
             self._vector(), times, discount, *distinct, modified=self._modified
         )
 
-    def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
+    def _conditional_expected(
+        self, t: float | Array, x: Array, tx: Array, T_: Array, *covariates: Array
+    ) -> Array:
+        if covariates:
+            p = _covariates.individual(self, covariates)
+            return _covariates.bg_conditional_expected(p, t, x, tx, T_, modified=self._modified)
         return _formulas.bgnbd_conditional_expected(
             self._vector(), np.asarray(t), x, tx, T_, modified=self._modified
         )
 
-    def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
+    def _probability_alive(self, x: Array, tx: Array, T_: Array, *covariates: Array) -> Array:
+        if covariates:
+            p = _covariates.individual(self, covariates)
+            return _covariates.bg_probability_alive(p, x, tx, T_, modified=self._modified)
         return _formulas.bgnbd_probability_alive(self._vector(), x, tx, T_, modified=self._modified)
 
-    def _expected_new(self, t: Array) -> Array:
+    def _expected_new(self, t: Array, *covariates: Array) -> Array:
+        if covariates:
+            p = _covariates.individual(self, covariates)
+            return _covariates.bg_expected_new(p, t, modified=self._modified)
         return _formulas.bgnbd_expected_new(self._vector(), t, modified=self._modified)
 
     def _pmf(self, n: int, t: Array) -> Array:
@@ -194,6 +251,17 @@ class ParetoNBDModel(_PurchaseModel):
     ``mu ~ Gamma(s, beta)``. Attributes and methods as :class:`BetaGeoModel`; ``params_``
     holds ``r``, ``alpha``, ``s``, ``beta`` (alpha and beta in ``time_unit_``).
 
+    Parameters
+    ----------
+    purchase_covariates : sequence of str, optional
+        Numeric columns of the summary frame that move the purchase rate:
+        ``alpha_i = alpha * exp(-gamma' x_i)`` (a positive coefficient means more purchases).
+    dropout_covariates : sequence of str, optional
+        Numeric columns that move the dropout rate: ``beta_i = beta * exp(-gamma' z_i)`` (a
+        positive coefficient means a shorter lifetime; Fader & Hardie 2007, CLVTools).
+    penalizer, engine, initial_params, random_state
+        As for :class:`BetaGeoModel` (initial_params: r, alpha, s, beta).
+
     Examples
     --------
     >>> import precimark as pm
@@ -207,6 +275,33 @@ class ParetoNBDModel(_PurchaseModel):
     _lifetimes_key = "ParetoNBD"
     _param_names = ("r", "alpha", "s", "beta")
     _time_scaled: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+    _covariate_links = (("alpha", "purchase", -1.0), ("beta", "dropout", -1.0))
+    purchase_covariates: Sequence[str] | None = None  # as BetaGeoModel's class defaults
+    dropout_covariates: Sequence[str] | None = None
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        penalizer: float = 0.0,
+        engine: Engine = "native",
+        initial_params: Mapping[str, float] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            engine=engine,
+            initial_params=initial_params,
+            random_state=random_state,
+        )
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
+
+    def _covariate_loglik(
+        self, p: Mapping[str, Array | float], x: Array, tx: Array, T_: Array, *, grad: bool
+    ) -> tuple[Array, Array | None]:
+        return _covariates.pareto_loglik(p, x, tx, T_, grad=grad)
 
     def _lifetimes_start(self, log_start: Array | None) -> Array:
         # lifetimes' Pareto/NBD optimises raw parameters and, given no start, draws one from
@@ -228,13 +323,24 @@ class ParetoNBDModel(_PurchaseModel):
     def _pmf(self, n: int, t: Array) -> Array:
         return _formulas.pareto_pmf(self._vector(), n, t)
 
-    def _conditional_expected(self, t: float | Array, x: Array, tx: Array, T_: Array) -> Array:
+    def _conditional_expected(
+        self, t: float | Array, x: Array, tx: Array, T_: Array, *covariates: Array
+    ) -> Array:
+        if covariates:
+            p = _covariates.individual(self, covariates)
+            return _covariates.pareto_conditional_expected(p, t, x, tx, T_)
         return _formulas.pareto_conditional_expected(self._vector(), np.asarray(t), x, tx, T_)
 
-    def _probability_alive(self, x: Array, tx: Array, T_: Array) -> Array:
+    def _probability_alive(self, x: Array, tx: Array, T_: Array, *covariates: Array) -> Array:
+        if covariates:
+            return _covariates.pareto_probability_alive(
+                _covariates.individual(self, covariates), x, tx, T_
+            )
         return _formulas.pareto_probability_alive(self._vector(), x, tx, T_)
 
-    def _expected_new(self, t: Array) -> Array:
+    def _expected_new(self, t: Array, *covariates: Array) -> Array:
+        if covariates:
+            return _covariates.pareto_expected_new(_covariates.individual(self, covariates), t)
         return _formulas.pareto_expected_new(self._vector(), t)
 
 

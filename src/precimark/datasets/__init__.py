@@ -205,6 +205,7 @@ def make_transactions(
     observation_days: int = 546,
     categories: Sequence[str] = _CATEGORIES,
     channels: Sequence[str] = _CHANNELS,
+    covariate_effects: Mapping[str, Mapping[str, float]] | None = None,
 ) -> SimulatedBase:
     """Simulate a BG/NBD + Gamma-Gamma customer base with known parameters.
 
@@ -231,6 +232,16 @@ def make_transactions(
         Length of the whole simulated period (78 weeks, as CDNOW).
     categories, channels : sequence of str
         Product categories and payment channels to draw from.
+    covariate_effects : Mapping[str, Mapping[str, float]], optional
+        Known covariate effects on the BG/NBD parameters, keyed by parameter (``"alpha"``,
+        ``"a"``, ``"b"``) and then by covariate name, e.g.
+        ``{"alpha": {"x1": 0.5}, "a": {"x2": 0.4}}``. Each named covariate is drawn standard
+        normal per customer (returned in ``customers`` under its name), and the parameters are
+        ``alpha_i = alpha * exp(-sum gamma x)``, ``a_i = a * exp(sum gamma z)``,
+        ``b_i = b * exp(sum gamma z)``: the parameterisation of
+        ``BetaGeoModel(purchase_covariates=..., dropout_covariates=...)``, whose
+        ``coefficients_`` recover these numbers. None (default) draws no covariates and
+        leaves the simulation unchanged.
 
     Other Parameters
     ----------------
@@ -250,6 +261,10 @@ def make_transactions(
     ['customer_id', 'date', 'amount', 'list_price', 'category', 'channel']
     >>> sim.customers.index.is_unique and len(sim.customers) == 1_000
     True
+    >>> with_covariates = make_transactions(
+    ...     1_000, random_state=0, covariate_effects={"alpha": {"x1": 0.5}, "a": {"x2": 0.4}})
+    >>> with_covariates.customers[["x1", "x2"]].shape
+    (1000, 2)
     """
     n_customers = int(check_number(n_customers, "n_customers", low=1, integer=True))
     span = check_number(observation_days, "observation_days", low=0, inclusive="neither")
@@ -269,8 +284,9 @@ def make_transactions(
 
     birth = rng.uniform(0.0, acquisition_days, n)
     horizon = observation_days - birth
-    rate = np.maximum(rng.gamma(truth_params["r"], 1.0 / truth_params["alpha"], n), 1e-12)
-    dropout = rng.beta(truth_params["a"], truth_params["b"], n)
+    covariates, individual = _covariate_draws(covariate_effects, truth_params, n, rng)
+    rate = np.maximum(rng.gamma(truth_params["r"], 1.0 / individual["alpha"], n), 1e-12)
+    dropout = rng.beta(individual["a"], individual["b"], n)
     nu = rng.gamma(truth_params["q"], 1.0 / truth_params["v"], n)
 
     # Repeat purchases, one round per purchase index, vectorised over customers still active.
@@ -334,6 +350,7 @@ def make_transactions(
             "consent_marketing": rng.random(n) < 0.7,
             "consent_personalised_pricing": rng.random(n) < 0.6,
             "price_sensitivity": sensitivity,
+            **covariates,
         },
         index=index,
     )
@@ -353,6 +370,36 @@ def make_transactions(
         params=MappingProxyType(truth_params),
         observation_end=origin + pd.Timedelta(days=observation_days - 1),
     )
+
+
+def _covariate_draws(
+    effects: Mapping[str, Mapping[str, float]] | None,
+    params: Mapping[str, float],
+    n: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64] | float]]:
+    """Draw the covariates of :func:`make_transactions` and each customer's alpha, a, b."""
+    individual: dict[str, npt.NDArray[np.float64] | float] = {
+        k: params[k] for k in ("alpha", "a", "b")
+    }
+    if effects is None:
+        return {}, individual
+    if not isinstance(effects, Mapping) or not set(effects) <= {"alpha", "a", "b"}:
+        raise fail(
+            "argument 'covariate_effects'",
+            f"{effects!r}",
+            "a mapping from 'alpha', 'a' or 'b' to {covariate name: coefficient}",
+        )
+    names = list(dict.fromkeys(c for per in effects.values() for c in per))
+    covariates = {c: rng.standard_normal(n) for c in names}
+    for parameter, per in effects.items():
+        sign = -1.0 if parameter == "alpha" else 1.0
+        score = sum(
+            check_number(g, f"covariate_effects[{parameter!r}][{c!r}]") * covariates[c]
+            for c, g in per.items()
+        )
+        individual[parameter] = params[parameter] * np.exp(sign * np.asarray(score))
+    return covariates, individual
 
 
 UPLIFT_FEATURES: tuple[str, ...] = ("x0", "x1", "x2", "x3", "x4", "x5")
