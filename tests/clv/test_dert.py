@@ -159,3 +159,22 @@ def test_bad_rates_and_units_are_refused(cls: type, params: dict[str, float]) ->
     with pytest.raises(DataValidationError, match="argument 'time_unit'"):
         model.discounted_expected_transactions(rfm, 0.01, time_unit="D")
     assert rfm.attrs == {"time_unit": "W"}
+
+
+def test_pareto_dert_equals_clvtools_printed_value() -> None:
+    """CLVTools' README (apparel cohort of 250, 40-week estimation, weekly unit) prints the
+    Pareto/NBD fit r 0.7866, alpha 5.3349, s 0.3570, beta 11.6152 and, for the customers
+    without repeat purchases (x = 0, T = 40 weeks: ids 1, 122, 1220), PAlive 0.3571791,
+    CET (39.85714 weeks) 0.2212506 and DERT 0.05848859; that version's discount factor was 0.1
+    per week. Only these printed numbers are used (the data are GPL): the parameters are
+    rounded to 4 digits, hence 5e-4."""
+    params = {"r": 0.7866, "alpha": 5.3349, "s": 0.3570, "beta": 11.6152}
+    model = _model(pm.ParetoNBDModel, params)
+    rfm = _frame([(0.0, 0.0, 40.0)])
+    assert float(model.probability_alive(rfm).iloc[0]) == pytest.approx(0.3571791, rel=5e-4)
+    assert float(model.expected_purchases(rfm, 39.85714).iloc[0]) == pytest.approx(
+        0.2212506, rel=5e-4
+    )
+    assert float(model.discounted_expected_transactions(rfm, 0.1).iloc[0]) == pytest.approx(
+        0.05848859, rel=5e-4
+    )

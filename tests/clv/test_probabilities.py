@@ -285,3 +285,23 @@ def test_bad_arguments_are_refused_by_name(cls: type, params: dict[str, float]) 
     # Inputs are not mutated.
     assert rfm.attrs == {"time_unit": "W"}
     assert rfm["frequency"].tolist() == [2.0, 0.0]
+
+
+@pytest.mark.parametrize("cls", [pm.BetaGeoModel, pm.ParetoNBDModel], ids=["BG/NBD", "Pareto/NBD"])
+def test_a_json_round_trip_predicts_the_same(cdnow_rfm_weeks: pd.DataFrame, cls: Any) -> None:
+    import json
+
+    rfm = cdnow_rfm_weeks.iloc[::25]
+    model = cls().fit(cdnow_rfm_weeks)
+    loaded = cls.from_dict(json.loads(json.dumps(model.to_dict())))
+    for method, args in [
+        ("probability_no_purchase", ("90D",)),
+        ("purchase_count_probability", (2, 13)),
+        ("discounted_expected_transactions", (0.002,)),
+    ]:
+        pd.testing.assert_series_equal(
+            getattr(loaded, method)(rfm, *args), getattr(model, method)(rfm, *args)
+        )
+    pd.testing.assert_series_equal(
+        loaded.probability_alive(rfm, at="30D"), model.probability_alive(rfm, at="30D")
+    )
