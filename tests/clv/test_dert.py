@@ -178,3 +178,28 @@ def test_pareto_dert_equals_clvtools_printed_value() -> None:
     assert float(model.discounted_expected_transactions(rfm, 0.1).iloc[0]) == pytest.approx(
         0.05848859, rel=5e-4
     )
+
+
+def test_fits_on_the_boundary_give_the_limits() -> None:
+    """Parameters in the millions (a likelihood supremum on the boundary) have limits to meet:
+    b -> infinity is 'never drops out', a Gamma with s, beta -> infinity is a point mass."""
+    rfm = _frame(HISTORIES)
+    delta = WEEKLY_15
+    x, T = rfm["frequency"].to_numpy(), rfm["T"].to_numpy()
+    never = _model(pm.BetaGeoModel, {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 1e12})
+    alive = never.probability_alive(rfm)
+    np.testing.assert_allclose(never.probability_alive(rfm, at=52), alive, rtol=1e-9)
+    np.testing.assert_allclose(
+        never.discounted_expected_transactions(rfm, delta),
+        alive * (0.243 + x) / (4.414 + T) / delta,
+        rtol=1e-6,
+    )
+    fixed = _model(pm.BetaGeoModel, {"r": 0.243, "alpha": 4.414, "a": 1e8, "b": 9e8})
+    assert np.isfinite(fixed.discounted_expected_transactions(rfm, delta)).all()
+    assert (fixed.probability_alive(rfm, at=52) < fixed.probability_alive(rfm)).all()
+    point = _model(pm.ParetoNBDModel, {"r": 0.55, "alpha": 10.6, "s": 1e6, "beta": 1e7})
+    np.testing.assert_allclose(
+        point.discounted_expected_transactions(rfm, delta),
+        point.probability_alive(rfm) * (0.55 + x) / (10.6 + T) / (delta + 0.1),
+        rtol=1e-4,
+    )

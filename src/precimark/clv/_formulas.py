@@ -18,7 +18,18 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1, hyperu, logsumexp, roots_jacobi
+from scipy.special import (
+    betainc,
+    betaincinv,
+    betaln,
+    digamma,
+    gammaincinv,
+    gammaln,
+    hyp2f1,
+    hyperu,
+    logsumexp,
+    roots_jacobi,
+)
 
 __all__ = [
     "BGRows",
@@ -280,18 +291,53 @@ def bgnbd_probability_alive_at(
     """P(alive at T + t | x, tx, T) under BG/NBD (or MBG/NBD).
 
     Alive at T and no dropout after any purchase in (T, T + t]: given (lambda, p),
-    ``exp(-lambda p t)``; averaged over the posterior,
-    ``(1 - z)^a 2F1(a + b' - r', a; a + b'; z)`` with ``z = t / (alpha' + t)`` (Euler's
-    transformation of ``E[(1 + p t / alpha')^-r']``).
+    ``exp(-lambda p t)``; averaged over lambda, ``(1 + p t / alpha')^-r'``; averaged over
+    ``p ~ Beta(a, b')`` by quadrature (:func:`_beta_nodes`; the closed form
+    ``(1 - z)^a 2F1(a + b' - r', a; a + b'; z)`` is NaN in scipy for parameters in the millions).
     """
     alive, r1, alpha1, a, b1 = _bg_posterior(params, x, tx, T, modified)
-    z = t / (alpha1 + t)
-    survive = np.exp(-a * np.log1p(t / alpha1)) * hyp2f1(a + b1 - r1, a, a + b1, z)
-    out: Array = alive * survive
+
+    def survive(p: Array, r: Array, alpha: Array) -> Array:
+        out: Array = np.exp(-r * np.log1p(p * t / alpha))
+        return out
+
+    out: Array = alive * _beta_average(survive, a, r1, alpha1, b1)
     return out
 
 
-_JACOBI_NODES = 64
+_BETA_NODES = 64
+
+
+def _beta_nodes(a: float, b: float) -> tuple[Array, Array]:
+    """Nodes and weights of ``E[f(p)]`` for ``p ~ Beta(a, b)``.
+
+    Gauss-Jacobi (exact for the Beta weight, so endpoint behaviour costs nothing); where its
+    nodes or weights overflow (a or b in the thousands or more: fits on the boundary),
+    Gauss-Legendre on the quantile scale, ``p = I^-1(u; a, b)``.
+    """
+    with np.errstate(all="ignore"):
+        nodes, weights = roots_jacobi(_BETA_NODES, b - 1.0, a - 1.0)
+        weights = weights / weights.sum()
+    p = (1.0 + nodes) / 2.0
+    if np.all(np.isfinite(p)) and np.all(np.isfinite(weights)) and np.all(weights >= 0):
+        return p, weights
+    u, w = np.polynomial.legendre.leggauss(_BETA_NODES)
+    quantiles: Array = betaincinv(a, b, (1.0 + u) / 2.0)
+    return quantiles, w / 2.0
+
+
+def _beta_average(
+    f: Callable[[Array, Array, Array], Array], a: float, r: Array, alpha: Array, b: Array
+) -> Array:
+    """Per row ``E[f(p, r, alpha)]`` with ``p ~ Beta(a, b)``, once per distinct (r, alpha, b)."""
+    rows, inverse = np.unique(np.column_stack([r, alpha, b]), axis=0, return_inverse=True)
+    per_row = np.empty(len(rows))
+    for b_value in np.unique(rows[:, 2]):
+        p, weights = _beta_nodes(a, float(b_value))
+        use = rows[:, 2] == b_value
+        per_row[use] = f(p[None, :], rows[use, :1], rows[use, 1:2]) @ weights
+    out: Array = per_row[inverse.reshape(-1)]
+    return out
 
 
 def bgnbd_dert(
@@ -303,19 +349,15 @@ def bgnbd_dert(
     T with (lambda, p) the purchase rate at T + t is ``lambda exp(-lambda p t)``; its
     discounted integral averaged over lambda is ``r' U(1, 1 - r', delta alpha' / p) / p``
     (``U`` the confluent hypergeometric function), and the average over ``p ~ Beta(a, b')`` is
-    a Gauss-Jacobi quadrature (64 nodes, exact for the Beta weight). Every term is positive.
+    a quadrature (:func:`_beta_nodes`). Every term is positive.
     """
     alive, r1, alpha1, a, b1 = _bg_posterior(params, x, tx, T, modified)
-    pairs_, inverse = np.unique(np.column_stack([r1, alpha1, b1]), axis=0, return_inverse=True)
-    per_pair = np.empty(len(pairs_))
-    for b_value in np.unique(pairs_[:, 2]):
-        nodes, weights = roots_jacobi(_JACOBI_NODES, b_value - 1.0, a - 1.0)
-        p = (1.0 + nodes) / 2.0
-        weights = weights / weights.sum()
-        rows = pairs_[:, 2] == b_value
-        rr, aa = pairs_[rows, :1], pairs_[rows, 1:2]
-        per_pair[rows] = rr[:, 0] * ((hyperu(1.0, 1.0 - rr, delta * aa / p) / p) @ weights)
-    out: Array = alive * per_pair[inverse.reshape(-1)]
+
+    def discounted(p: Array, r: Array, alpha: Array) -> Array:
+        out: Array = r * hyperu(1.0, 1.0 - r, delta * alpha / p) / p
+        return out
+
+    out: Array = alive * _beta_average(discounted, a, r1, alpha1, b1)
     return out
 
 
@@ -473,8 +515,14 @@ def pareto_dert(params: Array, delta: float, x: Array, tx: Array, T: Array) -> A
     r, alpha, s, beta = (float(v) for v in params)
     alive = pareto_probability_alive(params, x, tx, T)
     z = delta * (beta + T)
-    log_life = s * np.log(beta + T) + (s - 1.0) * np.log(delta) + np.log(hyperu(s, s, z))
-    out: Array = alive * (r + x) / (alpha + T) * np.exp(log_life)
+    with np.errstate(all="ignore"):
+        life = np.exp(s * np.log(beta + T) + (s - 1.0) * np.log(delta) + np.log(hyperu(s, s, z)))
+    bad = ~np.isfinite(life)
+    if bad.any():  # s in the thousands (a fit on the boundary): quadrature on quantiles of mu
+        u, w = np.polynomial.legendre.leggauss(_BETA_NODES)
+        mu = gammaincinv(s, (1.0 + u) / 2.0)[None, :] / (beta + T[bad])[:, None]
+        life[bad] = (1.0 / (delta + mu)) @ (w / 2.0)
+    out: Array = alive * (r + x) / (alpha + T) * life
     return out
 
 
