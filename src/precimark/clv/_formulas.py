@@ -494,7 +494,11 @@ def pareto_conditional_pmf(params: Array, n: int, t: float, x: Array, tx: Array,
     """P(n purchases in (T, T + t] | x, tx, T) under Pareto/NBD (Fader & Hardie note 028)."""
     r, alpha, s, beta = (float(v) for v in params)
     alive = pareto_probability_alive(params, x, tx, T)
-    future = pareto_future_pmf(r + x, alpha + T, s, beta + T, n, np.full_like(x, t))
+    # The future depends on (x, T) only: one quadrature per distinct pair.
+    pairs_, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
+    xp, Tp = pairs_[:, 0], pairs_[:, 1]
+    future = pareto_future_pmf(r + xp, alpha + Tp, s, beta + Tp, n, np.full_like(xp, t))
+    future = future[inverse.reshape(-1)]
     out: Array = 1.0 - alive * (1.0 - future) if n == 0 else alive * future
     return out
 
