@@ -305,3 +305,27 @@ def test_a_json_round_trip_predicts_the_same(cdnow_rfm_weeks: pd.DataFrame, cls:
     pd.testing.assert_series_equal(
         loaded.probability_alive(rfm, at="30D"), model.probability_alive(rfm, at="30D")
     )
+
+
+def test_heavy_buyers_stay_finite_and_consistent() -> None:
+    """CLVTools' test case for a P(alive) that once gave NaN: 161-254 purchases in 100 weeks."""
+    model = _model(pm.ParetoNBDModel, {"r": 0.5143, "alpha": 2.8845, "s": 0.2856, "beta": 14.1087})
+    rfm = _frame(
+        [
+            (221.0, 103.42857, 103.57143),
+            (254.0, 97.14286, 97.28571),
+            (161.0, 94.71429, 98.0),
+            (204.0, 98.57143, 99.42857),
+        ]
+    )
+    probabilities = np.column_stack(
+        [model.purchase_count_probability(rfm, n, 4).to_numpy() for n in range(120)]
+    )
+    assert (probabilities >= 0).all()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-8)
+    np.testing.assert_allclose(
+        probabilities @ np.arange(120), model.expected_purchases(rfm, 4).to_numpy(), rtol=1e-7
+    )
+    later = model.probability_alive(rfm, at=26)
+    assert (later < model.probability_alive(rfm)).all()
+    assert np.isfinite(model.discounted_expected_transactions(rfm, np.log(1.1) / 52)).all()
