@@ -62,3 +62,16 @@ print(
     round(with_covariates.expected_purchases_new_customer(13, covariates={"x1": 1, "x2": 0}), 3),
     round(with_covariates.expected_purchases_new_customer(13, covariates={"x1": -1, "x2": 0}), 3),
 )
+
+# Churn-window probabilities and DERT (issue 16), conditional on each customer's history.
+churn = pd.DataFrame(
+    {
+        "no_order_90d": bgnbd.probability_no_purchase(rfm, "90D"),
+        "alive_in_26w": bgnbd.probability_alive(rfm, at=26),
+        "exactly_1_order_13w": bgnbd.purchase_count_probability(rfm, 1, 13),
+        # 10% a year as a continuous rate per week (the model's unit): ln(1.1) / 52
+        "dert_10pct": bgnbd.discounted_expected_transactions(rfm, 0.0953102 / 52),
+    }
+)
+print("\nChurn triggers: the 5 customers most likely to order nothing in the next 90 days")
+print(churn.sort_values("no_order_90d", ascending=False).head().round(3).to_string())

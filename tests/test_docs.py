@@ -48,6 +48,12 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
     ),
 }
 
+# docs/clv.md, section "Churn-window probabilities and DERT" (issue 16): one more block.
+PAGES["docs/clv.md"] = (
+    PAGES["docs/clv.md"][0] + 1,
+    (*PAGES["docs/clv.md"][1], "probability_alive_182d", "sums to 1: True"),
+)
+
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_page_code_runs(page: str, capsys: pytest.CaptureFixture[str]) -> None:

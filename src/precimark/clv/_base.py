@@ -829,7 +829,11 @@ class _PurchaseModel(_Model):
         )
 
     def probability_alive(
-        self, rfm: pd.DataFrame, *, time_unit: TimeUnit | None = None
+        self,
+        rfm: pd.DataFrame,
+        *,
+        at: HorizonLike | None = None,
+        time_unit: TimeUnit | None = None,
     ) -> pd.Series:
         """Probability that each customer is still active at the end of their history.
 
@@ -837,6 +841,10 @@ class _PurchaseModel(_Model):
         ----------
         rfm : DataFrame
             Summary frame in the model's time unit.
+        at : float or duration, optional
+            A length of time after the end of each history (a number in the model's time
+            unit, or a fixed duration such as ``"90D"``): the probability of being active at
+            ``T + at`` given the history. None or 0 gives the probability at ``T``.
         time_unit : {"D", "W"}, optional
             Unit of ``rfm`` when the frame does not record it (checked, not converted).
 
@@ -844,10 +852,30 @@ class _PurchaseModel(_Model):
         -------
         Series
             ``probability_alive``, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import precimark as pm
+        >>> from precimark.datasets import load_cdnow
+        >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+        >>> model = pm.BetaGeoModel().fit(rfm)
+        >>> now = model.probability_alive(rfm)
+        >>> later = model.probability_alive(rfm, at="182D")
+        >>> bool((later <= now).all()), round(float(now.iloc[0]), 3), round(float(later.iloc[0]), 3)
+        (True, 0.727, 0.61)
         """
-        frame, _, distinct, inverse = self._rows(rfm, time_unit)
+        frame, unit, distinct, inverse = self._rows(rfm, time_unit)
+        t = 0.0 if at is None else to_duration_units(at, unit, "at", positive=False)
+        if t == 0.0:
+            return self._per_row(
+                frame, distinct, inverse, "probability_alive", lambda d: self._probability_alive(*d)
+            )
         return self._per_row(
-            frame, distinct, inverse, "probability_alive", lambda d: self._probability_alive(*d)
+            frame,
+            distinct,
+            inverse,
+            "probability_alive",
+            lambda d: self._probability_alive_at(t, *d),
         )
 
     def expected_purchases_new_customer(
@@ -900,6 +928,190 @@ class _PurchaseModel(_Model):
         t = to_duration_units(horizon, unit, "horizon")
         return float(self._pmf(count, np.asarray([t], dtype=np.float64))[0])
 
+    def probability_no_purchase(
+        self, rfm: pd.DataFrame, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
+    ) -> pd.Series:
+        """Probability that each customer makes no purchase in the next ``horizon``.
+
+        ``P(X(T, T + horizon] = 0 | frequency, recency, T)``: the customers who are no longer
+        active plus the active ones who buy nothing in the window. The usual churn trigger
+        ("no order in the next 90 days").
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Summary frame (``frequency``, ``recency``, ``T``) in the model's time unit.
+        horizon : float or duration
+            A length of time: a number in the model's time unit, or a fixed duration
+            (``"90D"``, ``pd.Timedelta(weeks=13)``).
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it (checked, not converted).
+
+        Returns
+        -------
+        Series
+            ``probability_no_purchase``, indexed like ``rfm``; equal to
+            :meth:`purchase_count_probability` with ``n=0``.
+
+        Raises
+        ------
+        DataValidationError
+            If the horizon is not a positive, finite length of time, or the unit of ``rfm``
+            cannot be established or differs from the model's.
+
+        Examples
+        --------
+        >>> import precimark as pm
+        >>> from precimark.datasets import load_cdnow
+        >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+        >>> model = pm.ParetoNBDModel().fit(rfm)
+        >>> quiet = model.probability_no_purchase(rfm, "91D")
+        >>> quiet.name, round(float(quiet.iloc[0]), 3)
+        ('probability_no_purchase', 0.633)
+        """
+        frame, unit, distinct, inverse = self._rows(rfm, time_unit)
+        t = to_duration_units(horizon, unit, "horizon")
+        return self._per_row(
+            frame,
+            distinct,
+            inverse,
+            "probability_no_purchase",
+            lambda d: self._conditional_pmf(0, t, *d),
+        )
+
+    def purchase_count_probability(
+        self,
+        rfm: pd.DataFrame,
+        n: int,
+        horizon: HorizonLike,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> pd.Series:
+        """Probability that each customer makes exactly ``n`` purchases in the next ``horizon``.
+
+        ``P(X(T, T + horizon] = n | frequency, recency, T)``, conditional on each customer's
+        history (:meth:`purchase_count_pmf` is the same for a newly acquired customer). Over
+        ``n = 0, 1, 2, ...`` the probabilities sum to 1 and their mean is
+        :meth:`expected_purchases`; every term is computed as a positive quantity, so none is
+        negative.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Summary frame (``frequency``, ``recency``, ``T``) in the model's time unit.
+        n : int
+            Number of purchases (a whole number >= 0).
+        horizon : float or duration
+            A length of time: a number in the model's time unit, or a fixed duration
+            (``"90D"``, ``pd.Timedelta(weeks=13)``).
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it (checked, not converted).
+
+        Returns
+        -------
+        Series
+            ``purchase_count_probability``, indexed like ``rfm``.
+
+        Raises
+        ------
+        DataValidationError
+            If ``n`` is not a whole number >= 0, the horizon is not a positive, finite length
+            of time, or the unit of ``rfm`` cannot be established or differs from the model's.
+
+        References
+        ----------
+        Fader & Hardie (2006), "Deriving an expression for P(X(t) = x) under the Pareto/NBD
+        model" and note 028 (its conditional form); Fader, Hardie & Lee (2005), eq. 8, for
+        BG/NBD, applied to the posterior of an active customer.
+
+        Examples
+        --------
+        >>> import precimark as pm
+        >>> from precimark.datasets import load_cdnow
+        >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+        >>> model = pm.BetaGeoModel().fit(rfm)
+        >>> [round(float(model.purchase_count_probability(rfm, n, 39).iloc[0]), 3) for n in range(4)]
+        [0.445, 0.239, 0.144, 0.081]
+        """
+        count = int(check_number(n, "n", low=0, integer=True))
+        frame, unit, distinct, inverse = self._rows(rfm, time_unit)
+        t = to_duration_units(horizon, unit, "horizon")
+        return self._per_row(
+            frame,
+            distinct,
+            inverse,
+            "purchase_count_probability",
+            lambda d: self._conditional_pmf(count, t, *d),
+        )
+
+    def discounted_expected_transactions(
+        self,
+        rfm: pd.DataFrame,
+        continuous_discount_rate: float,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> pd.Series:
+        """Discounted expected residual transactions (DERT) of each customer.
+
+        ``integral_0^inf exp(-delta t) dE[X(T, T + t) | frequency, recency, T]``: the expected
+        number of future purchases, each discounted continuously to today, over an unbounded
+        horizon. Times the expected margin per purchase it is the customer's residual
+        lifetime value (Fader, Hardie & Lee 2005b).
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            Summary frame (``frequency``, ``recency``, ``T``) in the model's time unit.
+        continuous_discount_rate : float
+            ``delta`` > 0, per unit of the model's time (``time_unit_``): a purchase ``t``
+            units from now counts ``exp(-delta t)``. An annual rate ``d`` (e.g. 10%) is
+            ``delta = ln(1 + d)`` per year, so ``ln(1.1) / 52`` per week or
+            ``ln(1.1) / 365`` per day. CLVTools' default ``log(1.1)`` is per period of its
+            time unit: with weekly data it means 10% per *week*.
+        time_unit : {"D", "W"}, optional
+            Unit of ``rfm`` when the frame does not record it (checked, not converted).
+
+        Returns
+        -------
+        Series
+            ``discounted_expected_transactions``, indexed like ``rfm``.
+
+        Raises
+        ------
+        DataValidationError
+            If the rate is not a positive, finite number, or the unit of ``rfm`` cannot be
+            established or differs from the model's.
+
+        References
+        ----------
+        Fader, Hardie & Lee (2005b), "RFM and CLV: using iso-value curves for customer base
+        analysis", JMR 42(4), eq. 2 (Pareto/NBD, with the confluent hypergeometric function
+        of the second kind). BG/NBD and MBG/NBD: the same integral of the posterior purchase
+        rate, averaged over the dropout probability by Gauss-Jacobi quadrature.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import precimark as pm
+        >>> from precimark.datasets import load_cdnow
+        >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+        >>> model = pm.ParetoNBDModel().fit(rfm)
+        >>> dert = model.discounted_expected_transactions(rfm, np.log(1.15) / 52)  # 15% a year
+        >>> dert.name, round(float(dert.iloc[0]), 2)
+        ('discounted_expected_transactions', 6.5)
+        """
+        delta = check_number(
+            continuous_discount_rate, "continuous_discount_rate", low=0, inclusive="neither"
+        )
+        frame, _, distinct, inverse = self._rows(rfm, time_unit)
+        return self._per_row(
+            frame,
+            distinct,
+            inverse,
+            "discounted_expected_transactions",
+            lambda d: self._dert(delta, *d),
+        )
+
     def _discounted_expected(
         self, times: Array, discount: Array, distinct: Sequence[Array]
     ) -> Array:
@@ -931,4 +1143,16 @@ class _PurchaseModel(_Model):
     def _covariate_loglik(
         self, p: Mapping[str, Array | float], x: Array, tx: Array, T_: Array, *, grad: bool
     ) -> tuple[Array, Array | None]:
+        raise NotImplementedError
+
+    def _conditional_pmf(self, n: int, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        """P(n purchases in (T, T + t] | x, tx, T) per distinct row."""
+        raise NotImplementedError
+
+    def _probability_alive_at(self, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        """P(alive at T + t | x, tx, T) per distinct row."""
+        raise NotImplementedError
+
+    def _dert(self, delta: float, x: Array, tx: Array, T_: Array) -> Array:
+        """Discounted expected residual transactions at continuous rate delta per row."""
         raise NotImplementedError

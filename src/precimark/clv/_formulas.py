@@ -13,11 +13,23 @@ Fader & Hardie (2013), "The Gamma-Gamma model of monetary value" (note).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, gammaln, hyp2f1, logsumexp
+from scipy.special import (
+    betainc,
+    betaincinv,
+    betaln,
+    digamma,
+    gammaincinv,
+    gammaln,
+    hyp2f1,
+    hyperu,
+    logsumexp,
+    roots_jacobi,
+)
 
 __all__ = [
     "BGRows",
@@ -37,6 +49,7 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
+ScalarOrArray = Array | float  # broadcast against the rows
 
 
 class Factor(NamedTuple):
@@ -206,27 +219,145 @@ def bgnbd_expected_new(params: Array, t: Array, *, modified: bool = False) -> Ar
     return out
 
 
+def bg_future_pmf(
+    r: ScalarOrArray, alpha: ScalarOrArray, a: float, b: ScalarOrArray, n: int, t: ScalarOrArray
+) -> Array:
+    """P(n purchases in the next ``t``) of a BG/NBD customer alive now; arguments broadcast.
+
+    The customer buys at rate ``lambda ~ Gamma(r, alpha)`` and drops out after each purchase
+    with probability ``p ~ Beta(a, b)``: a new BG/NBD customer (Fader, Hardie & Lee 2005,
+    eq. 8), or, with the posterior parameters, a known one alive at T. The negative binomial
+    tail is the regularised incomplete beta function (``betainc``), never ``1 - cdf``: every
+    term is positive.
+    """
+    q = t / (alpha + t)
+    log_nb = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) - r * np.log1p(t / alpha)
+    if n > 0:
+        log_nb = log_nb + n * np.log(q)
+    out: Array = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
+    if n > 0:
+        out = out + np.exp(betaln(a + 1.0, b + n - 1.0) - betaln(a, b)) * betainc(n, r, q)
+    return out
+
+
 def bgnbd_pmf(params: Array, n: int, t: Array, *, modified: bool = False) -> Array:
-    """P(X(t) = n) for a customer just acquired (Fader, Hardie & Lee 2005, eq. 8)."""
+    """P(X(t) = n) for a customer just acquired (Fader, Hardie & Lee 2005, eq. 8).
+
+    MBG/NBD: the customer drops out at the first purchase with probability ``a / (a + b)``;
+    otherwise a BG/NBD customer with ``p ~ Beta(a, b + 1)`` follows.
+    """
     r, alpha, a, b = (float(v) for v in params)
-    shift = 1.0 if modified else 0.0
-    log_p = np.log(alpha / (alpha + t))
-    log_q = np.log(t / (alpha + t)) if n > 0 else np.zeros_like(t)
-    log_nb = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * log_p + n * log_q
-    first = np.exp(betaln(a, b + n + shift) - betaln(a, b) + log_nb)
-    if n == 0 and not modified:
-        out: Array = first
+    if not modified:
+        return bg_future_pmf(r, alpha, a, b, n, t)
+    future = bg_future_pmf(r, alpha, a, b + 1.0, n, t)
+    out: Array = b / (a + b) * future + (a / (a + b) if n == 0 else 0.0)
+    return out
+
+
+def _bg_posterior(
+    params: Array, x: Array, tx: Array, T: Array, modified: bool
+) -> tuple[Array, Array, Array, float, Array]:
+    """P(alive at T) and the parameters (r', alpha', a, b') of the purchases after T if alive.
+
+    Given alive at T, ``lambda ~ Gamma(r + x, alpha + T)`` and ``p ~ Beta(a, b + x)``
+    (MBG/NBD: ``b + x + 1``, the first purchase survived too); from T on the customer is a
+    BG/NBD customer with these parameters (dropout only after purchases).
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    alive = bgnbd_probability_alive(params, x, tx, T, modified=modified)
+    return alive, r + x, alpha + T, a, b + x + (1.0 if modified else 0.0)
+
+
+def bgnbd_conditional_pmf(
+    params: Array, n: int, t: float, x: Array, tx: Array, T: Array, *, modified: bool = False
+) -> Array:
+    """P(n purchases in (T, T + t] | x, tx, T) under BG/NBD (or MBG/NBD).
+
+    ``n = 0`` is ``1 - P(alive) * (1 - (alpha'/(alpha' + t))^r')``: alive customers who buy
+    nothing plus the dead.
+    """
+    alive, r1, alpha1, a, b1 = _bg_posterior(params, x, tx, T, modified)
+    if n == 0:
+        buys = -np.expm1(-r1 * np.log1p(t / alpha1))
+        out: Array = 1.0 - alive * buys
         return out
-    j = np.arange(n, dtype=np.float64)
-    terms = np.exp(
-        gammaln(r + j)
-        - gammaln(r)
-        - gammaln(j + 1.0)
-        + np.multiply.outer(np.log(t / (alpha + t)), j)
-    )
-    cdf = np.exp(r * log_p) * terms.sum(axis=-1)
-    second = np.exp(betaln(a + 1.0, b + n - 1.0 + shift) - betaln(a, b)) * (1.0 - cdf)
-    out = first + second
+    out = alive * bg_future_pmf(r1, alpha1, a, b1, n, t)
+    return out
+
+
+def bgnbd_probability_alive_at(
+    params: Array, t: float, x: Array, tx: Array, T: Array, *, modified: bool = False
+) -> Array:
+    """P(alive at T + t | x, tx, T) under BG/NBD (or MBG/NBD).
+
+    Alive at T and no dropout after any purchase in (T, T + t]: given (lambda, p),
+    ``exp(-lambda p t)``; averaged over lambda, ``(1 + p t / alpha')^-r'``; averaged over
+    ``p ~ Beta(a, b')`` by quadrature (:func:`_beta_nodes`; the closed form
+    ``(1 - z)^a 2F1(a + b' - r', a; a + b'; z)`` is NaN in scipy for parameters in the millions).
+    """
+    alive, r1, alpha1, a, b1 = _bg_posterior(params, x, tx, T, modified)
+
+    def survive(p: Array, r: Array, alpha: Array) -> Array:
+        out: Array = np.exp(-r * np.log1p(p * t / alpha))
+        return out
+
+    out: Array = alive * _beta_average(survive, a, r1, alpha1, b1)
+    return out
+
+
+_BETA_NODES = 64
+
+
+def _beta_nodes(a: float, b: float) -> tuple[Array, Array]:
+    """Nodes and weights of ``E[f(p)]`` for ``p ~ Beta(a, b)``.
+
+    Gauss-Jacobi (exact for the Beta weight, so endpoint behaviour costs nothing); where its
+    nodes or weights overflow (a or b in the thousands or more: fits on the boundary),
+    Gauss-Legendre on the quantile scale, ``p = I^-1(u; a, b)``.
+    """
+    with np.errstate(all="ignore"):
+        nodes, weights = roots_jacobi(_BETA_NODES, b - 1.0, a - 1.0)
+        weights = weights / weights.sum()
+    p = (1.0 + nodes) / 2.0
+    if np.all(np.isfinite(p)) and np.all(np.isfinite(weights)) and np.all(weights >= 0):
+        return p, weights
+    u, w = np.polynomial.legendre.leggauss(_BETA_NODES)
+    quantiles: Array = betaincinv(a, b, (1.0 + u) / 2.0)
+    return quantiles, w / 2.0
+
+
+def _beta_average(
+    f: Callable[[Array, Array, Array], Array], a: float, r: Array, alpha: Array, b: Array
+) -> Array:
+    """Per row ``E[f(p, r, alpha)]`` with ``p ~ Beta(a, b)``, once per distinct (r, alpha, b)."""
+    rows, inverse = np.unique(np.column_stack([r, alpha, b]), axis=0, return_inverse=True)
+    per_row = np.empty(len(rows))
+    for b_value in np.unique(rows[:, 2]):
+        p, weights = _beta_nodes(a, float(b_value))
+        use = rows[:, 2] == b_value
+        per_row[use] = f(p[None, :], rows[use, :1], rows[use, 1:2]) @ weights
+    out: Array = per_row[inverse.reshape(-1)]
+    return out
+
+
+def bgnbd_dert(
+    params: Array, delta: float, x: Array, tx: Array, T: Array, *, modified: bool = False
+) -> Array:
+    """Discounted expected residual transactions under BG/NBD (or MBG/NBD), per row.
+
+    ``DERT = integral_0^inf exp(-delta t) d/dt E[X(T, T + t) | x, tx, T] dt``. Given alive at
+    T with (lambda, p) the purchase rate at T + t is ``lambda exp(-lambda p t)``; its
+    discounted integral averaged over lambda is ``r' U(1, 1 - r', delta alpha' / p) / p``
+    (``U`` the confluent hypergeometric function), and the average over ``p ~ Beta(a, b')`` is
+    a quadrature (:func:`_beta_nodes`). Every term is positive.
+    """
+    alive, r1, alpha1, a, b1 = _bg_posterior(params, x, tx, T, modified)
+
+    def discounted(p: Array, r: Array, alpha: Array) -> Array:
+        out: Array = r * hyperu(1.0, 1.0 - r, delta * alpha / p) / p
+        return out
+
+    out: Array = alive * _beta_average(discounted, a, r1, alpha1, b1)
     return out
 
 
@@ -274,44 +405,128 @@ def gg_expected_spend(params: Array, x: Array, m: Array) -> Array:
     return out
 
 
-def pareto_pmf(params: Array, n: int, t: Array) -> Array:
-    """P(X(t) = n) under Pareto/NBD for a customer just acquired.
+_LEGENDRE = np.polynomial.legendre.leggauss(128)
 
-    Fader & Hardie (2005), "Deriving an expression for P(X(t) = x) under the Pareto/NBD
-    model" (note 012), with the hypergeometric terms arranged for whichever of alpha, beta is
-    larger so that the argument stays in [0, 1).
+
+def _pareto_integral(log_integrand: Callable[[Array], Array], alpha: Array, t: Array) -> Array:
+    """``log of integral_0^w(t) exp(log_integrand(w)) dw`` with ``w(t) = t / (alpha + t)``.
+
+    Gauss-Legendre quadrature (128 nodes) in log-space of a positive integrand: the result is
+    positive whatever the cancellation in the closed form would be.
     """
-    r, alpha, s, beta = (float(v) for v in params)
-    t = np.asarray(t, dtype=np.float64)
-    log_first = (
+    nodes, weights = _LEGENDRE
+    half = (t / (alpha + t))[..., None] / 2.0
+    w = half * (1.0 + nodes)
+    out: Array = logsumexp(log_integrand(w), axis=-1, b=half * weights)
+    return out
+
+
+def pareto_future_pmf(
+    r: ScalarOrArray, alpha: ScalarOrArray, s: float, beta: ScalarOrArray, n: int, t: ScalarOrArray
+) -> Array:
+    """P(n purchases in the next ``t``) of a Pareto/NBD customer alive now; arguments broadcast.
+
+    ``lambda ~ Gamma(r, alpha)``, ``mu ~ Gamma(s, beta)``: a new customer, or, with the
+    posterior parameters (r + x, alpha + T, s, beta + T), a known one alive at T (Fader &
+    Hardie note 028). Alive throughout ``t`` and n purchases, plus dead at some u <= t after n
+    purchases: the second term is ``integral_0^t E[mu e^(-mu u)] P(N(u) = n) du``, which with
+    ``w = u / (alpha + u)`` is ``s beta^s alpha Gamma(r+n) / (Gamma(r) n!)`` times
+    ``integral_0^w(t) w^n (1-w)^(r+s-1) (beta (1-w) + alpha w)^-(s+1) dw``, a positive
+    integral computed by quadrature (the hypergeometric closed form is a difference of two
+    near-equal numbers at short horizons: tiny negative probabilities). ``n = 0`` is one minus
+    the probability of a first purchase before dropout, again a positive integral:
+    ``r beta^s integral_0^w(t) (1-w)^(r+s-1) (beta (1-w) + alpha w)^-s dw``.
+    """
+    r, alpha, beta, t = (
+        np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(r, alpha, beta, t)
+    )
+    if n == 0:
+        log_buy = (
+            np.log(r)
+            + s * np.log(beta)
+            + _pareto_integral(
+                lambda w: (
+                    (r[..., None] + s - 1.0) * np.log1p(-w)
+                    - s * np.log(beta[..., None] * (1.0 - w) + alpha[..., None] * w)
+                ),
+                alpha,
+                t,
+            )
+        )
+        out: Array = -np.expm1(log_buy)
+        return out
+    log_nb = (
         gammaln(r + n)
         - gammaln(r)
         - gammaln(n + 1.0)
-        + r * np.log(alpha / (alpha + t))
+        - r * np.log1p(t / alpha)
         + n * np.log(t / (alpha + t))
-        + s * np.log(beta / (beta + t))
     )
-    if alpha >= beta:
-        big, c = alpha, s + 1.0
-    else:
-        big, c = beta, r + n
-    gap = abs(alpha - beta)
-    head = r * np.log(alpha) + s * np.log(beta) + betaln(r + n, s + 1.0) - betaln(r, s)
-    b1 = np.exp(head - (r + s) * np.log(big)) * hyp2f1(r + s, c, r + s + n + 1.0, gap / big)
-    j = np.arange(n + 1, dtype=np.float64)
-    log_big_t = np.log(big + t)[..., None]
-    log_terms = (
-        head
-        + gammaln(r + s + j)
-        - gammaln(r + s)
-        - gammaln(j + 1.0)
-        + j * np.log(t)[..., None]
-        - (r + s + j) * log_big_t
+    alive = log_nb - s * np.log1p(t / beta)
+    dead = (
+        np.log(s)
+        + s * np.log(beta)
+        + np.log(alpha)
+        + gammaln(r + n)
+        - gammaln(r)
+        - gammaln(n + 1.0)
+        + _pareto_integral(
+            lambda w: (
+                n * np.log(w)
+                + (r[..., None] + s - 1.0) * np.log1p(-w)
+                - (s + 1.0) * np.log(beta[..., None] * (1.0 - w) + alpha[..., None] * w)
+            ),
+            alpha,
+            t,
+        )
     )
-    b2 = (
-        np.exp(log_terms) * hyp2f1(r + s + j, c, r + s + n + 1.0, gap / (big + t)[..., None])
-    ).sum(axis=-1)
-    out: Array = np.exp(log_first) + (b1 - b2)
+    out = np.exp(np.logaddexp(alive, dead))
+    return out
+
+
+def pareto_pmf(params: Array, n: int, t: Array) -> Array:
+    """P(X(t) = n) under Pareto/NBD for a customer just acquired (see :func:`pareto_future_pmf`)."""
+    r, alpha, s, beta = (float(v) for v in params)
+    return pareto_future_pmf(r, alpha, s, beta, n, np.asarray(t, dtype=np.float64))
+
+
+def pareto_conditional_pmf(params: Array, n: int, t: float, x: Array, tx: Array, T: Array) -> Array:
+    """P(n purchases in (T, T + t] | x, tx, T) under Pareto/NBD (Fader & Hardie note 028)."""
+    r, alpha, s, beta = (float(v) for v in params)
+    alive = pareto_probability_alive(params, x, tx, T)
+    # The future depends on (x, T) only: one quadrature per distinct pair.
+    pairs_, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
+    xp, Tp = pairs_[:, 0], pairs_[:, 1]
+    future = pareto_future_pmf(r + xp, alpha + Tp, s, beta + Tp, n, np.full_like(xp, t))
+    future = future[inverse.reshape(-1)]
+    out: Array = 1.0 - alive * (1.0 - future) if n == 0 else alive * future
+    return out
+
+
+def pareto_probability_alive_at(params: Array, t: float, x: Array, tx: Array, T: Array) -> Array:
+    """P(alive at T + t | x, tx, T) under Pareto/NBD: ``P(alive at T) ((beta+T)/(beta+T+t))^s``."""
+    _, _, s, beta = (float(v) for v in params)
+    out: Array = pareto_probability_alive(params, x, tx, T) * np.exp(-s * np.log1p(t / (beta + T)))
+    return out
+
+
+def pareto_dert(params: Array, delta: float, x: Array, tx: Array, T: Array) -> Array:
+    """Discounted expected residual transactions under Pareto/NBD (Fader, Hardie & Lee 2005b).
+
+    ``P(alive) (r + x) / (alpha + T) E[1 / (delta + mu)]`` with ``mu ~ Gamma(s, beta + T)``:
+    ``(beta + T)^s delta^(s-1) U(s, s; delta (beta + T))``, their eq. 2 written with P(alive).
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    alive = pareto_probability_alive(params, x, tx, T)
+    z = delta * (beta + T)
+    with np.errstate(all="ignore"):
+        life = np.exp(s * np.log(beta + T) + (s - 1.0) * np.log(delta) + np.log(hyperu(s, s, z)))
+    bad = ~np.isfinite(life)
+    if bad.any():  # s in the thousands (a fit on the boundary): quadrature on quantiles of mu
+        u, w = np.polynomial.legendre.leggauss(_BETA_NODES)
+        mu = gammaincinv(s, (1.0 + u) / 2.0)[None, :] / (beta + T[bad])[:, None]
+        life[bad] = (1.0 / (delta + mu)) @ (w / 2.0)
+    out: Array = alive * (r + x) / (alpha + T) * life
     return out
 
 

@@ -23,6 +23,7 @@ lifetimes' to 1e-9 in the tests).
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Self
@@ -54,7 +55,7 @@ from precimark.clv._base import (
 # Re-exported: these import paths are used elsewhere (horizon_in_units is public).
 from precimark.clv._base import _PurchaseModel as _PurchaseModel
 from precimark.clv._base import horizon_in_units as horizon_in_units
-from precimark.exceptions import DataQualityWarning
+from precimark.exceptions import DataQualityWarning, DataValidationError
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, T
 
 __all__ = [
@@ -214,6 +215,19 @@ class BetaGeoModel(_PurchaseModel):
     def _pmf(self, n: int, t: Array) -> Array:
         return _formulas.bgnbd_pmf(self._vector(), n, t, modified=self._modified)
 
+    def _conditional_pmf(self, n: int, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.bgnbd_conditional_pmf(
+            self._vector(), n, t, x, tx, T_, modified=self._modified
+        )
+
+    def _probability_alive_at(self, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.bgnbd_probability_alive_at(
+            self._vector(), t, x, tx, T_, modified=self._modified
+        )
+
+    def _dert(self, delta: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.bgnbd_dert(self._vector(), delta, x, tx, T_, modified=self._modified)
+
 
 class ModifiedBetaGeoModel(BetaGeoModel):
     """MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD with dropout at time 0 too.
@@ -342,6 +356,15 @@ class ParetoNBDModel(_PurchaseModel):
         if covariates:
             return _covariates.pareto_expected_new(_covariates.individual(self, covariates), t)
         return _formulas.pareto_expected_new(self._vector(), t)
+
+    def _conditional_pmf(self, n: int, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.pareto_conditional_pmf(self._vector(), n, t, x, tx, T_)
+
+    def _probability_alive_at(self, t: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.pareto_probability_alive_at(self._vector(), t, x, tx, T_)
+
+    def _dert(self, delta: float, x: Array, tx: Array, T_: Array) -> Array:
+        return _formulas.pareto_dert(self._vector(), delta, x, tx, T_)
 
 
 class GammaGammaModel(_Model):
@@ -613,17 +636,15 @@ class BetaGeoBetaBinomModel(_Model):
         -------
         Series
             ``expected_purchases``, indexed like ``rfm``.
+
+        Raises
+        ------
+        DataValidationError
+            If ``horizon`` is a duration, negative, zero, fractional, NaN, infinite or not a
+            number: BG/BB counts discrete transaction opportunities.
         """
         check_is_fitted(self, "params_")
-        if isinstance(horizon, str | pd.Timedelta | np.timedelta64 | pd.DateOffset):
-            raise fail(
-                "argument 'horizon'",
-                f"{horizon!r}, a duration",
-                "a whole number of transaction opportunities >= 1 (BG/BB is discrete-time)",
-                "Divide the duration by the length of one opportunity (e.g. '364D' with "
-                "weekly issues is horizon=52).",
-            )
-        periods = int(check_number(horizon, "horizon", low=1, integer=True))
+        periods = _opportunities(horizon)
         values = _formulas.bb_conditional_expected(self._vector(), periods, *self._columns(rfm))
         return pd.Series(values, index=rfm.index, name="expected_purchases")
 
@@ -638,6 +659,33 @@ class BetaGeoBetaBinomModel(_Model):
         check_is_fitted(self, "params_")
         values = _formulas.bb_probability_alive(self._vector(), 0, *self._columns(rfm))
         return pd.Series(values, index=rfm.index, name="probability_alive")
+
+
+_OPPORTUNITIES = (
+    "a whole number of transaction opportunities >= 1 (BG/BB counts discrete opportunities, "
+    "not time)"
+)
+
+
+def _opportunities(horizon: object) -> int:
+    """Return a BG/BB horizon as a whole number >= 1 of transaction opportunities."""
+    if isinstance(horizon, str | datetime.timedelta | np.timedelta64 | pd.DateOffset):
+        raise fail(
+            "argument 'horizon'",
+            f"{horizon!r}, a duration",
+            _OPPORTUNITIES,
+            "Divide the duration by the length of one opportunity (e.g. '364D' with "
+            "weekly issues is horizon=52).",
+        )
+    try:
+        return int(check_number(horizon, "horizon", low=1, integer=True))
+    except DataValidationError:
+        found = repr(horizon)
+        if not isinstance(horizon, int | float | np.integer | np.floating) or isinstance(
+            horizon, bool | np.bool_
+        ):
+            found += f" (a {type(horizon).__name__})"
+        raise fail("argument 'horizon'", found, _OPPORTUNITIES) from None
 
 
 def _check_stated_unit(frame: pd.DataFrame, time_unit: object) -> None:
