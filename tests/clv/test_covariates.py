@@ -538,3 +538,23 @@ def test_distinct_rows_of_many_columns_do_not_overflow() -> None:
     assert len(distinct[0]) == 50_000
     for column, values in zip(doubled, distinct, strict=True):
         np.testing.assert_array_equal(values[inverse], column)
+
+
+def test_history_probabilities_and_dert_refuse_a_model_with_covariates(
+    bg_model: pm.BetaGeoModel, bg_data: tuple[pd.DataFrame, dict[str, float]]
+) -> None:
+    # Their formulas take one parameter set; with covariates each customer has their own, so
+    # they refuse by name rather than answer for the baseline customer.
+    rfm = bg_data[0].head(50)
+    calls = {
+        "probability_no_purchase": lambda: bg_model.probability_no_purchase(rfm, 13),
+        "purchase_count_probability": lambda: bg_model.purchase_count_probability(rfm, 1, 13),
+        "discounted_expected_transactions": lambda: bg_model.discounted_expected_transactions(
+            rfm, 0.01
+        ),
+        "probability_alive(at=)": lambda: bg_model.probability_alive(rfm, at=13),
+    }
+    for name, call in calls.items():
+        with pytest.raises(DataValidationError, match="a model with covariates"):
+            call()  # name: the method refused
+    assert bg_model.probability_alive(rfm, at=0).equals(bg_model.probability_alive(rfm))

@@ -870,6 +870,7 @@ class _PurchaseModel(_Model):
             return self._per_row(
                 frame, distinct, inverse, "probability_alive", lambda d: self._probability_alive(*d)
             )
+        _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
         return self._per_row(
             frame,
             distinct,
@@ -969,6 +970,7 @@ class _PurchaseModel(_Model):
         >>> quiet.name, round(float(quiet.iloc[0]), 3)
         ('probability_no_purchase', 0.633)
         """
+        _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
         frame, unit, distinct, inverse = self._rows(rfm, time_unit)
         t = to_duration_units(horizon, unit, "horizon")
         return self._per_row(
@@ -1034,6 +1036,7 @@ class _PurchaseModel(_Model):
         [0.445, 0.239, 0.144, 0.081]
         """
         count = int(check_number(n, "n", low=0, integer=True))
+        _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
         frame, unit, distinct, inverse = self._rows(rfm, time_unit)
         t = to_duration_units(horizon, unit, "horizon")
         return self._per_row(
@@ -1103,6 +1106,7 @@ class _PurchaseModel(_Model):
         delta = check_number(
             continuous_discount_rate, "continuous_discount_rate", low=0, inclusive="neither"
         )
+        _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
         frame, _, distinct, inverse = self._rows(rfm, time_unit)
         return self._per_row(
             frame,
