@@ -20,6 +20,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
     "docs/index.md": (1, ()),
     "docs/clv.md": (1, ("'r': 0.24", "frequency_cal", "ParetoNBDModel")),
     "docs/profiling.md": (1, ()),
+    "docs/plot.md": (1, ("time since the first purchase (weeks)",)),
     "docs/pricing.md": (
         3,
         ("15% off; loyalty tier VIP", "no consent", "What would change it", "elasticity"),
