@@ -266,3 +266,38 @@ def test_a_model_without_a_time_unit_is_refused(model: pm.BetaGeoModel) -> None:
     old = pm.BetaGeoModel.from_dict({**model.to_dict(), "time_unit": None})
     with pytest.raises(pm.DataValidationError, match="records no time unit"):
         plot_expected_repeat_purchases(old, 10)
+
+
+def test_matrices_and_new_customer_curve_equal_lifetimes(model: pm.BetaGeoModel) -> None:
+    """The oracle: lifetimes' fitter rebuilt from the same parameters, on every possible cell."""
+    from precimark.clv import _lifetimes
+
+    fitter = model.to_lifetimes()
+    alive = plot_probability_alive_matrix(model, max_frequency=12, max_recency=30.0)
+    cells = alive.images[0].get_array()
+    f, r = np.nonzero(~cells.mask)
+    expected = plot_frequency_recency_matrix(model, horizon=4, max_frequency=12, max_recency=30.0)
+    curve = plot_expected_repeat_purchases(model, 52).get_lines()[0]
+    with _lifetimes.quiet():
+        reference_alive = fitter.conditional_probability_alive(f, r.astype(float), 30.0)
+        reference_expected = fitter.conditional_expected_number_of_purchases_up_to_time(
+            4, f, r.astype(float), 30.0
+        )
+        reference_curve = fitter.expected_number_of_purchases_up_to_time(curve.get_xdata()[1:])
+    np.testing.assert_allclose(cells[f, r], reference_alive, rtol=1e-9)
+    np.testing.assert_allclose(expected.images[0].get_array()[f, r], reference_expected, rtol=1e-9)
+    np.testing.assert_allclose(curve.get_ydata()[1:], reference_curve, rtol=1e-9)
+
+
+def test_date_charts_change_only_their_own_axes(
+    model: pm.BetaGeoModel, cdnow_sample: pd.DataFrame
+) -> None:
+    figure, (left, right) = plt.subplots(2, 1)
+    left.plot([0, 1], [0, 1])
+    bottom = figure.subplotpars.bottom
+    plot_tracking(_tracking_frame(), ax=left)
+    plot_history_alive(model, cdnow_sample, cdnow_sample["customer_id"].iloc[0], ax=right)
+    figure.canvas.draw()
+    assert figure.subplotpars.bottom == bottom
+    assert all(label.get_visible() for label in left.get_xticklabels())
+    assert len(figure.axes) == 2

@@ -559,7 +559,7 @@ def plot_history_alive(
     ax.set_xlabel("date (purchases dotted)")
     ax.set_ylabel("probability alive")
     ax.set_title(f"History of customer {customer_id}")
-    ax.figure.autofmt_xdate()
+    ax.tick_params(axis="x", labelrotation=30)  # on this Axes only, not the whole figure
     return ax
 
 
@@ -640,7 +640,7 @@ def plot_tracking(
     ax.set_ylabel("cumulative purchases" if kind == "cumulative" else "purchases in the period")
     ax.set_title(f"Tracking: actual vs expected purchases ({kind})")
     ax.legend()
-    ax.figure.autofmt_xdate()
+    ax.tick_params(axis="x", labelrotation=30)  # on this Axes only, not the whole figure
     return ax
 
 

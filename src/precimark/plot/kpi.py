@@ -216,5 +216,5 @@ def plot_cumulative_incremental_revenue(curve: pd.DataFrame, *, ax: Axes | None 
     ax.set_xlabel("date")
     ax.set_ylabel("cumulative incremental revenue")
     ax.set_title("Cumulative incremental revenue")
-    ax.figure.autofmt_xdate()
+    ax.tick_params(axis="x", labelrotation=30)  # on this Axes only, not the whole figure
     return ax
