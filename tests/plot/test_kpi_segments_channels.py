@@ -55,6 +55,9 @@ def test_campaign_report_defaults_and_refusals(report: pm.kpi.CampaignReport) ->
         plot_campaign_report(report.estimates)  # type: ignore[arg-type]
     with pytest.raises(pm.DataValidationError, match="argument 'estimates'"):
         plot_lift({"a": 1.0})  # type: ignore[dict-item]
+    open_ended = pm.Estimate(1.0, 0.5, float("inf"), 0.95, "delta", 10)
+    with pytest.raises(pm.DataValidationError, match="infinite value or bound \\(first: 'b'\\)"):
+        plot_lift({"a": report.estimates["revenue_lift"], "b": open_ended})
 
 
 def test_old_kpi_import_path_is_the_same_function() -> None:

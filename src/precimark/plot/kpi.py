@@ -86,6 +86,13 @@ def plot_lift(estimates: Mapping[str, Estimate], *, ax: Axes | None = None) -> A
     matplotlib Axes
         One errorbar container: x the values, the bars from ``ci_low`` to ``ci_high``.
 
+    Raises
+    ------
+    DataValidationError
+        If ``estimates`` is empty or holds other objects, or an estimate's value or bound is
+        missing or infinite (an unbounded cost per incremental customer, say): it could not
+        be drawn, and leaving it off the axis would hide it.
+
     Examples
     --------
     >>> import matplotlib
@@ -103,11 +110,22 @@ def plot_lift(estimates: Mapping[str, Estimate], *, ax: Axes | None = None) -> A
         or not all(isinstance(e, Estimate) for e in estimates.values())
     ):
         raise fail("argument 'estimates'", "no or non-Estimate values", "a mapping of Estimates")
-    ax = axes(ax)
     names = list(estimates)
-    values = np.array([estimates[n].value for n in names])
-    low = np.array([estimates[n].ci_low for n in names])
-    high = np.array([estimates[n].ci_high for n in names])
+    values = np.array([estimates[n].value for n in names], dtype=np.float64)
+    low = np.array([estimates[n].ci_low for n in names], dtype=np.float64)
+    high = np.array([estimates[n].ci_high for n in names], dtype=np.float64)
+    unbounded = [
+        n for n, *row in zip(names, values, low, high, strict=True) if not np.isfinite(row).all()
+    ]
+    if unbounded:
+        raise fail(
+            "argument 'estimates'",
+            f"{len(unbounded)} KPIs with a missing or infinite value or bound (first: "
+            f"{unbounded[0]!r})",
+            "finite intervals (an unbounded interval has no place on a finite axis)",
+            "Leave those KPIs out (kpis= of plot_campaign_report) and report them as a table.",
+        )
+    ax = axes(ax)
     rows = np.arange(len(names))
     ax.errorbar(values, rows, xerr=np.vstack([values - low, high - values]), fmt="o", capsize=4)
     ax.axvline(0.0, color="grey", linewidth=1, linestyle="--")
@@ -143,7 +161,8 @@ def plot_campaign_report(
     Raises
     ------
     DataValidationError
-        If ``report`` is not a ``CampaignReport`` or a name in ``kpis`` is not one of its KPIs.
+        If ``report`` is not a ``CampaignReport``, a name in ``kpis`` is not one of its KPIs,
+        or a KPI's interval is unbounded (see :func:`plot_lift`).
 
     Examples
     --------
