@@ -301,3 +301,18 @@ def test_date_charts_change_only_their_own_axes(
     assert figure.subplotpars.bottom == bottom
     assert all(label.get_visible() for label in left.get_xticklabels())
     assert len(figure.axes) == 2
+
+
+def test_period_transactions_of_a_model_without_holdout(
+    model: pm.BetaGeoModel, split: pd.DataFrame, report: HoldoutEvaluation
+) -> None:
+    """A model with its fitting summary gives the table evaluate() gives on a real split."""
+    cal = split[CAL].set_axis(["frequency", "recency", "T"], axis=1)
+    cal.attrs["time_unit"] = "W"
+    ax = plot_period_transactions(model, cal)
+    np.testing.assert_allclose(_heights(ax, 0), report.calibration_fit["actual"])
+    np.testing.assert_allclose(_heights(ax, 1), report.calibration_fit["expected"], rtol=1e-12)
+    with pytest.raises(pm.DataValidationError, match="argument 'rfm'"):
+        plot_period_transactions(model)
+    with pytest.raises(pm.DataValidationError, match="unfitted BetaGeoModel"):
+        plot_period_transactions(pm.BetaGeoModel(), cal)

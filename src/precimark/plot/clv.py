@@ -9,6 +9,7 @@ and the fitted mixing distributions.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -28,11 +29,11 @@ from precimark._validation import (
     validate_rfm,
     validate_transactions,
 )
-from precimark.clv.evaluation import HoldoutEvaluation
+from precimark.clv.evaluation import HoldoutEvaluation, evaluate
 from precimark.clv.models import BetaGeoBetaBinomModel, BetaGeoModel, ParetoNBDModel
 from precimark.plot._axes import axes, plural_unit, singular_unit
 from precimark.profiling.rfm import rfm_summary
-from precimark.schema import FREQUENCY, RECENCY, Columns, T
+from precimark.schema import DURATION_HOLDOUT, FREQUENCY, FREQUENCY_HOLDOUT, RECENCY, Columns, T
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,6 +52,7 @@ __all__ = [
 
 _MODELS = "a fitted purchase model (BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel)"
 _MIXTURES = (BetaGeoModel, ParetoNBDModel, BetaGeoBetaBinomModel)  # MBG/NBD is a BetaGeoModel
+_RFM = (FREQUENCY, RECENCY, T)
 _TRACKING = ("period_end", "actual_{kind}", "expected_{kind}")
 _DENSITY_RANGE = (0.005, 0.995)  # the central 99% of customers
 
@@ -105,23 +107,60 @@ def _evaluation(evaluation: object) -> HoldoutEvaluation:
         raise fail(
             "argument 'evaluation'",
             f"a {type(evaluation).__name__}",
-            "a HoldoutEvaluation (from precimark.clv.evaluate)",
+            "a HoldoutEvaluation (from precimark.clv.evaluate) or a fitted purchase model",
         )
     return evaluation
 
 
-def plot_period_transactions(evaluation: HoldoutEvaluation, *, ax: Axes | None = None) -> Axes:
+def _calibration_fit(evaluation: object, rfm: pd.DataFrame | None) -> pd.DataFrame:
+    """Return ``evaluation.calibration_fit``, or the same table of a model on its ``rfm``.
+
+    For a model, :func:`~precimark.clv.evaluate` runs on ``rfm`` as the calibration columns of
+    a split with an empty one-unit holdout: its calibration fit depends on the calibration
+    columns only (the holdout measures are not used).
+    """
+    if isinstance(evaluation, HoldoutEvaluation):
+        return evaluation.calibration_fit
+    if not isinstance(evaluation, BetaGeoModel | ParetoNBDModel):
+        _evaluation(evaluation)  # raises, naming what is expected
+    model = _fitted(evaluation)
+    if rfm is None:
+        raise fail(
+            "argument 'rfm'",
+            "none given with a model",
+            "the rfm summary the model was fitted on (or a HoldoutEvaluation)",
+        )
+    summary = validate_rfm(rfm)
+    split = summary[[FREQUENCY, RECENCY, T]].set_axis([f"{c}_cal" for c in _RFM], axis=1)
+    split = split.assign(**{FREQUENCY_HOLDOUT: 0, DURATION_HOLDOUT: 1.0})
+    split.attrs = dict(summary.attrs)
+    with warnings.catch_warnings():
+        # The empty holdout's rank correlation is undefined; it is not used.
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        return evaluate(model, split).calibration_fit  # type: ignore[arg-type]
+
+
+def plot_period_transactions(
+    evaluation: HoldoutEvaluation | PurchaseModel,
+    rfm: pd.DataFrame | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
     """Chart customers by calibration repeat purchases (0..6, 7+): actual and model-expected.
 
     Fader, Hardie & Lee (2005), Figure 2 (lifetimes' ``plot_period_transactions``): the
     bars are :attr:`HoldoutEvaluation.calibration_fit`, whose expected counts sum each
     customer's model probability of 0, 1, ..., 6 and 7+ repeat purchases over their own
-    calibration age ``T``.
+    calibration age ``T``. Without a holdout, pass the fitted model and the summary it was
+    fitted on: the same table is computed for that summary.
 
     Parameters
     ----------
-    evaluation : HoldoutEvaluation
-        From :func:`precimark.clv.evaluate`.
+    evaluation : HoldoutEvaluation or fitted purchase model
+        From :func:`precimark.clv.evaluate`; or a fitted BG/NBD, MBG/NBD or Pareto/NBD model,
+        with ``rfm``.
+    rfm : DataFrame, optional
+        With a model: the :func:`~precimark.rfm_summary` it was fitted on (in its unit).
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.
 
@@ -129,6 +168,12 @@ def plot_period_transactions(evaluation: HoldoutEvaluation, *, ax: Axes | None =
     -------
     matplotlib Axes
         Two bar containers: ``actual`` then ``expected`` customers per count.
+
+    Raises
+    ------
+    DataValidationError
+        For another object, an unfitted model, a model without ``rfm`` or an invalid
+        ``rfm`` (see :func:`precimark.clv.evaluate`).
 
     Examples
     --------
@@ -147,7 +192,7 @@ def plot_period_transactions(evaluation: HoldoutEvaluation, *, ax: Axes | None =
     [1411, 439, 214]
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
-    table = _evaluation(evaluation).calibration_fit
+    table = _calibration_fit(evaluation, rfm)
     ax = axes(ax)
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["actual"].to_numpy(np.float64), width=0.4, label="actual")
