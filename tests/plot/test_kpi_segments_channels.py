@@ -131,3 +131,24 @@ def test_attribution_bars_are_the_credits() -> None:
     assert ax.get_title() == "Revenue credited by channel: markov (order 1)"
     with pytest.raises(pm.DataValidationError, match="missing column 'spend'"):
         plot_attribution(credit, value_column="spend")
+
+
+def test_attribution_of_several_models_in_groups() -> None:
+    paths = pd.DataFrame(
+        {
+            "path": [("social", "search"), ("search",), ("social",), ("email", "search")],
+            "converted": [True, True, False, True],
+            "revenue": [50.0, 30.0, 0.0, 20.0],
+        }
+    )
+    models = {m: channels.attribute(paths, model=m) for m in ("first", "last", "linear")}
+    ax = plot_attribution(models)
+    assert len(ax.containers) == 3
+    order = list(models["first"].index)
+    for container, (name, credit) in zip(ax.containers, models.items(), strict=True):
+        np.testing.assert_allclose([b.get_width() for b in container], credit["conversions"])
+        assert container.get_label() == name
+    assert [t.get_text() for t in ax.get_yticklabels()] == order
+    models["last"] = models["last"].drop(index="email")
+    with pytest.raises(pm.DataValidationError, match="attribution\\['last'\\]"):
+        plot_attribution(models)
