@@ -8,7 +8,7 @@
    of a purchase score;
 3. a campaign report's KPIs with their intervals;
 4. RFM segments: sizes and 12-month CLV;
-5. Markov attribution of simulated journeys.
+5. attribution of simulated journeys: Markov, and three models side by side.
 
 Run: python examples/plots.py [OUTPUT_DIR]   (default: a new temporary folder)
 """
@@ -172,6 +172,8 @@ def attribution_chart(folder: Path) -> None:
     attributable = paths[~(paths["converted"] & (paths["path"].str.len() == 0))]
     credit = channels.attribute(attributable, "markov")
     save(folder, "channels_attribution", lambda ax: plot.plot_attribution(credit, ax=ax))
+    models = {m: channels.attribute(attributable, m) for m in ("last", "linear", "markov")}
+    save(folder, "channels_attribution_models", lambda ax: plot.plot_attribution(models, ax=ax))
 
 
 def main() -> None:

@@ -57,8 +57,7 @@ _TRACKING = ("period_end", "actual_{kind}", "expected_{kind}")
 _DENSITY_RANGE = (0.005, 0.995)  # the central 99% of customers
 
 
-def _fitted(model: object) -> PurchaseModel:
-    """Return a fitted purchase model, else raise naming ``model``."""
+def _refuse_unfitted(model: object) -> None:
     if isinstance(model, _MIXTURES) and not hasattr(model, "params_"):
         raise fail(
             "argument 'model'",
@@ -66,6 +65,11 @@ def _fitted(model: object) -> PurchaseModel:
             "a fitted model",
             "Call model.fit(rfm) first.",
         )
+
+
+def _fitted(model: object) -> PurchaseModel:
+    """Return a fitted continuous-time purchase model, else raise naming ``model``."""
+    _refuse_unfitted(model)
     if not isinstance(model, PurchaseModel) or isinstance(model, BetaGeoBetaBinomModel):
         raise fail("argument 'model'", f"a {type(model).__name__}", _MODELS)
     return model
@@ -73,18 +77,12 @@ def _fitted(model: object) -> PurchaseModel:
 
 def _fitted_mixture(model: object) -> BetaGeoModel | ParetoNBDModel | BetaGeoBetaBinomModel:
     """Return a fitted model whose mixing distributions are known, else raise."""
+    _refuse_unfitted(model)
     if not isinstance(model, _MIXTURES):
         raise fail(
             "argument 'model'",
             f"a {type(model).__name__}",
             "a fitted BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel or BetaGeoBetaBinomModel",
-        )
-    if not hasattr(model, "params_"):
-        raise fail(
-            "argument 'model'",
-            f"an unfitted {type(model).__name__}",
-            "a fitted model",
-            "Call model.fit(rfm) first.",
         )
     return model
 
@@ -102,12 +100,12 @@ def _unit(model: PurchaseModel) -> TimeUnit:
     return unit
 
 
-def _evaluation(evaluation: object) -> HoldoutEvaluation:
+def _evaluation(evaluation: object, also: str = "") -> HoldoutEvaluation:
     if not isinstance(evaluation, HoldoutEvaluation):
         raise fail(
             "argument 'evaluation'",
             f"a {type(evaluation).__name__}",
-            "a HoldoutEvaluation (from precimark.clv.evaluate) or a fitted purchase model",
+            "a HoldoutEvaluation (from precimark.clv.evaluate)" + also,
         )
     return evaluation
 
@@ -122,7 +120,7 @@ def _calibration_fit(evaluation: object, rfm: pd.DataFrame | None) -> pd.DataFra
     if isinstance(evaluation, HoldoutEvaluation):
         return evaluation.calibration_fit
     if not isinstance(evaluation, BetaGeoModel | ParetoNBDModel):
-        _evaluation(evaluation)  # raises, naming what is expected
+        _evaluation(evaluation, " or a fitted purchase model")  # raises
     model = _fitted(evaluation)
     if rfm is None:
         raise fail(
