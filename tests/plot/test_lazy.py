@@ -39,3 +39,15 @@ def test_charts_leave_rcparams_alone() -> None:
 
     plot_lift({"revenue": relative_difference([3, 4, 5, 6], [2, 4, 3, 5])})
     assert dict(matplotlib.rcParams) == before
+
+
+def test_every_chart_takes_ax_and_returns_axes() -> None:
+    import inspect
+
+    import precimark.plot
+
+    for name in precimark.plot.__all__:
+        signature = inspect.signature(getattr(precimark.plot, name))
+        ax = signature.parameters["ax"]
+        assert ax.kind is inspect.Parameter.KEYWORD_ONLY and ax.default is None, name
+        assert signature.return_annotation == "Axes", name
