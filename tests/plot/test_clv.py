@@ -316,3 +316,28 @@ def test_period_transactions_of_a_model_without_holdout(
         plot_period_transactions(model)
     with pytest.raises(pm.DataValidationError, match="unfitted BetaGeoModel"):
         plot_period_transactions(pm.BetaGeoModel(), cal)
+
+
+def test_the_same_data_in_days_and_weeks_draws_the_same_numbers(
+    cdnow_sample: pd.DataFrame, model: pm.BetaGeoModel, split: pd.DataFrame
+) -> None:
+    """Unit safety: a model fitted in days draws what the weekly one draws, in days."""
+    daily_split = pm.calibration_holdout_split(
+        cdnow_sample, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="D"
+    )
+    daily_rfm = daily_split[CAL].set_axis(["frequency", "recency", "T"], axis=1)
+    daily = pm.BetaGeoModel().fit(daily_rfm, time_unit="D")
+    weekly_rate = plot_transaction_rate_heterogeneity(model).get_lines()[1].get_xdata()[0]
+    daily_rate = plot_transaction_rate_heterogeneity(daily).get_lines()[1].get_xdata()[0]
+    assert weekly_rate == pytest.approx(7 * daily_rate, rel=1e-3)
+    # P(alive) at 3 repeat purchases, last one at week 10 (day 70), age 30 weeks (210 days).
+    weeks = plot_probability_alive_matrix(model, max_frequency=3, max_recency=30)
+    days = plot_probability_alive_matrix(daily, max_frequency=3, max_recency=210)
+    assert days.images[0].get_array()[3, 70] == pytest.approx(
+        weeks.images[0].get_array()[3, 10], rel=1e-3
+    )
+    # Four weeks ahead, asked as "28D" of either model.
+    weekly_curve = plot_expected_repeat_purchases(model, "28D").get_lines()[0].get_ydata()
+    daily_curve = plot_expected_repeat_purchases(daily, "28D").get_lines()[0].get_ydata()
+    assert daily_curve[-1] == pytest.approx(weekly_curve[-1], rel=1e-3)
+    assert "per day" in plot_transaction_rate_heterogeneity(daily).get_xlabel()
