@@ -23,6 +23,7 @@ PAGES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("'r': 0.24", "frequency_cal", "ParetoNBDModel", "alpha     x1"),
     ),
     "docs/profiling.md": (1, ()),
+    "docs/plot.md": (1, ("time since the first purchase (weeks)",)),
     "docs/pricing.md": (
         3,
         ("15% off; loyalty tier VIP", "no consent", "What would change it", "elasticity"),

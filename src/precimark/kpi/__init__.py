@@ -28,11 +28,8 @@ The user guide (``docs/kpi.md``) explains each KPI, its interval and its pitfall
 
 from __future__ import annotations
 
-from precimark.kpi._plot import (
-    plot_cohort_retention,
-    plot_cumulative_incremental_revenue,
-    plot_lift,
-)
+from typing import Any
+
 from precimark.kpi.aggregates import AGGREGATE_COLUMNS, MetricAggregates
 from precimark.kpi.arms import ArmComparison, compare_arms
 from precimark.kpi.campaign import (
@@ -164,3 +161,19 @@ __all__ = [
     "sample_ratio_mismatch",
     "synthetic_control",
 ]
+
+
+_CHARTS = ("plot_cohort_retention", "plot_cumulative_incremental_revenue", "plot_lift")
+
+
+def __getattr__(name: str) -> Any:
+    """Keep ``precimark.kpi.plot_*`` importable: the charts live in :mod:`precimark.plot`.
+
+    Imported on first use, so ``import precimark.kpi`` imports neither the chart modules nor
+    matplotlib.
+    """
+    if name in _CHARTS:
+        from precimark.plot import kpi as charts
+
+        return getattr(charts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

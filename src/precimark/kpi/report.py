@@ -12,11 +12,6 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._validation import check_columns, check_frame, fail
-from precimark.kpi._plot import (
-    plot_cohort_retention,
-    plot_cumulative_incremental_revenue,
-    plot_lift,
-)
 from precimark.kpi.campaign import MDE_POWER, CampaignEffect, campaign_effect
 from precimark.kpi.estimates import Estimate, estimates_frame
 from precimark.kpi.finance import cost_per_incremental_customer, resolve_margin, roas
@@ -214,20 +209,28 @@ class CampaignReport:
         ]
 
     def plot_lift(self, *, ax: Any = None) -> Any:
-        """Chart the conversion and revenue lifts with their intervals (matplotlib Axes)."""
-        lifts = {k: v for k, v in self.estimates.items() if k.endswith("_lift")}
-        return plot_lift(lifts, ax=ax)
+        """Chart the conversion and revenue lifts with their intervals (matplotlib Axes).
+
+        See :func:`precimark.plot.plot_campaign_report`, which draws any of the KPIs.
+        """
+        from precimark.plot.kpi import plot_campaign_report
+
+        return plot_campaign_report(self, ax=ax)
 
     def plot_cumulative(self, *, ax: Any = None) -> Any:
         """Chart the cumulative incremental revenue passed as ``cumulative`` (matplotlib Axes)."""
         if self.cumulative is None:
             raise fail("argument 'cumulative'", "none given", "a curve passed to evaluate_campaign")
+        from precimark.plot.kpi import plot_cumulative_incremental_revenue
+
         return plot_cumulative_incremental_revenue(self.cumulative, ax=ax)
 
     def plot_cohorts(self, *, ax: Any = None) -> Any:
         """Chart the cohort retention matrix given at evaluation (heat map)."""
         if self.cohorts is None:
             raise fail("argument 'cohorts'", "none given", "a matrix passed to evaluate_campaign")
+        from precimark.plot.kpi import plot_cohort_retention
+
         return plot_cohort_retention(self.cohorts, ax=ax)
 
 
