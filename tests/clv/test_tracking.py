@@ -104,6 +104,13 @@ def test_period_is_converted_through_the_model_unit(
         week_daily["expected_cumulative"], day_daily["expected_cumulative"], rtol=1e-6
     )
     assert week_daily["expected_cumulative"].iloc[-1] == pytest.approx(4160.6, abs=0.05)
+    with _lifetimes.quiet():
+        from lifetimes.utils import expected_cumulative_transactions
+
+        misread = expected_cumulative_transactions(
+            week_model.to_lifetimes(), cdnow_sample, "date", "customer_id", t=546, freq="D"
+        )
+    assert misread["predicted"].iloc[-1] == pytest.approx(11534, abs=0.5)  # days read as weeks
     # A number is in the model's unit: 1 week for the week model, 7 days for the day model.
     pd.testing.assert_frame_equal(tracking(week_model, cdnow_sample, CAL, END, period=1), weekly)
     by_days = tracking(day_model, cdnow_sample, CAL, END, period=7)
