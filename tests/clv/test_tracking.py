@@ -207,3 +207,18 @@ def test_bad_input_is_refused(
         tracking(pm.BetaGeoModel.from_dict(old), cdnow_sample, CAL, END)
     with pytest.raises(DataValidationError, match="customer_id"):
         tracking(week_model, cdnow_sample.drop(columns="customer_id"), CAL, END)
+
+
+@pytest.mark.parametrize("model_class", [pm.ModifiedBetaGeoModel, pm.ParetoNBDModel])
+def test_other_purchase_models(
+    model_class: type[pm.BetaGeoModel],
+    cdnow_rfm_weeks: pd.DataFrame,
+    cdnow_sample: pd.DataFrame,
+) -> None:
+    model = model_class().fit(cdnow_rfm_weeks)
+    result = tracking(model, cdnow_sample, CAL, END, period="28D")
+    # Period 10 ends on day 280 (1997-10-07), a week after the calibration end: every
+    # customer's age there is their calibration T plus one week.
+    assert result["period_end"].iloc[9] == CAL + pd.Timedelta(days=7)
+    by_hand = sum(model.expected_purchases_new_customer(float(t) + 1) for t in cdnow_rfm_weeks["T"])
+    assert result["expected_cumulative"].iloc[9] == pytest.approx(by_hand, rel=1e-10)
