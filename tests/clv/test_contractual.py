@@ -13,7 +13,7 @@ from scipy.special import betaln
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from precimark.clv import ShiftedBetaGeoModel
+from precimark.clv import ShiftedBetaGeoModel, cohort_survivors
 from precimark.exceptions import ConvergenceWarning, DataValidationError
 
 # Fader & Hardie (2007), Table 1: survivors of 1,000 customers at the start of years 1-13;
@@ -316,3 +316,61 @@ def test_pickle_clone_and_params(regular: ShiftedBetaGeoModel) -> None:
     assert started.params_ == pytest.approx(regular.params_, rel=1e-6)
     with pytest.raises(NotImplementedError, match="lifetimes"):
         regular.to_lifetimes()
+
+
+# ------------------------------------------------------------------ from a subscription log
+
+
+def _subscription_log(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Monthly (28-day) subscriptions started over two years, churn theta ~ Beta(0.8, 2.5)."""
+    start = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    paid = np.minimum(rng.geometric(rng.beta(0.8, 2.5, n)), 1000)  # 1,000 periods: 77 years
+    end = start + pd.to_timedelta(paid * 28 - rng.integers(0, 5, n), unit="D")
+    return pd.DataFrame(
+        {"start": start, "end": end}, index=pd.Index(np.arange(n), name="customer_id")
+    )
+
+
+def test_cohort_survivors_from_a_subscription_log_recover_the_truth() -> None:
+    log = _subscription_log(np.random.default_rng(5), 20_000)
+    before = log.copy()
+    table = cohort_survivors(log, period="28D", observation_end="2024-06-30")
+    pd.testing.assert_frame_equal(log, before)
+    assert list(table.columns) == ["cohort", "period", "n_active"]
+    assert table.groupby("cohort")["n_active"].first().sum() == 20_000
+    model = ShiftedBetaGeoModel().fit(table)
+    se = model.summary_["se"]
+    assert abs(model.params_["alpha"] - 0.8) < 4 * se["alpha"]
+    assert abs(model.params_["beta"] - 2.5) < 4 * se["beta"]
+
+
+def test_cohort_survivors_censors_what_is_not_known_yet() -> None:
+    log = pd.DataFrame(
+        {"start": pd.to_datetime(["2024-01-01", "2024-01-01"]), "end": [None, "2024-12-01"]},
+        index=["a", "b"],
+    )
+    # b's end lies after the observation end: active then (the end is not known yet).
+    table = cohort_survivors(log, period="30D", observation_end="2024-03-31")
+    assert table["n_active"].tolist() == [2, 2, 2, 2]
+
+
+def test_cohort_survivors_bad_input() -> None:
+    log = pd.DataFrame(
+        {
+            "start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "end": ["2024-03-01", "2024-01-15"],
+        },
+        index=pd.Index(["a", "b"], name="customer_id"),
+    )
+    with pytest.raises(DataValidationError, match=r"ending before it started.*first customer: b"):
+        cohort_survivors(log, period="30D", observation_end="2024-06-30")
+    log = log.iloc[:1]
+    with pytest.raises(DataValidationError, match="fixed length"):
+        cohort_survivors(log, period="1M", observation_end="2024-06-30")
+    with pytest.raises(DataValidationError, match="before every start"):
+        cohort_survivors(log, period="30D", observation_end="2023-06-30")
+    missing = pd.DataFrame({"start": [pd.NaT, pd.Timestamp("2024-01-01")], "end": None}, ["a", "b"])
+    with pytest.raises(DataValidationError, match=r"missing date.*first customer: a"):
+        cohort_survivors(missing, period="30D", observation_end="2024-06-30")
+    with pytest.raises(DataValidationError, match="started"):
+        cohort_survivors(log, period="30D", observation_end="2024-06-30", start_column="started")

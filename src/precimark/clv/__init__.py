@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from precimark._typing import PurchaseModel
 from precimark.clv._tracking import tracking
-from precimark.clv.contractual import ShiftedBetaGeoModel
+from precimark.clv.contractual import ShiftedBetaGeoModel, cohort_survivors
 from precimark.clv.evaluation import HoldoutEvaluation, compare_models, evaluate
 from precimark.clv.models import (
     BetaGeoBetaBinomModel,
@@ -26,6 +26,7 @@ __all__ = [
     "PurchaseModel",
     "RFMHistogram",
     "ShiftedBetaGeoModel",
+    "cohort_survivors",
     "compare_models",
     "customer_lifetime_value",
     "evaluate",

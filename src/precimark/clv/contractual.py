@@ -34,7 +34,17 @@ import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 from sklearn.utils.validation import check_is_fitted
 
-from precimark._validation import check_columns, check_number, fail
+from precimark._typing import DateLike, HorizonLike
+from precimark._validation import (
+    _day_numbers,
+    check_columns,
+    check_frame,
+    check_number,
+    fail,
+    fail_rows,
+    to_day,
+    to_days,
+)
 from precimark.clv._base import Array, _Model
 from precimark.schema import (
     CHURN_PROBABILITY,
@@ -45,7 +55,7 @@ from precimark.schema import (
     SURVIVAL,
 )
 
-__all__ = ["ShiftedBetaGeoModel"]
+__all__ = ["ShiftedBetaGeoModel", "cohort_survivors"]
 
 RenewalsLike = int | npt.ArrayLike | pd.Series
 
@@ -420,6 +430,117 @@ class ShiftedBetaGeoModel(_Model):
             Always.
         """
         raise NotImplementedError("lifetimes has no shifted-beta-geometric (sBG) model")
+
+
+def cohort_survivors(
+    subscriptions: pd.DataFrame,
+    *,
+    period: HorizonLike,
+    observation_end: DateLike,
+    start_column: str = "start",
+    end_column: str = "end",
+    date_format: str | None = None,
+) -> pd.DataFrame:
+    """Build the cohort survivor counts of :class:`ShiftedBetaGeoModel` from a subscription log.
+
+    One row per subscription, indexed by customer id: when it started and when it ended
+    (missing while still active). A subscription of ``period`` renews every ``period`` from
+    its start; one that ended after ``d`` days paid for ``ceil(d / period)`` periods (at least
+    one). Cohorts are the subscriptions started in the same ``period``-long window, counted
+    from the earliest start, and labelled by the window's first day. A cohort is observed for
+    as many renewal decisions as its latest starter has faced by ``observation_end``, so every
+    count in the table is complete; an end after ``observation_end`` is not yet known then
+    (the subscription counts as active), and subscriptions started after it are left out.
+
+    Parameters
+    ----------
+    subscriptions : DataFrame
+        Indexed by customer id; the start and end dates in ``start_column`` and ``end_column``.
+    period : int, str or Timedelta
+        The length of time of one contract period, a fixed duration: ``"365D"``, ``"28D"``,
+        or a whole number of days.
+    observation_end : date
+        Last day (inclusive) of the data.
+    start_column : str, default "start"
+        Column of start dates.
+    end_column : str, default "end"
+        Column of end dates (missing: still active).
+    date_format : str, optional
+        strftime format of date strings that could be read day or month first.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (Timestamp), ``period`` (0, 1, ...) and ``n_active``: the input of
+        :meth:`ShiftedBetaGeoModel.fit`.
+
+    Raises
+    ------
+    DataValidationError
+        For a missing or unparseable start, an end before its start, or no subscription
+        started by ``observation_end``; each names the count and the first customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from precimark.clv import cohort_survivors
+    >>> log = pd.DataFrame(
+    ...     {"start": ["2024-01-05", "2024-01-20", "2024-02-10", "2024-02-11"],
+    ...      "end": ["2024-03-01", None, "2024-03-05", None]},
+    ...     index=pd.Index([1, 2, 3, 4], name="customer_id"),
+    ... )
+    >>> cohort_survivors(log, period="28D", observation_end="2024-04-30")
+          cohort  period  n_active
+    0 2024-01-05       0         2
+    1 2024-01-05       1         2
+    2 2024-01-05       2         1
+    3 2024-01-05       3         1
+    4 2024-02-02       0         2
+    5 2024-02-02       1         1
+    6 2024-02-02       2         1
+    """
+    frame = check_frame(subscriptions, "subscriptions")
+    check_columns(frame, (start_column, end_column), "subscriptions")
+    length = to_days(period, "period", minimum=1)
+    obs = int(to_day(observation_end, "observation_end", date_format=date_format).astype(np.int64))
+    ids = frame.index.to_numpy()
+    start = _day_numbers(frame[start_column], start_column, ids, date_format)
+    ended = frame[end_column].notna().to_numpy()
+    end = np.full(len(frame), np.iinfo(np.int64).max)
+    if ended.any():
+        end[ended] = _day_numbers(frame[end_column][ended], end_column, ids[ended], date_format)
+    early = ended & (end < start)
+    if early.any():
+        raise fail_rows(
+            f"column '{end_column}'",
+            early,
+            ids,
+            "subscription ending before it started",
+            "an end on or after the start",
+            plural="subscriptions ending before they started",
+        )
+    started = start <= obs
+    if not started.any():
+        raise fail(
+            "argument 'observation_end'",
+            f"{np.datetime64(obs, 'D')}, before every start",
+            "an observation end after some starts",
+        )
+    start, end = start[started], end[started]
+    # Periods paid for (renewal decisions survived + 1), if the end is known by observation_end.
+    known = end <= obs
+    paid = np.where(known, np.maximum(-(-(end - start) // length), 1), np.iinfo(np.int64).max)
+    first = int(start.min())
+    window = (start - first) // length
+    rows = []
+    for w in np.unique(window):
+        members = window == w
+        age = (obs - int(start[members].max())) // length  # renewal decisions all have faced
+        lives = paid[members]
+        counts = (lives[None, :] > np.arange(age + 1)[:, None]).sum(axis=1)
+        label = pd.Timestamp(np.datetime64(first + int(w) * length, "D"))
+        rows.append(pd.DataFrame({COHORT: label, PERIOD: np.arange(age + 1), N_ACTIVE: counts}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def _survivor_table(cohorts: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
