@@ -13,6 +13,7 @@ from scipy.special import betaln
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from precimark import persistence
 from precimark.clv import ShiftedBetaGeoModel, cohort_survivors
 from precimark.exceptions import ConvergenceWarning, DataValidationError
 
@@ -20,6 +21,7 @@ from precimark.exceptions import ConvergenceWarning, DataValidationError
 # the model is fitted on years 1-8 (periods 0-7) and projects years 9-13.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
+KEY = b"0123456789abcdef-test-only"
 
 
 @pytest.fixture(scope="module")
@@ -316,6 +318,8 @@ def test_pickle_clone_and_params(regular: ShiftedBetaGeoModel) -> None:
     assert started.params_ == pytest.approx(regular.params_, rel=1e-6)
     with pytest.raises(NotImplementedError, match="lifetimes"):
         regular.to_lifetimes()
+    signed = persistence.load_bytes(persistence.dump_bytes(regular, key=KEY), key=KEY)
+    assert signed.params_ == regular.params_
 
 
 # ------------------------------------------------------------------ from a subscription log
