@@ -184,6 +184,33 @@ def test_derl_equals_a_brute_force_sum(
     )
 
 
+@pytest.mark.parametrize(("renewals", "d"), [(1000, 0.001), (100_000, 0.01), (0, 0.0005)])
+def test_derl_where_scipys_hyp2f1_fails(renewals: int, d: float) -> None:
+    """scipy's hyp2f1 returns NaN for b = beta + n ~ 1e3-1e5: the series is summed there."""
+    model = ShiftedBetaGeoModel()
+    model.params_ = {"alpha": 0.7, "beta": 3.0}
+    brute = _brute_derl(0.7, 3.0, renewals, d, terms=200_000)
+    assert model.expected_residual_lifetime(d, renewals=renewals) == pytest.approx(brute, rel=1e-9)
+
+
+def test_derl_refuses_a_rate_too_small_to_sum() -> None:
+    model = ShiftedBetaGeoModel()
+    model.params_ = {"alpha": 0.7, "beta": 3.0}
+    with pytest.raises(DataValidationError, match="too small for the series"):
+        model.expected_residual_lifetime(1e-7, renewals=100_000)
+
+
+def test_derl_at_the_geometric_boundary() -> None:
+    with pytest.warns(ConvergenceWarning):
+        model = ShiftedBetaGeoModel().fit([round(1000 * 0.8**t) for t in range(10)])
+    r = model.retention_rate(1).iloc[0]
+    # A homogeneous cohort: renewals every period with probability r, so DERL = r(1+d)/(d+1-r).
+    for renewals in (0, 5, 100):
+        assert model.expected_residual_lifetime(0.1, renewals=renewals) == pytest.approx(
+            r * 1.1 / (0.1 + 1 - r), rel=1e-9
+        )
+
+
 def test_del_counts_the_first_payment(regular: ShiftedBetaGeoModel) -> None:
     d = 0.1
     first = regular.expected_residual_lifetime(d)

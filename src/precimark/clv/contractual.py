@@ -676,17 +676,54 @@ def _renewal_counts(renewals: object) -> tuple[npt.NDArray[np.float64], pd.Index
 
 
 def _del(alpha: float, beta: float, d: float) -> float:
-    """Discounted expected lifetime of a customer being acquired (first payment counted)."""
-    if d == 0:
-        return (alpha + beta - 1.0) / (alpha - 1.0)
-    return float(hyp2f1(1.0, beta, alpha + beta, 1.0 / (1.0 + d)))
+    """Discounted expected lifetime of a customer being acquired (first payment counted).
+
+    DEL = 2F1(1, beta; alpha + beta; 1 / (1 + d)) = 1 + DERL(0 renewals) / (1 + d): the first
+    payment now, then the residual lifetime of a customer up for the first renewal.
+    """
+    return 1.0 + float(_derl(alpha, beta, np.zeros(1), d)[0]) / (1.0 + d)
 
 
 def _derl(alpha: float, beta: float, n: Array, d: float) -> Array:
-    """DERL after n renewals (Fader & Hardie 2010, eq. 6 with their n - 1 = our n)."""
+    """DERL after n renewals (Fader & Hardie 2010, eq. 6 with their n - 1 = our n).
+
+    The closed form ``(b / (a + b)) 2F1(1, b + 1; a + b + 1; 1 / (1 + d))`` with ``b = beta + n``;
+    scipy's ``hyp2f1`` returns NaN or infinity for large parameters (b ~ 1e4, or a and b both
+    large as at the geometric boundary), and there the series it stands for is summed instead.
+    """
     b = beta + n
     if d == 0:
         out: Array = b / (alpha - 1.0)
         return out
-    out = b / (alpha + b) * hyp2f1(1.0, b + 1.0, alpha + b + 1.0, 1.0 / (1.0 + d))
+    with np.errstate(all="ignore"):
+        out = b / (alpha + b) * hyp2f1(1.0, b + 1.0, alpha + b + 1.0, 1.0 / (1.0 + d))
+    for i in np.flatnonzero(~np.isfinite(out)):
+        out[i] = _derl_series(alpha, float(b[i]), d)
     return out
+
+
+_SERIES_CHUNK = 100_000
+_SERIES_MAX_TERMS = 10_000_000
+
+
+def _derl_series(alpha: float, b: float, d: float) -> float:
+    """Sum DERL's series term by term: t_0 = b / (a + b), t_k / t_(k-1) = r(k) / (1 + d).
+
+    The terms fall at least as fast as ``(1 + d)^-k``, so the tail after a term ``t`` is below
+    ``t (1 + d) / d``; the sum stops when that is below 1e-14 of the total.
+    """
+    total, log_term, start = 0.0, float(np.log(b / (alpha + b))), 0
+    while start < _SERIES_MAX_TERMS:
+        k = np.arange(start, start + _SERIES_CHUNK, dtype=np.float64)
+        steps = np.log((b + k + 1.0) / (alpha + b + k + 1.0)) - np.log1p(d)
+        logs = log_term + np.concatenate([[0.0], np.cumsum(steps[:-1])])
+        total += float(np.exp(logs).sum())
+        log_term = float(logs[-1] + steps[-1])
+        start += _SERIES_CHUNK
+        if np.exp(log_term) * (1.0 + d) / d < 1e-14 * total:
+            return total
+    raise fail(
+        "argument 'discount_rate'",
+        f"{d:g}, too small for the series of a customer with beta + renewals = {b:.4g}",
+        f"a rate for which {_SERIES_MAX_TERMS:,} periods discount to nothing (>= 1e-5)",
+    )
