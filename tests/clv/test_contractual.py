@@ -317,6 +317,11 @@ def test_homogeneous_cohort_reports_the_geometric_boundary() -> None:
         model = ShiftedBetaGeoModel().fit([round(1000 * 0.8**t) for t in range(10)])
     assert model.boundary_ == {"alpha": "infinity", "beta": "infinity"}
     assert model.retention_rate(1).iloc[0] == pytest.approx(0.8, abs=0.01)
+    # Curves stay exact there (betaln differences of parameters ~ 1e12 would be off by 10%).
+    r = model.retention_rate(range(1, 6)).to_numpy()
+    np.testing.assert_allclose(model.survival(range(1, 6)), np.cumprod(r), rtol=1e-12)
+    churn = model.churn_probability(range(1, 6)).to_numpy()
+    np.testing.assert_allclose(churn, np.r_[1, np.cumprod(r)[:-1]] * (1 - r), rtol=1e-12)
 
 
 # ------------------------------------------------------------------ portability

@@ -31,7 +31,7 @@ from typing import Any, Self, overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import betaln, digamma, hyp2f1
+from scipy.special import betaln, hyp2f1
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._typing import DateLike, HorizonLike
@@ -133,20 +133,24 @@ class ShiftedBetaGeoModel(_Model):
     ) -> tuple[Array, Array | None]:
         alpha, beta = float(params[0]), float(params[1])
         t, censored = prepared
-        # Churn at the end of period t: B(a + 1, b + t - 1) / B(a, b); still active after
-        # period t (the last observed): B(a, b + t) / B(a, b).
-        ll = np.where(
-            censored,
-            betaln(alpha, beta + t),
-            betaln(alpha + 1.0, beta + t - 1.0),
-        ) - betaln(alpha, beta)
+        # Sums over j < t of log r(j + 1) = log((b + j) / (a + b + j)) and of its derivatives:
+        # exact where betaln differences lose every digit (a, b ~ 1e12 at the geometric limit).
+        j = np.arange(int(t.max()), dtype=np.float64)
+        total = alpha + beta + j
+        log_s, d_a, d_b = (
+            np.concatenate([[0.0], np.cumsum(v)])
+            for v in (np.log1p(-alpha / total), -1.0 / total, alpha / ((beta + j) * total))
+        )
+        k = t.astype(np.intp)
+        # Still active after period t (the last observed): S(t). Churn at the end of period t:
+        # P(T = t) = S(t - 1) * alpha / (alpha + beta + t - 1).
+        last = np.where(censored, k, k - 1)
+        rate = alpha + beta + t - 1.0
+        ll = log_s[last] + np.where(censored, 0.0, np.log(alpha / rate))
         if not grad:
             return ll, None
-        base_a = digamma(alpha) - digamma(alpha + beta)
-        base_b = digamma(beta) - digamma(alpha + beta)
-        top = digamma(alpha + beta + t)
-        d_alpha = np.where(censored, digamma(alpha), digamma(alpha + 1.0)) - top - base_a
-        d_beta = np.where(censored, digamma(beta + t), digamma(beta + t - 1.0)) - top - base_b
+        d_alpha = d_a[last] + np.where(censored, 0.0, 1.0 / alpha - 1.0 / rate)
+        d_beta = d_b[last] - np.where(censored, 0.0, 1.0 / rate)
         return ll, np.column_stack([d_alpha, d_beta])
 
     def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
@@ -233,8 +237,7 @@ class ShiftedBetaGeoModel(_Model):
         """
         alpha, beta = self._beta(renewals)
         t = _periods(periods, low=0)
-        values = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
-        return _curve(values, t, SURVIVAL)
+        return _curve(np.exp(_log_survival(alpha, beta, t)), t, SURVIVAL)
 
     def retention_rate(self, periods: int | npt.ArrayLike, *, renewals: int = 0) -> pd.Series:
         """Share of the customers active after period ``t - 1`` who renew at the end of ``t``.
@@ -294,8 +297,8 @@ class ShiftedBetaGeoModel(_Model):
         """
         alpha, beta = self._beta(renewals)
         t = _periods(periods, low=1)
-        values = np.exp(betaln(alpha + 1.0, beta + t - 1.0) - betaln(alpha, beta))
-        return _curve(values, t, CHURN_PROBABILITY)
+        last = np.exp(_log_survival(alpha, beta, t - 1.0))
+        return _curve(last * alpha / (alpha + beta + t - 1.0), t, CHURN_PROBABILITY)
 
     @overload
     def expected_residual_lifetime(
@@ -673,6 +676,25 @@ def _renewal_counts(renewals: object) -> tuple[npt.NDArray[np.float64], pd.Index
             "renewal counts 0, 1, 2, ...",
         )
     return values, index
+
+
+_SUM_TERMS = 1_000_000
+
+
+def _log_survival(alpha: float, beta: float, t: Array) -> Array:
+    """Return log S(t), the sum over j < t of log((beta + j) / (alpha + beta + j)).
+
+    Summed term by term up to a million periods (exact even where alpha and beta are huge);
+    beyond, ``betaln(alpha, beta + t) - betaln(alpha, beta)``.
+    """
+    top = int(t.max())
+    if top > _SUM_TERMS:
+        out: Array = betaln(alpha, beta + t) - betaln(alpha, beta)
+        return out
+    j = np.arange(top, dtype=np.float64)
+    cumulative = np.concatenate([[0.0], np.cumsum(np.log1p(-alpha / (alpha + beta + j)))])
+    out = cumulative[t.astype(np.intp)]
+    return out
 
 
 def _del(alpha: float, beta: float, d: float) -> float:
