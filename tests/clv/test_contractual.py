@@ -304,6 +304,8 @@ def test_bad_arguments_are_refused(regular: ShiftedBetaGeoModel) -> None:
         regular.survival(-1)
     with pytest.raises(DataValidationError, match="periods"):
         regular.retention_rate(0)
+    with pytest.raises(DataValidationError, match="a duration"):
+        regular.survival("730D")  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="renewals"):
         regular.survival(2, renewals=1.5)  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="discount_rate"):

@@ -57,7 +57,7 @@ from precimark.schema import (
 
 __all__ = ["ShiftedBetaGeoModel", "cohort_survivors"]
 
-RenewalsLike = int | npt.ArrayLike | pd.Series
+_RenewalsLike = int | npt.ArrayLike | pd.Series
 
 
 class ShiftedBetaGeoModel(_Model):
@@ -311,7 +311,7 @@ class ShiftedBetaGeoModel(_Model):
     ) -> pd.Series: ...
 
     def expected_residual_lifetime(
-        self, discount_rate: float, *, renewals: RenewalsLike | None = None
+        self, discount_rate: float, *, renewals: _RenewalsLike | None = None
     ) -> float | pd.Series:
         """Discounted expected residual lifetime in periods (DEL, DERL; Fader & Hardie 2010).
 
@@ -388,7 +388,7 @@ class ShiftedBetaGeoModel(_Model):
     ) -> pd.Series: ...
 
     def discounted_value(
-        self, margin: float, discount_rate: float, *, renewals: RenewalsLike | None = None
+        self, margin: float, discount_rate: float, *, renewals: _RenewalsLike | None = None
     ) -> float | pd.Series:
         """Return the expected discounted value of the payments to come: ``margin`` x DERL.
 
@@ -646,6 +646,13 @@ def _likelihood_rows(frame: pd.DataFrame) -> tuple[list[Array], Array]:
 
 
 def _periods(periods: object, *, low: int) -> npt.NDArray[np.float64]:
+    if isinstance(periods, str | pd.Timedelta | np.timedelta64 | pd.DateOffset):
+        raise fail(
+            "argument 'periods'",
+            f"{periods!r}, a duration",
+            "whole numbers of contract periods (the sBG model counts periods, not days)",
+            "Divide the duration by the contract length: '730D' with yearly contracts is 2.",
+        )
     values = np.atleast_1d(np.asarray(periods, dtype=object))
     if values.ndim != 1 or len(values) == 0:
         raise fail("argument 'periods'", f"shape {values.shape}", "an int or a 1-D list of ints")
