@@ -539,8 +539,9 @@ def cohort_survivors(
     for w in np.unique(window):
         members = window == w
         age = (obs - int(start[members].max())) // length  # renewal decisions all have faced
-        lives = paid[members]
-        counts = (lives[None, :] > np.arange(age + 1)[:, None]).sum(axis=1)
+        # n_active(t) = members whose lives exceed t: members minus those of life <= t.
+        lives = np.minimum(paid[members], age + 1)
+        counts = len(lives) - np.cumsum(np.bincount(lives, minlength=age + 1)[: age + 1])
         label = pd.Timestamp(np.datetime64(first + int(w) * length, "D"))
         rows.append(pd.DataFrame({COHORT: label, PERIOD: np.arange(age + 1), N_ACTIVE: counts}))
     return pd.concat(rows, ignore_index=True)
