@@ -232,3 +232,53 @@ class PostColumns:
     comments: str = "comments"
     sentiment: str = "sentiment"
     referral_id: str = "referral_id"
+
+
+# Contractual settings (precimark.clv.ShiftedBetaGeoModel) and tracking (precimark.clv.tracking).
+__all__ += [
+    "ACTUAL_CUMULATIVE",
+    "ACTUAL_INCREMENTAL",
+    "CHURN_PROBABILITY",
+    "COHORT",
+    "EXPECTED_CUMULATIVE",
+    "EXPECTED_INCREMENTAL",
+    "N_ACTIVE",
+    "PERIOD",
+    "PERIOD_END",
+    "RETENTION_RATE",
+    "SURVIVAL",
+    "TRACKING_COLUMNS",
+]
+
+COHORT = "cohort"
+"""Cohort label: of a survivor count (:class:`precimark.clv.ShiftedBetaGeoModel` input) or a
+row of :func:`precimark.clv.tracking` by cohort."""
+PERIOD = "period"
+"""Period number: 0, 1, 2, ... of a survivor count (periods survived); 1, 2, ... in tracking."""
+N_ACTIVE = "n_active"
+"""Customers of a cohort still active after ``period`` periods (sBG input)."""
+SURVIVAL = "survival"
+"""Probability of still being a customer after a number of periods (sBG)."""
+RETENTION_RATE = "retention_rate"
+"""Share of the customers active at the start of a period who renew at its end (sBG)."""
+CHURN_PROBABILITY = "churn_probability"
+"""Probability that a customer's last period is a given one (sBG)."""
+PERIOD_END = "period_end"
+"""Last day of a tracking period (inclusive)."""
+ACTUAL_INCREMENTAL = "actual_incremental"
+"""Repeat transactions observed in a tracking period."""
+EXPECTED_INCREMENTAL = "expected_incremental"
+"""Repeat transactions the model expects in a tracking period."""
+ACTUAL_CUMULATIVE = "actual_cumulative"
+"""Repeat transactions observed from the start up to the end of a tracking period."""
+EXPECTED_CUMULATIVE = "expected_cumulative"
+"""Repeat transactions the model expects from the start up to the end of a tracking period."""
+TRACKING_COLUMNS: tuple[str, ...] = (
+    PERIOD,
+    PERIOD_END,
+    ACTUAL_INCREMENTAL,
+    EXPECTED_INCREMENTAL,
+    ACTUAL_CUMULATIVE,
+    EXPECTED_CUMULATIVE,
+)
+"""Columns of :func:`precimark.clv.tracking`, in order (preceded by ``cohort`` by cohort)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from precimark._typing import PurchaseModel
+from precimark.clv._tracking import tracking
+from precimark.clv.contractual import ShiftedBetaGeoModel, cohort_survivors
 from precimark.clv.evaluation import HoldoutEvaluation, compare_models, evaluate
 from precimark.clv.models import (
     BetaGeoBetaBinomModel,
@@ -23,7 +25,10 @@ __all__ = [
     "ParetoNBDModel",
     "PurchaseModel",
     "RFMHistogram",
+    "ShiftedBetaGeoModel",
+    "cohort_survivors",
     "compare_models",
     "customer_lifetime_value",
     "evaluate",
+    "tracking",
 ]
