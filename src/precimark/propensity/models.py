@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from precimark._display import html_block
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
 from precimark.kpi.estimates import _finite_or_none
@@ -514,6 +515,10 @@ class OutOfTimeResult:
             "model": type(self.model).__name__,
             **self._measures(),
         }
+
+    def _repr_html_(self) -> str:
+        title = f"Out-of-time evaluation at {self.test_cutoff:%Y-%m-%d}"
+        return html_block(title, self.to_frame(), notes=[f"model: {type(self.model).__name__}"])
 
 
 def evaluate_out_of_time(
