@@ -261,3 +261,13 @@ def test_explain_displays_as_text_and_prints_the_same() -> None:
     printer = Printer()
     note._repr_pretty_(printer, False)
     assert printer.out == str(note)
+
+
+def test_estimators_keep_the_scikit_learn_html_box() -> None:
+    from sklearn.base import BaseEstimator
+
+    from precimark import BetaGeoModel, CustomerProfiler, PropensityModel
+
+    for estimator in (BetaGeoModel, CustomerProfiler, PropensityModel):
+        assert "_repr_html_" not in vars(estimator)
+        assert estimator._repr_html_ is BaseEstimator._repr_html_
