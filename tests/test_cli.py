@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -343,3 +344,18 @@ def test_price_refuses_a_missing_channel_column(
     assert main(["price", str(tx), "--list-price", "15", "--channel-col", "paid_with"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no channel column 'paid_with'" in err
+
+
+def test_verbose_shows_progress_and_the_library_log_on_stderr(
+    transactions_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "profile.csv"
+    args = ["profile", str(transactions_csv), *COLUMNS, "--output", str(out)]
+    assert main(args) == 0
+    quiet = capsys.readouterr().err
+    assert "CustomerProfiler" not in quiet
+    assert main([*args, "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "CustomerProfiler.fit_transform: 4/4 archive of 2,357 customers" in err
+    assert "precimark: CustomerProfiler.fit_transform: done in " in err
+    assert not logging.getLogger("precimark").handlers[1:]  # the handler is removed again

@@ -136,7 +136,11 @@ def test_campaign_report_displays_its_table_escaped() -> None:
     assert_shows(parsed.tables[0], report.to_frame())
     assert f"Campaign report: {SCRIPT}" in "".join(parsed.text)
     assert "sample-ratio check p" in markup and "Minimum detectable effect" in markup
-    assert report._repr_markdown_() == report.to_markdown()
+    markdown = report._repr_markdown_()
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    assert (
+        rf"| conversion\_difference | {report.estimates['conversion_difference'].value:.6g} |"
+    ) in markdown
 
 
 def test_estimate_displays_its_row() -> None:

@@ -19,7 +19,8 @@ channels (marketing consent, ``consent_marketing``) and writes one row per chann
 
 Files are read and written by extension: ``.csv`` (``--delimiter``), ``.parquet`` (needs
 pyarrow) and, for outputs, ``.json`` (a list of records; ``kpi`` writes the report's JSON
-document). ``--version`` prints the installed version.
+document). ``--version`` prints the installed version; ``--verbose`` shows progress and the
+``precimark`` logger's INFO messages on stderr.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -232,7 +234,7 @@ def _profile(args: argparse.Namespace) -> int:
     columns = _columns(args)
     transactions = _gated(args, columns, _transactions(args, columns), "profiling")
     profile = CustomerProfiler(columns=columns).fit_transform(
-        transactions, observation_end=args.observation_end
+        transactions, observation_end=args.observation_end, verbose=args.verbose
     )
     _write(profile, args, "profile")
     return 0
@@ -329,7 +331,7 @@ def _price(args: argparse.Namespace) -> int:
     # Refuse a roster without its consent column before any work (decide checks again).
     resolve_consent(roster, "personalised_pricing", consent, used_by="precimark price")
     profile = CustomerProfiler(columns=columns, channel_column=channel).fit_transform(
-        transactions, observation_end=args.observation_end
+        transactions, observation_end=args.observation_end, verbose=args.verbose
     )
     end = profile["last_purchase"].max() if args.observation_end is None else _observation_end(args)
     dates = transactions[columns.date]
@@ -490,6 +492,11 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             metavar="FILE",
             help="output file, .csv, .parquet or .json by its extension (default: CSV on stdout)",
+        )
+        sub.add_argument(
+            "--verbose",
+            action="store_true",
+            help="show progress and the library's log (fits, timings, consent) on stderr",
         )
 
     def with_input(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -682,6 +689,13 @@ _FLAGS: tuple[tuple[str, str], ...] = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
+    log = logging.getLogger("precimark")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("precimark: %(message)s"))
+    level = log.level
+    if getattr(args, "verbose", False):
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         _check_output(args.output if args.command != "demo" else None)
         return int(args.handler(args))
@@ -693,6 +707,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 break
         print(f"precimark {args.command}: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._deprecation import deprecated_alias
-from precimark._display import html_block
+from precimark._display import html_block, markdown_block
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._plot import (
     plot_cohort_retention,
@@ -214,7 +214,8 @@ class CampaignReport:
         return html_block(f"Campaign report: {self.name}", self.to_frame(), notes=self._facts())
 
     def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+        title = f"Campaign report: {self.name}"
+        return markdown_block(title, self.to_frame(), notes=self._facts())
 
     def plot_lift(self, *, ax: Any = None) -> Any:
         """Chart the conversion and revenue lifts with their intervals (matplotlib Axes)."""
