@@ -133,3 +133,24 @@ def test_propensity_and_profiler_show_their_stages(capsys: pytest.CaptureFixture
     assert f"archive of {len(archive):,} customers" in lines[-1]
     CustomerProfiler(consent=False).fit(sim.transactions, verbose=True)
     assert len(capsys.readouterr().err.splitlines()) == 3
+
+
+def test_same_day_transactions_are_a_logged_finding(caplog: pytest.LogCaptureFixture) -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-01-05"]),
+            "amount": [10.0, 5.0, 7.0, 3.0],
+        }
+    )
+    with caplog.at_level(logging.INFO, logger="precimark"):
+        rfm = rfm_summary(tx, observation_end="2024-03-01", time_unit="D")
+    assert rfm["frequency"].tolist() == [1, 0]
+    messages = [r.getMessage() for r in caplog.records if r.name == "precimark.profiling.rfm"]
+    assert messages == [
+        "4 transactions are 3 purchases: a customer's transactions of one day are summed"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="precimark"):
+        rfm_summary(tx.drop(index=1), observation_end="2024-03-01", time_unit="D")
+    assert not [r for r in caplog.records if r.name == "precimark.profiling.rfm"]
