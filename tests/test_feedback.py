@@ -14,6 +14,7 @@ from precimark import DataValidationError
 from precimark._progress import Progress
 from precimark.clv import BetaGeoModel
 from precimark.datasets import load_cdnow, make_transactions
+from precimark.exceptions import ConvergenceWarning
 from precimark.kpi import bootstrap
 from precimark.profiling import CustomerProfiler
 from precimark.profiling.rfm import rfm_summary
@@ -154,3 +155,20 @@ def test_same_day_transactions_are_a_logged_finding(caplog: pytest.LogCaptureFix
     with caplog.at_level(logging.INFO, logger="precimark"):
         rfm_summary(tx.drop(index=1), observation_end="2024-03-01", time_unit="D")
     assert not [r for r in caplog.records if r.name == "precimark.profiling.rfm"]
+
+
+def test_a_boundary_fit_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Poisson buyers who never drop out (as tests/clv/test_engine.py): a -> 0 on the boundary."""
+    rng = np.random.default_rng(3)
+    T = rng.uniform(10, 40, 2_000)
+    x = rng.poisson(rng.gamma(2.0, 0.15, 2_000) * T).astype(float)
+    recency = np.array([0.0 if k == 0 else t * rng.beta(k, 1) for k, t in zip(x, T, strict=True)])
+    rfm = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    with (
+        caplog.at_level(logging.INFO, logger="precimark"),
+        pytest.warns(ConvergenceWarning, match="no interior maximum"),
+    ):
+        model = BetaGeoModel().fit(rfm, time_unit="W")
+    messages = [r.getMessage() for r in caplog.records if r.name == "precimark.clv._base"]
+    assert model.boundary_["a"] == "zero"
+    assert any(m.startswith("BetaGeoModel: boundary fit (") and "a -> 0" in m for m in messages)
