@@ -80,3 +80,17 @@ def test_output_column_names_live_in_schema_and_keep_their_old_import_paths(
         assert not re.search(rf"^{name}\b.*=", source, flags=re.MULTILINE), (
             f"{module} defines {name}"
         )
+
+
+def test_license_and_project_urls_are_declared() -> None:
+    """Issue 21: a LICENSE file matching the declared license, and the project's URLs."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
+    text = (root / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n") and "precimark developers" in text
+    assert sorted(project["urls"]) == ["Documentation", "Homepage", "Issues", "Source"]
+    assert all(url.startswith("https://") for url in project["urls"].values())

@@ -11,6 +11,7 @@ are here; everything else lives in its subpackage: :mod:`precimark.profiling`,
 
 from __future__ import annotations
 
+import logging as _logging
 from importlib import metadata as _metadata
 
 from precimark import (
@@ -47,6 +48,10 @@ from precimark.profiling import CustomerProfiler, ItemItemRecommender, rfm_score
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.propensity import PropensityModel, TwoModelUplift
 from precimark.schema import Columns
+
+# The library's logger (fit attempts, timings, data-quality findings) is silent by default: an
+# application that wants the messages configures logging, e.g. logging.basicConfig(level="INFO").
+_logging.getLogger("precimark").addHandler(_logging.NullHandler())
 
 try:
     __version__ = _metadata.version("precimark")

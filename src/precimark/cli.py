@@ -14,17 +14,29 @@ price: no consent to personalised pricing is on record). Each run says on stderr
 applied. ``--date-format FORMAT`` (e.g. ``%d/%m/%Y``) says how date strings are written.
 ``precimark attribute TOUCHPOINTS --conversions TRANSACTIONS`` credits conversions and revenue to
 channels (marketing consent, ``consent_marketing``) and writes one row per channel.
+``precimark kpi OUTCOMES`` evaluates a randomised campaign from one row per customer in the test
+(treated flag, revenue in the campaign window) and writes one row per KPI with its interval.
+
+Files are read and written by extension: ``.csv`` (``--delimiter``), ``.parquet`` (needs
+pyarrow) and, for outputs, ``.json`` (a list of records; ``kpi`` writes the report's JSON
+document). ``--version`` prints the installed version; ``--verbose`` shows progress and the
+``precimark`` logger's INFO messages on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
+from precimark import __version__
 from precimark._validation import to_day, validate_transactions
 from precimark.exceptions import PrecimarkError
 from precimark.privacy import ConsentLike, DataUse
@@ -42,7 +54,11 @@ from precimark.schema import Columns
 __all__ = ["main"]
 
 
-def _read(path: str) -> pd.DataFrame:
+_OUTPUTS = (".csv", ".parquet", ".json")
+"""Output formats, chosen by the extension of ``--output``."""
+
+
+def _read(path: str, delimiter: str = ",") -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         raise PrecimarkError(f"{path}: no such file")
@@ -54,7 +70,7 @@ def _read(path: str) -> pd.DataFrame:
                 f"{path}: reading Parquet needs pyarrow (pip install pyarrow)"
             ) from err
     elif file.suffix.lower() in {".csv", ".txt"}:
-        frame = pd.read_csv(file)
+        frame = pd.read_csv(file, sep=delimiter)
     else:
         raise PrecimarkError(f"{path}: expected a .csv or .parquet file")
     return frame
@@ -62,7 +78,7 @@ def _read(path: str) -> pd.DataFrame:
 
 def _transactions(args: argparse.Namespace, columns: Columns) -> pd.DataFrame:
     """Read and validate the transactions; dates parsed once, with ``--date-format``."""
-    frame = _read(args.transactions)
+    frame = _read(args.transactions, args.delimiter)
     tx = validate_transactions(frame, columns, date_format=args.date_format)
     frame[columns.date] = tx.days.astype("datetime64[D]").astype("datetime64[ns]")
     return frame
@@ -78,7 +94,7 @@ def _roster(args: argparse.Namespace, columns: Columns) -> pd.DataFrame | None:
     """Return the ``--customers`` roster indexed by customer id, or None."""
     if args.customers is None:
         return None
-    frame = _read(args.customers)
+    frame = _read(args.customers, args.delimiter)
     if columns.customer_id not in frame.columns:
         raise PrecimarkError(
             f"{args.customers}: no customer id column '{columns.customer_id}' "
@@ -131,16 +147,46 @@ def _usage(frame: pd.DataFrame | pd.Series[float]) -> list[DataUse]:
     return _usage_from_attrs(frame.attrs.get(DATA_USAGE_ATTR, []))
 
 
-def _write(frame: pd.DataFrame, path: str | None, what: str) -> None:
+def _check_output(path: str | None) -> None:
+    """Refuse an output format that cannot be written, before any work is done."""
     if path is None:
-        print(frame.to_csv(), end="")
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix not in _OUTPUTS:
+        raise PrecimarkError(
+            f"{path}: unknown output format {suffix or '(no extension)'!r}; "
+            "expected a .csv, .parquet or .json file"
+        )
+    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise PrecimarkError(f"{path}: writing Parquet needs pyarrow (pip install pyarrow)")
+
+
+def _write(
+    frame: pd.DataFrame,
+    args: argparse.Namespace,
+    what: str,
+    document: dict[str, object] | None = None,
+) -> None:
+    """Write ``frame`` to ``--output`` in the format of its extension (stdout: CSV).
+
+    JSON is a list of records, the index as the first field, dates in ISO 8601, missing
+    values as null; ``document``, when given, is written instead (a result's ``to_dict()``).
+    """
+    path: str | None = args.output
+    if path is None:
+        print(frame.to_csv(sep=args.delimiter), end="")
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.suffix.lower() == ".parquet":
+    suffix = target.suffix.lower()
+    if suffix == ".parquet":
         frame.to_parquet(target)
+    elif suffix == ".json" and document is not None:
+        target.write_text(json.dumps(document, allow_nan=False, indent=2) + "\n")
+    elif suffix == ".json":
+        frame.reset_index().to_json(target, orient="records", date_format="iso", indent=2)
     else:
-        frame.to_csv(target)
+        frame.to_csv(target, sep=args.delimiter)
     print(f"wrote {len(frame):,} {what} rows to {target}", file=sys.stderr)
 
 
@@ -188,9 +234,9 @@ def _profile(args: argparse.Namespace) -> int:
     columns = _columns(args)
     transactions = _gated(args, columns, _transactions(args, columns), "profiling")
     profile = CustomerProfiler(columns=columns).fit_transform(
-        transactions, observation_end=args.observation_end
+        transactions, observation_end=args.observation_end, verbose=args.verbose
     )
-    _write(profile, args.output, "profile")
+    _write(profile, args, "profile")
     return 0
 
 
@@ -223,7 +269,7 @@ def _clv(args: argparse.Namespace) -> int:
             ),
         }
     )
-    _write(result, args.output, "CLV")
+    _write(result, args, "CLV")
     return 0
 
 
@@ -268,7 +314,7 @@ def _score(args: argparse.Namespace) -> int:
         f"top-decile lift {evaluation.top_decile_lift:.2f}",
         file=sys.stderr,
     )
-    _write(scores.to_frame(), args.output, "score")
+    _write(scores.to_frame(), args, "score")
     return 0
 
 
@@ -278,11 +324,14 @@ def _price(args: argparse.Namespace) -> int:
 
     columns = _columns(args)
     transactions = _transactions(args, columns)
+    channel = "channel" if args.channel_col is None else args.channel_col
+    if channel != "channel" and channel not in transactions.columns:
+        raise PrecimarkError(f"{args.transactions}: no channel column '{channel}' (--channel-col)")
     roster, consent = _roster(args, columns), _consent(args)
     # Refuse a roster without its consent column before any work (decide checks again).
     resolve_consent(roster, "personalised_pricing", consent, used_by="precimark price")
-    profile = CustomerProfiler(columns=columns).fit_transform(
-        transactions, observation_end=args.observation_end
+    profile = CustomerProfiler(columns=columns, channel_column=channel).fit_transform(
+        transactions, observation_end=args.observation_end, verbose=args.verbose
     )
     end = profile["last_purchase"].max() if args.observation_end is None else _observation_end(args)
     dates = transactions[columns.date]
@@ -294,9 +343,10 @@ def _price(args: argparse.Namespace) -> int:
             .reindex(profile.index, fill_value=0)
         }
     )
-    for optional in ("price_sensitivity", "channel"):
-        if optional in profile.columns:
-            customers[optional] = profile[optional]
+    if "price_sensitivity" in profile.columns:
+        customers["price_sensitivity"] = profile["price_sensitivity"]
+    if "preferred_channel" in profile.columns:  # the channel the customer orders through most
+        customers["channel"] = profile["preferred_channel"]
     if roster is not None:
         # Columns the profile already has keep its values; the roster's get a suffix.
         clash = {c: f"{c}_attribute" for c in roster.columns if c in customers.columns}
@@ -328,7 +378,7 @@ def _price(args: argparse.Namespace) -> int:
     decisions = policy.decide(customers, args.list_price, consent=consent)
     if not no_record:
         _say_consent(args.command, _usage(decisions))
-    _write(decisions, args.output, "decision")
+    _write(decisions, args, "decision")
     return 0
 
 
@@ -341,8 +391,8 @@ def _attribute(args: argparse.Namespace) -> int:
     )
     columns = Columns(customer_id=args.customer_col, date=args.date_col, amount=args.amount_col)
     paths = channels.journeys(
-        _read(args.touchpoints),
-        _read(args.conversions),
+        _read(args.touchpoints, args.delimiter),
+        _read(args.conversions, args.delimiter),
         lookback=args.lookback,
         customers=_roster(args, columns),
         consent=_consent(args),
@@ -361,16 +411,68 @@ def _attribute(args: argparse.Namespace) -> int:
     result = channels.attribute(
         paths[~empty], model=args.model, order=args.order, columns=touch_columns
     )
-    _write(result, args.output, "channel")
+    _write(result, args, "channel")
     return 0
 
 
+def _kpi(args: argparse.Namespace) -> int:
+    from precimark.kpi import evaluate_campaign
+
+    outcomes = _read(args.outcomes, args.delimiter)
+    named = {
+        "--treatment-col": args.treatment_col,
+        "--revenue-col": args.revenue_col,
+        "--converted-col": args.converted_col,
+        "--pre-revenue-col": args.pre_revenue_col,
+    }
+    for flag, column in named.items():
+        if column is not None and column not in outcomes.columns:
+            raise PrecimarkError(
+                f"{args.outcomes}: no column '{column}' (name it with {flag}; columns present: "
+                f"{', '.join(map(str, outcomes.columns))})"
+            )
+    if args.customer_col in outcomes.columns:
+        outcomes = outcomes.set_index(args.customer_col)
+    report = evaluate_campaign(
+        outcomes,
+        treatment=args.treatment_col,
+        revenue_column=args.revenue_col,
+        converted_column=args.converted_col,
+        pre_revenue_column=args.pre_revenue_col,
+        cost=args.cost,
+        margin=args.margin,
+        expected_share=args.expected_share,
+        adjustment=args.adjustment,
+        name=args.name,
+        confidence=args.confidence,
+    )
+    print(
+        f"{args.command}: {report.n_treated:,} treated vs {report.n_control:,} control "
+        f"customers; sample-ratio check p = {report.srm_p_value:.3g}",
+        file=sys.stderr,
+    )
+    _write(report.to_frame(), args, "KPI", document=report.to_dict())
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="precimark",
         description="Precision marketing for e-commerce: profiles, CLV, scores, prices, KPIs.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="what to run (see COMMAND --help)"
+    )
     demo = commands.add_parser("demo", help="run the whole loop on the bundled CDNOW data")
     demo.add_argument("--full", action="store_true", help="use the full 23,570-customer cohort")
     demo.add_argument(
@@ -378,12 +480,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
+    def with_files(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--delimiter",
+            default=",",
+            metavar="CHAR",
+            help="field delimiter of the CSV files read and written (default ',')",
+        )
+        sub.add_argument(
+            "--output",
+            default=None,
+            metavar="FILE",
+            help="output file, .csv, .parquet or .json by its extension (default: CSV on stdout)",
+        )
+        sub.add_argument(
+            "--verbose",
+            action="store_true",
+            help="show progress and the library's log (fits, timings, consent) on stderr",
+        )
+
     def with_input(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("transactions", help="transactions file (.csv or .parquet)")
-        sub.add_argument("--customer-col", default="customer_id")
-        sub.add_argument("--date-col", default="date")
-        sub.add_argument("--amount-col", default="amount")
+        sub.add_argument(
+            "--customer-col", default="customer_id", help="customer id column (default customer_id)"
+        )
+        sub.add_argument("--date-col", default="date", help="order date column (default date)")
+        sub.add_argument(
+            "--amount-col", default="amount", help="order amount column (default amount)"
+        )
         sub.add_argument(
             "--observation-end", default=None, help="last day observed (default: last date)"
         )
@@ -393,7 +518,7 @@ def _parser() -> argparse.ArgumentParser:
             metavar="FORMAT",
             help="how date strings are written, e.g. %%d/%%m/%%Y (needed for day/month strings)",
         )
-        sub.add_argument("--output", default=None, help="output .csv or .parquet (default: stdout)")
+        with_files(sub)
         return sub
 
     def with_roster(sub: argparse.ArgumentParser, purpose: str, also: str = "") -> None:
@@ -423,17 +548,38 @@ def _parser() -> argparse.ArgumentParser:
     with_roster(clv, "profiling")
     clv.add_argument("--periods", type=int, default=12, help="number of periods (default 12)")
     clv.add_argument("--step-days", type=int, default=30, help="days per period (default 30)")
-    clv.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per period")
-    clv.add_argument("--margin", type=float, default=1.0, help="profit margin on spend")
+    clv.add_argument(
+        "--discount-rate", type=float, default=0.01, help="discount rate per period (default 0.01)"
+    )
+    clv.add_argument("--margin", type=float, default=1.0, help="profit margin on spend (default 1)")
     clv.set_defaults(handler=_clv)
     score = with_input("score", "purchase propensity per customer")
-    score.add_argument("--horizon-days", type=int, default=90)
-    score.add_argument("--training-cutoffs", type=int, default=3)
+    score.add_argument(
+        "--horizon-days",
+        type=int,
+        default=90,
+        help="days after a cutoff in which a purchase counts (default 90)",
+    )
+    score.add_argument(
+        "--training-cutoffs",
+        type=int,
+        default=3,
+        help="past cutoffs, one horizon apart, to train on before the tested one (default 3)",
+    )
     with_roster(score, "marketing")
     score.set_defaults(handler=_score)
     price = with_input("price", "differentiated price decisions per customer")
-    price.add_argument("--list-price", type=float, required=True)
-    with_roster(price, "personalised_pricing", " and attributes (price_sensitivity, channel, ...)")
+    price.add_argument(
+        "--list-price", type=float, required=True, help="list price of the product (required)"
+    )
+    price.add_argument(
+        "--channel-col",
+        default=None,
+        metavar="COLUMN",
+        help="transactions column with the payment channel; each customer's most used one is "
+        "priced (default: channel, if present)",
+    )
+    with_roster(price, "personalised_pricing", " and attributes (price_sensitivity, ...)")
     price.set_defaults(handler=_price)
     attribute = commands.add_parser(
         "attribute", help="credit conversions and revenue to channels (touchpoint attribution)"
@@ -446,23 +592,89 @@ def _parser() -> argparse.ArgumentParser:
         help="transactions file: each row is a conversion (customer id, date, amount)",
     )
     attribute.add_argument(
-        "--model", default="markov", choices=["first", "last", "linear", "position", "markov"]
+        "--model",
+        default="markov",
+        choices=["first", "last", "linear", "position", "markov"],
+        help="attribution model (default markov)",
     )
     attribute.add_argument("--order", type=int, default=1, help="Markov order, 1 to 3")
     attribute.add_argument("--lookback", default="30D", help="window before a conversion")
-    attribute.add_argument("--customer-col", default="customer_id")
-    attribute.add_argument("--timestamp-col", default="timestamp")
-    attribute.add_argument("--channel-col", default="channel")
+    attribute.add_argument(
+        "--customer-col", default="customer_id", help="customer id column of both files"
+    )
+    attribute.add_argument(
+        "--timestamp-col", default="timestamp", help="timestamp column of the touchpoints"
+    )
+    attribute.add_argument(
+        "--channel-col", default="channel", help="channel column of the touchpoints"
+    )
     attribute.add_argument("--date-col", default="date", help="date column of --conversions")
     attribute.add_argument("--amount-col", default="amount", help="amount column of --conversions")
     attribute.add_argument(
         "--date-format", default=None, metavar="FORMAT", help="how timestamp strings are written"
     )
-    attribute.add_argument(
-        "--output", default=None, help="output .csv or .parquet (default: stdout)"
-    )
+    with_files(attribute)
     with_roster(attribute, "marketing")
     attribute.set_defaults(handler=_attribute)
+    kpi = commands.add_parser(
+        "kpi", help="campaign KPIs with intervals from a randomised test (one row per customer)"
+    )
+    kpi.add_argument(
+        "outcomes",
+        help="one row per customer in the test, non-buyers included (.csv or .parquet)",
+    )
+    kpi.add_argument(
+        "--customer-col",
+        default="customer_id",
+        help="customer id column, used as the index when present (default customer_id)",
+    )
+    kpi.add_argument(
+        "--treatment-col",
+        default="treated",
+        help="column that is 1/True for treated, 0/False for control customers (default treated)",
+    )
+    kpi.add_argument(
+        "--revenue-col",
+        default="revenue",
+        help="revenue per customer in the campaign window (default revenue)",
+    )
+    kpi.add_argument(
+        "--converted-col",
+        default=None,
+        help="0/1 conversion per customer (default: revenue > 0)",
+    )
+    kpi.add_argument(
+        "--pre-revenue-col",
+        default=None,
+        help="pre-campaign revenue per customer, for CUPED variance reduction",
+    )
+    kpi.add_argument(
+        "--cost",
+        type=float,
+        default=None,
+        help="total campaign cost (adds ROI, iROAS; needs --margin)",
+    )
+    kpi.add_argument(
+        "--margin", type=float, default=None, help="gross margin rate of revenue, for ROI"
+    )
+    kpi.add_argument(
+        "--expected-share",
+        type=float,
+        default=0.5,
+        help="planned treated share, for the sample-ratio check (default 0.5)",
+    )
+    kpi.add_argument(
+        "--adjustment",
+        default="holm",
+        choices=["holm", "bh"],
+        help="multiple-testing correction of the p-values (default holm)",
+    )
+    kpi.add_argument(
+        "--confidence", type=float, default=0.95, help="confidence level (default 0.95)"
+    )
+    kpi.add_argument("--name", default="campaign", help="campaign name (default campaign)")
+    with_files(kpi)
+    kpi.set_defaults(handler=_kpi)
     return parser
 
 
@@ -477,7 +689,15 @@ _FLAGS: tuple[tuple[str, str], ...] = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
+    log = logging.getLogger("precimark")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("precimark: %(message)s"))
+    level = log.level
+    if getattr(args, "verbose", False):
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
+        _check_output(args.output if args.command != "demo" else None)
         return int(args.handler(args))
     except (PrecimarkError, ValueError, OSError) as err:
         message = " ".join(str(err).split())
@@ -487,6 +707,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 break
         print(f"precimark {args.command}: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 if __name__ == "__main__":  # pragma: no cover

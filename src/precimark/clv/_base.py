@@ -12,6 +12,8 @@ establishing the time unit, and prediction per distinct row. The concrete models
 from __future__ import annotations
 
 import functools
+import logging
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self, TypeAlias
@@ -48,6 +50,7 @@ __all__ = ["HorizonLike", "horizon_in_units"]
 Array: TypeAlias = npt.NDArray[np.float64]
 Engine: TypeAlias = Literal["lifetimes", "native"]
 _FORMAT_VERSION = 1
+_logger = logging.getLogger(__name__)
 
 
 def horizon_in_units(
@@ -176,6 +179,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         # then give bit-identical sums and so the same optimum, whatever order they came in.
         order = np.lexsort(tuple(reversed(data)))
         data, weights = [np.asarray(c)[order] for c in data], weights[order]
+        started = time.perf_counter()
         if self.engine == "native":
             params, boundary = self._fit_native(data, weights)
         else:
@@ -191,6 +195,16 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             self.n_customers_ = round(float(weights.sum()))
             self.covariance_ = self._covariance(vector, prepared, weights)
         self._set_summary()
+        _logger.info(
+            "%s fitted (engine %s) on %d customers, %d distinct rows, in %.3f s: %s, log-likelihood %.4f",
+            type(self).__name__,
+            self.engine,
+            self.n_customers_,
+            len(weights),
+            time.perf_counter() - started,
+            ", ".join(f"{k} {v:.6g}" for k, v in params.items()),
+            self.log_likelihood_,
+        )
         self._warn_about_uncertainty()
 
     def _fit_ladder(self, data: Sequence[Array], weights: Array) -> dict[str, float]:
@@ -202,6 +216,9 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 params = self._fit_once(data, weights, start, scale, penalizer)
             except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as err:
                 failures.append(f"{label}: {type(err).__name__}: {str(err).strip()[:120]}")
+                _logger.info(
+                    "%s: fit attempt '%s' failed: %s", type(self).__name__, label, failures[-1]
+                )
                 continue
             values = np.array(list(params.values()))
             if np.all(np.isfinite(values)) and np.all(values > 0):
@@ -351,8 +368,17 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         best: Any = None
         ridge = np.zeros(k)
         starts = list(self._starts(scaled, weights))
-        for start in starts:
+        for number, start in enumerate(starts, start=1):
             result = search(start, free)
+            _logger.debug(
+                "%s: start %d of %d: objective %.10g after %d iterations (%s)",
+                type(self).__name__,
+                number,
+                len(starts),
+                result.fun,
+                result.nit,
+                result.message,
+            )
             if result.fun >= 1e300:
                 continue
             if best is not None and abs(result.fun - best.fun) * total < 1e-4:
@@ -409,6 +435,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             where = ", ".join(
                 f"{n} -> {'infinity' if v == 'infinity' else '0'}" for n, v in boundary.items()
             )
+            _logger.info("%s: boundary fit (%s)", type(self).__name__, where)
             warnings.warn(
                 f"{type(self).__name__}: the likelihood has no interior maximum on these data; "
                 f"its supremum lies on the boundary ({where}). The reported parameters are where "

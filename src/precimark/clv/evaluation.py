@@ -12,6 +12,7 @@ from scipy import stats
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._display import html_block
 from precimark._typing import TimeUnit
 from precimark._validation import check_columns, check_frame, fail, resolve_time_unit
 from precimark.clv._base import _PurchaseModel
@@ -156,6 +157,14 @@ class HoldoutEvaluation:
             "per_frequency": _table_dict(self.per_frequency),
             "calibration_fit": _table_dict(self.calibration_fit),
         }
+
+    def _repr_html_(self) -> str:
+        tables = {
+            "measures": self.summary().to_frame(),
+            "holdout purchases by calibration frequency": self.per_frequency,
+            "calibration fit": self.calibration_fit,
+        }
+        return html_block("Holdout evaluation", tables)
 
 
 def _table_dict(table: pd.DataFrame) -> dict[str, dict[str, float | int | None]]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._deprecation import deprecated_alias
+from precimark._display import html_block
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi._checks import as_sample
 from precimark.kpi.estimates import Estimate
@@ -179,6 +180,9 @@ class MetricAggregates:
             "groups": self.table.index.tolist(),
             **{column: self.table[column].tolist() for column in AGGREGATE_COLUMNS},
         }
+
+    def _repr_html_(self) -> str:
+        return html_block("Metric aggregates (count, sum, sum of squares)", self.to_frame())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MetricAggregates:

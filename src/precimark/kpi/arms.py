@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from precimark._display import html_block
 from precimark._validation import (
     check_choice,
     check_columns,
@@ -128,6 +129,12 @@ class ArmComparison:
                 for label, effect in self.effects.items()
             },
         }
+
+    def _repr_html_(self) -> str:
+        title = f"Arms compared with {self.control!r} on {self.metric}"
+        return html_block(
+            title, self.to_frame(), notes=[f"sample-ratio check p = {self.srm_p_value:.3g}"]
+        )
 
 
 def compare_arms(

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from precimark._deprecation import deprecated_alias
+from precimark._display import html_block
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -204,6 +205,14 @@ class CampaignEffect:
             ),
             "estimates": {name: est.to_dict() for name, est in self.estimates().items()},
         }
+
+    def _repr_html_(self) -> str:
+        title = f"Campaign effect on {self.metric} ({self.kind})"
+        facts = (
+            f"{self.n_treated} treated vs {self.n_control} control customers; "
+            f"sample-ratio check p = {self.srm_p_value:.3g}"
+        )
+        return html_block(title, self.to_frame(), notes=[facts])
 
 
 def _assignment(frame: pd.DataFrame, column: str) -> npt.NDArray[np.bool_]:

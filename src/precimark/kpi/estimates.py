@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
+from precimark._display import html_block, markdown_block
 from precimark._validation import check_probability, fail
 
 __all__ = ["ESTIMATE_COLUMNS", "Estimate", "estimates_frame"]
@@ -126,9 +127,10 @@ class Estimate:
         return estimates_frame([self])
 
     def _repr_html_(self) -> str:
-        """Notebook display: the one-row frame."""
-        html: str = self.to_frame().to_html()
-        return html
+        return html_block(repr(self), self.to_frame())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_block(repr(self), self.to_frame())
 
     def __repr__(self) -> str:
         level = f"{100 * self.confidence:g}%"

@@ -28,8 +28,10 @@ from dataclasses import asdict, dataclass
 from statistics import NormalDist
 from typing import Any, Literal
 
+import pandas as pd
 from scipy import optimize, stats
 
+from precimark._display import html_block
 from precimark._validation import check_choice, check_number, check_probability, fail
 from precimark.kpi._checks import check_positive
 
@@ -98,6 +100,10 @@ class PowerAnalysis:
         29502
         """
         return asdict(self)
+
+    def _repr_html_(self) -> str:
+        design = pd.DataFrame({"value": list(self.to_dict().values())}, index=list(self.to_dict()))
+        return html_block(f"Power analysis ({self.metric})", design.rename_axis("design"))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+from precimark._display import html_block
 from precimark._validation import (
     check_choice,
     check_columns,
@@ -296,8 +297,9 @@ class SyntheticControl:
         }
 
     def _repr_html_(self) -> str:
-        html: str = estimates_frame(self.estimates()).to_html()
-        return html
+        title = f"Synthetic control of {self.treated_unit!r} (placebo p = {self.p_value:.3g})"
+        weights = self.unit_weights.rename("weight").to_frame()
+        return html_block(title, {"effects": estimates_frame(self.estimates()), "weights": weights})
 
 
 def synthetic_control(
@@ -644,8 +646,8 @@ class InterruptedTimeSeries:
         }
 
     def _repr_html_(self) -> str:
-        html: str = estimates_frame(self.estimates()).to_html()
-        return html
+        title = f"Interrupted time series ({self.n_pre} pre, {self.n_post} post periods)"
+        return html_block(title, estimates_frame(self.estimates()))
 
 
 def interrupted_time_series(
@@ -904,8 +906,9 @@ class DifferenceInDifferences:
         }
 
     def _repr_html_(self) -> str:
-        html: str = self.event_study.to_html()
-        return html
+        tables = {"average effect": estimates_frame({"average_effect": self.average_effect})}
+        title = f"Difference in differences ({self.estimator})"
+        return html_block(title, {**tables, "event study": self.event_study}, notes=self.warnings)
 
 
 def difference_in_differences(

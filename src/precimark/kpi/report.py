@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._deprecation import deprecated_alias
+from precimark._display import html_block, markdown_block
 from precimark._validation import check_columns, check_frame, fail
 from precimark.kpi.campaign import MDE_POWER, CampaignEffect, campaign_effect
 from precimark.kpi.estimates import Estimate, estimates_frame
@@ -163,17 +164,7 @@ class CampaignReport:
         lines = [
             f"### Campaign report: {self.name}",
             "",
-            f"{self.n_treated} treated vs {self.n_control} control customers; "
-            f"sample-ratio check p = {self.srm_p_value:.3g}"
-            + (
-                f"; CUPED removed {100 * self.variance_reduction:.0f}% of revenue variance "
-                "(revenue per arm is CUPED-adjusted, like the difference)"
-                if self.variance_reduction is not None
-                else ""
-            )
-            + ".",
-            "",
-            *self._mde_lines(),
+            *(line for fact in self._facts() for line in (fact, "")),
             f"| KPI | value | {100 * confidence:g}% CI | p (adj., {self.adjustment}) | method | n |",
             "|---|---:|---|---:|---|---:|",
         ]
@@ -196,17 +187,37 @@ class CampaignReport:
             lines += ["", "#### Channels", "", *_channels_lines(self.channels)]
         return "\n".join(lines) + "\n"
 
-    def _mde_lines(self) -> list[str]:
-        if not self.minimum_detectable_effects:
-            return []
-        parts = [
-            f"{name} {_fmt(design.effect)} ({100 * design.relative_effect:+.3g}%)"
-            for name, design in self.minimum_detectable_effects.items()
+    def _facts(self) -> list[str]:
+        """Return the lines above the table: arms, SRM check, CUPED, detectable effects."""
+        facts = [
+            f"{self.n_treated} treated vs {self.n_control} control customers; "
+            f"sample-ratio check p = {self.srm_p_value:.3g}"
+            + (
+                f"; CUPED removed {100 * self.variance_reduction:.0f}% of revenue variance "
+                "(revenue per arm is CUPED-adjusted, like the difference)"
+                if self.variance_reduction is not None
+                else ""
+            )
+            + "."
         ]
-        return [
-            f"Minimum detectable effect at {100 * MDE_POWER:g}% power: " + ", ".join(parts) + ".",
-            "",
-        ]
+        if self.minimum_detectable_effects:
+            parts = [
+                f"{name} {_fmt(design.effect)} ({100 * design.relative_effect:+.3g}%)"
+                for name, design in self.minimum_detectable_effects.items()
+            ]
+            facts.append(
+                f"Minimum detectable effect at {100 * MDE_POWER:g}% power: "
+                + ", ".join(parts)
+                + "."
+            )
+        return facts
+
+    def _repr_html_(self) -> str:
+        return html_block(f"Campaign report: {self.name}", self.to_frame(), notes=self._facts())
+
+    def _repr_markdown_(self) -> str:
+        title = f"Campaign report: {self.name}"
+        return markdown_block(title, self.to_frame(), notes=self._facts())
 
     def plot_lift(self, *, ax: Any = None) -> Any:
         """Chart the conversion and revenue lifts with their intervals (matplotlib Axes).

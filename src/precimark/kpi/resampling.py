@@ -9,11 +9,13 @@ result.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
+from precimark._progress import Progress
 from precimark._typing import SeedLike
 from precimark._validation import fail, to_rng
 from precimark.kpi._checks import as_sample, check_count
@@ -22,6 +24,7 @@ from precimark.kpi.estimates import Estimate, check_confidence
 __all__ = ["bootstrap"]
 
 _BATCH_ELEMENTS = 4_000_000
+_logger = logging.getLogger(__name__)
 
 Statistic = Callable[..., npt.NDArray[np.float64]]
 
@@ -32,6 +35,7 @@ def bootstrap(
     n_resamples: int = 2_000,
     confidence: float = 0.95,
     random_state: SeedLike = None,
+    verbose: bool = False,
 ) -> Estimate:
     """Percentile bootstrap interval of ``statistic(*samples)``.
 
@@ -48,6 +52,9 @@ def bootstrap(
         Confidence level.
     random_state : int, numpy Generator or None
         Seed; the same int gives the same interval.
+    verbose : bool, default False
+        Show the resamples done on stderr (batches of resamples; the duration is logged to
+        the ``precimark`` logger in any case).
 
     Returns
     -------
@@ -87,10 +94,12 @@ def bootstrap(
     value = float(observed[0])
     batch = max(1, _BATCH_ELEMENTS // sum(a.size for a in arrays))
     draws = []
-    for start in range(0, reps, batch):
-        k = min(batch, reps - start)
-        resampled = [a[rng.integers(0, a.size, (k, a.size))] for a in arrays]
-        draws.append(np.asarray(statistic(*resampled), dtype=np.float64).reshape(k))
+    with Progress("bootstrap", reps, verbose=verbose, logger=_logger) as progress:
+        for start in range(0, reps, batch):
+            k = min(batch, reps - start)
+            resampled = [a[rng.integers(0, a.size, (k, a.size))] for a in arrays]
+            draws.append(np.asarray(statistic(*resampled), dtype=np.float64).reshape(k))
+            progress.advance(k, detail="resamples")
     replicates = np.concatenate(draws)
     finite = np.isfinite(replicates)
     if not finite.any():

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from precimark._display import html_block
 from precimark._validation import fail
 from precimark.kpi._checks import as_sample, check_count
 from precimark.kpi.estimates import Estimate, check_confidence
@@ -131,6 +132,10 @@ class ConfidenceSequence:
             "final": self.final.to_dict(),
             "looks": looks,
         }
+
+    def _repr_html_(self) -> str:
+        title = f"Confidence sequence, {100 * self.confidence:g}% simultaneous"
+        return html_block(title, self.to_frame(), notes=[f"final look: {self.final!r}"])
 
 
 def confidence_sequence(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precimark._display import DisplayText
 from precimark._validation import check_columns, check_frame, fail
 from precimark.pricing.engine import DECISION_COLUMNS, NO_CONSENT, _percent
 
@@ -74,6 +75,8 @@ def explain(decision: pd.Series[Any] | Mapping[str, Any] | pd.DataFrame) -> str:
     Returns
     -------
     str
+        The explanation, one fact per line. In a notebook it displays as text (no
+        ``print`` needed); ``print(explain(...))`` prints the same lines.
 
     Examples
     --------
@@ -112,7 +115,7 @@ def explain(decision: pd.Series[Any] | Mapping[str, Any] | pd.DataFrame) -> str:
         lines.append("No personal data used.")
     if row.get("what_would_change"):
         lines.append(f"What would change it: {row['what_would_change']}.")
-    return "\n".join(lines)
+    return DisplayText("\n".join(lines))
 
 
 def _one_row(decision: object) -> dict[str, Any]:

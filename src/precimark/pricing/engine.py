@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._display import html_block
 from precimark._typing import DateLike, SeedLike
 from precimark._validation import (
     check_choice,
@@ -89,6 +90,11 @@ class _Outcome:
     explored: BoolArray
     greedy: FloatArray  # the price before exploration (hints are checked against it)
     new_effects: list[Effect] | None = None  # as an equivalent new customer (parity)
+
+
+def _settings(document: Mapping[str, Any]) -> str:
+    """Return a rule's settings for display: its document without type and name."""
+    return ", ".join(f"{k}={v}" for k, v in document.items() if k not in {"type", "name"})
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,26 @@ class PricingPolicy:
             "exploration": self.exploration,
             "exploration_arms": list(self.exploration_arms),
         }
+
+    def __repr__(self) -> str:
+        return (
+            f"PricingPolicy({self.name!r}, version={self.version!r}, "
+            f"rules={[rule.name for rule in self._rules]}, combine={self.combine!r}, "
+            f"max_discount={self._guardrails.max_discount}, exploration={self.exploration})"
+        )
+
+    def _repr_html_(self) -> str:
+        rules = pd.DataFrame(
+            {
+                "type": [type(rule).__name__ for rule in self._rules],
+                "reads": [", ".join(column for column, _ in rule.reads()) for rule in self._rules],
+                "settings": [_settings(rule.to_dict()) for rule in self._rules],
+            },
+            index=pd.Index([rule.name for rule in self._rules], name="rule"),
+        )
+        guardrails = pd.Series(self._guardrails.to_dict(), name="value").to_frame()
+        title = f"Pricing policy {self.name!r} version {self.version} (combine={self.combine!r})"
+        return html_block(title, {"rules": rules, "guardrails": guardrails.rename_axis("setting")})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PricingPolicy:

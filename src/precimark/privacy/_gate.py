@@ -9,6 +9,7 @@ so every result can carry them (``data_usage_`` on estimators, policies and resu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -35,6 +36,8 @@ from precimark.privacy.usage import (
 )
 
 __all__ = ["ConsentGate", "planned_usage", "record_usage", "resolve_consent"]
+
+_logger = logging.getLogger(__name__)
 
 Status = Literal["checked", "opted_out", "no_roster"]
 _Result = TypeVar("_Result", pd.DataFrame, "pd.Series[Any]")
@@ -167,6 +170,14 @@ def resolve_consent(
             "record).",
         )
     result = require_consent(frame, purpose, consent=checked)
+    _logger.info(
+        "%s: %d of %d customers in the roster without %s consent (column '%s') are excluded",
+        used_by,
+        len(result.excluded),
+        len(frame),
+        purpose,
+        column,
+    )
     return ConsentGate(
         purpose=purpose,
         status="checked",

@@ -14,6 +14,7 @@ every archive column from them.
 from __future__ import annotations
 
 import functools
+import logging
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, NamedTuple, Self, cast
@@ -25,6 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._deprecation import DEPRECATED_SINCE, REMOVED_IN, deprecated_alias
+from precimark._progress import Progress
 from precimark._typing import DateLike, HorizonLike
 from precimark._validation import (
     Transactions,
@@ -50,6 +52,8 @@ from precimark.profiling.segments import rfm_segments
 from precimark.schema import FREQUENCY, MONETARY_VALUE, RECENCY, Columns, T, TouchpointColumns
 
 __all__ = ["CustomerProfiler"]
+
+_logger = logging.getLogger(__name__)
 
 _CATEGORY = "category:"
 _CHANNEL = "channel:"
@@ -351,6 +355,7 @@ class CustomerProfiler(
         customers: pd.DataFrame | None = None,
         *,
         observation_end: DateLike | None = None,
+        verbose: bool = False,
     ) -> Self:
         """Learn the archive's references from a transaction log (and customer roster).
 
@@ -369,6 +374,9 @@ class CustomerProfiler(
             ``consent_profiling``.
         observation_end : date-like, optional
             The profile date (inclusive). Default: the date of the last transaction.
+        verbose : bool, default False
+            Show progress on stderr (reading the log, references, CLV models); the duration
+            is logged to the ``precimark`` logger in any case.
 
         Returns
         -------
@@ -382,6 +390,16 @@ class CustomerProfiler(
             consent column, ``consent`` without ``customers``, an ``observation_end`` before
             the first purchase, or no customer to profile.
         """
+        with Progress("CustomerProfiler.fit", 3, verbose=verbose, logger=_logger) as progress:
+            return self._fit(transactions, customers, observation_end, progress)
+
+    def _fit(
+        self,
+        transactions: pd.DataFrame,
+        customers: pd.DataFrame | None,
+        observation_end: DateLike | None,
+        progress: Progress,
+    ) -> Self:
         self._check_hyper_parameters()
         cols = self._columns()
         frame = check_frame(transactions, "transactions")
@@ -397,10 +415,11 @@ class CustomerProfiler(
         self.excluded_ = read.excluded
         self.observation_end_ = _timestamp(read.end)
         self.data_usage_ = self._data_usage(cols, read.roster)
-        self._learn_references(read.aggregates, read.end)
+        progress.advance(detail=f"read {len(read.aggregates):,} customers' transactions")
+        self._learn_references(read.aggregates, read.end, progress)
         return self
 
-    def _learn_references(self, aggregates: pd.DataFrame, end: int) -> None:
+    def _learn_references(self, aggregates: pd.DataFrame, end: int, progress: Progress) -> None:
         rfm = _rfm(aggregates, end, self._columns())
         self.rfm_edges_ = self.rfm_edges if self.rfm_edges is not None else fit_rfm_edges(rfm)
         total = aggregates["total_spend"].to_numpy(np.float64)
@@ -415,9 +434,11 @@ class CustomerProfiler(
         # Fitted copies: the models passed in stay as they were.
         self.purchase_model_ = None if self.purchase_model is None else clone(self.purchase_model)
         self.spend_model_ = None if self.spend_model is None else clone(self.spend_model)
+        progress.advance(detail="learned the score edges and references")
         for model in (self.purchase_model_, self.spend_model_):
             if model is not None:
                 model.fit(rfm)
+        progress.advance(detail="fitted the CLV models" if self.purchase_model_ else "no CLV model")
 
     def update(
         self,
@@ -522,6 +543,7 @@ class CustomerProfiler(
         observation_end: DateLike | None = None,
         touchpoints: pd.DataFrame | None = None,
         touchpoint_columns: TouchpointColumns | None = None,
+        verbose: bool = False,
     ) -> pd.DataFrame:
         """Fit, then return the archive of the same log: ``fit(...).transform(...)``.
 
@@ -537,15 +559,23 @@ class CustomerProfiler(
             A touchpoint log: adds the marketing-channel preference (see :meth:`transform`).
         touchpoint_columns : TouchpointColumns, optional
             Column names of ``touchpoints``.
+        verbose : bool, default False
+            Show progress on stderr (as :meth:`fit`, then the archive).
 
         Returns
         -------
         DataFrame
             The consumer archive.
         """
-        # The log just read is what fit keeps: its archive needs no second pass.
-        archive = self.fit(transactions, customers, observation_end=observation_end).archive()
-        return _with_touchpoints(archive, touchpoints, touchpoint_columns, self.observation_end_)
+        label = "CustomerProfiler.fit_transform"
+        with Progress(label, 4, verbose=verbose, logger=_logger) as progress:
+            # The log just read is what fit keeps: its archive needs no second pass.
+            archive = self._fit(transactions, customers, observation_end, progress).archive()
+            archive = _with_touchpoints(
+                archive, touchpoints, touchpoint_columns, self.observation_end_
+            )
+            progress.advance(detail=f"archive of {len(archive):,} customers")
+        return archive
 
     # ----------------------------------------------------------------------------- archive
 

@@ -6,6 +6,7 @@ day totals, then reduce each customer's run of days. No Python loop over custome
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,6 +33,8 @@ from precimark.schema import (
 )
 
 __all__ = ["calibration_holdout_split", "rfm_summary"]
+
+_logger = logging.getLogger(__name__)
 
 _DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
 
@@ -84,6 +87,12 @@ def _day_totals(tx: Transactions, last_day: int) -> _DayTotals:
     order = np.argsort(key)
     key = key[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    if len(starts) < len(key):  # a data-quality finding: same-day rows are one purchase
+        _logger.info(
+            "%d transactions are %d purchases: a customer's transactions of one day are summed",
+            len(key),
+            len(starts),
+        )
     _order_three_or_more(order, starts, amounts)
     total = np.add.reduceat(amounts[order], starts)
     key = key[starts]

@@ -7,6 +7,7 @@ on. :func:`evaluate_out_of_time` trains on earlier snapshot cutoffs and tests on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from precimark._display import html_block
+from precimark._progress import Progress
 from precimark._typing import DateLike
 from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
 from precimark.kpi.estimates import _finite_or_none
@@ -42,6 +45,8 @@ __all__ = [
     "evaluate_out_of_time",
     "feature_usage",
 ]
+
+_logger = logging.getLogger(__name__)
 
 
 def default_booster(*, classifier: bool, random_state: int | None, n_samples: int) -> Any:
@@ -242,6 +247,7 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         sample_weight: npt.ArrayLike | None = None,
         *,
         groups: npt.ArrayLike | None = None,
+        verbose: bool = False,
     ) -> PropensityModel:
         """Fit the classifier and its calibration.
 
@@ -257,6 +263,9 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
             Group labels for a group splitter ``cv`` (e.g. ``GroupKFold(3)``): rows of one
             group stay on one side of every fold. Default: the first index level of a
             frame indexed by ``(customer_id, cutoff)``, i.e. one group per customer.
+        verbose : bool, default False
+            Show the stages (data checked, classifier and calibration fitted) with their
+            times on stderr; the duration is logged to the ``precimark`` logger in any case.
 
         Returns
         -------
@@ -275,11 +284,22 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         >>> model.predict_proba(snaps.drop(columns="label")).shape
         (4714, 2)
         """
+        progress = Progress("PropensityModel.fit", 2, verbose=verbose, logger=_logger)
+        with progress:
+            return self._fit(X, y, sample_weight, groups, progress)
+
+    def _fit(
+        self, X: Any, y: Any, sample_weight: Any, groups: Any, progress: Progress
+    ) -> PropensityModel:
         check_choice(self.calibration, "calibration", ("isotonic", "sigmoid", None))
         index = X.index if isinstance(X, pd.DataFrame) else None
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         base = self._base_estimator(len(y))
+        what = type(base).__name__
+        if self.calibration is not None:
+            what += f" with {self.calibration} calibration on held-out folds"
+        progress.advance(detail=f"{len(y):,} rows x {X.shape[1]} features checked; fitting {what}")
         if self.calibration is None:
             model = base
         else:
@@ -294,6 +314,7 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
                 folds = list(folds.split(X, y, _groups(folds, groups, index, len(y))))
             model = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=True)
         _fit_estimator(model, X, y, sample_weight)
+        progress.advance(detail=f"fitted {what}")
         self.estimator_ = model
         self.classes_ = model.classes_
         self.data_usage_ = feature_usage(self, "marketing")
@@ -514,6 +535,10 @@ class OutOfTimeResult:
             "model": type(self.model).__name__,
             **self._measures(),
         }
+
+    def _repr_html_(self) -> str:
+        title = f"Out-of-time evaluation at {self.test_cutoff:%Y-%m-%d}"
+        return html_block(title, self.to_frame(), notes=[f"model: {type(self.model).__name__}"])
 
 
 def evaluate_out_of_time(
