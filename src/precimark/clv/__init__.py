@@ -12,7 +12,7 @@ from precimark.clv.models import (
     ParetoNBDModel,
 )
 from precimark.clv.stats import RFMHistogram
-from precimark.clv.value import customer_lifetime_value
+from precimark.clv.value import customer_lifetime_value, segment_value
 
 __all__ = [
     "BetaGeoBetaBinomModel",
@@ -26,4 +26,5 @@ __all__ = [
     "compare_models",
     "customer_lifetime_value",
     "evaluate",
+    "segment_value",
 ]
