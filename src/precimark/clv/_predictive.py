@@ -123,12 +123,13 @@ def simulate(
         alive = rng.random(alive_probability.shape) < alive_probability
         r, alpha, c, d = (purchase_draws[:, j, None] for j in range(4))
         rate = rng.gamma(r + xc) / (alpha + tc)
+        first = np.broadcast_to(c, rate.shape)
         if pareto:  # c, d = s, beta: remaining lifetime ~ Exp(mu), mu ~ Gamma(s, beta + T)
-            lifetime = rng.exponential(1.0, rate.shape) / (rng.gamma(c + 0.0 * xc) / (d + tc))
+            lifetime = rng.exponential(1.0, rate.shape) / (rng.gamma(first) / (d + tc))
             purchases_left = None
-        else:  # c, d = a, b: purchases until dropout ~ Geometric(p), p ~ Beta(a, b + x)
+        else:  # c, d = a, b: purchases until dropout ~ Geometric(p), p ~ Beta(a, b + x (+1))
             lifetime = None
-            dropout = rng.beta(c + 0.0 * xc, d + xc + shift)
+            dropout = rng.beta(first, d + xc + shift)
             purchases_left = rng.geometric(np.clip(dropout, 1e-300, 1.0))
         if spend_draws is not None:
             p, q, v = (spend_draws[:, j, None] for j in range(3))
