@@ -254,6 +254,20 @@ def test_expected_purchases_intervals_of_both_kinds(
     assert (predictive.loc[heavy, "expected_purchases_upper"] > point[heavy] + 1).all()
 
 
+def test_a_duration_horizon_is_read_in_the_model_unit(
+    cdnow_rfm_weeks: pd.DataFrame,
+    weekly_models: dict[str, tuple[_PurchaseModel, pm.GammaGammaModel]],
+) -> None:
+    model, _ = weekly_models["ModifiedBetaGeoModel"]
+    rfm = cdnow_rfm_weeks.iloc[:300]
+    kwargs = {"confidence": 0.9, "interval_kind": "predictive", "random_state": 8}
+    in_days = model.expected_purchases(rfm, "91D", **kwargs)  # type: ignore[call-overload]
+    in_weeks = model.expected_purchases(rfm, 13, **kwargs)  # type: ignore[call-overload]
+    pd.testing.assert_frame_equal(in_days, in_weeks)
+    with pytest.raises(DataValidationError, match="time_unit"):
+        model.expected_purchases(rfm, 13, time_unit="D", **kwargs)  # type: ignore[call-overload]
+
+
 def test_predictive_clv_scales_with_margin_and_brackets_zero_for_one_off_customers(
     cdnow_rfm_weeks: pd.DataFrame,
     weekly_models: dict[str, tuple[_PurchaseModel, pm.GammaGammaModel]],
