@@ -75,3 +75,41 @@ churn = pd.DataFrame(
 )
 print("\nChurn triggers: the 5 customers most likely to order nothing in the next 90 days")
 print(churn.sort_values("no_order_90d", ascending=False).head().round(3).to_string())
+
+# Intervals: "expectation" covers the model's average, "predictive" what will be observed.
+band = pm.customer_lifetime_value(
+    bgnbd,
+    spend,
+    rfm,
+    horizon="360D",
+    discount_period="30D",
+    discount_rate=0.01,
+    margin=0.3,
+    confidence=0.9,
+    interval_kind="predictive",
+    random_state=0,
+)
+print("\n90% predictive CLV intervals of the top 5 customers:")
+print(band.loc[scores.sort_values("clv_12x30d", ascending=False).index[:5]].round(2).to_string())
+purchases_13w = bgnbd.expected_purchases(
+    rfm, 13, confidence=0.9, interval_kind="predictive", random_state=0
+)
+print("\nPurchases in the next 13 weeks, 90% predictive interval (first 3 customers):")
+print(purchases_13w.head(3).round(2).to_string())
+buyer = (rfm["frequency"] > 0).map({True: "repeat buyer", False: "one purchase"})
+print("\nSegment totals of the 12-period CLV (90% predictive intervals):")
+print(
+    pm.clv.segment_value(
+        bgnbd,
+        spend,
+        rfm,
+        groups=buyer.rename("segment"),
+        horizon="360D",
+        discount_period="30D",
+        discount_rate=0.01,
+        margin=0.3,
+        random_state=0,
+    )
+    .round(0)
+    .to_string()
+)

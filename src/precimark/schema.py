@@ -19,6 +19,8 @@ __all__ = [
     "DAYS_SINCE_LAST",
     "DURATION_HOLDOUT",
     "EXPECTED_PURCHASES",
+    "EXPECTED_PURCHASES_LOWER",
+    "EXPECTED_PURCHASES_UPPER",
     "EXPECTED_SPEND",
     "FREQUENCY",
     "FREQUENCY_HOLDOUT",
@@ -26,6 +28,7 @@ __all__ = [
     "F_SCORE",
     "MONETARY_VALUE",
     "MONETARY_VALUE_HOLDOUT",
+    "N_CUSTOMERS",
     "M_SCORE",
     "N_PURCHASES",
     "PROBABILITY_ALIVE",
@@ -74,6 +77,12 @@ CLV_LOWER = "clv_lower"
 """Lower bound of the customer lifetime value's bootstrap interval."""
 CLV_UPPER = "clv_upper"
 """Upper bound of the customer lifetime value's bootstrap interval."""
+EXPECTED_PURCHASES_LOWER = "expected_purchases_lower"
+"""Lower bound of the interval of ``expected_purchases`` (with ``confidence``)."""
+EXPECTED_PURCHASES_UPPER = "expected_purchases_upper"
+"""Upper bound of the interval of ``expected_purchases`` (with ``confidence``)."""
+N_CUSTOMERS = "n_customers"
+"""Customers per group (:func:`precimark.clv.segment_value`)."""
 
 PROPENSITY = "propensity"
 """Name of the Series returned by :meth:`precimark.PropensityModel.score_customers`."""

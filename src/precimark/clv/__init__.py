@@ -14,7 +14,7 @@ from precimark.clv.models import (
     ParetoNBDModel,
 )
 from precimark.clv.stats import RFMHistogram
-from precimark.clv.value import customer_lifetime_value
+from precimark.clv.value import customer_lifetime_value, segment_value
 
 __all__ = [
     "BetaGeoBetaBinomModel",
@@ -30,5 +30,6 @@ __all__ = [
     "compare_models",
     "customer_lifetime_value",
     "evaluate",
+    "segment_value",
     "tracking",
 ]

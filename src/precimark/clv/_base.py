@@ -16,7 +16,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, Self, TypeAlias
+from typing import Any, ClassVar, Literal, Self, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -27,10 +27,11 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from precimark._deprecation import deprecated_alias
-from precimark._typing import HorizonLike, TimeUnit
+from precimark._typing import HorizonLike, SeedLike, TimeUnit
 from precimark._validation import (
     check_choice,
     check_number,
+    check_probability,
     check_time_unit,
     fail,
     fail_rows,
@@ -43,7 +44,14 @@ from precimark.clv import _covariates, _lifetimes
 from precimark.clv.stats import COUNT, RFMHistogram
 from precimark.exceptions import ConvergenceError, ConvergenceWarning
 from precimark.persistence._header import header, read_header, reading
-from precimark.schema import FREQUENCY, RECENCY, T
+from precimark.schema import (
+    EXPECTED_PURCHASES,
+    EXPECTED_PURCHASES_LOWER,
+    EXPECTED_PURCHASES_UPPER,
+    FREQUENCY,
+    RECENCY,
+    T,
+)
 
 __all__ = ["HorizonLike", "horizon_in_units"]
 
@@ -818,9 +826,43 @@ class _PurchaseModel(_Model):
             )
         return pd.Series(out, index=frame.index, name=name)
 
+    @overload
     def expected_purchases(
-        self, rfm: pd.DataFrame, horizon: HorizonLike, *, time_unit: TimeUnit | None = None
-    ) -> pd.Series:
+        self,
+        rfm: pd.DataFrame,
+        horizon: HorizonLike,
+        *,
+        confidence: None = ...,
+        interval_kind: Literal["expectation", "predictive"] = ...,
+        n_draws: int = ...,
+        random_state: SeedLike = ...,
+        time_unit: TimeUnit | None = ...,
+    ) -> pd.Series: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        rfm: pd.DataFrame,
+        horizon: HorizonLike,
+        *,
+        confidence: float,
+        interval_kind: Literal["expectation", "predictive"] = ...,
+        n_draws: int = ...,
+        random_state: SeedLike = ...,
+        time_unit: TimeUnit | None = ...,
+    ) -> pd.DataFrame: ...
+
+    def expected_purchases(
+        self,
+        rfm: pd.DataFrame,
+        horizon: HorizonLike,
+        *,
+        confidence: float | None = None,
+        interval_kind: Literal["expectation", "predictive"] = "expectation",
+        n_draws: int = 200,
+        random_state: SeedLike = None,
+        time_unit: TimeUnit | None = None,
+    ) -> pd.Series | pd.DataFrame:
         """Predict the number of purchases in the next ``horizon``, per customer.
 
         Parameters
@@ -830,6 +872,24 @@ class _PurchaseModel(_Model):
         horizon : float or duration
             A length of time: a number in the model's time unit, or a fixed duration
             (``"90D"``, ``pd.Timedelta(weeks=13)``).
+        confidence : float, optional
+            If given (e.g. 0.9), also return an interval at this level, of the kind
+            ``interval_kind`` says.
+        interval_kind : {"expectation", "predictive"}, default "expectation"
+            ``"expectation"``: an interval for the expected number, from a parametric
+            bootstrap of the parameters (normal on the log scale, from ``covariance_``).
+            ``"predictive"``: an interval for the number that will be *observed*: each draw
+            takes parameters as above and simulates the customer's future given their history
+            (alive or not, purchase rate and dropout from their posterior). Its bounds are
+            whole numbers: equal-tailed quantiles of the draws, except that the interval starts
+            at 0 and ends at the ``confidence`` quantile when no purchase at all is at least as
+            likely as the lower tail. Counts are discrete, so it covers at least
+            ``confidence``. Needs ``confidence``.
+        n_draws : int, default 200
+            Draws for ``confidence`` (>= 20; for ``"predictive"`` at least 5 beyond each
+            bound, i.e. ``n_draws >= 10 / (1 - confidence)``).
+        random_state : int or Generator, optional
+            Seed of the draws.
         time_unit : {"D", "W"}, optional
             Unit of ``rfm`` when the frame does not record it (``rfm.attrs["time_unit"]``
             is lost by a merge or a CSV). It must be the model's unit: it is checked, not
@@ -837,22 +897,89 @@ class _PurchaseModel(_Model):
 
         Returns
         -------
-        Series
-            ``expected_purchases``, indexed like ``rfm``.
+        Series or DataFrame
+            ``expected_purchases``, indexed like ``rfm``; with ``confidence``, a frame with
+            ``expected_purchases``, ``expected_purchases_lower`` and
+            ``expected_purchases_upper``.
 
         Raises
         ------
         DataValidationError
-            If the unit of ``rfm`` cannot be established or differs from the model's.
+            If the unit of ``rfm`` cannot be established or differs from the model's, or for
+            an ``interval_kind`` that is not one of the two, ``"predictive"`` without
+            ``confidence`` or too few ``n_draws``.
+
+        Examples
+        --------
+        >>> import precimark as pm
+        >>> from precimark.datasets import load_cdnow
+        >>> rfm = pm.rfm_summary(
+        ...     load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+        >>> model = pm.BetaGeoModel().fit(rfm)
+        >>> round(float(model.expected_purchases(rfm, 39).loc[1]), 3)
+        1.226
+        >>> band = model.expected_purchases(
+        ...     rfm, 39, confidence=0.9, interval_kind="predictive", random_state=0)
+        >>> [round(v, 3) for v in band.loc[1]]  # customer 1: 0 to 3 purchases in 39 weeks
+        [1.226, 0.0, 3.0]
         """
+        # Imported here: _predictive builds on the concrete models, which build on this module.
+        from precimark.clv import _predictive
+
+        check_choice(interval_kind, "interval_kind", _predictive.INTERVAL_KINDS)
+        if interval_kind == "predictive" and confidence is None:
+            raise fail(
+                "argument 'interval_kind'",
+                "'predictive' without confidence",
+                "confidence= with it (the level of the interval)",
+                "Pass confidence=0.9 (for example) as well.",
+            )
         frame, unit, distinct, inverse = self._rows(rfm, time_unit)
         t = to_duration_units(horizon, unit, "horizon")
-        return self._per_row(
+        point = self._per_row(
             frame,
             distinct,
             inverse,
-            "expected_purchases",
+            EXPECTED_PURCHASES,
             lambda d: self._conditional_expected(t, *d),
+        )
+        if confidence is None:
+            return point
+        level = check_probability(confidence, "confidence", inclusive="neither")
+        rng = to_rng(random_state)
+        if interval_kind == "expectation":
+            draws = int(check_number(n_draws, "n_draws", low=20, integer=True))
+            with np.errstate(all="ignore"):
+                values = np.stack(
+                    [
+                        _predictive.with_params(self, v)._conditional_expected(t, *distinct)
+                        for v in _predictive.draw_params(self, draws, rng)
+                    ]
+                )[:, inverse]
+            lower, upper = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        else:
+            _predictive.check_simulable(self)
+            draws = _predictive.check_predictive_draws(n_draws, level)
+            x, tx, age = (frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T))
+            lower, upper = np.empty(len(frame)), np.empty(len(frame))
+            simulated = _predictive.simulate(
+                self,
+                None,
+                (x, tx, age, np.zeros(len(frame))),
+                step=t,
+                discount=np.ones(1),
+                n_draws=draws,
+                rng=rng,
+            )
+            for part, counts in simulated:
+                lower[part], upper[part] = _predictive.bounds(counts, level)
+        return pd.DataFrame(
+            {
+                EXPECTED_PURCHASES: point,
+                EXPECTED_PURCHASES_LOWER: lower,
+                EXPECTED_PURCHASES_UPPER: upper,
+            },
+            index=frame.index,
         )
 
     def probability_alive(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
-from typing import Protocol, TypeAlias, overload
+from collections.abc import Iterator
+from typing import Literal, NamedTuple, Protocol, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from precimark._deprecation import deprecated_alias
 from precimark._typing import HorizonLike, PurchaseModel, SeedLike, TimeUnit
 from precimark._validation import (
+    check_choice,
     check_number,
     check_probability,
     fail,
@@ -24,15 +25,25 @@ from precimark._validation import (
     to_rng,
     validate_rfm,
 )
-from precimark.clv import _formulas
+from precimark.clv import _formulas, _predictive
 from precimark.clv._base import _PurchaseModel
+from precimark.clv._predictive import draw_params as _draw_params
 from precimark.clv.models import GammaGammaModel
-from precimark.schema import CLV, CLV_LOWER, CLV_UPPER, FREQUENCY, MONETARY_VALUE
+from precimark.schema import (
+    CLV,
+    CLV_LOWER,
+    CLV_UPPER,
+    FREQUENCY,
+    MONETARY_VALUE,
+    N_CUSTOMERS,
+    RECENCY,
+    T,
+)
 
-__all__ = ["CLV", "CLV_LOWER", "CLV_UPPER", "customer_lifetime_value"]
+__all__ = ["CLV", "CLV_LOWER", "CLV_UPPER", "customer_lifetime_value", "segment_value"]
 
 Array: TypeAlias = npt.NDArray[np.float64]
-_Value: TypeAlias = Callable[[_PurchaseModel, Array], Array]
+IntervalKind: TypeAlias = Literal["expectation", "predictive"]
 
 _DAYS_PER_UNIT = {"D": 1.0, "W": 7.0}
 _LIFETIMES_UNIT = re.compile(r"\s*([DWHMYdwhmy]|min)\s*")
@@ -77,6 +88,7 @@ def customer_lifetime_value(
     discount_period: HorizonLike | None = ...,
     margin: float | pd.Series = ...,
     confidence: None = ...,
+    interval_kind: IntervalKind = ...,
     n_draws: int = ...,
     random_state: SeedLike = ...,
     time_unit: TimeUnit | None = ...,
@@ -96,6 +108,7 @@ def customer_lifetime_value(
     discount_period: HorizonLike | None = ...,
     margin: float | pd.Series = ...,
     confidence: float,
+    interval_kind: IntervalKind = ...,
     n_draws: int = ...,
     random_state: SeedLike = ...,
     time_unit: TimeUnit | None = ...,
@@ -115,6 +128,7 @@ def customer_lifetime_value(
     discount_period: HorizonLike | None = None,
     margin: float | pd.Series = 1.0,
     confidence: float | None = None,
+    interval_kind: IntervalKind = "expectation",
     n_draws: int = 200,
     random_state: SeedLike = None,
     time_unit: TimeUnit | None = None,
@@ -155,14 +169,25 @@ def customer_lifetime_value(
     margin : float or Series, default 1.0
         Profit margin on spend, one number or one per customer (indexed like ``rfm``).
     confidence : float, optional
-        If given (e.g. 0.9), also return a percentile interval at this level from a parametric
-        bootstrap of
-        both models' parameters (multivariate normal on the log-parameters, from their
-        covariance). Costs ``n_draws`` times the point estimate.
+        If given (e.g. 0.9), also return an interval at this level, of the kind
+        ``interval_kind`` says. Costs ``n_draws`` times the point estimate.
+    interval_kind : {"expectation", "predictive"}, default "expectation"
+        What the interval is for. ``"expectation"``: the model's *expected* CLV, from a
+        parametric bootstrap of both models' parameters (multivariate normal on the
+        log-parameters, from their covariance) — it narrows as the fit sharpens and does
+        not cover what a customer will actually spend. ``"predictive"``: the value that will
+        be *observed* — each draw takes parameters as above, then simulates the customer's
+        future given their history (alive or not, purchase rate and dropout from their
+        posterior, spend per purchase from the Gamma-Gamma posterior), discounted per
+        period as the point estimate; the bounds are equal-tailed quantiles of the draws,
+        except that the lower bound is 0 and the upper one the ``confidence`` quantile when
+        the chance of no purchase at all reaches the lower tail. Needs ``confidence``, a
+        BG/NBD, MBG/NBD or Pareto/NBD model and a :class:`~precimark.GammaGammaModel`.
     n_draws : int, default 200
-        Bootstrap draws for ``confidence``.
+        Draws for ``confidence`` (>= 20; for ``"predictive"`` at least 5 beyond each bound,
+        i.e. ``n_draws >= 10 / (1 - confidence)``: 100 for 0.9).
     random_state : int or Generator, optional
-        Seed of the bootstrap.
+        Seed of the draws.
     time_unit : {"D", "W"}, optional
         Unit of ``rfm`` when the frame does not record it (``rfm.attrs["time_unit"]`` is lost
         by a merge or a CSV). It is checked against the model's unit, never converted.
@@ -194,7 +219,13 @@ def customer_lifetime_value(
     ------
     DataValidationError
         If the unit of ``rfm`` cannot be established or differs from the model's, if
-        ``horizon`` is not a whole number of ``discount_period``, or for lifetimes' spelling.
+        ``horizon`` is not a whole number of ``discount_period``, for lifetimes' spelling, or
+        for an ``interval_kind`` that is not one of the two, ``"predictive"`` without
+        ``confidence``, too few ``n_draws``, or models it cannot simulate.
+
+    See Also
+    --------
+    segment_value : the same value summed over groups of customers, with an interval.
 
     Notes
     -----
@@ -214,6 +245,18 @@ def customer_lifetime_value(
     ...     bgnbd, gg, rfm, horizon="360D", discount_period="30D", discount_rate=0.01)
     >>> round(float(clv.loc[1]), 2)
     35.87
+
+    The predictive interval covers what customer 1 will actually be worth; the expectation
+    interval only the model's uncertainty about the average:
+
+    >>> kinds = {kind: pm.customer_lifetime_value(
+    ...     bgnbd, gg, rfm, horizon="360D", discount_period="30D", discount_rate=0.01,
+    ...     confidence=0.9, interval_kind=kind, random_state=0).loc[1]
+    ...     for kind in ("expectation", "predictive")}
+    >>> bool(kinds["predictive"]["clv_upper"] > 2 * kinds["expectation"]["clv_upper"])
+    True
+    >>> float(kinds["predictive"]["clv_lower"])  # no purchase at all is likely enough
+    0.0
     """
     if lifetimes_arguments:
         name = next(iter(lifetimes_arguments))
@@ -231,64 +274,327 @@ def customer_lifetime_value(
         )
     if hasattr(purchase_model, "fit"):
         check_is_fitted(purchase_model, "params_")
-    rate = check_number(discount_rate, "discount_rate", low=0.0)
-    frame = validate_rfm(rfm, require_monetary=True)
+    kind = _interval_kind(interval_kind, confidence)
     if isinstance(purchase_model, _PurchaseModel):
-        _, unit, distinct, inverse = purchase_model._rows(frame, time_unit)
-    elif isinstance(purchase_model, PurchaseModel):
-        unit = resolve_time_unit(
-            frame,
+        setup = _valuation(
+            purchase_model,
+            spend_model,
+            rfm,
+            horizon,
+            discount_rate,
+            discount_period,
+            margin,
             time_unit,
-            expected=purchase_model.time_unit_,
-            owner=f"the fitted {type(purchase_model).__name__}",
+            freq,
         )
-    else:
+        point = setup.value(purchase_model, setup.spend)
+        _check_finite(point, setup.frame.index)
+        if confidence is None:
+            return pd.Series(point, index=setup.frame.index, name=CLV)
+        level = check_probability(confidence, "confidence", inclusive="neither")
+        lower, upper = np.empty_like(point), np.empty_like(point)
+        draws = _value_draws(kind, level, purchase_model, spend_model, setup, n_draws, random_state)
+        for part, values in draws:
+            lower[part], upper[part] = _bounds(kind, values, level)
+        return pd.DataFrame(
+            {CLV: point, CLV_LOWER: lower, CLV_UPPER: upper}, index=setup.frame.index
+        )
+    if not isinstance(purchase_model, PurchaseModel):
         raise fail(
             "argument 'purchase_model'",
             f"a {type(purchase_model).__name__}",
             "a fitted purchase model (precimark.clv.PurchaseModel)",
         )
+    rate = check_number(discount_rate, "discount_rate", low=0.0)
+    frame = validate_rfm(rfm, require_monetary=True)
+    unit = resolve_time_unit(
+        frame,
+        time_unit,
+        expected=purchase_model.time_unit_,
+        owner=f"the fitted {type(purchase_model).__name__}",
+    )
     step, n_periods = _periods(horizon, discount_period, freq, unit)
     margins = _margins(margin, frame.index)
     spend = spend_model.expected_spend(frame).to_numpy(np.float64)
     times = step * np.arange(1, n_periods + 1, dtype=np.float64)
     discount = (1.0 + rate) ** -np.arange(1, n_periods + 1, dtype=np.float64)
-
-    if not isinstance(purchase_model, _PurchaseModel):
-        cumulative = np.column_stack(
-            [
-                purchase_model.expected_purchases(frame, float(t), time_unit=unit).to_numpy(
-                    np.float64
-                )
-                for t in times
-            ]
-        )
-        per_customer = np.diff(cumulative, axis=1, prepend=0.0) @ discount
-        point = margins * spend * per_customer
-        _check_finite(point, frame.index)
-        if confidence is not None:
-            raise fail(
-                "argument 'confidence'",
-                f"an interval for a {type(purchase_model).__name__}",
-                "a BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel (the bootstrap draws "
-                "their parameters)",
-            )
-        return pd.Series(point, index=frame.index, name=CLV)
-
-    def value(model: _PurchaseModel, spend_values: Array) -> Array:
-        with np.errstate(all="ignore"):
-            per_row = model._discounted_expected(times, discount, distinct)
-        return margins * spend_values * per_row[inverse]
-
-    point = value(purchase_model, spend)
+    cumulative = np.column_stack(
+        [
+            purchase_model.expected_purchases(frame, float(t), time_unit=unit).to_numpy(np.float64)
+            for t in times
+        ]
+    )
+    per_customer = np.diff(cumulative, axis=1, prepend=0.0) @ discount
+    point = margins * spend * per_customer
     _check_finite(point, frame.index)
-    if confidence is None:
-        return pd.Series(point, index=frame.index, name=CLV)
+    if confidence is not None:
+        raise fail(
+            "argument 'confidence'",
+            f"an interval for a {type(purchase_model).__name__}",
+            "a BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel (the bootstrap draws "
+            "their parameters)",
+        )
+    return pd.Series(point, index=frame.index, name=CLV)
+
+
+def segment_value(
+    purchase_model: _PurchaseModel,
+    spend_model: GammaGammaModel,
+    rfm: pd.DataFrame,
+    *,
+    groups: pd.Series | None = None,
+    horizon: HorizonLike,
+    discount_rate: float,
+    discount_period: HorizonLike,
+    margin: float | pd.Series = 1.0,
+    confidence: float = 0.9,
+    interval_kind: IntervalKind = "predictive",
+    n_draws: int = 200,
+    random_state: SeedLike = None,
+    time_unit: TimeUnit | None = None,
+) -> pd.DataFrame:
+    """Total customer lifetime value of each group of customers, with an interval.
+
+    The point total of a group is the sum of its customers'
+    :func:`~precimark.customer_lifetime_value`. The interval is for the sum over the group:
+    each draw sums the group's simulated (``"predictive"``) or expected (``"expectation"``)
+    values under one draw of the parameters, so the correlation that shared parameters
+    induce between customers is kept (a group total is far less certain than independent
+    customer intervals would suggest).
+
+    Parameters
+    ----------
+    purchase_model : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
+        Fitted purchase model.
+    spend_model : GammaGammaModel
+        Fitted spend model.
+    rfm : DataFrame
+        Summary frame (frequency, recency, T, monetary_value) in the purchase model's unit.
+    groups : Series, optional
+        Group label of each customer (a segment, a channel, a cohort), indexed like ``rfm``;
+        every customer needs one. Without it, one group ``"all"`` of every customer.
+    horizon : float or duration
+        A length of time, a whole number of ``discount_period`` (as in
+        :func:`~precimark.customer_lifetime_value`).
+    discount_rate : float
+        Discount rate per ``discount_period``, >= 0.
+    discount_period : float or duration
+        The period of ``discount_rate`` and the step of the sum.
+    margin : float or Series, default 1.0
+        Profit margin on spend, one number or one per customer.
+    confidence : float, default 0.9
+        Level of the interval of each group's total.
+    interval_kind : {"predictive", "expectation"}, default "predictive"
+        ``"predictive"``: an interval for the total that will be *observed*;
+        ``"expectation"``: for the model's expected total (parameter uncertainty only). See
+        :func:`~precimark.customer_lifetime_value`.
+    n_draws : int, default 200
+        Draws (>= 20; for ``"predictive"`` at least ``10 / (1 - confidence)``).
+    random_state : int or Generator, optional
+        Seed of the draws.
+    time_unit : {"D", "W"}, optional
+        Unit of ``rfm`` when the frame does not record it (checked against the model's).
+
+    Returns
+    -------
+    DataFrame
+        One row per group (indexed by label, sorted), columns ``n_customers``,
+        ``customer_lifetime_value`` (the point total), ``clv_lower`` and ``clv_upper``.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`~precimark.customer_lifetime_value`; also for a customer without a group.
+
+    Examples
+    --------
+    >>> import precimark as pm
+    >>> from precimark.clv import segment_value
+    >>> from precimark.datasets import load_cdnow
+    >>> rfm = pm.rfm_summary(load_cdnow(sample=True), observation_end="1997-09-30", time_unit="W")
+    >>> bgnbd = pm.BetaGeoModel().fit(rfm)
+    >>> gg = pm.GammaGammaModel().fit(rfm)
+    >>> repeat = (rfm["frequency"] > 0).map({True: "repeat", False: "one-off"})
+    >>> totals = segment_value(bgnbd, gg, rfm, groups=repeat, horizon="360D",
+    ...                        discount_period="30D", discount_rate=0.01, random_state=0)
+    >>> totals.columns.tolist()
+    ['n_customers', 'customer_lifetime_value', 'clv_lower', 'clv_upper']
+    >>> totals["n_customers"].tolist()
+    [1411, 946]
+    >>> bool((totals["clv_lower"] < totals["customer_lifetime_value"]).all())
+    True
+    """
+    check_is_fitted(purchase_model, "params_")
+    if not isinstance(purchase_model, _PurchaseModel):
+        raise fail(
+            "argument 'purchase_model'",
+            f"a {type(purchase_model).__name__}",
+            "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
+        )
+    kind = _interval_kind(interval_kind, confidence)
     level = check_probability(confidence, "confidence", inclusive="neither")
-    draws = _bootstrap(purchase_model, spend_model, frame, n_draws, random_state, value)
+    setup = _valuation(
+        purchase_model,
+        spend_model,
+        rfm,
+        horizon,
+        discount_rate,
+        discount_period,
+        margin,
+        time_unit,
+        None,
+    )
+    point = setup.value(purchase_model, setup.spend)
+    _check_finite(point, setup.frame.index)
+    codes, labels = _group_codes(groups, setup.frame.index)
+    n_groups = len(labels)
+    draws = _value_draws(kind, level, purchase_model, spend_model, setup, n_draws, random_state)
+    totals = np.zeros((0, n_groups))
+    for part, values in draws:  # per draw, the sum of each group's values in this chunk
+        cells = (np.arange(len(values))[:, None] * n_groups + codes[part]).ravel()
+        summed = np.bincount(cells, weights=values.ravel(), minlength=len(values) * n_groups)
+        chunk = np.asarray(summed, dtype=np.float64).reshape(len(values), n_groups)
+        totals = chunk if totals.size == 0 else totals + chunk
+    lower, upper = _bounds(kind, totals, level)
+    return pd.DataFrame(
+        {
+            N_CUSTOMERS: np.bincount(codes, minlength=n_groups),
+            CLV: np.bincount(codes, weights=point, minlength=n_groups),
+            CLV_LOWER: lower,
+            CLV_UPPER: upper,
+        },
+        index=labels,
+    )
+
+
+class _Valuation(NamedTuple):
+    """A validated CLV call on a precimark purchase model: rows, periods, margins, spend."""
+
+    frame: pd.DataFrame
+    distinct: list[Array]
+    inverse: npt.NDArray[np.intp]
+    step: float
+    discount: Array
+    margins: Array
+    spend: Array
+
+    def value(self, model: _PurchaseModel, spend_values: Array) -> Array:
+        """Per customer: margin x spend x discounted expected purchases under ``model``."""
+        times = self.step * np.arange(1, len(self.discount) + 1, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            per_row = model._discounted_expected(times, self.discount, self.distinct)
+        return self.margins * spend_values * per_row[self.inverse]
+
+
+def _valuation(
+    purchase_model: _PurchaseModel,
+    spend_model: GammaGammaModel | _Spend,
+    rfm: pd.DataFrame,
+    horizon: object,
+    discount_rate: object,
+    discount_period: object,
+    margin: float | pd.Series,
+    time_unit: TimeUnit | None,
+    freq: object,
+) -> _Valuation:
+    rate = check_number(discount_rate, "discount_rate", low=0.0)
+    frame = validate_rfm(rfm, require_monetary=True)
+    _, unit, distinct, inverse = purchase_model._rows(frame, time_unit)
+    step, n_periods = _periods(horizon, discount_period, freq, unit)
+    return _Valuation(
+        frame=frame,
+        distinct=distinct,
+        inverse=inverse,
+        step=step,
+        discount=(1.0 + rate) ** -np.arange(1, n_periods + 1, dtype=np.float64),
+        margins=_margins(margin, frame.index),
+        spend=spend_model.expected_spend(frame).to_numpy(np.float64),
+    )
+
+
+def _interval_kind(interval_kind: object, confidence: object) -> IntervalKind:
+    check_choice(interval_kind, "interval_kind", _predictive.INTERVAL_KINDS)
+    if interval_kind == "predictive" and confidence is None:
+        raise fail(
+            "argument 'interval_kind'",
+            "'predictive' without confidence",
+            "confidence= with it (the level of the interval)",
+            "Pass confidence=0.9 (for example) as well.",
+        )
+    return "predictive" if interval_kind == "predictive" else "expectation"
+
+
+def _value_draws(
+    kind: IntervalKind,
+    level: float,
+    purchase_model: _PurchaseModel,
+    spend_model: object,
+    setup: _Valuation,
+    n_draws: object,
+    random_state: SeedLike,
+) -> Iterator[tuple[slice, Array]]:
+    """Yield (customer slice, draws x customers) of expected or simulated values."""
+    if not isinstance(spend_model, GammaGammaModel):
+        raise fail(
+            "argument 'spend_model'", type(spend_model).__name__, "a GammaGammaModel for intervals"
+        )
+    if kind == "expectation":
+        draws = int(check_number(n_draws, "n_draws", low=20, integer=True))
+        yield slice(None), _bootstrap(purchase_model, spend_model, setup, draws, random_state)
+        return
+    _predictive.check_simulable(purchase_model, spend_model)
+    draws = _predictive.check_predictive_draws(n_draws, level)
+    frame = setup.frame
+    x = frame[FREQUENCY].to_numpy(np.float64)
+    rows = (
+        x,
+        frame[RECENCY].to_numpy(np.float64),
+        frame[T].to_numpy(np.float64),
+        np.where(x > 0, frame[MONETARY_VALUE].to_numpy(np.float64), 0.0),
+    )
+    simulated = _predictive.simulate(
+        purchase_model,
+        spend_model,
+        rows,
+        step=setup.step,
+        discount=setup.discount,
+        n_draws=draws,
+        rng=to_rng(random_state),
+    )
+    for part, values in simulated:
+        yield part, values * setup.margins[part]
+
+
+def _bounds(kind: IntervalKind, values: Array, level: float) -> tuple[Array, Array]:
+    if kind == "predictive":
+        return _predictive.bounds(values, level)
     tail = (1 - level) / 2
-    lower, upper = np.quantile(draws, [tail, 1 - tail], axis=0)
-    return pd.DataFrame({CLV: point, CLV_LOWER: lower, CLV_UPPER: upper}, index=frame.index)
+    lower, upper = np.quantile(values, [tail, 1 - tail], axis=0)
+    return lower, upper
+
+
+def _group_codes(groups: object, index: pd.Index) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    if groups is None:
+        return np.zeros(len(index), dtype=np.intp), pd.Index(["all"], name="group")
+    if not isinstance(groups, pd.Series):
+        raise fail(
+            "argument 'groups'",
+            f"a {type(groups).__name__}",
+            "a Series of group labels indexed like rfm",
+        )
+    aligned = groups.reindex(index)
+    missing = aligned.isna().to_numpy()
+    if missing.any():
+        raise fail_rows(
+            "argument 'groups'",
+            missing,
+            index,
+            "customer without a group",
+            "a group label for every customer of rfm",
+            plural="customers without a group",
+        )
+    codes, labels = pd.factorize(aligned, sort=True)
+    return codes.astype(np.intp), pd.Index(labels, name=groups.name or "group")
 
 
 def _periods(
@@ -415,43 +721,21 @@ def _check_finite(values: Array, index: pd.Index) -> None:
         )
 
 
-def _draw_params(
-    model: GammaGammaModel | _PurchaseModel, n: int, rng: np.random.Generator
-) -> Array:
-    """Parameter draws from the normal approximation on the log scale."""
-    vector = model._vector()
-    cov = model.covariance_ / np.outer(vector, vector)
-    if not np.all(np.isfinite(cov)):
-        raise fail(
-            f"{type(model).__name__}.covariance_",
-            "a singular or missing covariance",
-            "an invertible information matrix for the bootstrap",
-        )
-    return np.exp(rng.multivariate_normal(np.log(vector), cov, size=n))
-
-
 def _bootstrap(
     purchase_model: _PurchaseModel,
-    spend_model: object,
-    frame: pd.DataFrame,
-    n_draws: int,
+    spend_model: GammaGammaModel,
+    setup: _Valuation,
+    draws: int,
     random_state: SeedLike,
-    value: _Value,
 ) -> Array:
-    if not isinstance(spend_model, GammaGammaModel):
-        raise fail(
-            "argument 'spend_model'", type(spend_model).__name__, "a GammaGammaModel for intervals"
-        )
-    draws = int(check_number(n_draws, "n_draws", low=20, integer=True))
+    """Return expected values (draws x customers) under bootstrap draws of both models."""
     rng = to_rng(random_state)
     purchase_draws = _draw_params(purchase_model, draws, rng)
     spend_draws = _draw_params(spend_model, draws, rng)
-    x = frame[FREQUENCY].to_numpy(np.float64)
-    m = np.where(x > 0, frame[MONETARY_VALUE].to_numpy(np.float64), 0.0)
-    out = np.empty((draws, len(frame)))
+    x = setup.frame[FREQUENCY].to_numpy(np.float64)
+    m = np.where(x > 0, setup.frame[MONETARY_VALUE].to_numpy(np.float64), 0.0)
+    out = np.empty((draws, len(setup.frame)))
     for i in range(draws):
-        model = purchase_model.__sklearn_clone__()
-        model.params_ = dict(zip(purchase_model._param_names, purchase_draws[i], strict=True))
-        model.time_unit_ = purchase_model.time_unit_
-        out[i] = value(model, _formulas.gg_expected_spend(spend_draws[i], x, m))
+        model = _predictive.with_params(purchase_model, purchase_draws[i])
+        out[i] = setup.value(model, _formulas.gg_expected_spend(spend_draws[i], x, m))
     return out
