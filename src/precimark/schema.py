@@ -32,6 +32,8 @@ __all__ = [
     "M_SCORE",
     "N_PURCHASES",
     "PROBABILITY_ALIVE",
+    "PROBABILITY_ALIVE_LOWER",
+    "PROBABILITY_ALIVE_UPPER",
     "PROPENSITY",
     "RECENCY",
     "RFM_COLUMNS",
@@ -81,6 +83,10 @@ EXPECTED_PURCHASES_LOWER = "expected_purchases_lower"
 """Lower bound of the interval of ``expected_purchases`` (with ``confidence``)."""
 EXPECTED_PURCHASES_UPPER = "expected_purchases_upper"
 """Upper bound of the interval of ``expected_purchases`` (with ``confidence``)."""
+PROBABILITY_ALIVE_LOWER = "probability_alive_lower"
+"""Lower bound of the interval of ``probability_alive`` (with ``confidence``)."""
+PROBABILITY_ALIVE_UPPER = "probability_alive_upper"
+"""Upper bound of the interval of ``probability_alive`` (with ``confidence``)."""
 N_CUSTOMERS = "n_customers"
 """Customers per group (:func:`precimark.clv.segment_value`)."""
 

@@ -437,3 +437,52 @@ def test_a_purchase_model_it_cannot_simulate_is_refused(
     with pytest.raises(DataValidationError, match="argument 'purchase_model'"):
         _predictive.check_simulable(object())
     _predictive.check_simulable(Custom())  # a subclass keeps the BG/NBD future
+
+
+def _bgnbd_alive_by_hand(p: dict[str, float], x: float, tx: float, t: float) -> float:
+    """BG/NBD P(alive | x, tx, T), Fader, Hardie & Lee (2005a) eq. (A1), written out."""
+    if x == 0:
+        return 1.0
+    odds = p["a"] / (p["b"] + x - 1) * ((p["alpha"] + t) / (p["alpha"] + tx)) ** (p["r"] + x)
+    return 1.0 / (1.0 + odds)
+
+
+def test_probability_alive_interval_covers_the_true_probability_in_simulation() -> None:
+    # 20 bases from known BG/NBD parameters; for four fixed histories the 90% interval from
+    # parameter draws should hold the probability at the true parameters about 90% of the
+    # time. 80 cells, correlated within a base: >= 60 is a loose floor (expected 72).
+    truth = {k: DEFAULT_SIMULATION_PARAMS[k] for k in ("r", "alpha", "a", "b")}
+    histories = pd.DataFrame(
+        {"frequency": [1.0, 3.0, 6.0, 2.0], "recency": [30.0, 200.0, 300.0, 400.0], "T": 500.0}
+    )
+    histories.attrs["time_unit"] = "D"
+    want = [_bgnbd_alive_by_hand(truth, *row) for row in histories.itertuples(index=False)]
+    covered, width = 0, []
+    for seed in range(20):
+        sim = make_transactions(3000, random_state=seed)
+        rfm = pm.rfm_summary(sim.transactions, observation_end=sim.observation_end, time_unit="D")
+        model = pm.BetaGeoModel().fit(rfm)
+        band = model.probability_alive(histories, confidence=0.9, random_state=seed)
+        assert band["probability_alive"].equals(model.probability_alive(histories))
+        inside = (band["probability_alive_lower"] <= want) & (
+            want <= band["probability_alive_upper"]
+        )
+        covered += int(inside.sum())
+        width.append(
+            float((band["probability_alive_upper"] - band["probability_alive_lower"]).mean())
+        )
+    assert covered >= 60
+    assert 0.0 < np.mean(width) < 0.5  # a real interval, not a degenerate or a [0, 1] one
+
+
+def test_probability_alive_interval_rejects_bad_arguments() -> None:
+    sim = make_transactions(500, random_state=1)
+    rfm = pm.rfm_summary(sim.transactions, observation_end=sim.observation_end, time_unit="D")
+    model = pm.BetaGeoModel().fit(rfm)
+    with pytest.raises(DataValidationError, match="n_draws"):
+        model.probability_alive(rfm, confidence=0.9, n_draws=5)
+    with pytest.raises(DataValidationError, match="confidence"):
+        model.probability_alive(rfm, confidence=1.5)
+    later = model.probability_alive(rfm, at=30, confidence=0.8, n_draws=50, random_state=0)
+    assert (later["probability_alive"] <= model.probability_alive(rfm) + 1e-12).all()
+    assert (later["probability_alive_lower"] <= later["probability_alive_upper"]).all()

@@ -49,6 +49,9 @@ from precimark.schema import (
     EXPECTED_PURCHASES_LOWER,
     EXPECTED_PURCHASES_UPPER,
     FREQUENCY,
+    PROBABILITY_ALIVE,
+    PROBABILITY_ALIVE_LOWER,
+    PROBABILITY_ALIVE_UPPER,
     RECENCY,
     T,
 )
@@ -982,13 +985,40 @@ class _PurchaseModel(_Model):
             index=frame.index,
         )
 
+    @overload
+    def probability_alive(
+        self,
+        rfm: pd.DataFrame,
+        *,
+        at: HorizonLike | None = ...,
+        confidence: None = ...,
+        n_draws: int = ...,
+        random_state: SeedLike = ...,
+        time_unit: TimeUnit | None = ...,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_alive(
+        self,
+        rfm: pd.DataFrame,
+        *,
+        at: HorizonLike | None = ...,
+        confidence: float,
+        n_draws: int = ...,
+        random_state: SeedLike = ...,
+        time_unit: TimeUnit | None = ...,
+    ) -> pd.DataFrame: ...
+
     def probability_alive(
         self,
         rfm: pd.DataFrame,
         *,
         at: HorizonLike | None = None,
+        confidence: float | None = None,
+        n_draws: int = 200,
+        random_state: SeedLike = None,
         time_unit: TimeUnit | None = None,
-    ) -> pd.Series:
+    ) -> pd.Series | pd.DataFrame:
         """Probability that each customer is still active at the end of their history.
 
         Parameters
@@ -999,13 +1029,23 @@ class _PurchaseModel(_Model):
             A length of time after the end of each history (a number in the model's time
             unit, or a fixed duration such as ``"90D"``): the probability of being active at
             ``T + at`` given the history. None or 0 gives the probability at ``T``.
+        confidence : float, optional
+            If given (e.g. 0.9), also return an interval at this level for the probability:
+            percentiles over ``n_draws`` parameter draws from the fit's normal approximation
+            (on the log scale). Being alive is never observed, so this is the only kind of
+            interval there is: the uncertainty of the estimate.
+        n_draws : int, default 200
+            Parameter draws for ``confidence`` (>= 20).
+        random_state : int or Generator, optional
+            Seed of the draws.
         time_unit : {"D", "W"}, optional
             Unit of ``rfm`` when the frame does not record it (checked, not converted).
 
         Returns
         -------
-        Series
-            ``probability_alive``, indexed like ``rfm``.
+        Series or DataFrame
+            ``probability_alive``, indexed like ``rfm``; with ``confidence``, a frame with
+            ``probability_alive``, ``probability_alive_lower`` and ``probability_alive_upper``.
 
         Examples
         --------
@@ -1017,20 +1057,42 @@ class _PurchaseModel(_Model):
         >>> later = model.probability_alive(rfm, at="182D")
         >>> bool((later <= now).all()), round(float(now.iloc[0]), 3), round(float(later.iloc[0]), 3)
         (True, 0.727, 0.61)
+        >>> band = model.probability_alive(rfm, confidence=0.9, random_state=0)
+        >>> bool((band["probability_alive_lower"] <= band["probability_alive"]).all())
+        True
         """
         frame, unit, distinct, inverse = self._rows(rfm, time_unit)
         t = 0.0 if at is None else to_duration_units(at, unit, "at", positive=False)
-        if t == 0.0:
-            return self._per_row(
-                frame, distinct, inverse, "probability_alive", lambda d: self._probability_alive(*d)
-            )
-        _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
-        return self._per_row(
-            frame,
-            distinct,
-            inverse,
-            "probability_alive",
-            lambda d: self._probability_alive_at(t, *d),
+        if t != 0.0:
+            _covariates.refuse_shared_parameters(self)  # per-customer parameters: not yet
+
+        def alive(model: _PurchaseModel, d: list[Array]) -> Array:
+            return model._probability_alive(*d) if t == 0.0 else model._probability_alive_at(t, *d)
+
+        point = self._per_row(frame, distinct, inverse, PROBABILITY_ALIVE, lambda d: alive(self, d))
+        if confidence is None:
+            return point
+        # Imported here: _predictive builds on the concrete models, which build on this module.
+        from precimark.clv import _predictive
+
+        level = check_probability(confidence, "confidence", inclusive="neither")
+        draws = int(check_number(n_draws, "n_draws", low=20, integer=True))
+        rng = to_rng(random_state)
+        with np.errstate(all="ignore"):
+            values = np.stack(
+                [
+                    alive(_predictive.with_params(self, v), distinct)
+                    for v in _predictive.draw_params(self, draws, rng)
+                ]
+            )[:, inverse]
+        lower, upper = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        return pd.DataFrame(
+            {
+                PROBABILITY_ALIVE: point,
+                PROBABILITY_ALIVE_LOWER: lower,
+                PROBABILITY_ALIVE_UPPER: upper,
+            },
+            index=frame.index,
         )
 
     def expected_purchases_new_customer(
