@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from precimark.channels._journeys import CONVERSION_TIME, JOURNEY_COLUMNS, journeys
 from precimark.channels.attribution import (
     MODELS,
     REMOVAL_EFFECT,
@@ -16,7 +17,6 @@ from precimark.channels.economics import (
     channel_results,
     marginal_roas,
 )
-from precimark.channels.journeys import CONVERSION_TIME, JOURNEY_COLUMNS, journeys
 from precimark.channels.preference import PREFERRED_TOUCH_CHANNEL, TOUCHES, channel_preference
 from precimark.channels.social import (
     SENTIMENT_LABELS,

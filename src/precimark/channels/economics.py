@@ -17,6 +17,7 @@ import pandas as pd
 
 from precimark._typing import SeedLike
 from precimark._validation import check_choice, check_number, fail, to_days, to_rng
+from precimark.channels._journeys import CONVERSION_TIME
 from precimark.channels._touchpoints import check_columns_argument, validate_touchpoints
 from precimark.channels.attribution import (
     MODELS,
@@ -27,7 +28,6 @@ from precimark.channels.attribution import (
     reweighted,
     rule_weights,
 )
-from precimark.channels.journeys import CONVERSION_TIME
 from precimark.kpi.estimates import ESTIMATE_COLUMNS, Estimate, check_confidence
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import CHANNEL, CONVERSIONS, CONVERTED, PATH, REVENUE, TouchpointColumns
