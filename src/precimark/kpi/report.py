@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._deprecation import deprecated_alias
-from precimark._validation import check_columns, check_frame, fail
+from precimark._validation import check_choice, check_columns, check_frame, fail
 from precimark.kpi._plot import (
     plot_cohort_retention,
     plot_cumulative_incremental_revenue,
@@ -321,6 +321,7 @@ def evaluate_campaign(
     """
     frame = check_frame(outcomes, "outcomes")
     check_columns(frame, [revenue_column, treatment], "outcomes")
+    check_choice(adjustment, "adjustment", ("holm", "bh"))
     if cost is not None:
         margin = resolve_margin(margin, "evaluate_campaign(cost=...)", stacklevel=4)
     converted = converted_column
