@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import precimark as pm
 from precimark._validation import to_day
@@ -411,7 +411,9 @@ def test_yes_no_treatment_needs_the_control_label_named(name: str) -> None:
     labels = np.where(_T == 1, "yes", "no")
     with pytest.raises(pm.DataValidationError, match="no row with the control label 0"):
         getattr(pm.propensity, name)().fit(_X, _Y, treated=labels)
-    model = getattr(pm.propensity, name)(control="no", random_state=0)
+    model = getattr(pm.propensity, name)(control="no", estimator=LogisticRegression())
+    if "effect_estimator" in model.get_params():
+        model.set_params(effect_estimator=LinearRegression())
     assert model.fit(_X, _Y, treated=labels).predict(_X).shape == (120,)
 
 
@@ -540,3 +542,71 @@ def test_a_policy_document_out_of_domain_is_refused(
     node[path[-1]] = value  # type: ignore[index]
     with pytest.raises(pm.DataValidationError, match=rf"argument '{argument}'"):
         pm.pricing.PricingPolicy.from_dict(document)
+
+
+_CLI_TX = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2],
+        "date": ["2024-01-01", "2024-02-01", "2024-01-05"],
+        "amount": [5, 7, 3],
+    }
+)
+_CLI_TOUCHES = pd.DataFrame(
+    {
+        "customer_id": [1, 2],
+        "timestamp": ["2024-01-01", "2024-01-02"],
+        "channel": ["email", "seo"],
+    }
+)
+
+
+def _cli_file(tmp_path: Path, name: str, frame: pd.DataFrame) -> str:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("column", ["customer_id", "date", "amount"])
+@pytest.mark.parametrize("command", ["score", "clv", "profile", "price"])
+def test_cli_every_subcommand_names_any_missing_column_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, column: str
+) -> None:
+    extra = ["--list-price", "10"] if command == "price" else []
+    path = _cli_file(tmp_path, "tx.csv", _CLI_TX.drop(columns=column))
+    assert main([command, path, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"missing column '{column}'" in err[0]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "timestamp", "channel"])
+def test_cli_attribute_names_a_missing_touchpoint_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    touches = _cli_file(tmp_path, "touches.csv", _CLI_TOUCHES.drop(columns=column))
+    conversions = _cli_file(tmp_path, "tx.csv", _CLI_TX)
+    assert main(["attribute", touches, "--conversions", conversions]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"missing column '{column}'" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "roster", "message"),
+    [
+        ("price", {"id": [1, 2]}, "no customer id column 'customer_id'"),
+        ("score", {"id": [1, 2]}, "no customer id column 'customer_id'"),
+        ("price", {"customer_id": [1, 2]}, "no consent column 'consent_personalised_pricing'"),
+    ],
+)
+def test_cli_a_roster_without_its_columns_exits_2_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    roster: dict[str, list[int]],
+    message: str,
+) -> None:
+    extra = ["--list-price", "10"] if command == "price" else []
+    customers = _cli_file(tmp_path, "roster.csv", pd.DataFrame(roster))
+    args = [command, _cli_file(tmp_path, "tx.csv", _CLI_TX), *extra, "--customers", customers]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
