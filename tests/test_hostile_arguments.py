@@ -13,8 +13,12 @@ the two fails :func:`test_every_argument_has_a_case_or_a_reason`.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +30,20 @@ from precimark.channels import attribution, economics, journeys, social
 from precimark.datasets import make_journeys, make_posts, make_transactions, make_uplift_data
 from precimark.exceptions import DataValidationError
 from precimark.propensity import metrics
-from test_api_conventions import ALL_PARAMS
 
+
+def _api_parameters() -> list[Any]:
+    """Return the parameters test_api_conventions.py collects (by path: tests/ is no package)."""
+    path = Path(__file__).with_name("test_api_conventions.py")
+    spec = importlib.util.spec_from_file_location("_api_conventions", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return list(module.ALL_PARAMS)
+
+
+ALL_PARAMS = _api_parameters()
 NAMES = re.compile(r"^(confidence|random_state|alpha|adjustment|horizon|n_.+)$")
 
 # Wrong-typed values, per parameter name: a text where a number, seed, duration or choice is
