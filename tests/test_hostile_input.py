@@ -610,3 +610,28 @@ def test_cli_a_roster_without_its_columns_exits_2_in_one_line(
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda tx: pm.CustomerProfiler().fit_transform(tx),
+        lambda tx: pm.propensity.make_snapshots(
+            tx, cutoffs=["2024-03-15"], horizon=10, labels=False
+        ),
+        lambda tx: pm.kpi.average_order_value(tx),
+    ],
+    ids=["CustomerProfiler", "make_snapshots", "average_order_value"],
+)
+def test_a_total_spend_beyond_float64_is_refused_in_profiles_snapshots_and_kpis(
+    call: Callable[[pd.DataFrame], object],
+) -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-01"],
+            "amount": [1.0, 1.5e308, 1.5e308, 2.0],
+        }
+    )
+    with pytest.raises(pm.DataValidationError, match=r"beyond the float64 range .*customer: 1"):
+        call(tx)

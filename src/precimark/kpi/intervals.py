@@ -226,6 +226,14 @@ def mean(values: object, *, confidence: float = 0.95) -> Estimate:
     Estimate
         Method ``"t"``; matches ``scipy.stats.ttest_1samp(values, 0).confidence_interval()``.
 
+    Raises
+    ------
+    DataValidationError
+        For missing or infinite values, or values so large that their variance does not fit
+        in float64 (the mean and variance are computed rescaled, so values near 1e308 with a
+        representable variance work; a variance beyond about 1.8e308 is refused naming the
+        largest value's id rather than returned as an infinite interval).
+
     Examples
     --------
     >>> from precimark.kpi import mean

@@ -161,6 +161,13 @@ def simulate_policy(
         final price), ``expected_margin`` (probability x (final price - unit cost)) and
         ``expected_discount_cost`` (probability x discount).
 
+    Raises
+    ------
+    DataValidationError
+        If a propensity is outside [0, 1], an uplift outside [-1, 1], or the response model
+        gives a probability outside [0, 1] (e.g. propensity + uplift above 1): probabilities
+        are refused naming the column, the count and the first customer, never clipped.
+
     Examples
     --------
     >>> import pandas as pd

@@ -202,7 +202,9 @@ def rfm_summary(
         For missing columns, missing ids, unparseable, ambiguous (day or month first?) or
         missing dates, non-numeric,
         missing or negative amounts, an empty frame, or an ``observation_end`` before the
-        first purchase.
+        first purchase. A day total or a repeat spend beyond the float64 range (about
+        1.8e308, e.g. two orders of 1e308 on one day) is refused naming the amount column
+        and the first customer, never returned as ``inf``.
 
     See Also
     --------
