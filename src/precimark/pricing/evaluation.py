@@ -34,6 +34,7 @@ from precimark._validation import (
     check_frame,
     check_number,
     check_probability,
+    check_seed,
     check_unique_index,
     fail,
     fail_rows,
@@ -390,6 +391,8 @@ def evaluate_offline(
     check_choice(on_untried, "on_untried", ("raise", "bound"))
     bounds = _reward_bounds(on_untried, reward_bounds)
     confidence = check_probability(confidence, "confidence", inclusive="neither")
+    n_folds = int(check_number(n_folds, "n_folds", low=2, integer=True))
+    check_seed(random_state, generator=False)
     frame = check_frame(log, "log")
     check_unique_index(frame, "log")
     check_columns(frame, [action_column, probability_column, reward_column], "log")
