@@ -635,3 +635,49 @@ def test_a_total_spend_beyond_float64_is_refused_in_profiles_snapshots_and_kpis(
     )
     with pytest.raises(pm.DataValidationError, match=r"beyond the float64 range .*customer: 1"):
         call(tx)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: pm.PropensityModel(estimator="hgb").fit(_X, _Y), "estimator"),
+        (
+            lambda: pm.propensity.TwoModelUplift(estimator="hgb").fit(_X, _Y, treated=_T),
+            "estimator",
+        ),
+        (
+            lambda: pm.propensity.XLearnerUplift(effect_estimator="ols").fit(_X, _Y, treated=_T),
+            "effect_estimator",
+        ),
+        (
+            lambda: pm.pricing.simulate_policy(
+                "policy",  # type: ignore[arg-type]
+                _PRICING_CUSTOMERS,
+                lambda d, f: np.zeros(len(d)),
+                prices=100.0,
+            ),
+            "policy",
+        ),
+        (
+            lambda: pm.pricing.evaluate_offline("policy", _PRICING_CUSTOMERS, prices=100.0),  # type: ignore[arg-type]
+            "policy",
+        ),
+    ],
+    ids=[
+        "PropensityModel",
+        "TwoModelUplift",
+        "XLearnerUplift",
+        "simulate_policy",
+        "evaluate_offline",
+    ],
+)
+def test_a_model_passed_as_a_string_is_refused_at_the_call(
+    call: Callable[[], object], argument: str
+) -> None:
+    with pytest.raises(pm.DataValidationError, match=rf"argument '{argument}': a str"):
+        call()
+
+
+def test_compare_models_refuses_a_model_name(holdout_split: tuple[object, pd.DataFrame]) -> None:
+    with pytest.raises(pm.DataValidationError, match="argument 'models': a str"):
+        pm.clv.compare_models(holdout_split[1], ["bgnbd"])  # type: ignore[list-item]

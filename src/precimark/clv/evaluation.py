@@ -389,6 +389,12 @@ def compare_models(
     )
     rows = {}
     for candidate in candidates:
+        if not isinstance(candidate, _PurchaseModel):
+            raise fail(
+                "argument 'models'",
+                f"a {type(candidate).__name__}",
+                "unfitted purchase models such as BetaGeoModel()",
+            )
         model = clone(candidate).fit(rfm, time_unit=unit)
         report = evaluate(model, split, time_unit=unit)
         rows[type(model).__name__] = {

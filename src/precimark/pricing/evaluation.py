@@ -66,6 +66,11 @@ def _column(frame: pd.DataFrame, column: str) -> FloatArray:
     return numeric_column(frame, column, allow_bool=True)
 
 
+def _check_policy(policy: object) -> None:
+    if not isinstance(policy, PricingPolicy):
+        raise fail("argument 'policy'", f"a {type(policy).__name__}", "a PricingPolicy")
+
+
 def _probabilities(frame: pd.DataFrame, column: str, *, low: float = 0.0) -> FloatArray:
     """Return a probability column (``low=-1``: an uplift), refused outside its range."""
     return check_probabilities(_column(frame, column), f"column '{column}'", frame.index, low=low)
@@ -186,6 +191,7 @@ def simulate_policy(
     expected_discount_cost    3.0
     dtype: float64
     """
+    _check_policy(policy)
     decisions = policy.decide(customers, prices, consent=consent, at=at)
     table = _price_table(prices, policy._guardrails)
     n_products = len(table)
@@ -387,6 +393,7 @@ def evaluate_offline(
     >>> est.method, round(est.share_untried, 3), round(est.ci_low, 2), round(est.ci_high, 2)
     ('ips-bound', 0.492, 0.08, 0.6)
     """
+    _check_policy(policy)
     check_choice(method, "method", ("ips", "snips", "dr"))
     check_choice(on_untried, "on_untried", ("raise", "bound"))
     bounds = _reward_bounds(on_untried, reward_bounds)

@@ -121,10 +121,19 @@ def check_fit_data(
 ) -> tuple[FloatArray, npt.NDArray[Any], FloatArray | None]:
     """Validate ``fit``'s data once, then call scikit-learn's ``validate_data`` on it.
 
-    The estimator's ``random_state`` (a scikit-learn seed: None or an int) is checked too.
+    The estimator's ``random_state`` (a scikit-learn seed: None or an int) and its
+    ``estimator`` / ``effect_estimator`` (None or a scikit-learn estimator) are checked too.
     Returns the feature array, the label array and the weights (None when not given).
     """
     check_seed(getattr(estimator, "random_state", None), generator=False)
+    for name in ("estimator", "effect_estimator"):
+        model = getattr(estimator, name, None)
+        if model is not None and not hasattr(model, "fit"):
+            raise fail(
+                f"argument '{name}'",
+                f"a {type(model).__name__}",
+                "None (precimark's default) or a scikit-learn estimator",
+            )
     _check_features(X)
     _check_labels(y)
     names = list(X.columns) if isinstance(X, pd.DataFrame) else None

@@ -125,7 +125,7 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
 
     def _check_effect_estimator(self) -> None:
         effect = getattr(self, "effect_estimator", None)
-        if effect is not None and not is_regressor(effect):
+        if effect is not None and not (hasattr(effect, "fit") and is_regressor(effect)):
             raise fail(
                 "argument 'effect_estimator'",
                 f"a {type(effect).__name__}",
