@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import precimark as pm
 from precimark._validation import to_day
@@ -184,3 +185,499 @@ def test_public_functions_refuse_a_string_seed_naming_it(call: Callable[[object]
 def test_bootstrap_refuses_a_statistic_that_does_not_reduce_per_row() -> None:
     with pytest.raises(pm.DataValidationError, match=r"returned shape \(\) .*axis=-1"):
         pm.kpi.bootstrap(np.mean, np.arange(10.0), random_state=0)
+
+
+# Overflow-safe sums and variances: one helper (`_validation.refuse_overflow` /
+# `finite_moments`), a refusal naming the column and the first customer, never an inf.
+
+
+def test_two_orders_of_1e308_on_one_day_are_refused_naming_the_customer() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [7, 7, 7, 8],
+            "date": ["2024-01-01", "2024-02-01", "2024-02-01", "2024-01-01"],
+            "spend": [1.0, 1e308, 1e308, 2.0],
+        }
+    )
+    columns = pm.Columns(amount="spend")
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"column 'spend': 1 day total beyond the float64 range \(first customer: 7\)",
+    ):
+        pm.rfm_summary(tx, columns=columns)
+    with pytest.raises(pm.DataValidationError, match="column 'spend': 1 day total"):
+        pm.calibration_holdout_split(
+            tx, calibration_end="2024-01-15", observation_end="2024-03-01", columns=columns
+        )
+
+
+def test_repeat_spend_beyond_float64_is_refused() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "amount": [1.0, 1.5e308, 1.5e308],
+        }
+    )
+    with pytest.raises(pm.DataValidationError, match=r"1 repeat spend beyond .*first customer: 1"):
+        pm.rfm_summary(tx)
+
+
+def test_large_but_representable_amounts_still_summarise_exactly() -> None:
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "date": ["2024-01-01", "2024-02-01"], "amount": [1.0, 1e307]}
+    )
+    assert pm.rfm_summary(tx)["monetary_value"].iloc[0] == 1e307
+
+
+def test_kpi_mean_of_1e300s_is_the_value_not_infinity() -> None:
+    estimate = pm.kpi.mean([1e300] * 5)
+    assert (estimate.value, estimate.ci_low, estimate.ci_high) == (1e300, 1e300, 1e300)
+    near_max = pm.kpi.mean([1e308, 1e308])
+    assert near_max.value == 1e308 and np.isfinite(near_max.ci_high)
+
+
+def test_rescaled_moments_equal_the_plain_ones() -> None:
+    from precimark._validation import finite_moments
+
+    x = np.random.default_rng(0).normal(size=50)
+    for scale in (1.0, 2.0**510):  # beyond 2**500 the values are rescaled (exactly)
+        mean, variance = finite_moments(x * scale, "argument 'x'", np.arange(50))
+        assert mean == pytest.approx(x.mean() * scale, rel=1e-14)
+        assert variance == pytest.approx(x.var(ddof=1) * scale * scale, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: pm.kpi.mean(pd.Series(v, index=[10, 11, 12])),
+        lambda v: pm.kpi.mean_difference(pd.Series(v, index=[10, 11, 12]), [1.0, 2.0]),
+        lambda v: pm.kpi.ratio(pd.Series(v, index=[10, 11, 12]), [1.0, 1.0, 1.0]),
+    ],
+    ids=["mean", "mean_difference", "ratio"],
+)
+def test_a_variance_beyond_float64_is_refused_naming_the_largest_value(
+    call: Callable[[list[float]], object],
+) -> None:
+    with pytest.raises(
+        pm.DataValidationError, match=r"too large for its variance .*first customer: 12"
+    ):
+        call([1e300, 2e300, -3e300])
+
+
+def test_metric_aggregates_refuse_a_sum_of_squares_beyond_float64() -> None:
+    frame = pd.DataFrame({"arm": ["a", "a", "b"], "spend": [1e200, 1e200, 1.0]})
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"column 'spend': 1 group sum of squares beyond .*first customer: a",
+    ):
+        pm.kpi.MetricAggregates.from_frame(frame, group_column="arm", value_column="spend")
+
+
+# clv.evaluate refuses holdout columns it cannot evaluate.
+
+
+@pytest.fixture(scope="module")
+def holdout_split() -> tuple[object, pd.DataFrame]:
+    tx = pm.datasets.make_transactions(60, random_state=2).transactions
+    split = pm.calibration_holdout_split(
+        tx, calibration_end="2024-06-30", observation_end="2024-12-31", time_unit="W"
+    )
+    cal = split[["frequency_cal", "recency_cal", "T_cal"]].set_axis(
+        ["frequency", "recency", "T"], axis=1
+    )
+    return pm.BetaGeoModel().fit(cal, time_unit="W"), split
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("frequency_holdout", np.nan, "1 missing or infinite value"),
+        ("frequency_holdout", -1.0, "1 negative value"),
+        ("frequency_holdout", 1.5, "1 non-integer value"),
+        ("frequency_cal", 2.5, "1 non-integer value"),
+        ("T_cal", np.inf, "1 missing or infinite value"),
+        ("duration_holdout", np.nan, "1 missing or infinite value"),
+        ("duration_holdout", -3.0, "1 non-positive value"),
+    ],
+)
+def test_evaluate_refuses_unusable_holdout_columns(
+    holdout_split: tuple[object, pd.DataFrame], column: str, value: float, message: str
+) -> None:
+    from precimark.clv import evaluate
+
+    model, split = holdout_split
+    bad = split.copy()
+    bad[column] = bad[column].astype(np.float64)
+    bad.iloc[3, bad.columns.get_loc(column)] = value
+    first = bad.index[3]
+    with pytest.raises(
+        pm.DataValidationError, match=rf"column '{column}': {message} \(first customer: {first}\)"
+    ):
+        evaluate(model, bad)  # type: ignore[arg-type]
+    report = evaluate(model, split)  # type: ignore[arg-type]
+    assert np.isfinite(report.rmse)
+
+
+def test_evaluate_refuses_an_empty_split_and_a_model_given_as_text(
+    holdout_split: tuple[object, pd.DataFrame],
+) -> None:
+    from precimark.clv import evaluate
+
+    model, split = holdout_split
+    with pytest.raises(pm.DataValidationError, match="an empty frame"):
+        evaluate(model, split.iloc[:0])  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match="argument 'model': a str"):
+        evaluate("BetaGeoModel", split)  # type: ignore[arg-type]
+
+
+# Estimators that wrap scikit-learn pre-check their data (`propensity._inputs`).
+
+_RNG = np.random.default_rng(0)
+_X = pd.DataFrame(_RNG.normal(size=(120, 3)), columns=["a", "b", "c"], index=range(500, 620))
+_Y = pd.Series((_RNG.random(120) < 0.4).astype(int), index=_X.index)
+_T = _RNG.integers(0, 2, 120)
+_LEARNERS = ["TwoModelUplift", "XLearnerUplift", "DRLearnerUplift", "ClassTransformationUplift"]
+
+
+def _fit(name: str, X: object = _X, y: object = _Y, **kwargs: object) -> object:
+    if name == "PropensityModel":
+        return pm.PropensityModel(calibration=None, random_state=0).fit(X, y, **kwargs)
+    if name == "logistic":
+        model = pm.PropensityModel(estimator=LogisticRegression(), calibration=None)
+        return model.fit(X, y, **kwargs)
+    learner = getattr(pm.propensity, name)(random_state=0)
+    return learner.fit(X, y, **{"treated": _T, **kwargs})
+
+
+def _with_cell(value: object) -> pd.DataFrame:
+    X = _X.copy()
+    X.loc[510, "b"] = value
+    return X
+
+
+@pytest.mark.parametrize("name", ["PropensityModel", *_LEARNERS])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"X": _with_cell(np.nan)}, r"column 'b' of X: 1 row with a missing \(NaN\) or infinite"),
+        ({"X": _with_cell(np.inf)}, r"column 'b' of X: 1 row with a missing \(NaN\) or infinite"),
+        ({"X": _X.assign(b="x")}, r"column 'b' of X: values of dtype"),
+        ({"y": _Y.astype(float).mask(_Y.index == 530)}, r"argument 'y': 1 missing \(NaN\)"),
+        ({"sample_weight": -np.ones(120)}, r"argument 'sample_weight': 120 negative weights"),
+        ({"sample_weight": np.full(120, np.nan)}, r"'sample_weight': 120 missing or infinite"),
+        ({"sample_weight": np.zeros(120)}, "every weight is zero"),
+    ],
+    ids=["nan", "inf", "text", "nan-label", "negative-weight", "nan-weight", "zero-weights"],
+)
+def test_estimators_refuse_bad_data_naming_it(
+    name: str, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(pm.DataValidationError, match=message) as err:
+        _fit(name, **kwargs)
+    if "X" in kwargs and "dtype" not in message:
+        assert "first customer: 510" in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["PropensityModel", *_LEARNERS])
+def test_a_single_class_label_is_refused_not_fitted(name: str) -> None:
+    with pytest.raises(pm.DataValidationError, match=r"argument 'y': only one class \(1\)"):
+        _fit(name, y=np.ones(120, dtype=int))
+
+
+@pytest.mark.parametrize("name", _LEARNERS)
+def test_a_constant_outcome_in_one_arm_is_refused_naming_the_arm(name: str) -> None:
+    y = np.where(_T == 1, 1, _Y.to_numpy())
+    with pytest.raises(
+        pm.DataValidationError, match=r"only one class \(1\) among the treated rows"
+    ):
+        _fit(name, y=y)
+
+
+def test_zero_weights_still_drop_rows_as_in_scikit_learn() -> None:
+    weights = np.ones(120)
+    weights[:10] = 0.0
+    weighted = _fit("logistic", sample_weight=weights)
+    dropped = _fit("logistic", X=_X.iloc[10:], y=_Y.iloc[10:])
+    np.testing.assert_allclose(
+        weighted.predict_proba(_X)[:, 1],  # type: ignore[attr-defined]
+        dropped.predict_proba(_X)[:, 1],  # type: ignore[attr-defined]
+        rtol=1e-5,
+    )
+
+
+@pytest.mark.parametrize("name", _LEARNERS)
+def test_yes_no_treatment_needs_the_control_label_named(name: str) -> None:
+    labels = np.where(_T == 1, "yes", "no")
+    with pytest.raises(pm.DataValidationError, match="no row with the control label 0"):
+        getattr(pm.propensity, name)().fit(_X, _Y, treated=labels)
+    model = getattr(pm.propensity, name)(control="no", estimator=LogisticRegression())
+    if "effect_estimator" in model.get_params():
+        model.set_params(effect_estimator=LinearRegression())
+    assert model.fit(_X, _Y, treated=labels).predict(_X).shape == (120,)
+
+
+# Probabilities are validated, never clipped.
+
+_PRICING_CUSTOMERS = pd.DataFrame(
+    {
+        "price_sensitivity": [0.9, 0.1, 0.8],
+        "propensity": [0.1, 0.5, 0.2],
+        "uplift": [0.2, 0.0, 0.1],
+        "consent_personalised_pricing": True,
+    },
+    index=[1, 2, 3],
+)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "where"),
+    [
+        ("propensity", 1.5, "column 'propensity': 1 value outside"),
+        ("propensity", -0.1, "column 'propensity': 1 value outside"),
+        ("uplift", 1.2, r"column 'uplift': 1 value outside \[-1, 1\]"),
+        ("uplift", 0.9, r"columns 'propensity' \+ 'uplift': 1 purchase probability with the offer"),
+    ],
+)
+def test_simulate_policy_and_budgeted_decide_refuse_probabilities_outside_0_1(
+    column: str, value: float, where: str
+) -> None:
+    from precimark.pricing import (
+        Guardrails,
+        PricingPolicy,
+        SensitivityDiscount,
+        UpliftResponse,
+        simulate_policy,
+    )
+
+    customers = _PRICING_CUSTOMERS.copy()
+    customers.loc[3, column] = value
+    rule = SensitivityDiscount(threshold=0.5)
+    match = rf"{where} .*\(first customer: 3\).*refused, not clipped"
+    with pytest.raises(pm.DataValidationError, match=match):
+        simulate_policy(
+            PricingPolicy([rule]), customers, UpliftResponse(), prices=100.0, at="2025-01-01"
+        )
+    budgeted = PricingPolicy([rule], guardrails=Guardrails(budget=1.0))
+    with pytest.raises(pm.DataValidationError, match=match):
+        budgeted.decide(customers, 100.0, at="2025-01-01")
+
+
+def test_a_response_model_returning_probabilities_above_1_is_refused() -> None:
+    from precimark.pricing import PricingPolicy, SensitivityDiscount, simulate_policy
+
+    policy = PricingPolicy([SensitivityDiscount(threshold=0.5)])
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"argument 'response_model': 3 probabilities outside \[0, 1\] \(first customer: 1",
+    ):
+        simulate_policy(
+            policy,
+            _PRICING_CUSTOMERS,
+            lambda d, f: np.full(len(d), 1.2),
+            prices=100.0,
+            at="2025-01-01",
+        )
+
+
+# JSON documents validate every parameter's domain on load.
+
+
+@pytest.fixture(scope="module")
+def model_documents() -> dict[str, dict[str, object]]:
+    rfm = pm.rfm_summary(pm.datasets.make_transactions(60, random_state=1).transactions)
+    repeat = rfm[rfm["frequency"] > 0]
+    with pytest.warns(pm.exceptions.PrecimarkWarning):  # GG on a tiny base: boundary fit
+        spend = pm.GammaGammaModel().fit(repeat)
+    return {
+        "BetaGeoModel": pm.BetaGeoModel().fit(rfm).to_dict(),
+        "ParetoNBDModel": pm.clv.ParetoNBDModel().fit(rfm).to_dict(),
+        "ModifiedBetaGeoModel": pm.clv.ModifiedBetaGeoModel().fit(rfm).to_dict(),
+        "GammaGammaModel": spend.to_dict(),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["BetaGeoModel", "ParetoNBDModel", "ModifiedBetaGeoModel", "GammaGammaModel"]
+)
+@pytest.mark.parametrize("value", [-0.5, 0.0, float("nan"), "1.0"])
+def test_a_model_document_with_a_parameter_out_of_domain_is_refused(
+    model_documents: dict[str, dict[str, object]], name: str, value: object
+) -> None:
+    import copy
+
+    model = getattr(pm.clv, name)
+    for parameter in model_documents[name]["params"]:  # type: ignore[attr-defined]
+        document = copy.deepcopy(model_documents[name])
+        document["params"][parameter] = value  # type: ignore[index]
+        with pytest.raises(pm.DataValidationError, match=rf"argument 'params\['{parameter}'\]'"):
+            model.from_dict(document)
+    assert model.from_dict(model_documents[name]).params_ == model_documents[name]["params"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "argument"),
+    [
+        (["rules", 0, "discount"], 1.5, "discount"),
+        (["rules", 1, "tiers", 0, "discount"], -0.1, "discount"),
+        (["rules", 2, "discounts", "wallet"], 3.0, r"discounts\['wallet'\]"),
+        (["guardrails", "max_discount"], 2.0, "max_discount"),
+        (["guardrails", "budget"], -5.0, "budget"),
+        (["guardrails", "new_customer_parity"], "yes", "new_customer_parity"),
+        (["exploration"], 2.0, "exploration"),
+        (["exploration_arms"], [0.0, 1.5], "exploration_arms"),
+        (["format_version"], 99, "data"),
+        (["rules", 0, "type"], "os.system", "data"),
+    ],
+)
+def test_a_policy_document_out_of_domain_is_refused(
+    path: list[object], value: object, argument: str
+) -> None:
+    import copy
+
+    document = copy.deepcopy(pm.pricing.differentiated_pricing_policy().to_dict())
+    node: object = document
+    for key in path[:-1]:
+        node = node[key]  # type: ignore[index]
+    node[path[-1]] = value  # type: ignore[index]
+    with pytest.raises(pm.DataValidationError, match=rf"argument '{argument}'"):
+        pm.pricing.PricingPolicy.from_dict(document)
+
+
+_CLI_TX = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2],
+        "date": ["2024-01-01", "2024-02-01", "2024-01-05"],
+        "amount": [5, 7, 3],
+    }
+)
+_CLI_TOUCHES = pd.DataFrame(
+    {
+        "customer_id": [1, 2],
+        "timestamp": ["2024-01-01", "2024-01-02"],
+        "channel": ["email", "seo"],
+    }
+)
+
+
+def _cli_file(tmp_path: Path, name: str, frame: pd.DataFrame) -> str:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("column", ["customer_id", "date", "amount"])
+@pytest.mark.parametrize("command", ["score", "clv", "profile", "price"])
+def test_cli_every_subcommand_names_any_missing_column_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, column: str
+) -> None:
+    extra = ["--list-price", "10"] if command == "price" else []
+    path = _cli_file(tmp_path, "tx.csv", _CLI_TX.drop(columns=column))
+    assert main([command, path, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"missing column '{column}'" in err[0]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "timestamp", "channel"])
+def test_cli_attribute_names_a_missing_touchpoint_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    touches = _cli_file(tmp_path, "touches.csv", _CLI_TOUCHES.drop(columns=column))
+    conversions = _cli_file(tmp_path, "tx.csv", _CLI_TX)
+    assert main(["attribute", touches, "--conversions", conversions]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"missing column '{column}'" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "roster", "message"),
+    [
+        ("price", {"id": [1, 2]}, "no customer id column 'customer_id'"),
+        ("score", {"id": [1, 2]}, "no customer id column 'customer_id'"),
+        ("price", {"customer_id": [1, 2]}, "no consent column 'consent_personalised_pricing'"),
+    ],
+)
+def test_cli_a_roster_without_its_columns_exits_2_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    roster: dict[str, list[int]],
+    message: str,
+) -> None:
+    extra = ["--list-price", "10"] if command == "price" else []
+    customers = _cli_file(tmp_path, "roster.csv", pd.DataFrame(roster))
+    args = [command, _cli_file(tmp_path, "tx.csv", _CLI_TX), *extra, "--customers", customers]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda tx: pm.CustomerProfiler().fit_transform(tx),
+        lambda tx: pm.propensity.make_snapshots(
+            tx, cutoffs=["2024-03-15"], horizon=10, labels=False
+        ),
+        lambda tx: pm.kpi.average_order_value(tx),
+    ],
+    ids=["CustomerProfiler", "make_snapshots", "average_order_value"],
+)
+def test_a_total_spend_beyond_float64_is_refused_in_profiles_snapshots_and_kpis(
+    call: Callable[[pd.DataFrame], object],
+) -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-01"],
+            "amount": [1.0, 1.5e308, 1.5e308, 2.0],
+        }
+    )
+    with pytest.raises(pm.DataValidationError, match=r"beyond the float64 range .*customer: 1"):
+        call(tx)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: pm.PropensityModel(estimator="hgb").fit(_X, _Y), "estimator"),
+        (
+            lambda: pm.propensity.TwoModelUplift(estimator="hgb").fit(_X, _Y, treated=_T),
+            "estimator",
+        ),
+        (
+            lambda: pm.propensity.XLearnerUplift(effect_estimator="ols").fit(_X, _Y, treated=_T),
+            "effect_estimator",
+        ),
+        (
+            lambda: pm.pricing.simulate_policy(
+                "policy",  # type: ignore[arg-type]
+                _PRICING_CUSTOMERS,
+                lambda d, f: np.zeros(len(d)),
+                prices=100.0,
+            ),
+            "policy",
+        ),
+        (
+            lambda: pm.pricing.evaluate_offline("policy", _PRICING_CUSTOMERS, prices=100.0),  # type: ignore[arg-type]
+            "policy",
+        ),
+    ],
+    ids=[
+        "PropensityModel",
+        "TwoModelUplift",
+        "XLearnerUplift",
+        "simulate_policy",
+        "evaluate_offline",
+    ],
+)
+def test_a_model_passed_as_a_string_is_refused_at_the_call(
+    call: Callable[[], object], argument: str
+) -> None:
+    with pytest.raises(pm.DataValidationError, match=rf"argument '{argument}': a str"):
+        call()
+
+
+def test_compare_models_refuses_a_model_name(holdout_split: tuple[object, pd.DataFrame]) -> None:
+    with pytest.raises(pm.DataValidationError, match="argument 'models': a str"):
+        pm.clv.compare_models(holdout_split[1], ["bgnbd"])  # type: ignore[list-item]

@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
 
 import precimark as pm
-from precimark.datasets import make_transactions, make_uplift_data
+from precimark.datasets import make_journeys, make_transactions, make_uplift_data
 from precimark.exceptions import PrecimarkError, PrecimarkWarning
 
 _TX = make_transactions(40, random_state=5).transactions.head(120)
@@ -149,6 +150,93 @@ def test_a_corrupted_column_works_or_raises_a_precimark_error(
     name: str, data: st.DataObject
 ) -> None:
     base, fn = CALLS[name]
+    column = data.draw(st.sampled_from(list(base.columns)), label="column")
+    corruption = data.draw(st.sampled_from(CORRUPTIONS), label="corruption")
+    frame = corruption(base, column)
+    before = copy.deepcopy(frame)
+    _call(fn, frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert frame.attrs == before.attrs
+
+
+# Widened (issue 22, item 8): models, journeys and KPI functions, fewer examples each. The
+# estimators wrap a logistic regression (fast); their pre-check does not depend on the model.
+_RFM = pm.rfm_summary(_TX, time_unit="W")
+_BGNBD = pm.BetaGeoModel().fit(_RFM)
+_FEATURES = _UPLIFT[["x0", "x1", "x2", "outcome"]]
+_SIM_JOURNEYS = make_journeys(60, random_state=6)
+
+MORE_CALLS: dict[str, tuple[pd.DataFrame, Callable[[pd.DataFrame], Any]]] = {
+    "BetaGeoModel.fit": (_RFM, lambda rfm: pm.BetaGeoModel().fit(rfm, time_unit="W")),
+    "BetaGeoModel.expected_purchases": (
+        _RFM,
+        lambda rfm: _BGNBD.expected_purchases(rfm, 12, time_unit="W"),
+    ),
+    "BetaGeoModel.probability_alive": (
+        _RFM,
+        lambda rfm: _BGNBD.probability_alive(rfm, time_unit="W"),
+    ),
+    "PropensityModel.fit": (
+        _FEATURES,
+        lambda frame: pm.PropensityModel(estimator=LogisticRegression(), calibration=None).fit(
+            frame.drop(columns="outcome"), _UPLIFT["outcome"]
+        ),
+    ),
+    "TwoModelUplift.fit": (
+        _FEATURES,
+        lambda frame: pm.propensity.TwoModelUplift(estimator=LogisticRegression()).fit(
+            frame.drop(columns="outcome"), frame["outcome"], treated=_UPLIFT["treatment"]
+        ),
+    ),
+    "channels.journeys": (
+        _SIM_JOURNEYS.touchpoints,
+        lambda touches: pm.channels.journeys(
+            touches, _SIM_JOURNEYS.transactions, customers=_SIM_JOURNEYS.customers
+        ),
+    ),
+    "PricingPolicy.decide(budget)": (
+        _ROSTER.assign(orders_365d=3, uplift=0.1, propensity=0.3, channel="card"),
+        lambda roster: pm.pricing.PricingPolicy(
+            [pm.pricing.SensitivityDiscount(threshold=0.0, require_positive_uplift=False)],
+            guardrails=pm.pricing.Guardrails(budget=5.0),
+        ).decide(roster.assign(price_sensitivity=0.5), 100.0, consent=False),
+    ),
+    "kpi.average_order_value": (_TX, lambda tx: pm.kpi.average_order_value(tx)),
+    "kpi.retention_rate": (
+        _TX,
+        lambda tx: pm.kpi.retention_rate(tx, period_start="2024-01-01", period_end="2024-06-30"),
+    ),
+    "kpi.campaign_effect": (
+        _UPLIFT,
+        lambda frame: pm.kpi.campaign_effect(frame, treatment="treatment", metric_column="outcome"),
+    ),
+    "kpi.MetricAggregates.from_frame": (
+        _UPLIFT,
+        lambda frame: pm.kpi.MetricAggregates.from_frame(
+            frame, group_column="treatment", value_column="outcome"
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_CALLS))
+def test_each_further_uncorrupted_call_works(name: str) -> None:
+    base, fn = MORE_CALLS[name]
+    fn(base)
+
+
+@pytest.mark.parametrize("name", sorted(MORE_CALLS))
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_a_corrupted_column_of_a_further_entry_point_works_or_raises_a_precimark_error(
+    name: str, data: st.DataObject
+) -> None:
+    base, fn = MORE_CALLS[name]
     column = data.draw(st.sampled_from(list(base.columns)), label="column")
     corruption = data.draw(st.sampled_from(CORRUPTIONS), label="corruption")
     frame = corruption(base, column)

@@ -30,10 +30,13 @@ __all__ = [
     "check_frame",
     "check_number",
     "check_probability",
+    "check_seed",
     "check_time_unit",
     "check_unique_index",
     "fail",
     "fail_rows",
+    "finite_moments",
+    "refuse_overflow",
     "resolve_time_unit",
     "to_day",
     "to_days",
@@ -141,6 +144,84 @@ def _plural(what: str) -> str:
             break
     words[end - 1] = _plural_word(words[end - 1])
     return " ".join(words) + (paren + tail if paren else "")
+
+
+_OVERFLOW_FIX = (
+    "float64 holds numbers up to about 1.8e308: express the values in a larger unit "
+    "(e.g. thousands) or check them for a data-entry error."
+)
+
+
+def refuse_overflow(
+    result: npt.ArrayLike, where: str, ids: npt.ArrayLike, what: str = "sum"
+) -> None:
+    """Raise if a sum of finite values (one per customer or group) overflowed to infinity.
+
+    The one overflow check: every sum of user amounts (day totals, spend, sums of squares) is
+    computed under ``np.errstate(over="ignore")`` and passed here, so an overflow is a
+    :class:`DataValidationError` naming the column, the count and the first customer instead
+    of an ``inf`` in the result. ``ids`` aligns with ``result``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from precimark._validation import refuse_overflow
+    >>> refuse_overflow(np.array([1.0, np.inf]), "column 'amount'", [7, 8])
+    Traceback (most recent call last):
+    ...
+    precimark.exceptions.DataValidationError: column 'amount': 1 sum beyond the float64 range \
+(first customer: 8); expected sums that fit in float64. float64 holds ...
+    """
+    values = np.asarray(result, dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise fail_rows(
+            where,
+            bad,
+            ids,
+            f"{what} beyond the float64 range",
+            "sums that fit in float64",
+            _OVERFLOW_FIX,
+            plural=f"{what}s beyond the float64 range",
+        )
+
+
+def finite_moments(
+    values: npt.NDArray[np.float64], where: str, ids: npt.ArrayLike
+) -> tuple[float, float]:
+    """Mean and sample variance (ddof=1; 0 for one value) of finite values, without overflow.
+
+    Values beyond 2**500 in magnitude are rescaled by a power of two (exact) before summing,
+    so the mean of values near 1e308 is right; a variance too large for float64 (values of
+    opposite sign near 1e154 and beyond) is refused naming the largest value's id, never
+    returned as ``inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from precimark._validation import finite_moments
+    >>> finite_moments(np.array([1e308, 1e308, 1e308]), "argument 'values'", [0, 1, 2])
+    (1e+308, 0.0)
+    """
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    exponent = int(np.frexp(largest)[1]) if largest > 2.0**500 else 0
+    scaled = np.ldexp(values, -exponent)
+    mean_scaled = float(scaled.mean())
+    var_scaled = float(scaled.var(ddof=1)) if values.size > 1 else 0.0
+    with np.errstate(over="ignore"):
+        mean = float(np.ldexp(mean_scaled, exponent))
+        variance = float(np.ldexp(var_scaled, 2 * exponent))
+    if not (np.isfinite(mean) and np.isfinite(variance)):
+        raise fail_rows(
+            where,
+            np.abs(values) == largest,
+            ids,
+            "value too large for its variance to fit in float64",
+            "values whose mean and variance fit in float64",
+            _OVERFLOW_FIX,
+            plural="values too large for their variance to fit in float64",
+        )
+    return mean, variance
 
 
 def check_frame(obj: object, name: str) -> pd.DataFrame:
@@ -284,6 +365,34 @@ def check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
+def check_seed(random_state: object, name: str = "random_state", *, generator: bool = True) -> None:
+    """Refuse what is not a seed, naming the argument and the accepted types.
+
+    Accepted are None, an int >= 0 and (``generator=True``) a :class:`numpy.random.Generator`;
+    scikit-learn-style seeds (``generator=False``) are None or an int. For estimators, call it
+    in ``fit`` (hyper-parameters are stored unchanged).
+
+    Examples
+    --------
+    >>> from precimark._validation import check_seed
+    >>> check_seed("abc", generator=False)
+    Traceback (most recent call last):
+    ...
+    precimark.exceptions.DataValidationError: argument 'random_state': 'abc' (a str); expected None or an int >= 0.
+    """
+    expected = (
+        "None, an int >= 0 or a numpy.random.Generator" if generator else "None or an int >= 0"
+    )
+    if random_state is None or (generator and isinstance(random_state, np.random.Generator)):
+        return
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise fail(f"argument '{name}'", f"{random_state}", "a seed >= 0")
+        return
+    shown = repr(random_state) if isinstance(random_state, str | float) else "a value"
+    raise fail(f"argument '{name}'", f"{shown} (a {type(random_state).__name__})", expected)
+
+
 def to_rng(random_state: object, name: str = "random_state") -> np.random.Generator:
     """Return a numpy Generator for a seed argument, refusing what is not a seed.
 
@@ -297,18 +406,10 @@ def to_rng(random_state: object, name: str = "random_state") -> np.random.Genera
     >>> float(to_rng(7).random()) == float(to_rng(7).random())
     True
     """
+    check_seed(random_state, name)
     if random_state is None or isinstance(random_state, np.random.Generator):
         return np.random.default_rng(random_state)
-    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise fail(f"argument '{name}'", f"{random_state}", "a seed >= 0")
-        return np.random.default_rng(int(random_state))
-    shown = repr(random_state) if isinstance(random_state, str | float) else "a value"
-    raise fail(
-        f"argument '{name}'",
-        f"{shown} (a {type(random_state).__name__})",
-        "None, an int >= 0 or a numpy.random.Generator",
-    )
+    return np.random.default_rng(int(random_state))  # type: ignore[call-overload]
 
 
 _DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}

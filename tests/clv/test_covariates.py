@@ -554,7 +554,7 @@ def test_history_probabilities_and_dert_refuse_a_model_with_covariates(
         ),
         "probability_alive(at=)": lambda: bg_model.probability_alive(rfm, at=13),
     }
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises(DataValidationError, match="a model with covariates"):
-            call()  # name: the method refused
+            call()
     assert bg_model.probability_alive(rfm, at=0).equals(bg_model.probability_alive(rfm))

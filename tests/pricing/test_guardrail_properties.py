@@ -35,7 +35,8 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
             "price_sensitivity": draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)),
             "channel": draw(st.lists(st.sampled_from(["card", "wallet"]), min_size=n, max_size=n)),
             "uplift": draw(st.lists(st.floats(-0.1, 0.4), min_size=n, max_size=n)),
-            "propensity": draw(st.lists(st.floats(0, 0.6), min_size=n, max_size=n)),
+            # >= 0.1 so that propensity + uplift is a probability (refused otherwise, issue 22)
+            "propensity": draw(st.lists(st.floats(0.1, 0.6), min_size=n, max_size=n)),
             "consent_personalised_pricing": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
         },
         index=pd.Index(np.arange(n) * 7 + 3, name="customer_id"),

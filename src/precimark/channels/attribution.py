@@ -26,6 +26,7 @@ from precimark._validation import (
     check_columns,
     check_frame,
     check_number,
+    check_seed,
     fail,
     fail_rows,
     to_duration_units,
@@ -170,6 +171,7 @@ def attribute(
     [1.5, 0.5]
     """
     check_choice(model, "model", MODELS)
+    check_seed(random_state)
     order_k = int(check_number(order, "order", low=1, high=3, integer=True))
     paths = compress(journeys, channels, columns, need_days=model == "time_decay")
     if model == "time_decay":

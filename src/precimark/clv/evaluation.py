@@ -14,7 +14,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from precimark._display import html_block
 from precimark._typing import TimeUnit
-from precimark._validation import check_columns, check_frame, fail, resolve_time_unit
+from precimark._validation import (
+    check_columns,
+    check_frame,
+    fail,
+    fail_rows,
+    resolve_time_unit,
+)
 from precimark.clv._base import _PurchaseModel
 from precimark.clv.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
 from precimark.kpi.estimates import _finite_or_none
@@ -180,9 +186,48 @@ def _table_dict(table: pd.DataFrame) -> dict[str, dict[str, float | int | None]]
     return out
 
 
+# Column -> must it hold whole numbers, must it be > 0 (else >= 0)?
+_SPLIT_RULES = {
+    f"{FREQUENCY}_cal": (True, False),
+    f"{RECENCY}_cal": (False, False),
+    f"{T}_cal": (False, False),
+    FREQUENCY_HOLDOUT: (True, False),
+    DURATION_HOLDOUT: (False, True),
+}
+
+
 def _check_split(frame: object) -> pd.DataFrame:
+    """Refuse a split whose counts or durations are not finite, negative or not whole.
+
+    A NaN, negative or fractional holdout count would otherwise flow into NaN or meaningless
+    metrics; each error names the column, the count and the first customer.
+    """
     split = check_frame(frame, "calibration_holdout")
-    check_columns(split, [*_CAL, FREQUENCY_HOLDOUT, DURATION_HOLDOUT], "calibration_holdout")
+    check_columns(split, list(_SPLIT_RULES), "calibration_holdout")
+    for column, (whole, positive) in _SPLIT_RULES.items():
+        series = split[column]
+        where = f"column '{column}'"
+        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+            series.dtype
+        ):
+            raise fail(where, f"values of dtype {series.dtype}", "numbers")
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        checks = [
+            (~np.isfinite(values), "missing or infinite value", "finite numbers"),
+            (
+                values <= 0 if positive else values < 0,
+                "non-positive value" if positive else "negative value",
+                "values > 0" if positive else "values >= 0",
+            ),
+            (
+                (values != np.round(values)) if whole else np.zeros(len(values), dtype=bool),
+                "non-integer value",
+                "whole numbers of purchases",
+            ),
+        ]
+        for mask, what, expected in checks:
+            if mask.any():
+                raise fail_rows(where, mask, split.index, what, expected)
     return split
 
 
@@ -218,7 +263,10 @@ def evaluate(
     Raises
     ------
     DataValidationError
-        If the unit of the split cannot be established or differs from the model's.
+        If ``model`` is not a purchase model; if a count or duration column holds a missing,
+        infinite, negative (a duration <= 0) or, for the frequencies, fractional value (the
+        column, the count and the first customer are named); if the unit of the split cannot
+        be established or differs from the model's.
 
     Examples
     --------
@@ -234,6 +282,12 @@ def evaluate(
     >>> round(report.total_actual), round(report.total_predicted)
     (1882, 1653)
     """
+    if not isinstance(model, _PurchaseModel):
+        raise fail(
+            "argument 'model'",
+            f"a {type(model).__name__}",
+            "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
+        )
     check_is_fitted(model, "params_")
     split = _check_split(calibration_holdout)
     rfm = _calibration_rfm(split)
@@ -247,7 +301,7 @@ def evaluate(
     predicted = model.expected_purchases(rfm, float(duration[0]), time_unit=time_unit).to_numpy()
     actual = split[FREQUENCY_HOLDOUT].to_numpy(np.float64)
 
-    freq_cal = split[f"{FREQUENCY}_cal"].to_numpy()
+    freq_cal = split[f"{FREQUENCY}_cal"].to_numpy(np.float64).astype(np.int64)
     bucket = np.minimum(freq_cal, _MAX_BUCKET)
     labels = [str(k) for k in range(_MAX_BUCKET)] + [f"{_MAX_BUCKET}+"]
     per_frequency = (
@@ -344,6 +398,12 @@ def compare_models(
     )
     rows = {}
     for candidate in candidates:
+        if not isinstance(candidate, _PurchaseModel):
+            raise fail(
+                "argument 'models'",
+                f"a {type(candidate).__name__}",
+                "unfitted purchase models such as BetaGeoModel()",
+            )
         model = clone(candidate).fit(rfm, time_unit=unit)
         report = evaluate(model, split, time_unit=unit)
         rows[type(model).__name__] = {

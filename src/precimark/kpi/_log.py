@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from precimark._typing import DateLike
-from precimark._validation import Transactions, fail, to_day
+from precimark._validation import Transactions, fail, refuse_overflow, to_day
 
 __all__ = ["Window", "activity_by_customer", "day_window"]
 
@@ -48,6 +48,8 @@ def activity_by_customer(tx: Transactions, window: Window, name: str) -> pd.Data
     keep = (tx.days >= window.first) & (tx.days <= window.last)
     codes, uniques = pd.factorize(tx.ids[keep], sort=True)
     orders = np.bincount(codes, minlength=len(uniques))
-    revenue = np.bincount(codes, weights=tx.amounts[keep], minlength=len(uniques))
+    with np.errstate(over="ignore"):
+        revenue = np.bincount(codes, weights=tx.amounts[keep], minlength=len(uniques))
+    refuse_overflow(revenue, "the amount column", uniques, "revenue")
     index = pd.Index(uniques, name=name)
     return pd.DataFrame({"orders": orders.astype(np.int64), "revenue": revenue}, index=index)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._display import html_block
-from precimark._validation import check_columns, check_frame, fail
+from precimark._validation import check_columns, check_frame, fail, refuse_overflow
 from precimark.kpi._checks import as_sample
 from precimark.kpi.estimates import Estimate
 from precimark.kpi.intervals import (
@@ -100,11 +100,17 @@ class MetricAggregates:
         if keys.isna().any():
             raise fail(f"column '{group_column}'", "missing group labels", "a group on every row")
         codes, uniques = pd.factorize(keys, sort=True)
+        with np.errstate(over="ignore"):
+            sums = np.bincount(codes, weights=values, minlength=len(uniques))
+            squares = np.bincount(codes, weights=values * values, minlength=len(uniques))
+        where = f"column '{value_column}'"
+        refuse_overflow(sums, where, uniques, "group sum")
+        refuse_overflow(squares, where, uniques, "group sum of squares")
         table = pd.DataFrame(
             {
                 "count": np.bincount(codes, minlength=len(uniques)).astype(np.int64),
-                "sum": np.bincount(codes, weights=values, minlength=len(uniques)),
-                "sum_sq": np.bincount(codes, weights=values * values, minlength=len(uniques)),
+                "sum": sums,
+                "sum_sq": squares,
             },
             index=pd.Index(uniques, name=group_column),
         )

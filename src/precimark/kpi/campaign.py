@@ -27,10 +27,12 @@ from precimark._validation import (
     check_choice,
     check_columns,
     check_frame,
+    check_number,
     check_probability,
     check_unique_index,
     fail,
     fail_rows,
+    finite_moments,
     validate_transactions,
 )
 from precimark.exceptions import DataQualityWarning
@@ -87,6 +89,8 @@ def sample_ratio_mismatch(n_treated: int, n_control: int, *, expected_share: flo
     True
     """
     share = check_probability(expected_share, "expected_share", inclusive="neither")
+    n_treated = int(check_number(n_treated, "n_treated", low=0, integer=True))
+    n_control = int(check_number(n_control, "n_control", low=0, integer=True))
     total = n_treated + n_control
     expected = [total * share, total * (1.0 - share)]
     return float(stats.chisquare([n_treated, n_control], f_exp=expected).pvalue)
@@ -456,8 +460,9 @@ def campaign_effect(
         if pre_metric_column is not None:
             y, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
         y_t, y_c = y[assigned], y[~assigned]
-        moments_t = (n_t, float(y_t.mean()), float(y_t.var(ddof=1)))
-        moments_c = (n_c, float(y_c.mean()), float(y_c.var(ddof=1)))
+        where = f"column '{metric_column}'"
+        moments_t = (n_t, *finite_moments(y_t, where, frame.index[assigned]))
+        moments_c = (n_c, *finite_moments(y_c, where, frame.index[~assigned]))
         if pre_metric_column is not None:
             treated_est, control_est = _arm_means(y, assigned, level, "cuped-t")
             diff = mean_difference(y_t, y_c, confidence=level, alternative=side)

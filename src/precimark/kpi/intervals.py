@@ -24,9 +24,16 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats
 
-from precimark._validation import check_choice, fail
+from precimark._validation import (
+    check_choice,
+    check_number,
+    fail,
+    finite_moments,
+    refuse_overflow,
+)
 from precimark.kpi._checks import as_sample, check_count
 from precimark.kpi.estimates import Estimate, check_confidence, z_value
 
@@ -219,14 +226,36 @@ def mean(values: object, *, confidence: float = 0.95) -> Estimate:
     Estimate
         Method ``"t"``; matches ``scipy.stats.ttest_1samp(values, 0).confidence_interval()``.
 
+    Raises
+    ------
+    DataValidationError
+        For missing or infinite values, or values so large that their variance does not fit
+        in float64 (the mean and variance are computed rescaled, so values near 1e308 with a
+        representable variance work; a variance beyond about 1.8e308 is refused naming the
+        largest value's id rather than returned as an infinite interval).
+
     Examples
     --------
     >>> from precimark.kpi import mean
     >>> mean([4, 5, 3, 5, 4])
     Estimate(4.2, 95% CI [3.16115, 5.23885], method='t', n=5)
     """
-    x = as_sample(values, "values", min_size=2)
-    return mean_from_moments(x.size, float(x.mean()), float(x.var(ddof=1)), confidence=confidence)
+    n, mean_, variance = _moments(values, "values")
+    return mean_from_moments(n, mean_, variance, confidence=confidence)
+
+
+def _checked_moments(
+    n_a: object, mean_a: object, var_a: object, n_b: object, mean_b: object, var_b: object
+) -> tuple[int, float, float, int, float, float]:
+    """Check two groups' counts (whole, >= 1), means (finite) and variances (>= 0)."""
+    return (
+        int(check_number(n_a, "n_a", low=1, integer=True)),
+        check_number(mean_a, "mean_a"),
+        check_number(var_a, "var_a", low=0.0),
+        int(check_number(n_b, "n_b", low=1, integer=True)),
+        check_number(mean_b, "mean_b"),
+        check_number(var_b, "var_b", low=0.0),
+    )
 
 
 def welch_from_moments(
@@ -244,6 +273,9 @@ def welch_from_moments(
     """Welch interval for ``mean_a - mean_b`` from counts, means and variances (ddof=1)."""
     level = check_confidence(confidence)
     side = check_alternative(alternative)
+    n_a, mean_a, var_a, n_b, mean_b, var_b = _checked_moments(
+        n_a, mean_a, var_a, n_b, mean_b, var_b
+    )
     diff = mean_a - mean_b
     sa, sb = var_a / n_a, var_b / n_b
     se = math.sqrt(sa + sb)
@@ -257,8 +289,10 @@ def welch_from_moments(
 
 
 def _moments(values: object, name: str) -> tuple[int, float, float]:
+    """Count, mean and variance of a sample; values too large for a variance are refused."""
     x = as_sample(values, name, min_size=2)
-    return x.size, float(x.mean()), float(x.var(ddof=1))
+    ids = values.index if isinstance(values, pd.Series) else np.arange(x.size)
+    return (x.size, *finite_moments(x, f"argument '{name}'", ids))
 
 
 def mean_difference(
@@ -312,6 +346,9 @@ def relative_difference_from_moments(
     """
     level = check_confidence(confidence)
     side = check_alternative(alternative)
+    n_a, mean_a, var_a, n_b, mean_b, var_b = _checked_moments(
+        n_a, mean_a, var_a, n_b, mean_b, var_b
+    )
     method = _labelled("delta-log", side)
     if p_value is None:
         p_value = welch_from_moments(
@@ -387,12 +424,15 @@ def ratio_moments(
             f"{x.size} values for {y.size} numerators",
             "one denominator per numerator",
         )
-    x_bar = float(x.mean())
+    ids = numerators.index if isinstance(numerators, pd.Series) else np.arange(y.size)
+    x_bar = finite_moments(x, f"argument '{names[1]}'", ids)[0]
     if x_bar <= 0.0:
         raise fail(f"argument '{names[1]}'", "a mean <= 0", "positive denominators on average")
-    value = float(y.mean()) / x_bar
-    residual: npt.NDArray[np.float64] = (y - value * x) / x_bar
-    return y.size, value, float(residual.var(ddof=1))
+    value = finite_moments(y, f"argument '{names[0]}'", ids)[0] / x_bar
+    with np.errstate(over="ignore"):
+        residual: npt.NDArray[np.float64] = (y - value * x) / x_bar
+    refuse_overflow(residual, f"argument '{names[0]}'", ids, "residual")
+    return y.size, value, finite_moments(residual, f"argument '{names[0]}'", ids)[1]
 
 
 def ratio(numerators: object, denominators: object, *, confidence: float = 0.95) -> Estimate:

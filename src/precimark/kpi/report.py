@@ -12,7 +12,7 @@ import pandas as pd
 
 from precimark._deprecation import deprecated_alias
 from precimark._display import html_block, markdown_block
-from precimark._validation import check_columns, check_frame, fail
+from precimark._validation import check_choice, check_columns, check_frame, fail
 from precimark.kpi.campaign import MDE_POWER, CampaignEffect, campaign_effect
 from precimark.kpi.estimates import Estimate, estimates_frame
 from precimark.kpi.finance import cost_per_incremental_customer, resolve_margin, roas
@@ -391,6 +391,7 @@ def evaluate_campaign(
     frame = check_frame(outcomes, "outcomes")
     check_columns(frame, [revenue_column, treatment], "outcomes")
     channel_table = _check_channels(channels)
+    check_choice(adjustment, "adjustment", ("holm", "bh"))
     if cost is not None:
         margin = resolve_margin(margin, "evaluate_campaign(cost=...)", stacklevel=4)
     converted = converted_column

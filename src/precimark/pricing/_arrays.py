@@ -34,6 +34,27 @@ def numeric_column(
     return values
 
 
+def check_probabilities(
+    values: FloatArray, where: str, ids: npt.ArrayLike, *, low: float = 0.0, what: str = "value"
+) -> FloatArray:
+    """Return ``values`` if every one lies in ``[low, 1]``; else refuse, never clip.
+
+    ``low=-1`` for an uplift (a difference of two probabilities). A NaN is refused too.
+    """
+    bad = ~((values >= low) & (values <= 1.0))
+    if bad.any():
+        raise fail_rows(
+            where,
+            bad,
+            ids,
+            f"{what} outside [{low:g}, 1]",
+            f"probabilities from {low:g} to 1",
+            "Probabilities are refused, not clipped: check the model that produced them "
+            "(e.g. a score or a percentage given as a probability).",
+        )
+    return values
+
+
 def unique_inverse(key: IntArray) -> tuple[IntArray, IntArray]:
     """``np.unique(key, return_inverse=True)``, in linear time when the keys are few and small."""
     if key.size and key.min() >= 0 and key.max() < max(4 * key.size, 1 << 16):

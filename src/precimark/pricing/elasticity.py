@@ -31,6 +31,7 @@ from precimark._validation import (
     check_frame,
     check_number,
     check_probability,
+    check_seed,
     fail,
     fail_rows,
 )
@@ -135,6 +136,7 @@ def estimate_elasticity(
     check_columns(frame, needed, "data")
     confidence = check_probability(confidence, "confidence", inclusive="neither")
     n_folds = int(check_number(n_folds, "n_folds", low=2, integer=True))
+    check_seed(random_state, generator=False)
     log_q = _log_positive(frame, quantity_column)
     log_p = _log_positive(frame, price_column)
     design = (

@@ -29,7 +29,13 @@ from precimark._validation import (
     to_rng,
 )
 from precimark.persistence._header import header, read_header, reading
-from precimark.pricing._arrays import BoolArray, FloatArray, IntArray, unique_inverse
+from precimark.pricing._arrays import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    check_probabilities,
+    unique_inverse,
+)
 from precimark.pricing.guardrails import (
     GUARDRAIL_NAMES,
     Guardrails,
@@ -753,11 +759,24 @@ class PricingPolicy:
         """Keep offers by expected value per unit of expected cost until the budget is spent."""
         guards = self._guardrails
         assert guards.budget is not None
-        uplift = ctx.per_row(ctx.numeric(guards.uplift_column))
+        ids = ctx.customers.index
+        uplift_column = guards.uplift_column
+        per_customer = check_probabilities(
+            ctx.numeric(uplift_column), f"column '{uplift_column}'", ids, low=-1.0
+        )
+        uplift = ctx.per_row(per_customer)
         if guards.propensity_column is None:
             taking = np.ones_like(uplift)
         else:
-            taking = np.clip(ctx.per_row(ctx.numeric(guards.propensity_column)) + uplift, 0, 1)
+            column = guards.propensity_column
+            base = check_probabilities(ctx.numeric(column), f"column '{column}'", ids)
+            check_probabilities(
+                base + per_customer,
+                f"columns '{column}' + '{uplift_column}'",
+                ids,
+                what="purchase probability with the offer",
+            )
+            taking = ctx.per_row(base) + uplift
         cost = taking * (ctx.base_price - price)
         revoked = np.zeros(price.size, dtype=bool)
         offers = np.flatnonzero(ctx.base_price - price > _TOL)

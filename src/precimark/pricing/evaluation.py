@@ -34,12 +34,13 @@ from precimark._validation import (
     check_frame,
     check_number,
     check_probability,
+    check_seed,
     check_unique_index,
     fail,
     fail_rows,
 )
 from precimark.kpi.estimates import Estimate
-from precimark.pricing._arrays import FloatArray, numeric_column
+from precimark.pricing._arrays import FloatArray, check_probabilities, numeric_column
 from precimark.pricing.engine import PricingPolicy, _price_table
 from precimark.privacy.consent import ConsentLike
 
@@ -65,6 +66,16 @@ def _column(frame: pd.DataFrame, column: str) -> FloatArray:
     return numeric_column(frame, column, allow_bool=True)
 
 
+def _check_policy(policy: object) -> None:
+    if not isinstance(policy, PricingPolicy):
+        raise fail("argument 'policy'", f"a {type(policy).__name__}", "a PricingPolicy")
+
+
+def _probabilities(frame: pd.DataFrame, column: str, *, low: float = 0.0) -> FloatArray:
+    """Return a probability column (``low=-1``: an uplift), refused outside its range."""
+    return check_probabilities(_column(frame, column), f"column '{column}'", frame.index, low=low)
+
+
 @dataclass(frozen=True)
 class UpliftResponse:
     """Purchase probability = propensity, plus the uplift where an offer (discount) is made.
@@ -84,10 +95,16 @@ class UpliftResponse:
 
     def __call__(self, decisions: pd.DataFrame, features: pd.DataFrame) -> FloatArray:
         """Return the purchase probability of each decision row."""
-        base = _column(features, self.propensity_column)
-        uplift = _column(features, self.uplift_column)
+        ids = features.index
+        base = _probabilities(features, self.propensity_column)
+        uplift = _probabilities(features, self.uplift_column, low=-1.0)
         offered = decisions["discount"].to_numpy(np.float64) > 1e-9
-        return np.clip(base + np.where(offered, uplift, 0.0), 0.0, 1.0)
+        return check_probabilities(
+            base + np.where(offered, uplift, 0.0),
+            f"columns '{self.propensity_column}' + '{self.uplift_column}'",
+            ids,
+            what="purchase probability with the offer",
+        )
 
 
 @dataclass(frozen=True)
@@ -109,12 +126,16 @@ class ElasticityResponse:
 
     def __call__(self, decisions: pd.DataFrame, features: pd.DataFrame) -> FloatArray:
         """Return the purchase probability of each decision row."""
-        base = _column(features, self.propensity_column)
+        base = _probabilities(features, self.propensity_column)
         ratio = decisions["final_price"].to_numpy(np.float64) / decisions["list_price"].to_numpy(
             np.float64
         )
-        probability: FloatArray = np.clip(base * np.power(ratio, self.elasticity), 0.0, 1.0)
-        return probability
+        return check_probabilities(
+            base * np.power(ratio, self.elasticity),
+            f"column '{self.propensity_column}' under elasticity {self.elasticity}",
+            features.index,
+            what="purchase probability at the decided price",
+        )
 
 
 def simulate_policy(
@@ -146,6 +167,13 @@ def simulate_policy(
         final price), ``expected_margin`` (probability x (final price - unit cost)) and
         ``expected_discount_cost`` (probability x discount).
 
+    Raises
+    ------
+    DataValidationError
+        If a propensity is outside [0, 1], an uplift outside [-1, 1], or the response model
+        gives a probability outside [0, 1] (e.g. propensity + uplift above 1): probabilities
+        are refused naming the column, the count and the first customer, never clipped.
+
     Examples
     --------
     >>> import pandas as pd
@@ -163,20 +191,22 @@ def simulate_policy(
     expected_discount_cost    3.0
     dtype: float64
     """
+    _check_policy(policy)
     decisions = policy.decide(customers, prices, consent=consent, at=at)
     table = _price_table(prices, policy._guardrails)
     n_products = len(table)
     unit_cost = np.tile(table["unit_cost"].to_numpy(np.float64), len(customers))
     features = customers.iloc[np.repeat(np.arange(len(customers)), n_products)]
     probability = np.asarray(response_model(decisions, features), dtype=np.float64)
-    if probability.shape != (len(decisions),) or not np.all(
-        np.isfinite(probability) & (probability >= 0) & (probability <= 1)
-    ):
+    if probability.shape != (len(decisions),):
         raise fail(
             "argument 'response_model'",
-            "probabilities of the wrong shape or outside [0, 1]",
-            f"{len(decisions)} probabilities in [0, 1]",
+            f"probabilities of shape {probability.shape}",
+            f"{len(decisions)} probabilities, one per decision row",
         )
+    check_probabilities(
+        probability, "argument 'response_model'", features.index, what="probability"
+    )
     final = decisions["final_price"].to_numpy(np.float64)
     return pd.Series(
         {
@@ -363,10 +393,13 @@ def evaluate_offline(
     >>> est.method, round(est.share_untried, 3), round(est.ci_low, 2), round(est.ci_high, 2)
     ('ips-bound', 0.492, 0.08, 0.6)
     """
+    _check_policy(policy)
     check_choice(method, "method", ("ips", "snips", "dr"))
     check_choice(on_untried, "on_untried", ("raise", "bound"))
     bounds = _reward_bounds(on_untried, reward_bounds)
     confidence = check_probability(confidence, "confidence", inclusive="neither")
+    n_folds = int(check_number(n_folds, "n_folds", low=2, integer=True))
+    check_seed(random_state, generator=False)
     frame = check_frame(log, "log")
     check_unique_index(frame, "log")
     check_columns(frame, [action_column, probability_column, reward_column], "log")

@@ -224,7 +224,8 @@ class Guardrails:
         With ``budget``: customer column with the incremental purchase probability of an offer.
     propensity_column : str or None, default "propensity"
         With ``budget``: customer column with the purchase probability without the offer
-        (None: every offer is assumed redeemed, the worst case).
+        (None: every offer is assumed redeemed, the worst case). Propensities outside
+        [0, 1], uplifts outside [-1, 1] and sums outside [0, 1] are refused, never clipped.
     protected : tuple of str, default ()
         Further columns that may never be price inputs, on top of :data:`DEFAULT_PROTECTED`.
     reference_days : int, default 30

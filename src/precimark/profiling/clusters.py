@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from precimark._typing import SeedLike
-from precimark._validation import check_number, fail
+from precimark._validation import check_number, check_seed, fail
 from precimark.exceptions import DataValidationError
 from precimark.persistence._state import JSONStateMixin
 
@@ -65,7 +65,7 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
         Mini-batch size of MiniBatchKMeans.
     n_init : int, default 3
         Initialisations of MiniBatchKMeans (the best is kept).
-    random_state : int, Generator or None
+    random_state : int or None
         Seed of the sample and of MiniBatchKMeans; an int gives reproducible clusters.
 
     Attributes
@@ -150,6 +150,7 @@ class BehaviouralSegmenter(JSONStateMixin, _NamesOut, TransformerMixin, ClusterM
             ("n_init", 1),
         ):
             check_number(getattr(self, name), name, low=low, integer=True)
+        check_seed(self.random_state, generator=False)  # scikit-learn seeds: None or an int
 
     def fit(self, X: Any, y: object = None) -> Self:
         """Fit the clusters.

@@ -36,6 +36,7 @@ from precimark._validation import (
     check_unique_index,
     fail,
     fail_rows,
+    refuse_overflow,
     to_day,
     to_duration_units,
     validate_transactions,
@@ -940,7 +941,10 @@ class CustomerProfiler(
             out["first_day_spend"] = totals.total[starts]
             out["purchase_days"] = runs.frequency + 1
             out["orders"] = np.bincount(codes, minlength=n)
-            out["total_spend"] = np.add.reduceat(totals.total, starts)
+            with np.errstate(over="ignore"):
+                out["total_spend"] = np.add.reduceat(totals.total, starts)
+            where = "the amount column"
+            refuse_overflow(out["total_spend"], where, totals.ids(runs.code), "total spend")
         else:
             for name in ("first_day", "last_day", "first_day_spend", "purchase_days", "orders"):
                 out[name] = np.zeros(0, dtype=np.float64 if name.endswith("spend") else np.int64)

@@ -18,6 +18,7 @@ from precimark._validation import (
     Transactions,
     check_time_unit,
     fail,
+    refuse_overflow,
     to_day,
     validate_transactions,
 )
@@ -65,7 +66,8 @@ class _Runs(NamedTuple):
     monetary_value: npt.NDArray[np.float64]
 
 
-def _day_totals(tx: Transactions, last_day: int) -> _DayTotals:
+def _day_totals(tx: Transactions, last_day: int, where: str = "the amount column") -> _DayTotals:
+    """Merge purchases by (customer, day); a day total beyond float64 is refused (``where``)."""
     keep = tx.days <= last_day
     ids, days, amounts = (
         (tx.ids, tx.days, tx.amounts)
@@ -94,9 +96,12 @@ def _day_totals(tx: Transactions, last_day: int) -> _DayTotals:
             len(starts),
         )
     _order_three_or_more(order, starts, amounts)
-    total = np.add.reduceat(amounts[order], starts)
+    with np.errstate(over="ignore"):
+        total = np.add.reduceat(amounts[order], starts)
     key = key[starts]
-    return _DayTotals(key // span, key % span + first, total, lookup, offset)
+    totals = _DayTotals(key // span, key % span + first, total, lookup, offset)
+    refuse_overflow(total, where, totals.ids(totals.code), "day total")
+    return totals
 
 
 def _order_three_or_more(
@@ -124,7 +129,8 @@ def _runs(
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
     ends = np.concatenate((starts[1:], [len(code)])) - 1
     frequency = ends - starts
-    repeat_spend = np.add.reduceat(total, starts) - total[starts]
+    with np.errstate(over="ignore", invalid="ignore"):  # refused by the callers
+        repeat_spend = np.add.reduceat(total, starts) - total[starts]
     monetary = np.divide(
         repeat_spend,
         frequency,
@@ -205,7 +211,9 @@ def rfm_summary(
         For missing columns, missing ids, unparseable, ambiguous (day or month first?) or
         missing dates, non-numeric,
         missing or negative amounts, an empty frame, or an ``observation_end`` before the
-        first purchase.
+        first purchase. A day total or a repeat spend beyond the float64 range (about
+        1.8e308, e.g. two orders of 1e308 on one day) is refused naming the amount column
+        and the first customer, never returned as ``inf``.
 
     See Also
     --------
@@ -230,8 +238,10 @@ def rfm_summary(
     cols = columns if columns is not None else Columns()
     tx = validate_transactions(transactions, cols, date_format=date_format)
     end = _end_day(observation_end, "observation_end", tx, date_format)
-    totals = _day_totals(tx, end)
+    where = f"column '{cols.amount}'"
+    totals = _day_totals(tx, end, where)
     runs = _runs(totals.code, totals.day, totals.total)
+    refuse_overflow(runs.monetary_value, where, totals.ids(runs.code), "repeat spend")
     scale = _DAYS_PER_UNIT[unit]
     summary = pd.DataFrame(
         {
@@ -326,14 +336,18 @@ def calibration_holdout_split(
             f"({np.datetime64(cal_end, 'D')})",
             "an observation end after the calibration end",
         )
-    totals = _day_totals(tx, obs_end)
+    where = f"column '{cols.amount}'"
+    totals = _day_totals(tx, obs_end, where)
     in_cal = totals.day <= cal_end
     runs = _runs(totals.code[in_cal], totals.day[in_cal], totals.total[in_cal])
+    refuse_overflow(runs.monetary_value, where, totals.ids(runs.code), "repeat spend")
     # Holdout days of the calibration customers (those born later are not in the split).
     holdout = ~in_cal & np.isin(totals.code, runs.code)
     slot = np.searchsorted(runs.code, totals.code[holdout])
     holdout_count = np.bincount(slot, minlength=len(runs.code))
-    holdout_spend = np.bincount(slot, weights=totals.total[holdout], minlength=len(runs.code))
+    with np.errstate(over="ignore"):
+        holdout_spend = np.bincount(slot, weights=totals.total[holdout], minlength=len(runs.code))
+    refuse_overflow(holdout_spend, where, totals.ids(runs.code), "holdout spend")
     scale = _DAYS_PER_UNIT[unit]
     split = pd.DataFrame(
         {

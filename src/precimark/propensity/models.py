@@ -33,6 +33,7 @@ from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
+from precimark.propensity._inputs import check_classes, check_fit_data
 from precimark.propensity.metrics import brier_score, expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
 from precimark.schema import PROPENSITY
@@ -293,8 +294,9 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
     ) -> PropensityModel:
         check_choice(self.calibration, "calibration", ("isotonic", "sigmoid", None))
         index = X.index if isinstance(X, pd.DataFrame) else None
-        X, y = validate_data(self, X, y)
+        X, y, sample_weight = check_fit_data(self, X, y, sample_weight)
         check_classification_targets(y)
+        check_classes(y)
         base = self._base_estimator(len(y))
         what = type(base).__name__
         if self.calibration is not None:

@@ -24,6 +24,7 @@ from precimark._validation import (
     check_unique_index,
     fail,
     fail_rows,
+    refuse_overflow,
     to_day,
     to_days,
     validate_transactions,
@@ -382,7 +383,9 @@ def _features(
     ends = np.concatenate((starts[1:], [len(ids)])) - 1
     n_purchases = (ends - starts + 1).astype(np.float64)
     frequency = n_purchases - 1.0
-    total = np.add.reduceat(amounts, starts)
+    with np.errstate(over="ignore"):
+        total = np.add.reduceat(amounts, starts)
+    refuse_overflow(total, "the amount column", ids[starts], "total spend")
     monetary = np.divide(
         total - amounts[starts],
         frequency,

@@ -31,11 +31,12 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from precimark._deprecation import deprecated_alias
 from precimark._validation import check_number, fail
 from precimark.persistence._state import JSONStateMixin
+from precimark.propensity._inputs import check_classes, check_fit_data
 from precimark.propensity.assignment import _Arms, _arms, _assignment, _randomisation_check
 from precimark.propensity.models import _fit_estimator, default_booster, feature_usage
 
@@ -68,7 +69,7 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     def _prepare(
         self, X: Any, y: Any, treated: Any, sample_weight: Any
     ) -> tuple[FloatArray, FloatArray, _Arms, FloatArray | None]:
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y, weights = check_fit_data(self, X, y, sample_weight, y_numeric=True)
         arms = _arms(treated, X.shape[0], self.control)
         if arms.k > 1 and not self._multi_arm:
             raise fail(
@@ -77,11 +78,6 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                 f"one treatment arm and the control for {type(self).__name__}",
                 "Use TwoModelUplift, XLearnerUplift or DRLearnerUplift for several offers.",
             )
-        weights = (
-            None
-            if sample_weight is None
-            else _check_sample_weight(sample_weight, X, dtype=np.float64)
-        )
         binary = bool(np.isin(y, (0, 1)).all())
         if self.estimator is None:
             self.outcome_: Literal["binary", "continuous"] = "binary" if binary else "continuous"
@@ -101,6 +97,12 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
                 f"a {type(self.estimator).__name__}",
                 "a scikit-learn classifier or regressor",
             )
+        if self.outcome_ == "binary":  # each arm's outcome model is a classifier
+            for code, label in enumerate(arms.labels):
+                arm = "control" if code == 0 else "treated" if arms.k == 1 else "arm"
+                check_classes(
+                    y[arms.codes == code], arm=f" among the {arm} rows ({label.item()!r})"
+                )
         self.arms_ = arms.labels[1:]
         self.arm_shares_ = _shares(arms, weights)
         self.data_usage_ = feature_usage(self, "marketing")
@@ -123,7 +125,7 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
 
     def _check_effect_estimator(self) -> None:
         effect = getattr(self, "effect_estimator", None)
-        if effect is not None and not is_regressor(effect):
+        if effect is not None and not (hasattr(effect, "fit") and is_regressor(effect)):
             raise fail(
                 "argument 'effect_estimator'",
                 f"a {type(effect).__name__}",
