@@ -332,3 +332,12 @@ def test_clv_takes_any_purchase_model(
     a = pm.customer_lifetime_value(wrapped, spend, cdnow_rfm_weeks, **kwargs)  # type: ignore[arg-type]
     b = pm.customer_lifetime_value(purchase, spend, cdnow_rfm_weeks, **kwargs)  # type: ignore[arg-type]
     np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def test_clv_refuses_a_spend_model_that_is_not_one(
+    cdnow_rfm_weeks: pd.DataFrame, models_weeks: tuple[pm.BetaGeoModel, pm.GammaGammaModel]
+) -> None:
+    purchase, _ = models_weeks
+    kwargs = {"horizon": "360D", "discount_period": "30D", "discount_rate": 0.01}
+    with pytest.raises(DataValidationError, match=r"argument 'spend_model': a str"):
+        pm.customer_lifetime_value(purchase, "gg", cdnow_rfm_weeks, **kwargs)  # type: ignore[arg-type]

@@ -274,6 +274,12 @@ def customer_lifetime_value(
         )
     if hasattr(purchase_model, "fit"):
         check_is_fitted(purchase_model, "params_")
+    if not callable(getattr(spend_model, "expected_spend", None)):
+        raise fail(
+            "argument 'spend_model'",
+            f"a {type(spend_model).__name__}",
+            "a fitted spend model with expected_spend(rfm) (precimark.GammaGammaModel)",
+        )
     kind = _interval_kind(interval_kind, confidence)
     if isinstance(purchase_model, _PurchaseModel):
         setup = _valuation(
