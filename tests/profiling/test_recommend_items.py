@@ -4,6 +4,7 @@ evaluation on a planted structure, bad input."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -100,7 +101,7 @@ def test_recommendations_match_brute_force(baskets, exclude_bought: bool) -> Non
     recs = model.recommend(tx["customer_id"].unique(), n=6)
     pd.testing.assert_frame_equal(tx, before)
     truth = _brute_force(model, tx, 6)
-    co = recs[recs["reason"] == items_module.REASON_CO_PURCHASE]
+    co = recs[recs["reason"].str.startswith("bought with ")]
     for customer, group in co.groupby("customer_id"):
         assert group["product"].tolist() == truth[customer]
     assert list(recs.columns) == ["customer_id", *items_module.RECOMMENDATION_COLUMNS]
@@ -126,12 +127,51 @@ def test_new_customers_get_popularity_and_short_lists_the_category_first() -> No
     short = model.recommend([2], n=4)  # bought a (category x): b by co-purchase, then x, then y
     assert short["product"].tolist() == ["b", "d", "e", "c"]
     assert short["reason"].tolist() == [
-        items_module.REASON_CO_PURCHASE,
-        items_module.REASON_CATEGORY,
-        items_module.REASON_CATEGORY,
-        items_module.REASON_POPULAR,
+        "bought with a (similarity 0.71)",  # 1 of the 2 buyers of a bought b: 1 / sqrt(2 * 1)
+        "popular in category x",
+        "popular in category x",
+        "popular overall",
     ]
     assert len(model.recommend([1], n=10)) == 3  # the catalogue has 3 products left
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "lift"])
+def test_reasons_name_the_bought_product_that_contributed_most(baskets, similarity: str) -> None:
+    tx = baskets.transactions[baskets.transactions["customer_id"] <= 200]
+    model = ItemItemRecommender(similarity=similarity, n_neighbors=6).fit(tx)
+    recs = model.recommend(tx["customer_id"].unique(), n=8)
+    sim = pd.DataFrame(model.similarity_.toarray(), index=model.products_, columns=model.products_)
+    popular_first = model.products_.get_indexer
+    mine = tx.groupby("customer_id")["product"].apply(lambda p: list(p.unique()))
+    co = recs[recs["reason"].str.startswith("bought with ")]
+    assert len(co) > 0.5 * len(recs)
+    for row in co.itertuples():
+        bought = sorted(mine[row.customer_id], key=lambda p: popular_first([p])[0])
+        column = sim.loc[bought, row.product]
+        best = column.idxmax()  # the first of the largest: the more popular one on ties
+        found = re.fullmatch(r"bought with (\d+) \(similarity ([0-9.]+)\)", row.reason)
+        assert found is not None
+        assert int(found[1]) == best
+        assert float(found[2]) == pytest.approx(column.max(), rel=0.05)  # two digits
+        assert column.max() > 0
+    assert set(recs["reason"]) - set(co["reason"]) <= {items_module.REASON_POPULAR}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.4242, "0.42"),
+        (0.996, "1.0"),
+        (0.0042, "0.0042"),
+        (0.05, "0.050"),
+        (3.74, "3.7"),
+        (12.5, "12"),
+        (1234.0, "1200"),
+    ],
+)
+def test_similarities_are_written_with_two_significant_digits(value: float, text: str) -> None:
+    mantissa, exponent = items_module._two_digits(np.array([value]))
+    assert items_module._number(int(mantissa[0]), int(exponent[0])) == text
 
 
 def test_price_bands_match_purchasing_power(baskets) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -57,10 +57,12 @@ IntArray = npt.NDArray[np.int64]
 
 RECOMMENDATION_COLUMNS: tuple[str, ...] = ("rank", "product", "score", "reason")
 """Columns of :meth:`ItemItemRecommender.recommend` after the customer id, in order."""
-REASON_CO_PURCHASE = "bought together with your purchases"
-REASON_CATEGORY = "popular in your favourite category"
-REASON_POPULAR = "popular"
-_REASONS = (REASON_CO_PURCHASE, REASON_CATEGORY, REASON_POPULAR)
+REASON_CO_PURCHASE = "bought with {product} (similarity {similarity})"
+"""Reason of a co-purchase recommendation: the bought product that contributed most, and how much."""
+REASON_CATEGORY = "popular in category {category}"
+"""Reason of the category fallback: the customer's favourite category."""
+REASON_POPULAR = "popular overall"
+"""Reason of the popularity fallback (new customers, or too few candidates)."""
 _BLOCK_WORK = 4_000_000  # multiply-adds per block of the co-purchase product
 
 
@@ -284,11 +286,11 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
     ...                    "product": ["tent", "stove", "tent", "stove", "tent", "mat", "tent"]})
     >>> model = ItemItemRecommender().fit(tx)
     >>> model.recommend([4, 9], n=2)
-      customer_id  rank product     score                               reason
-    0           4     1   stove  0.707107  bought together with your purchases
-    1           4     2     mat  0.500000  bought together with your purchases
-    2           9     1    tent  1.000000                              popular
-    3           9     2   stove  0.500000                              popular
+      customer_id  rank product     score                              reason
+    0           4     1   stove  0.707107  bought with tent (similarity 0.71)
+    1           4     2     mat  0.500000  bought with tent (similarity 0.50)
+    2           9     1    tent  1.000000                     popular overall
+    3           9     2   stove  0.500000                     popular overall
     """
 
     def __init__(
@@ -491,10 +493,14 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         -------
         DataFrame
             Columns customer id, ``rank`` (1 = best), ``product``, ``score`` and ``reason``,
-            customers in the order given, ranks ascending. ``reason`` is
-            ``"bought together with your purchases"`` (score: the summed similarity, times
-            the price-band factor with an archive), ``"popular in your favourite category"``
-            or ``"popular"`` (score: the share of customers who bought the product); the
+            customers in the order given, ranks ascending. ``reason`` (categorical) is
+            ``"bought with <product> (similarity <s>)"`` for a co-purchase recommendation
+            (score: the summed similarity to the products bought, times the price-band
+            factor with an archive), naming the bought product that contributed most to the
+            score (ties: the more popular) and its similarity to two significant digits;
+            ``"popular in category <category>"`` (the customer's favourite category) or
+            ``"popular overall"`` (new customers, and when nothing else is left) for the
+            fallbacks (score: the share of customers who bought the product); the
             co-purchase rows come first. ``attrs["data_usage"]`` records the columns read and
             the consent checks.
 
@@ -526,30 +532,48 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             self._block(rows[i : i + chunk], size, None if power is None else power[i : i + chunk])
             for i in range(0, len(rows), chunk)
         ]
-        if parts:
-            starts = range(0, len(rows), chunk)
-            owner = np.concatenate([p[0] + s for p, s in zip(parts, starts, strict=True)])
-            item = np.concatenate([p[1] for p in parts])
-            score = np.concatenate([p[2] for p in parts])
-            reason = np.concatenate([p[3] for p in parts])
-            rank = np.concatenate([p[4] for p in parts])
-        else:
-            owner = item = rank = np.zeros(0, dtype=np.int64)
-            score = np.zeros(0)
-            reason = np.zeros(0, dtype=np.int8)
+        block = _Block(*(np.concatenate(c) for c in zip(_Block.empty(), *parts, strict=True)))
+        shift = np.repeat(np.arange(0, len(rows), chunk), [len(p.owner) for p in parts])
+        owner = block.owner + shift.astype(np.int64)
         out = pd.DataFrame(
             {
                 cols.customer_id: ids[owner] if len(ids) else np.zeros(0, dtype=object),
-                "rank": rank,
-                "product": self.products_.to_numpy()[item],
-                "score": score,
-                "reason": pd.Categorical.from_codes(reason, categories=pd.Index(list(_REASONS))),
+                "rank": block.rank,
+                "product": self.products_.to_numpy()[block.item],
+                "score": block.value,
+                "reason": self._reasons(block),
             }
         )
         uses = [*self.data_usage_, *gate.data_usage]
         if archive is not None:
             uses.append(DataUse("aov_percentile", "marketing", "ItemItemRecommender"))
         return record_usage(out, uses)
+
+    def _reasons(self, block: _Block) -> pd.Categorical:
+        """Return the ``reason`` column: a text per (bought product, similarity), category or none."""
+        co, cat = block.kind == 0, block.kind == 1
+        mantissa, exponent = _two_digits(block.link[co])
+        key = (block.source[co] * 100 + mantissa) * 64 + (exponent + 32)  # |exponent| < 17
+        unique, inverse = np.unique(key, return_inverse=True)
+        names = self.products_.to_numpy()
+        texts = [
+            REASON_CO_PURCHASE.format(
+                product=names[k // 6400], similarity=_number(k // 64 % 100, k % 64 - 32)
+            )
+            for k in unique.tolist()
+        ]
+        codes = np.full(len(block.kind), len(texts) + 0, dtype=np.int64)
+        codes[co] = inverse.ravel()
+        if cat.any() and self.categories_ is not None:
+            category, inverse = np.unique(
+                self.product_category_[block.item[cat]], return_inverse=True
+            )
+            codes[cat] = len(texts) + inverse.ravel()
+            texts += [REASON_CATEGORY.format(category=self.categories_[c]) for c in category]
+        codes[block.kind == 2] = len(texts)
+        texts.append(REASON_POPULAR)
+        distinct, labels = pd.factorize(pd.Index(texts, dtype=object))  # products alike in text
+        return pd.Categorical.from_codes(distinct[codes], categories=labels)
 
     def _purchasing_power(self, archive: pd.DataFrame | None, asked: pd.Index) -> FloatArray | None:
         if archive is None:
@@ -584,9 +608,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             )
         return power
 
-    def _block(
-        self, rows: IntArray, size: int, power: FloatArray | None
-    ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.int8], IntArray]:
+    def _block(self, rows: IntArray, size: int, power: FloatArray | None) -> _Block:
         """Top-``size`` products of a block of customers (row -1 = new customer)."""
         n_items = len(self.products_)
         known = rows >= 0
@@ -614,6 +636,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             scores.indptr, scores.indices, value, size, np.arange(len(self.products_))
         )
         reason = np.zeros(len(owner), dtype=np.int8)
+        source, link = self._top_sources(bought, owner, item)
         have = np.bincount(owner, minlength=len(rows))
         need = np.flatnonzero(have < size)
         if len(need):
@@ -622,10 +645,51 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             item = np.concatenate([item, fill[1]])
             value = np.concatenate([value, self.popularity_[fill[1]] / self.n_customers_])
             reason = np.concatenate([reason, fill[2]])
+            source = np.concatenate([source, np.full(len(fill[0]), -1, dtype=np.int64)])
+            link = np.concatenate([link, np.zeros(len(fill[0]))])
             order = np.argsort(owner, kind="stable")
             owner, item, value, reason = owner[order], item[order], value[order], reason[order]
+            source, link = source[order], link[order]
             rank = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
-        return owner, item, value, reason, rank + 1
+        return _Block(owner, item, value, reason, rank + 1, source, link)
+
+    def _top_sources(
+        self, bought: sparse.csr_matrix, owner: IntArray, item: IntArray
+    ) -> tuple[IntArray, FloatArray]:
+        """For each recommended (row, item) pair, the bought product most similar to the item.
+
+        That product contributed most to the score (a sum of similarities to the bought
+        products, all scaled alike by a price band); ties go to the more popular one (the
+        lower column). Each row of ``similarity_`` holds at most ``n_neighbors`` sorted
+        columns, so the similarity of every (bought, recommended) pair is found by a binary
+        search of its row, for all pairs at once.
+        """
+        sim = self.similarity_
+        counts = np.diff(bought.indptr)[owner].astype(np.int64)
+        if not len(owner):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        starts = np.cumsum(counts) - counts
+        pair = np.repeat(np.arange(len(owner)), counts)
+        first = np.repeat(np.asarray(bought.indptr[:-1], dtype=np.int64)[owner] - starts, counts)
+        source = np.asarray(bought.indices, dtype=np.int64)[first + np.arange(len(pair))]
+        target = item[pair]
+        indptr = np.asarray(sim.indptr, dtype=np.int64)
+        lo, end = indptr[source], indptr[source + 1]
+        hi = end.copy()
+        columns = np.append(sim.indices, -1)  # a valid slot for the empty searches
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) // 2
+            less = columns[np.where(active, mid, len(columns) - 1)] < target
+            lo = np.where(active & less, mid + 1, lo)
+            hi = np.where(active & ~less, mid, hi)
+        found = (lo < end) & (columns[np.minimum(lo, len(columns) - 1)] == target)
+        value = np.where(found, np.append(sim.data, 0.0)[np.where(found, lo, -1)], 0.0)
+        best = np.maximum.reduceat(value, starts)  # every co-purchase pair has a bought product
+        position = np.where(value == best[pair], np.arange(len(pair)), len(pair))
+        return source[np.minimum.reduceat(position, starts)], best
 
     def _fill(
         self,
@@ -681,6 +745,38 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         inside = position < depth
         table[cat[inside], position[inside]] = order[inside]
         return table
+
+
+class _Block(NamedTuple):
+    """Recommendations of a block of customers, one entry per (customer, rank)."""
+
+    owner: IntArray  # row of the customer in the block
+    item: IntArray  # column of the product
+    value: FloatArray  # score
+    kind: npt.NDArray[np.int8]  # 0 co-purchase, 1 favourite category, 2 popular overall
+    rank: IntArray  # 1 = best
+    source: IntArray  # the bought product that contributed most (-1 for a fallback)
+    link: FloatArray  # its similarity to the product (0 for a fallback)
+
+    @classmethod
+    def empty(cls) -> _Block:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, np.zeros(0), none.astype(np.int8), none, none, np.zeros(0))
+
+
+def _two_digits(value: FloatArray) -> tuple[IntArray, IntArray]:
+    """Positive ``value`` rounded to two significant digits: ``mantissa * 10**(exponent - 1)``."""
+    exponent = np.floor(np.log10(value)).astype(np.int64)
+    mantissa = np.rint(value / 10.0 ** (exponent - 1)).astype(np.int64)
+    carry = mantissa >= 100  # 0.996 -> 1.0
+    return np.where(carry, 10, mantissa), exponent + carry
+
+
+def _number(mantissa: int, exponent: int) -> str:
+    """``mantissa * 10**(exponent - 1)`` written with two significant digits."""
+    if exponent >= 1:
+        return str(mantissa * 10 ** (exponent - 1))
+    return f"{mantissa / 10 ** (1 - exponent):.{1 - exponent}f}"
 
 
 def _size_of(owner: IntArray, slots: IntArray) -> int:
