@@ -4,6 +4,8 @@ evaluation on a planted structure, bad input."""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import warnings
 
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics.pairwise import cosine_similarity
 
 import precimark as pm
@@ -351,3 +354,85 @@ def test_cosine_equals_implicit_and_evaluation_compares(baskets) -> None:
     )
     assert mine.loc["model", "recall"] == pytest.approx(table.loc["model", "recall"], abs=0.02)
     pd.testing.assert_series_equal(mine.loc["popularity"], table.loc["popularity"])
+
+
+def _document(baskets) -> tuple[ItemItemRecommender, dict]:
+    tx = baskets.transactions.rename(columns={"customer_id": "user"})
+    model = ItemItemRecommender(
+        category_column="category",
+        price_column="price",
+        n_neighbors=7,
+        columns=pm.Columns(customer_id="user"),
+    ).fit(tx)
+    return model, json.loads(json.dumps(model.to_dict(), allow_nan=False))
+
+
+def test_json_document_round_trips(baskets) -> None:
+    model, document = _document(baskets)
+    loaded = ItemItemRecommender.from_dict(document)
+    assert loaded.get_params() == model.get_params()
+    ids = [*baskets.customers.index[:300], -1]  # -1: a new customer
+    archive = pd.DataFrame({"aov_percentile": np.linspace(0, 100, len(ids))}, index=ids)
+    for kwargs in ({}, {"archive": archive}):
+        pd.testing.assert_frame_equal(
+            loaded.recommend(ids, n=12, **kwargs), model.recommend(ids, n=12, **kwargs)
+        )
+    assert (loaded.similarity_ != model.similarity_).nnz == 0
+    assert loaded.data_usage_ == model.data_usage_
+    plain = ItemItemRecommender().fit(baskets.transactions.head(3_000))
+    again = ItemItemRecommender.from_dict(json.loads(json.dumps(plain.to_dict())))
+    assert again.categories_ is None and again.price_percentile_ is None
+    pd.testing.assert_frame_equal(again.recommend([1, 2, 3]), plain.recommend([1, 2, 3]))
+
+
+def _tampered(document: dict, part: str, change) -> dict:
+    from precimark.persistence._state import decode, encode
+
+    out = copy.deepcopy(document)
+    keys = part.split(".")
+    node = out
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = encode(change(decode(node[keys[-1]])))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("part", "change", "match"),
+    [
+        ("similarity.data", lambda d: -d, "similarity.data"),
+        ("similarity.data", lambda d: np.where(np.arange(len(d)) == 3, np.nan, d), "finite"),
+        ("similarity.indices", lambda i: np.where(np.arange(len(i)) == 0, 10**6, i), "indices"),
+        ("similarity.indptr", lambda p: p[:-1], "similarity.indptr"),
+        ("bought.indices", lambda i: i[::-1].copy(), "bought.indices"),
+        ("popularity", lambda p: p[::-1].copy(), "popularity"),
+        ("products", lambda p: p[:-1], "popularity.*299 numbers"),
+        ("customers", lambda c: c.append(c[:1]), "customers"),
+        ("product_category", lambda c: c + 1000, "product_category"),
+        ("price_percentile", lambda p: p * 2, "price_percentile"),
+    ],
+)
+def test_json_document_is_checked_on_load(baskets, part: str, change, match: str) -> None:
+    _, document = _document(baskets)
+    with pytest.raises(pm.DataValidationError, match=match):
+        ItemItemRecommender.from_dict(_tampered(document, part, change))
+
+
+def test_json_document_header_and_params_are_checked(baskets) -> None:
+    _, document = _document(baskets)
+    with pytest.raises(pm.DataValidationError, match="format_version"):
+        ItemItemRecommender.from_dict({**document, "format_version": 99})
+    with pytest.raises(pm.DataValidationError, match="ItemItemRecommender document"):
+        ItemItemRecommender.from_dict({**document, "type": "BetaGeoModel"})
+    with pytest.raises(pm.DataValidationError, match="n_neighbors"):
+        ItemItemRecommender.from_dict(
+            {**document, "params": {**document["params"], "n_neighbors": 3}}
+        )
+    with pytest.raises(pm.DataValidationError, match="similarity"):
+        ItemItemRecommender.from_dict(
+            {**document, "params": {**document["params"], "similarity": "dot"}}
+        )
+    with pytest.raises(pm.DataValidationError, match="malformed"):
+        ItemItemRecommender.from_dict({k: v for k, v in document.items() if k != "bought"})
+    with pytest.raises(NotFittedError):
+        ItemItemRecommender().to_dict()

@@ -23,8 +23,9 @@ collaborative filtering. *IEEE Internet Computing* 7(1), 76-80.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -45,6 +46,8 @@ from precimark._validation import (
     fail_rows,
     to_day,
 )
+from precimark.persistence._header import header, read_header, reading
+from precimark.persistence._state import decode, encode
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import Columns
@@ -352,11 +355,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             or missing price, an invalid hyper-parameter, or a roster without the consent
             column.
         """
-        check_choice(self.similarity, "similarity", ("cosine", "lift"))
-        neighbours = _check_count(self.n_neighbors, "n_neighbors")
-        _check_count(self.min_co_purchases, "min_co_purchases")
-        check_bool(self.exclude_bought, "exclude_bought")
-        check_number(self.price_match, "price_match", low=0.0, high=1.0)
+        neighbours = self._check_params()
         cols = self.columns if self.columns is not None else Columns()
         frame = check_frame(transactions, "transactions")
         extra = [c for c in (self.category_column, self.price_column) if c is not None]
@@ -407,6 +406,150 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             *gate.data_usage,
         )
         return self
+
+    def _check_params(self) -> int:
+        """Check the hyper-parameters; return ``n_neighbors``."""
+        check_choice(self.similarity, "similarity", ("cosine", "lift"))
+        neighbours = _check_count(self.n_neighbors, "n_neighbors")
+        _check_count(self.min_co_purchases, "min_co_purchases")
+        check_bool(self.exclude_bought, "exclude_bought")
+        check_number(self.price_match, "price_match", low=0.0, high=1.0)
+        for name in ("product_column", "category_column", "price_column"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (value is None and name != "product_column")):
+                raise fail(f"argument '{name}'", f"a {type(value).__name__}", "a column name")
+        if self.columns is not None and not isinstance(self.columns, Columns):
+            raise fail("argument 'columns'", f"a {type(self.columns).__name__}", "a Columns")
+        return neighbours
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fitted recommender as a JSON-safe document, for a service to load.
+
+        Returns
+        -------
+        dict
+            The header keys (``type``, ``format_version``, ``precimark_version``),
+            ``params`` (the hyper-parameters), and the fitted state: ``products``,
+            ``customers``, ``popularity``, ``similarity`` and ``bought`` (sparse matrices as
+            ``indptr``/``indices``/``data`` arrays), the categories and price percentiles when
+            fitted with them, and ``data_usage``. Arrays are base64 little-endian bytes
+            (:mod:`precimark.persistence`); ``json.dumps(..., allow_nan=False)`` accepts it.
+            The document holds who bought what (customer ids and product columns, nothing
+            else), as the fitted model does.
+
+        Raises
+        ------
+        NotFittedError
+            If the recommender has not been fitted.
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.profiling import ItemItemRecommender
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
+        ...                    "product": ["tent", "stove", "tent", "stove", "mat"]})
+        >>> model = ItemItemRecommender().fit(tx)
+        >>> text = json.dumps(model.to_dict(), allow_nan=False)
+        >>> loaded = ItemItemRecommender.from_dict(json.loads(text))
+        >>> loaded.recommend([3], n=1).equals(model.recommend([3], n=1))
+        True
+        """
+        check_is_fitted(self, "similarity_")
+        params = self.get_params()
+        columns = params.pop("columns")
+        categories = self.categories_
+        state: dict[str, Any] = {
+            "products": self.products_,
+            "customers": self.customers_,
+            "popularity": self.popularity_,
+            "similarity": _csr_parts(self.similarity_, values=True),
+            "bought": _csr_parts(self._bought, values=False),
+            "categories": categories,
+            "product_category": None if categories is None else self.product_category_,
+            "favourite": None if categories is None else self._favourite,
+            "price_percentile": self.price_percentile_,
+        }
+        return {
+            **header(ItemItemRecommender, _FORMAT_VERSION),
+            "params": {
+                **params,
+                "columns": None if columns is None else dataclasses.asdict(columns),
+            },
+            **{key: encode(value, key) for key, value in state.items()},
+            "data_usage": [[u.column, u.purpose, u.used_by] for u in self.data_usage_],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemItemRecommender:
+        """Rebuild a fitted recommender from :meth:`to_dict` output (after JSON too).
+
+        Every part is checked before use: the hyper-parameters as ``fit`` checks them; the
+        shapes of the arrays against the numbers of products and customers; products and
+        customers unique, popularity a non-increasing count; the similarity matrix with at
+        most ``n_neighbors`` sorted columns per row, no diagonal and finite positive values;
+        category codes and price percentiles in range.
+
+        Parameters
+        ----------
+        data : dict
+            A document written by :meth:`to_dict`.
+
+        Returns
+        -------
+        ItemItemRecommender
+            A fitted recommender that recommends exactly as the one that was saved.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not an ``ItemItemRecommender`` document, has another format
+            version, or any part is missing, malformed or out of its domain (the message
+            names the part).
+        """
+        read_header(data, cls, _FORMAT_VERSION)
+        with reading(cls):
+            params = dict(data["params"])
+            if params.get("columns") is not None:
+                params["columns"] = Columns(**params["columns"])
+            model = cls(**params)
+            neighbours = model._check_params()
+            state = {key: decode(data[key]) for key in _STATE_KEYS}
+            products = _unique_index(state["products"], "products")
+            customers = _unique_index(state["customers"], "customers")
+            n_items, n_customers = len(products), len(customers)
+            popularity = _vector(state["popularity"], "popularity", n_items, np.float64)
+            if (popularity < 1).any() or (np.diff(popularity) > 0).any():
+                raise _bad("popularity", "counts >= 1, most bought first")
+            model.products_, model.customers_ = products, customers
+            model.n_customers_ = n_customers
+            model.popularity_ = popularity
+            model.similarity_ = _read_csr(
+                state["similarity"], "similarity", (n_items, n_items), neighbours
+            )
+            if model.similarity_.diagonal().any():
+                raise _bad("similarity", "a zero diagonal")
+            model._bought = _read_csr(state["bought"], "bought", (n_customers, n_items), None)
+            model.categories_ = None
+            if model.category_column is not None:
+                model.categories_ = _unique_index(state["categories"], "categories")
+                n_categories = len(model.categories_)
+                model.product_category_ = _codes(
+                    state["product_category"], "product_category", n_items, n_categories
+                )
+                model._favourite = _codes(
+                    state["favourite"], "favourite", n_customers, n_categories
+                )
+            model.price_percentile_ = None
+            if model.price_column is not None:
+                percentile = _vector(
+                    state["price_percentile"], "price_percentile", n_items, np.float64
+                )
+                if not ((percentile > 0) & (percentile <= 100)).all():
+                    raise _bad("price_percentile", "percentiles in (0, 100]")
+                model.price_percentile_ = percentile
+            model.data_usage_ = tuple(DataUse(*map(str, use)) for use in data["data_usage"])
+        return model
 
     def _fit_categories(
         self, frame: pd.DataFrame, items: npt.NDArray[Any], rows: npt.NDArray[Any], ids: Any
@@ -745,6 +888,81 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         inside = position < depth
         table[cat[inside], position[inside]] = order[inside]
         return table
+
+
+_FORMAT_VERSION = 1  # of to_dict documents
+_STATE_KEYS = (
+    "products",
+    "customers",
+    "popularity",
+    "similarity",
+    "bought",
+    "categories",
+    "product_category",
+    "favourite",
+    "price_percentile",
+)
+
+
+def _bad(part: str, expected: str) -> Exception:
+    return fail(
+        f"document part '{part}'",
+        "a value out of its domain",
+        expected,
+        "Load the unaltered output of ItemItemRecommender.to_dict.",
+    )
+
+
+def _csr_parts(matrix: sparse.csr_matrix, *, values: bool) -> dict[str, Any]:
+    parts = {"indptr": np.asarray(matrix.indptr), "indices": np.asarray(matrix.indices)}
+    return {**parts, "data": np.asarray(matrix.data, dtype=np.float64)} if values else parts
+
+
+def _vector(value: Any, part: str, length: int, dtype: type[Any]) -> npt.NDArray[Any]:
+    array = np.asarray(value)
+    if array.shape != (length,) or not np.can_cast(array.dtype, dtype, casting="same_kind"):
+        raise _bad(part, f"{length} numbers (found shape {array.shape}, {array.dtype})")
+    out = array.astype(dtype)
+    if not np.isfinite(out).all():
+        raise _bad(part, "finite numbers")
+    return out
+
+
+def _unique_index(value: Any, part: str) -> pd.Index:
+    if not isinstance(value, pd.Index) or not value.is_unique or value.hasnans:
+        raise _bad(part, "an index of unique, non-missing labels")
+    return value
+
+
+def _codes(value: Any, part: str, length: int, n_codes: int) -> IntArray:
+    codes = _vector(value, part, length, np.int64)
+    if ((codes < 0) | (codes >= n_codes)).any():
+        raise _bad(part, f"codes in [0, {n_codes})")
+    return codes
+
+
+def _read_csr(
+    parts: Any, part: str, shape: tuple[int, int], max_per_row: int | None
+) -> sparse.csr_matrix:
+    """Rebuild a CSR matrix, checking its structure (and values when stored)."""
+    indptr = _vector(parts["indptr"], f"{part}.indptr", shape[0] + 1, np.int64)
+    lengths = np.diff(indptr)
+    if indptr[0] != 0 or (lengths < 0).any():
+        raise _bad(f"{part}.indptr", "row pointers from 0, non-decreasing")
+    indices = _vector(parts["indices"], f"{part}.indices", int(indptr[-1]), np.int64)
+    row = np.repeat(np.arange(shape[0]), lengths)
+    step = np.diff(indices)
+    if ((indices < 0) | (indices >= shape[1])).any() or (step[row[1:] == row[:-1]] <= 0).any():
+        raise _bad(f"{part}.indices", f"sorted, distinct columns in [0, {shape[1]}) per row")
+    if max_per_row is not None and len(lengths) and lengths.max() > max_per_row:
+        raise _bad(f"{part}.indptr", f"at most n_neighbors={max_per_row} neighbours per row")
+    if "data" in parts:
+        data = _vector(parts["data"], f"{part}.data", len(indices), np.float64)
+        if (data <= 0).any():
+            raise _bad(f"{part}.data", "finite similarities > 0 (zeros are not stored)")
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+    ones = np.ones(len(indices), dtype=np.float32)
+    return sparse.csr_matrix((ones, indices.astype(np.int32), indptr), shape=shape)
 
 
 class _Block(NamedTuple):
