@@ -182,34 +182,35 @@ def _top_per_row(
     """Keep the ``k`` largest positive values of each row of a CSR layout, ties to lower ``tie``.
 
     Returns the kept ``row, col, value`` sorted by row then rank, and the 0-based rank. The
-    threshold of each row is found by a partition of padded blocks of consecutive rows
-    (linear time), so only the entries at or above it are sorted. Entries <= 0 are never kept.
+    threshold of each row with more than ``k`` entries is found by an in-place partition of
+    padded groups of such rows (linear time), so only the entries at or above it are sorted.
+    Entries <= 0 are never kept.
     """
     n_rows = len(indptr) - 1
-    lengths = np.diff(indptr).astype(np.int64)
-    row = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    pointer = np.asarray(indptr, dtype=np.int64)
+    lengths = np.diff(pointer)
     threshold = np.zeros(n_rows)
-    if len(value) and lengths.max() > k:
-        position = np.arange(len(value), dtype=np.int64) - np.repeat(
-            np.asarray(indptr[:-1], dtype=np.int64), lengths
-        )
-        start = 0
-        while start < n_rows:
-            stop = min(n_rows, start + max(1, _PAD_CELLS // max(int(lengths[start]), 1)))
-            width = int(lengths[start:stop].max())
-            while stop > start + 1 and (stop - start) * width > _PAD_CELLS:  # halve to fit
-                stop = start + (stop - start) // 2
-                width = int(lengths[start:stop].max())
-            if width > k:
-                lo, hi = int(indptr[start]), int(indptr[stop])
-                pad = np.full((stop - start) * width, -np.inf)
-                pad[(row[lo:hi] - start) * width + position[lo:hi]] = value[lo:hi]
-                kth = np.partition(pad.reshape(stop - start, width), width - k, axis=1)
-                threshold[start:stop] = np.maximum(kth[:, width - k], 0.0)
-            start = stop
-    keep = value >= threshold[row]
-    keep &= value > 0
-    row, col, value = row[keep], np.asarray(col[keep], dtype=np.int64), value[keep]
+    long = np.flatnonzero(lengths > k)  # the other rows keep all their positive entries
+    start = 0
+    while start < len(long):
+        stop = min(len(long), start + max(1, _PAD_CELLS // int(lengths[long[start]])))
+        width = int(lengths[long[start:stop]].max())
+        while stop > start + 1 and (stop - start) * width > _PAD_CELLS:  # halve to fit
+            stop = start + (stop - start) // 2
+            width = int(lengths[long[start:stop]].max())
+        rows = long[start:stop]
+        counts = lengths[rows]
+        shift = np.repeat(np.cumsum(counts) - counts - np.arange(len(rows)) * width, counts)
+        slot = np.arange(int(counts.sum()), dtype=np.int64) - shift
+        pad = np.full(len(rows) * width, -np.inf)
+        pad[slot] = value[slot + np.repeat(pointer[rows] - np.arange(len(rows)) * width, counts)]
+        grid = pad.reshape(len(rows), width)
+        grid.partition(width - k, axis=1)
+        threshold[rows] = np.maximum(grid[:, width - k], 0.0)
+        start = stop
+    kept = np.flatnonzero((value >= np.repeat(threshold, lengths)) & (value > 0))
+    row = np.searchsorted(pointer, kept, side="right") - 1
+    col, value = np.asarray(col[kept], dtype=np.int64), value[kept]
     order = np.lexsort((tie[col], -value, row))
     row, col, value = row[order], col[order], value[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
@@ -698,13 +699,12 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         mantissa, exponent = _two_digits(block.link[co])
         key = (block.source[co] * 100 + mantissa) * 64 + (exponent + 32)  # |exponent| < 17
         unique, inverse = np.unique(key, return_inverse=True)
-        names = self.products_.to_numpy()
-        texts = [
-            REASON_CO_PURCHASE.format(
-                product=names[k // 6400], similarity=_number(k // 64 % 100, k % 64 - 32)
-            )
-            for k in unique.tolist()
-        ]
+        head, rest = REASON_CO_PURCHASE.split("{product}")
+        middle, tail = rest.split("{similarity}")
+        number = {k: _number(k // 64 % 100, k % 64 - 32) for k in np.unique(unique % 6400).tolist()}
+        names = np.asarray([str(p) for p in self.products_], dtype=object)
+        similarity = np.asarray([number[k] for k in (unique % 6400).tolist()], dtype=object)
+        texts = list(head + names[unique // 6400] + middle + similarity + tail)
         codes = np.full(len(block.kind), len(texts) + 0, dtype=np.int64)
         codes[co] = inverse.ravel()
         if cat.any() and self.categories_ is not None:
@@ -803,36 +803,44 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
 
         That product contributed most to the score (a sum of similarities to the bought
         products, all scaled alike by a price band); ties go to the more popular one (the
-        lower column). Each row of ``similarity_`` holds at most ``n_neighbors`` sorted
-        columns, so the similarity of every (bought, recommended) pair is found by a binary
-        search of its row, for all pairs at once.
+        lower column). The similarity of every (bought, recommended) pair is found at once by
+        a branch-free binary search of the bought product's row of the neighbour table.
         """
-        sim = self.similarity_
-        counts = np.diff(bought.indptr)[owner].astype(np.int64)
         if not len(owner):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
+        columns, values, width = self._neighbour_table()
+        counts = np.diff(bought.indptr)[owner].astype(np.int64)
         starts = np.cumsum(counts) - counts
         pair = np.repeat(np.arange(len(owner)), counts)
         first = np.repeat(np.asarray(bought.indptr[:-1], dtype=np.int64)[owner] - starts, counts)
-        source = np.asarray(bought.indices, dtype=np.int64)[first + np.arange(len(pair))]
-        target = item[pair]
-        indptr = np.asarray(sim.indptr, dtype=np.int64)
-        lo, end = indptr[source], indptr[source + 1]
-        hi = end.copy()
-        columns = np.append(sim.indices, -1)  # a valid slot for the empty searches
-        while True:
-            active = lo < hi
-            if not active.any():
-                break
-            mid = (lo + hi) // 2
-            less = columns[np.where(active, mid, len(columns) - 1)] < target
-            lo = np.where(active & less, mid + 1, lo)
-            hi = np.where(active & ~less, mid, hi)
-        found = (lo < end) & (columns[np.minimum(lo, len(columns) - 1)] == target)
-        value = np.where(found, np.append(sim.data, 0.0)[np.where(found, lo, -1)], 0.0)
+        source = bought.indices[first + np.arange(len(pair))]
+        index = columns.dtype.type
+        target = item.astype(columns.dtype)[pair]
+        base = source.astype(columns.dtype) * index(width)
+        step = width // 2
+        while step:  # base + the first slot whose column is >= target
+            base += (columns[base + index(step - 1)] < target) * index(step)
+            step //= 2
+        value = np.where(columns[base] == target, values[base], 0.0)
         best = np.maximum.reduceat(value, starts)  # every co-purchase pair has a bought product
         position = np.where(value == best[pair], np.arange(len(pair)), len(pair))
-        return source[np.minimum.reduceat(position, starts)], best
+        return source[np.minimum.reduceat(position, starts)].astype(np.int64), best
+
+    def _neighbour_table(self) -> tuple[npt.NDArray[np.signedinteger[Any]], FloatArray, int]:
+        """``similarity_`` as fixed-width rows (a power of two), padded by an impossible column."""
+        sim = self.similarity_
+        n_items = sim.shape[0]
+        lengths = np.diff(sim.indptr).astype(np.int64)
+        width = 1 << (max(1, int(lengths.max(initial=1))) - 1).bit_length()
+        dtype = np.int32 if n_items * width < 2**31 else np.int64
+        slot = np.arange(sim.nnz) + np.repeat(
+            np.arange(n_items) * width - sim.indptr[:-1].astype(np.int64), lengths
+        )
+        columns = np.full(n_items * width, n_items, dtype=dtype)
+        columns[slot] = sim.indices
+        values = np.zeros(n_items * width)
+        values[slot] = sim.data
+        return columns, values, width
 
     def _fill(
         self,
