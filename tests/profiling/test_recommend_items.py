@@ -52,6 +52,17 @@ def test_similarity_matches_dense_brute_force(similarity: str) -> None:
     np.testing.assert_allclose(got.toarray(), _dense_truth(x, similarity), atol=1e-12)
 
 
+def test_explicit_zeros_are_not_purchases_and_the_input_is_kept() -> None:
+    x = _binary(np.random.default_rng(3))
+    stored = x.copy()
+    stored.data[::3] = 0.0  # stored entries that say "not bought"
+    before = stored.copy()
+    got = item_similarity(stored)
+    truth = item_similarity(sparse.csr_matrix(stored.toarray()))
+    np.testing.assert_array_equal(got.toarray(), truth.toarray())
+    np.testing.assert_array_equal(stored.data, before.data)
+
+
 def test_neighbours_are_the_top_k_with_the_tie_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     x = _binary(np.random.default_rng(1))
     full = _dense_truth(x, "cosine")

@@ -124,10 +124,12 @@ def item_similarity(
     check_choice(similarity, "similarity", ("cosine", "lift"))
     keep = None if n_neighbors is None else _check_count(n_neighbors, "n_neighbors")
     least = _check_count(min_co_purchases, "min_co_purchases")
-    x = sparse.csr_matrix(matrix, dtype=np.float32, copy=True)
-    x.sum_duplicates()
-    x.data[:] = 1.0
-    x.eliminate_zeros()
+    x = sparse.csr_matrix(matrix, dtype=np.float32)  # not a copy when it is one already
+    if not (x.has_canonical_format and (x.data == 1).all()):
+        x = x.copy()  # the caller's matrix is not modified
+        x.sum_duplicates()
+        x.eliminate_zeros()  # an explicit zero is not a purchase
+        x.data[:] = 1.0
     n_customers, n_items = x.shape
     xt = x.T.tocsr()
     buyers = np.diff(xt.indptr).astype(np.float64)
@@ -142,21 +144,23 @@ def item_similarity(
     for start, stop in itertools.pairwise(bounds):
         counts = (xt[start:stop] @ x).tocsr()
         lengths = np.diff(counts.indptr)
-        row = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
+        row = np.repeat(np.arange(start, stop, dtype=counts.indices.dtype), lengths)
         col = counts.indices
         co = counts.data.astype(np.float64)
         if similarity == "cosine":
             value = co / np.sqrt(buyers[row] * buyers[col])
         else:
             value = co * n_customers / (buyers[row] * buyers[col])
-        value[(row == col) | (co < least)] = 0.0  # never kept
+        value[row == col] = 0.0  # never kept
+        if least > 1:
+            value[co < least] = 0.0
         if keep is None:
             ok = value > 0
-            row, col, value = row[ok], col[ok], value[ok]
+            local, col, value = row[ok] - start, col[ok], value[ok]
         else:
-            row, col, value, _ = _top_per_row(counts.indptr, col, value, keep, tie)
-            row = row + start
-        blocks.append(sparse.csr_matrix((value, (row - start, col)), shape=(stop - start, n_items)))
+            local, col, value, _ = _top_per_row(counts.indptr, col, value, keep, tie)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(local, minlength=stop - start))])
+        blocks.append(sparse.csr_matrix((value, col, indptr), shape=(stop - start, n_items)))
     if not blocks:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float64)
     out = sparse.vstack(blocks, format="csr")
@@ -384,10 +388,13 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         codes, products = pd.factorize(product, sort=True)
         rows = rows.astype(np.int64)
         shape = (len(customer_ids), len(products))
-        buyers = np.diff(_binary_matrix(rows, codes.astype(np.int64), shape).tocsc().indptr)
+        matrix = _binary_matrix(rows, codes.astype(np.int64), shape)
+        buyers = np.bincount(matrix.indices, minlength=len(products))
         rank = _ranks(buyers.astype(np.float64))  # columns in popularity order: ties = rank
         items = rank[codes]
-        matrix = _binary_matrix(rows, items, shape)
+        matrix.indices = rank[matrix.indices].astype(matrix.indices.dtype)  # renumbered
+        matrix.has_sorted_indices = False
+        matrix.sort_indices()
         order = np.argsort(rank)
         self.products_ = pd.Index(np.asarray(products)[order], name=self.product_column)
         self.customers_ = pd.Index(customer_ids, name=cols.customer_id)
