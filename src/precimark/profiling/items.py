@@ -177,6 +177,7 @@ def _ranks(popularity: FloatArray) -> IntArray:
 
 
 _PAD_CELLS = 4_000_000
+_SMALLEST = float(np.nextafter(0.0, 1.0))  # the least positive float: > 0 is >= this
 _EXCLUDED = 1e30  # subtracted from the score of a bought product
 
 
@@ -193,7 +194,7 @@ def _top_per_row(
     n_rows = len(indptr) - 1
     pointer = np.asarray(indptr, dtype=np.int64)
     lengths = np.diff(pointer)
-    threshold = np.zeros(n_rows)
+    threshold = np.full(n_rows, _SMALLEST)  # keeps every positive entry
     long = np.flatnonzero(lengths > k)  # the other rows keep all their positive entries
     start = 0
     while start < len(long):
@@ -210,9 +211,9 @@ def _top_per_row(
         pad[slot] = value[slot + np.repeat(pointer[rows] - np.arange(len(rows)) * width, counts)]
         grid = pad.reshape(len(rows), width)
         grid.partition(width - k, axis=1)
-        threshold[rows] = np.maximum(grid[:, width - k], 0.0)
+        threshold[rows] = np.maximum(grid[:, width - k], _SMALLEST)
         start = stop
-    kept = np.flatnonzero((value >= np.repeat(threshold, lengths)) & (value > 0))
+    kept = np.flatnonzero(value >= np.repeat(threshold, lengths))
     row = np.searchsorted(pointer, kept, side="right") - 1
     col, value = np.asarray(col[kept], dtype=np.int64), value[kept]
     order = np.lexsort((tie[col], -value, row))
