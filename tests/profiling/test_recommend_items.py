@@ -4,12 +4,16 @@ evaluation on a planted structure, bad input."""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics.pairwise import cosine_similarity
 
 import precimark as pm
@@ -46,6 +50,17 @@ def test_similarity_matches_dense_brute_force(similarity: str) -> None:
     x = _binary(np.random.default_rng(0))
     got = item_similarity(x * 3.0, similarity=similarity)  # values are ignored: bought or not
     np.testing.assert_allclose(got.toarray(), _dense_truth(x, similarity), atol=1e-12)
+
+
+def test_explicit_zeros_are_not_purchases_and_the_input_is_kept() -> None:
+    x = _binary(np.random.default_rng(3))
+    stored = x.copy()
+    stored.data[::3] = 0.0  # stored entries that say "not bought"
+    before = stored.copy()
+    got = item_similarity(stored)
+    truth = item_similarity(sparse.csr_matrix(stored.toarray()))
+    np.testing.assert_array_equal(got.toarray(), truth.toarray())
+    np.testing.assert_array_equal(stored.data, before.data)
 
 
 def test_neighbours_are_the_top_k_with_the_tie_rule(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,7 +115,7 @@ def test_recommendations_match_brute_force(baskets, exclude_bought: bool) -> Non
     recs = model.recommend(tx["customer_id"].unique(), n=6)
     pd.testing.assert_frame_equal(tx, before)
     truth = _brute_force(model, tx, 6)
-    co = recs[recs["reason"] == items_module.REASON_CO_PURCHASE]
+    co = recs[recs["reason"].str.startswith("bought with ")]
     for customer, group in co.groupby("customer_id"):
         assert group["product"].tolist() == truth[customer]
     assert list(recs.columns) == ["customer_id", *items_module.RECOMMENDATION_COLUMNS]
@@ -126,12 +141,51 @@ def test_new_customers_get_popularity_and_short_lists_the_category_first() -> No
     short = model.recommend([2], n=4)  # bought a (category x): b by co-purchase, then x, then y
     assert short["product"].tolist() == ["b", "d", "e", "c"]
     assert short["reason"].tolist() == [
-        items_module.REASON_CO_PURCHASE,
-        items_module.REASON_CATEGORY,
-        items_module.REASON_CATEGORY,
-        items_module.REASON_POPULAR,
+        "bought with a (similarity 0.71)",  # 1 of the 2 buyers of a bought b: 1 / sqrt(2 * 1)
+        "popular in category x",
+        "popular in category x",
+        "popular overall",
     ]
     assert len(model.recommend([1], n=10)) == 3  # the catalogue has 3 products left
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "lift"])
+def test_reasons_name_the_bought_product_that_contributed_most(baskets, similarity: str) -> None:
+    tx = baskets.transactions[baskets.transactions["customer_id"] <= 200]
+    model = ItemItemRecommender(similarity=similarity, n_neighbors=6).fit(tx)
+    recs = model.recommend(tx["customer_id"].unique(), n=8)
+    sim = pd.DataFrame(model.similarity_.toarray(), index=model.products_, columns=model.products_)
+    popular_first = model.products_.get_indexer
+    mine = tx.groupby("customer_id")["product"].apply(lambda p: list(p.unique()))
+    co = recs[recs["reason"].str.startswith("bought with ")]
+    assert len(co) > 0.5 * len(recs)
+    for row in co.itertuples():
+        bought = sorted(mine[row.customer_id], key=lambda p: popular_first([p])[0])
+        column = sim.loc[bought, row.product]
+        best = column.idxmax()  # the first of the largest: the more popular one on ties
+        found = re.fullmatch(r"bought with (\d+) \(similarity ([0-9.]+)\)", row.reason)
+        assert found is not None
+        assert int(found[1]) == best
+        assert float(found[2]) == pytest.approx(column.max(), rel=0.05)  # two digits
+        assert column.max() > 0
+    assert set(recs["reason"]) - set(co["reason"]) <= {items_module.REASON_POPULAR}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.4242, "0.42"),
+        (0.996, "1.0"),
+        (0.0042, "0.0042"),
+        (0.05, "0.050"),
+        (3.74, "3.7"),
+        (12.5, "12"),
+        (1234.0, "1200"),
+    ],
+)
+def test_similarities_are_written_with_two_significant_digits(value: float, text: str) -> None:
+    mantissa, exponent = items_module._two_digits(np.array([value]))
+    assert items_module._number(int(mantissa[0]), int(exponent[0])) == text
 
 
 def test_price_bands_match_purchasing_power(baskets) -> None:
@@ -311,3 +365,85 @@ def test_cosine_equals_implicit_and_evaluation_compares(baskets) -> None:
     )
     assert mine.loc["model", "recall"] == pytest.approx(table.loc["model", "recall"], abs=0.02)
     pd.testing.assert_series_equal(mine.loc["popularity"], table.loc["popularity"])
+
+
+def _document(baskets) -> tuple[ItemItemRecommender, dict]:
+    tx = baskets.transactions.rename(columns={"customer_id": "user"})
+    model = ItemItemRecommender(
+        category_column="category",
+        price_column="price",
+        n_neighbors=7,
+        columns=pm.Columns(customer_id="user"),
+    ).fit(tx)
+    return model, json.loads(json.dumps(model.to_dict(), allow_nan=False))
+
+
+def test_json_document_round_trips(baskets) -> None:
+    model, document = _document(baskets)
+    loaded = ItemItemRecommender.from_dict(document)
+    assert loaded.get_params() == model.get_params()
+    ids = [*baskets.customers.index[:300], -1]  # -1: a new customer
+    archive = pd.DataFrame({"aov_percentile": np.linspace(0, 100, len(ids))}, index=ids)
+    for kwargs in ({}, {"archive": archive}):
+        pd.testing.assert_frame_equal(
+            loaded.recommend(ids, n=12, **kwargs), model.recommend(ids, n=12, **kwargs)
+        )
+    assert (loaded.similarity_ != model.similarity_).nnz == 0
+    assert loaded.data_usage_ == model.data_usage_
+    plain = ItemItemRecommender().fit(baskets.transactions.head(3_000))
+    again = ItemItemRecommender.from_dict(json.loads(json.dumps(plain.to_dict())))
+    assert again.categories_ is None and again.price_percentile_ is None
+    pd.testing.assert_frame_equal(again.recommend([1, 2, 3]), plain.recommend([1, 2, 3]))
+
+
+def _tampered(document: dict, part: str, change) -> dict:
+    from precimark.persistence._state import decode, encode
+
+    out = copy.deepcopy(document)
+    keys = part.split(".")
+    node = out
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = encode(change(decode(node[keys[-1]])))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("part", "change", "match"),
+    [
+        ("similarity.data", lambda d: -d, "similarity.data"),
+        ("similarity.data", lambda d: np.where(np.arange(len(d)) == 3, np.nan, d), "finite"),
+        ("similarity.indices", lambda i: np.where(np.arange(len(i)) == 0, 10**6, i), "indices"),
+        ("similarity.indptr", lambda p: p[:-1], "similarity.indptr"),
+        ("bought.indices", lambda i: i[::-1].copy(), "bought.indices"),
+        ("popularity", lambda p: p[::-1].copy(), "popularity"),
+        ("products", lambda p: p[:-1], "popularity.*299 numbers"),
+        ("customers", lambda c: c.append(c[:1]), "customers"),
+        ("product_category", lambda c: c + 1000, "product_category"),
+        ("price_percentile", lambda p: p * 2, "price_percentile"),
+    ],
+)
+def test_json_document_is_checked_on_load(baskets, part: str, change, match: str) -> None:
+    _, document = _document(baskets)
+    with pytest.raises(pm.DataValidationError, match=match):
+        ItemItemRecommender.from_dict(_tampered(document, part, change))
+
+
+def test_json_document_header_and_params_are_checked(baskets) -> None:
+    _, document = _document(baskets)
+    with pytest.raises(pm.DataValidationError, match="format_version"):
+        ItemItemRecommender.from_dict({**document, "format_version": 99})
+    with pytest.raises(pm.DataValidationError, match="ItemItemRecommender document"):
+        ItemItemRecommender.from_dict({**document, "type": "BetaGeoModel"})
+    with pytest.raises(pm.DataValidationError, match="n_neighbors"):
+        ItemItemRecommender.from_dict(
+            {**document, "params": {**document["params"], "n_neighbors": 3}}
+        )
+    with pytest.raises(pm.DataValidationError, match="similarity"):
+        ItemItemRecommender.from_dict(
+            {**document, "params": {**document["params"], "similarity": "dot"}}
+        )
+    with pytest.raises(pm.DataValidationError, match="malformed"):
+        ItemItemRecommender.from_dict({k: v for k, v in document.items() if k != "bought"})
+    with pytest.raises(NotFittedError):
+        ItemItemRecommender().to_dict()

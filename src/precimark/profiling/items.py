@@ -23,9 +23,10 @@ collaborative filtering. *IEEE Internet Computing* 7(1), 76-80.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +46,8 @@ from precimark._validation import (
     fail_rows,
     to_day,
 )
+from precimark.persistence._header import header, read_header, reading
+from precimark.persistence._state import decode, encode
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
 from precimark.schema import Columns
@@ -57,10 +60,12 @@ IntArray = npt.NDArray[np.int64]
 
 RECOMMENDATION_COLUMNS: tuple[str, ...] = ("rank", "product", "score", "reason")
 """Columns of :meth:`ItemItemRecommender.recommend` after the customer id, in order."""
-REASON_CO_PURCHASE = "bought together with your purchases"
-REASON_CATEGORY = "popular in your favourite category"
-REASON_POPULAR = "popular"
-_REASONS = (REASON_CO_PURCHASE, REASON_CATEGORY, REASON_POPULAR)
+REASON_CO_PURCHASE = "bought with {product} (similarity {similarity})"
+"""Reason of a co-purchase recommendation: the bought product that contributed most, and how much."""
+REASON_CATEGORY = "popular in category {category}"
+"""Reason of the category fallback: the customer's favourite category."""
+REASON_POPULAR = "popular overall"
+"""Reason of the popularity fallback (new customers, or too few candidates)."""
 _BLOCK_WORK = 4_000_000  # multiply-adds per block of the co-purchase product
 
 
@@ -119,10 +124,12 @@ def item_similarity(
     check_choice(similarity, "similarity", ("cosine", "lift"))
     keep = None if n_neighbors is None else _check_count(n_neighbors, "n_neighbors")
     least = _check_count(min_co_purchases, "min_co_purchases")
-    x = sparse.csr_matrix(matrix, dtype=np.float32, copy=True)
-    x.sum_duplicates()
-    x.data[:] = 1.0
-    x.eliminate_zeros()
+    x = sparse.csr_matrix(matrix, dtype=np.float32)  # not a copy when it is one already
+    if not (x.has_canonical_format and (x.data == 1).all()):
+        x = x.copy()  # the caller's matrix is not modified
+        x.sum_duplicates()
+        x.eliminate_zeros()  # an explicit zero is not a purchase
+        x.data[:] = 1.0
     n_customers, n_items = x.shape
     xt = x.T.tocsr()
     buyers = np.diff(xt.indptr).astype(np.float64)
@@ -137,21 +144,23 @@ def item_similarity(
     for start, stop in itertools.pairwise(bounds):
         counts = (xt[start:stop] @ x).tocsr()
         lengths = np.diff(counts.indptr)
-        row = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
+        row = np.repeat(np.arange(start, stop, dtype=counts.indices.dtype), lengths)
         col = counts.indices
         co = counts.data.astype(np.float64)
         if similarity == "cosine":
             value = co / np.sqrt(buyers[row] * buyers[col])
         else:
             value = co * n_customers / (buyers[row] * buyers[col])
-        value[(row == col) | (co < least)] = 0.0  # never kept
+        value[row == col] = 0.0  # never kept
+        if least > 1:
+            value[co < least] = 0.0
         if keep is None:
             ok = value > 0
-            row, col, value = row[ok], col[ok], value[ok]
+            local, col, value = row[ok] - start, col[ok], value[ok]
         else:
-            row, col, value, _ = _top_per_row(counts.indptr, col, value, keep, tie)
-            row = row + start
-        blocks.append(sparse.csr_matrix((value, (row - start, col)), shape=(stop - start, n_items)))
+            local, col, value, _ = _top_per_row(counts.indptr, col, value, keep, tie)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(local, minlength=stop - start))])
+        blocks.append(sparse.csr_matrix((value, col, indptr), shape=(stop - start, n_items)))
     if not blocks:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float64)
     out = sparse.vstack(blocks, format="csr")
@@ -168,6 +177,7 @@ def _ranks(popularity: FloatArray) -> IntArray:
 
 
 _PAD_CELLS = 4_000_000
+_SMALLEST = float(np.nextafter(0.0, 1.0))  # the least positive float: > 0 is >= this
 _EXCLUDED = 1e30  # subtracted from the score of a bought product
 
 
@@ -177,34 +187,35 @@ def _top_per_row(
     """Keep the ``k`` largest positive values of each row of a CSR layout, ties to lower ``tie``.
 
     Returns the kept ``row, col, value`` sorted by row then rank, and the 0-based rank. The
-    threshold of each row is found by a partition of padded blocks of consecutive rows
-    (linear time), so only the entries at or above it are sorted. Entries <= 0 are never kept.
+    threshold of each row with more than ``k`` entries is found by an in-place partition of
+    padded groups of such rows (linear time), so only the entries at or above it are sorted.
+    Entries <= 0 are never kept.
     """
     n_rows = len(indptr) - 1
-    lengths = np.diff(indptr).astype(np.int64)
-    row = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
-    threshold = np.zeros(n_rows)
-    if len(value) and lengths.max() > k:
-        position = np.arange(len(value), dtype=np.int64) - np.repeat(
-            np.asarray(indptr[:-1], dtype=np.int64), lengths
-        )
-        start = 0
-        while start < n_rows:
-            stop = min(n_rows, start + max(1, _PAD_CELLS // max(int(lengths[start]), 1)))
-            width = int(lengths[start:stop].max())
-            while stop > start + 1 and (stop - start) * width > _PAD_CELLS:  # halve to fit
-                stop = start + (stop - start) // 2
-                width = int(lengths[start:stop].max())
-            if width > k:
-                lo, hi = int(indptr[start]), int(indptr[stop])
-                pad = np.full((stop - start) * width, -np.inf)
-                pad[(row[lo:hi] - start) * width + position[lo:hi]] = value[lo:hi]
-                kth = np.partition(pad.reshape(stop - start, width), width - k, axis=1)
-                threshold[start:stop] = np.maximum(kth[:, width - k], 0.0)
-            start = stop
-    keep = value >= threshold[row]
-    keep &= value > 0
-    row, col, value = row[keep], np.asarray(col[keep], dtype=np.int64), value[keep]
+    pointer = np.asarray(indptr, dtype=np.int64)
+    lengths = np.diff(pointer)
+    threshold = np.full(n_rows, _SMALLEST)  # keeps every positive entry
+    long = np.flatnonzero(lengths > k)  # the other rows keep all their positive entries
+    start = 0
+    while start < len(long):
+        stop = min(len(long), start + max(1, _PAD_CELLS // int(lengths[long[start]])))
+        width = int(lengths[long[start:stop]].max())
+        while stop > start + 1 and (stop - start) * width > _PAD_CELLS:  # halve to fit
+            stop = start + (stop - start) // 2
+            width = int(lengths[long[start:stop]].max())
+        rows = long[start:stop]
+        counts = lengths[rows]
+        shift = np.repeat(np.cumsum(counts) - counts - np.arange(len(rows)) * width, counts)
+        slot = np.arange(int(counts.sum()), dtype=np.int64) - shift
+        pad = np.full(len(rows) * width, -np.inf)
+        pad[slot] = value[slot + np.repeat(pointer[rows] - np.arange(len(rows)) * width, counts)]
+        grid = pad.reshape(len(rows), width)
+        grid.partition(width - k, axis=1)
+        threshold[rows] = np.maximum(grid[:, width - k], _SMALLEST)
+        start = stop
+    kept = np.flatnonzero(value >= np.repeat(threshold, lengths))
+    row = np.searchsorted(pointer, kept, side="right") - 1
+    col, value = np.asarray(col[kept], dtype=np.int64), value[kept]
     order = np.lexsort((tie[col], -value, row))
     row, col, value = row[order], col[order], value[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
@@ -284,11 +295,11 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
     ...                    "product": ["tent", "stove", "tent", "stove", "tent", "mat", "tent"]})
     >>> model = ItemItemRecommender().fit(tx)
     >>> model.recommend([4, 9], n=2)
-      customer_id  rank product     score                               reason
-    0           4     1   stove  0.707107  bought together with your purchases
-    1           4     2     mat  0.500000  bought together with your purchases
-    2           9     1    tent  1.000000                              popular
-    3           9     2   stove  0.500000                              popular
+      customer_id  rank product     score                              reason
+    0           4     1   stove  0.707107  bought with tent (similarity 0.71)
+    1           4     2     mat  0.500000  bought with tent (similarity 0.50)
+    2           9     1    tent  1.000000                     popular overall
+    3           9     2   stove  0.500000                     popular overall
     """
 
     def __init__(
@@ -350,11 +361,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             or missing price, an invalid hyper-parameter, or a roster without the consent
             column.
         """
-        check_choice(self.similarity, "similarity", ("cosine", "lift"))
-        neighbours = _check_count(self.n_neighbors, "n_neighbors")
-        _check_count(self.min_co_purchases, "min_co_purchases")
-        check_bool(self.exclude_bought, "exclude_bought")
-        check_number(self.price_match, "price_match", low=0.0, high=1.0)
+        neighbours = self._check_params()
         cols = self.columns if self.columns is not None else Columns()
         frame = check_frame(transactions, "transactions")
         extra = [c for c in (self.category_column, self.price_column) if c is not None]
@@ -382,10 +389,13 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         codes, products = pd.factorize(product, sort=True)
         rows = rows.astype(np.int64)
         shape = (len(customer_ids), len(products))
-        buyers = np.diff(_binary_matrix(rows, codes.astype(np.int64), shape).tocsc().indptr)
+        matrix = _binary_matrix(rows, codes.astype(np.int64), shape)
+        buyers = np.bincount(matrix.indices, minlength=len(products))
         rank = _ranks(buyers.astype(np.float64))  # columns in popularity order: ties = rank
         items = rank[codes]
-        matrix = _binary_matrix(rows, items, shape)
+        matrix.indices = rank[matrix.indices].astype(matrix.indices.dtype)  # renumbered
+        matrix.has_sorted_indices = False
+        matrix.sort_indices()
         order = np.argsort(rank)
         self.products_ = pd.Index(np.asarray(products)[order], name=self.product_column)
         self.customers_ = pd.Index(customer_ids, name=cols.customer_id)
@@ -405,6 +415,150 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             *gate.data_usage,
         )
         return self
+
+    def _check_params(self) -> int:
+        """Check the hyper-parameters; return ``n_neighbors``."""
+        check_choice(self.similarity, "similarity", ("cosine", "lift"))
+        neighbours = _check_count(self.n_neighbors, "n_neighbors")
+        _check_count(self.min_co_purchases, "min_co_purchases")
+        check_bool(self.exclude_bought, "exclude_bought")
+        check_number(self.price_match, "price_match", low=0.0, high=1.0)
+        for name in ("product_column", "category_column", "price_column"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (value is None and name != "product_column")):
+                raise fail(f"argument '{name}'", f"a {type(value).__name__}", "a column name")
+        if self.columns is not None and not isinstance(self.columns, Columns):
+            raise fail("argument 'columns'", f"a {type(self.columns).__name__}", "a Columns")
+        return neighbours
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fitted recommender as a JSON-safe document, for a service to load.
+
+        Returns
+        -------
+        dict
+            The header keys (``type``, ``format_version``, ``precimark_version``),
+            ``params`` (the hyper-parameters), and the fitted state: ``products``,
+            ``customers``, ``popularity``, ``similarity`` and ``bought`` (sparse matrices as
+            ``indptr``/``indices``/``data`` arrays), the categories and price percentiles when
+            fitted with them, and ``data_usage``. Arrays are base64 little-endian bytes
+            (:mod:`precimark.persistence`); ``json.dumps(..., allow_nan=False)`` accepts it.
+            The document holds who bought what (customer ids and product columns, nothing
+            else), as the fitted model does.
+
+        Raises
+        ------
+        NotFittedError
+            If the recommender has not been fitted.
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from precimark.profiling import ItemItemRecommender
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
+        ...                    "product": ["tent", "stove", "tent", "stove", "mat"]})
+        >>> model = ItemItemRecommender().fit(tx)
+        >>> text = json.dumps(model.to_dict(), allow_nan=False)
+        >>> loaded = ItemItemRecommender.from_dict(json.loads(text))
+        >>> loaded.recommend([3], n=1).equals(model.recommend([3], n=1))
+        True
+        """
+        check_is_fitted(self, "similarity_")
+        params = self.get_params()
+        columns = params.pop("columns")
+        categories = self.categories_
+        state: dict[str, Any] = {
+            "products": self.products_,
+            "customers": self.customers_,
+            "popularity": self.popularity_,
+            "similarity": _csr_parts(self.similarity_, values=True),
+            "bought": _csr_parts(self._bought, values=False),
+            "categories": categories,
+            "product_category": None if categories is None else self.product_category_,
+            "favourite": None if categories is None else self._favourite,
+            "price_percentile": self.price_percentile_,
+        }
+        return {
+            **header(ItemItemRecommender, _FORMAT_VERSION),
+            "params": {
+                **params,
+                "columns": None if columns is None else dataclasses.asdict(columns),
+            },
+            **{key: encode(value, key) for key, value in state.items()},
+            "data_usage": [[u.column, u.purpose, u.used_by] for u in self.data_usage_],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemItemRecommender:
+        """Rebuild a fitted recommender from :meth:`to_dict` output (after JSON too).
+
+        Every part is checked before use: the hyper-parameters as ``fit`` checks them; the
+        shapes of the arrays against the numbers of products and customers; products and
+        customers unique, popularity a non-increasing count; the similarity matrix with at
+        most ``n_neighbors`` sorted columns per row, no diagonal and finite positive values;
+        category codes and price percentiles in range.
+
+        Parameters
+        ----------
+        data : dict
+            A document written by :meth:`to_dict`.
+
+        Returns
+        -------
+        ItemItemRecommender
+            A fitted recommender that recommends exactly as the one that was saved.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is not an ``ItemItemRecommender`` document, has another format
+            version, or any part is missing, malformed or out of its domain (the message
+            names the part).
+        """
+        read_header(data, cls, _FORMAT_VERSION)
+        with reading(cls):
+            params = dict(data["params"])
+            if params.get("columns") is not None:
+                params["columns"] = Columns(**params["columns"])
+            model = cls(**params)
+            neighbours = model._check_params()
+            state = {key: decode(data[key]) for key in _STATE_KEYS}
+            products = _unique_index(state["products"], "products")
+            customers = _unique_index(state["customers"], "customers")
+            n_items, n_customers = len(products), len(customers)
+            popularity = _vector(state["popularity"], "popularity", n_items, np.float64)
+            if (popularity < 1).any() or (np.diff(popularity) > 0).any():
+                raise _bad("popularity", "counts >= 1, most bought first")
+            model.products_, model.customers_ = products, customers
+            model.n_customers_ = n_customers
+            model.popularity_ = popularity
+            model.similarity_ = _read_csr(
+                state["similarity"], "similarity", (n_items, n_items), neighbours
+            )
+            if model.similarity_.diagonal().any():
+                raise _bad("similarity", "a zero diagonal")
+            model._bought = _read_csr(state["bought"], "bought", (n_customers, n_items), None)
+            model.categories_ = None
+            if model.category_column is not None:
+                model.categories_ = _unique_index(state["categories"], "categories")
+                n_categories = len(model.categories_)
+                model.product_category_ = _codes(
+                    state["product_category"], "product_category", n_items, n_categories
+                )
+                model._favourite = _codes(
+                    state["favourite"], "favourite", n_customers, n_categories
+                )
+            model.price_percentile_ = None
+            if model.price_column is not None:
+                percentile = _vector(
+                    state["price_percentile"], "price_percentile", n_items, np.float64
+                )
+                if not ((percentile > 0) & (percentile <= 100)).all():
+                    raise _bad("price_percentile", "percentiles in (0, 100]")
+                model.price_percentile_ = percentile
+            model.data_usage_ = tuple(DataUse(*map(str, use)) for use in data["data_usage"])
+        return model
 
     def _fit_categories(
         self, frame: pd.DataFrame, items: npt.NDArray[Any], rows: npt.NDArray[Any], ids: Any
@@ -491,10 +645,14 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         -------
         DataFrame
             Columns customer id, ``rank`` (1 = best), ``product``, ``score`` and ``reason``,
-            customers in the order given, ranks ascending. ``reason`` is
-            ``"bought together with your purchases"`` (score: the summed similarity, times
-            the price-band factor with an archive), ``"popular in your favourite category"``
-            or ``"popular"`` (score: the share of customers who bought the product); the
+            customers in the order given, ranks ascending. ``reason`` (categorical) is
+            ``"bought with <product> (similarity <s>)"`` for a co-purchase recommendation
+            (score: the summed similarity to the products bought, times the price-band
+            factor with an archive), naming the bought product that contributed most to the
+            score (ties: the more popular) and its similarity to two significant digits;
+            ``"popular in category <category>"`` (the customer's favourite category) or
+            ``"popular overall"`` (new customers, and when nothing else is left) for the
+            fallbacks (score: the share of customers who bought the product); the
             co-purchase rows come first. ``attrs["data_usage"]`` records the columns read and
             the consent checks.
 
@@ -526,30 +684,47 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             self._block(rows[i : i + chunk], size, None if power is None else power[i : i + chunk])
             for i in range(0, len(rows), chunk)
         ]
-        if parts:
-            starts = range(0, len(rows), chunk)
-            owner = np.concatenate([p[0] + s for p, s in zip(parts, starts, strict=True)])
-            item = np.concatenate([p[1] for p in parts])
-            score = np.concatenate([p[2] for p in parts])
-            reason = np.concatenate([p[3] for p in parts])
-            rank = np.concatenate([p[4] for p in parts])
-        else:
-            owner = item = rank = np.zeros(0, dtype=np.int64)
-            score = np.zeros(0)
-            reason = np.zeros(0, dtype=np.int8)
+        block = _Block(*(np.concatenate(c) for c in zip(_Block.empty(), *parts, strict=True)))
+        shift = np.repeat(np.arange(0, len(rows), chunk), [len(p.owner) for p in parts])
+        owner = block.owner + shift.astype(np.int64)
         out = pd.DataFrame(
             {
                 cols.customer_id: ids[owner] if len(ids) else np.zeros(0, dtype=object),
-                "rank": rank,
-                "product": self.products_.to_numpy()[item],
-                "score": score,
-                "reason": pd.Categorical.from_codes(reason, categories=pd.Index(list(_REASONS))),
+                "rank": block.rank,
+                "product": self.products_.to_numpy()[block.item],
+                "score": block.value,
+                "reason": self._reasons(block),
             }
         )
         uses = [*self.data_usage_, *gate.data_usage]
         if archive is not None:
             uses.append(DataUse("aov_percentile", "marketing", "ItemItemRecommender"))
         return record_usage(out, uses)
+
+    def _reasons(self, block: _Block) -> pd.Categorical:
+        """Return the ``reason`` column: a text per (bought product, similarity), category or none."""
+        co, cat = block.kind == 0, block.kind == 1
+        mantissa, exponent = _two_digits(block.link[co])
+        key = (block.source[co] * 100 + mantissa) * 64 + (exponent + 32)  # |exponent| < 17
+        unique, inverse = np.unique(key, return_inverse=True)
+        head, rest = REASON_CO_PURCHASE.split("{product}")
+        middle, tail = rest.split("{similarity}")
+        number = {k: _number(k // 64 % 100, k % 64 - 32) for k in np.unique(unique % 6400).tolist()}
+        names = np.asarray([str(p) for p in self.products_], dtype=object)
+        similarity = np.asarray([number[k] for k in (unique % 6400).tolist()], dtype=object)
+        texts = list(head + names[unique // 6400] + middle + similarity + tail)
+        codes = np.full(len(block.kind), len(texts) + 0, dtype=np.int64)
+        codes[co] = inverse.ravel()
+        if cat.any() and self.categories_ is not None:
+            category, inverse = np.unique(
+                self.product_category_[block.item[cat]], return_inverse=True
+            )
+            codes[cat] = len(texts) + inverse.ravel()
+            texts += [REASON_CATEGORY.format(category=self.categories_[c]) for c in category]
+        codes[block.kind == 2] = len(texts)
+        texts.append(REASON_POPULAR)
+        distinct, labels = pd.factorize(pd.Index(texts, dtype=object))  # products alike in text
+        return pd.Categorical.from_codes(distinct[codes], categories=labels)
 
     def _purchasing_power(self, archive: pd.DataFrame | None, asked: pd.Index) -> FloatArray | None:
         if archive is None:
@@ -584,9 +759,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             )
         return power
 
-    def _block(
-        self, rows: IntArray, size: int, power: FloatArray | None
-    ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.int8], IntArray]:
+    def _block(self, rows: IntArray, size: int, power: FloatArray | None) -> _Block:
         """Top-``size`` products of a block of customers (row -1 = new customer)."""
         n_items = len(self.products_)
         known = rows >= 0
@@ -614,6 +787,7 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             scores.indptr, scores.indices, value, size, np.arange(len(self.products_))
         )
         reason = np.zeros(len(owner), dtype=np.int8)
+        source, link = self._top_sources(bought, owner, item)
         have = np.bincount(owner, minlength=len(rows))
         need = np.flatnonzero(have < size)
         if len(need):
@@ -622,10 +796,59 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
             item = np.concatenate([item, fill[1]])
             value = np.concatenate([value, self.popularity_[fill[1]] / self.n_customers_])
             reason = np.concatenate([reason, fill[2]])
+            source = np.concatenate([source, np.full(len(fill[0]), -1, dtype=np.int64)])
+            link = np.concatenate([link, np.zeros(len(fill[0]))])
             order = np.argsort(owner, kind="stable")
             owner, item, value, reason = owner[order], item[order], value[order], reason[order]
+            source, link = source[order], link[order]
             rank = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
-        return owner, item, value, reason, rank + 1
+        return _Block(owner, item, value, reason, rank + 1, source, link)
+
+    def _top_sources(
+        self, bought: sparse.csr_matrix, owner: IntArray, item: IntArray
+    ) -> tuple[IntArray, FloatArray]:
+        """For each recommended (row, item) pair, the bought product most similar to the item.
+
+        That product contributed most to the score (a sum of similarities to the bought
+        products, all scaled alike by a price band); ties go to the more popular one (the
+        lower column). The similarity of every (bought, recommended) pair is found at once by
+        a branch-free binary search of the bought product's row of the neighbour table.
+        """
+        if not len(owner):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        columns, values, width = self._neighbour_table()
+        counts = np.diff(bought.indptr)[owner].astype(np.int64)
+        starts = np.cumsum(counts) - counts
+        pair = np.repeat(np.arange(len(owner)), counts)
+        first = np.repeat(np.asarray(bought.indptr[:-1], dtype=np.int64)[owner] - starts, counts)
+        source = bought.indices[first + np.arange(len(pair))]
+        index = columns.dtype.type
+        target = item.astype(columns.dtype)[pair]
+        base = source.astype(columns.dtype) * index(width)
+        step = width // 2
+        while step:  # base + the first slot whose column is >= target
+            base += (columns[base + index(step - 1)] < target) * index(step)
+            step //= 2
+        value = np.where(columns[base] == target, values[base], 0.0)
+        best = np.maximum.reduceat(value, starts)  # every co-purchase pair has a bought product
+        position = np.where(value == best[pair], np.arange(len(pair)), len(pair))
+        return source[np.minimum.reduceat(position, starts)].astype(np.int64), best
+
+    def _neighbour_table(self) -> tuple[npt.NDArray[np.signedinteger[Any]], FloatArray, int]:
+        """``similarity_`` as fixed-width rows (a power of two), padded by an impossible column."""
+        sim = self.similarity_
+        n_items = sim.shape[0]
+        lengths = np.diff(sim.indptr).astype(np.int64)
+        width = 1 << (max(1, int(lengths.max(initial=1))) - 1).bit_length()
+        dtype = np.int32 if n_items * width < 2**31 else np.int64
+        slot = np.arange(sim.nnz) + np.repeat(
+            np.arange(n_items) * width - sim.indptr[:-1].astype(np.int64), lengths
+        )
+        columns = np.full(n_items * width, n_items, dtype=dtype)
+        columns[slot] = sim.indices
+        values = np.zeros(n_items * width)
+        values[slot] = sim.data
+        return columns, values, width
 
     def _fill(
         self,
@@ -681,6 +904,113 @@ class ItemItemRecommender(BaseEstimator):  # type: ignore[misc]
         inside = position < depth
         table[cat[inside], position[inside]] = order[inside]
         return table
+
+
+_FORMAT_VERSION = 1  # of to_dict documents
+_STATE_KEYS = (
+    "products",
+    "customers",
+    "popularity",
+    "similarity",
+    "bought",
+    "categories",
+    "product_category",
+    "favourite",
+    "price_percentile",
+)
+
+
+def _bad(part: str, expected: str) -> Exception:
+    return fail(
+        f"document part '{part}'",
+        "a value out of its domain",
+        expected,
+        "Load the unaltered output of ItemItemRecommender.to_dict.",
+    )
+
+
+def _csr_parts(matrix: sparse.csr_matrix, *, values: bool) -> dict[str, Any]:
+    parts = {"indptr": np.asarray(matrix.indptr), "indices": np.asarray(matrix.indices)}
+    return {**parts, "data": np.asarray(matrix.data, dtype=np.float64)} if values else parts
+
+
+def _vector(value: Any, part: str, length: int, dtype: type[Any]) -> npt.NDArray[Any]:
+    array = np.asarray(value)
+    if array.shape != (length,) or not np.can_cast(array.dtype, dtype, casting="same_kind"):
+        raise _bad(part, f"{length} numbers (found shape {array.shape}, {array.dtype})")
+    out = array.astype(dtype)
+    if not np.isfinite(out).all():
+        raise _bad(part, "finite numbers")
+    return out
+
+
+def _unique_index(value: Any, part: str) -> pd.Index:
+    if not isinstance(value, pd.Index) or not value.is_unique or value.hasnans:
+        raise _bad(part, "an index of unique, non-missing labels")
+    return value
+
+
+def _codes(value: Any, part: str, length: int, n_codes: int) -> IntArray:
+    codes = _vector(value, part, length, np.int64)
+    if ((codes < 0) | (codes >= n_codes)).any():
+        raise _bad(part, f"codes in [0, {n_codes})")
+    return codes
+
+
+def _read_csr(
+    parts: Any, part: str, shape: tuple[int, int], max_per_row: int | None
+) -> sparse.csr_matrix:
+    """Rebuild a CSR matrix, checking its structure (and values when stored)."""
+    indptr = _vector(parts["indptr"], f"{part}.indptr", shape[0] + 1, np.int64)
+    lengths = np.diff(indptr)
+    if indptr[0] != 0 or (lengths < 0).any():
+        raise _bad(f"{part}.indptr", "row pointers from 0, non-decreasing")
+    indices = _vector(parts["indices"], f"{part}.indices", int(indptr[-1]), np.int64)
+    row = np.repeat(np.arange(shape[0]), lengths)
+    step = np.diff(indices)
+    if ((indices < 0) | (indices >= shape[1])).any() or (step[row[1:] == row[:-1]] <= 0).any():
+        raise _bad(f"{part}.indices", f"sorted, distinct columns in [0, {shape[1]}) per row")
+    if max_per_row is not None and len(lengths) and lengths.max() > max_per_row:
+        raise _bad(f"{part}.indptr", f"at most n_neighbors={max_per_row} neighbours per row")
+    if "data" in parts:
+        data = _vector(parts["data"], f"{part}.data", len(indices), np.float64)
+        if (data <= 0).any():
+            raise _bad(f"{part}.data", "finite similarities > 0 (zeros are not stored)")
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+    ones = np.ones(len(indices), dtype=np.float32)
+    return sparse.csr_matrix((ones, indices.astype(np.int32), indptr), shape=shape)
+
+
+class _Block(NamedTuple):
+    """Recommendations of a block of customers, one entry per (customer, rank)."""
+
+    owner: IntArray  # row of the customer in the block
+    item: IntArray  # column of the product
+    value: FloatArray  # score
+    kind: npt.NDArray[np.int8]  # 0 co-purchase, 1 favourite category, 2 popular overall
+    rank: IntArray  # 1 = best
+    source: IntArray  # the bought product that contributed most (-1 for a fallback)
+    link: FloatArray  # its similarity to the product (0 for a fallback)
+
+    @classmethod
+    def empty(cls) -> _Block:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, np.zeros(0), none.astype(np.int8), none, none, np.zeros(0))
+
+
+def _two_digits(value: FloatArray) -> tuple[IntArray, IntArray]:
+    """Positive ``value`` rounded to two significant digits: ``mantissa * 10**(exponent - 1)``."""
+    exponent = np.floor(np.log10(value)).astype(np.int64)
+    mantissa = np.rint(value / 10.0 ** (exponent - 1)).astype(np.int64)
+    carry = mantissa >= 100  # 0.996 -> 1.0
+    return np.where(carry, 10, mantissa), exponent + carry
+
+
+def _number(mantissa: int, exponent: int) -> str:
+    """``mantissa * 10**(exponent - 1)`` written with two significant digits."""
+    if exponent >= 1:
+        return str(mantissa * 10 ** (exponent - 1))
+    return f"{mantissa / 10 ** (1 - exponent):.{1 - exponent}f}"
 
 
 def _size_of(owner: IntArray, slots: IntArray) -> int:
