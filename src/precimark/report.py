@@ -60,6 +60,7 @@ table.dataframe th, table.dataframe td { border: 1px solid #ccc; padding: 0.2em 
 table.dataframe td { text-align: right; }
 figure { display: inline-block; margin: 0.5em; } img { max-width: 100%; }
 p.note { color: #555; font-size: 0.9em; }
+div.precimark-result { overflow-x: auto; }
 """
 
 
