@@ -310,6 +310,26 @@ def test_the_cli_refuses_bad_input_in_one_line(
     assert not Path("x.html").exists()
 
 
+def test_the_cli_pseudonymises_with_the_key_from_the_environment(
+    small_files: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    transactions, _ = small_files
+    target = tmp_path / "report.html"
+    arguments = ["report", str(transactions), "--pseudonymize", "--top", "3"]
+    monkeypatch.delenv("PRECIMARK_PSEUDONYM_KEY", raising=False)
+    assert main([*arguments, "--output", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PRECIMARK_PSEUDONYM_KEY" in err
+    monkeypatch.setenv("PRECIMARK_PSEUDONYM_KEY", "a secret of sixteen bytes or more")
+    assert main([*arguments, "--output", str(target)]) == 0
+    rows = _parse(target.read_text(encoding="utf-8")).tables["Top customers by clv_12x30d"][1:]
+    assert len(rows) == 3 and all(len(row[0]) == 64 for row in rows)
+    assert "sixteen bytes" not in target.read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------
 # A real browser.
 # --------------------------------------------------------------------------------------------

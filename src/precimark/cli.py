@@ -18,7 +18,9 @@ channels (marketing consent, ``consent_marketing``) and writes one row per chann
 (treated flag, revenue in the campaign window) and writes one row per KPI with its interval.
 ``precimark report TRANSACTIONS --output report.html`` writes one self-contained HTML report
 (customer base, CLV diagnostics, top customers, propensity and, with ``--campaign OUTCOMES``,
-campaign results with intervals); it needs matplotlib (``pip install 'precimark[plot]'``).
+campaign results with intervals; ``--pseudonymize`` shows keyed pseudonyms, the key in the
+``PRECIMARK_PSEUDONYM_KEY`` environment variable); it needs matplotlib
+(``pip install 'precimark[plot]'``).
 
 Files are read and written by extension: ``.csv`` (``--delimiter``), ``.parquet`` (needs
 pyarrow) and, for outputs, ``.json`` (a list of records; ``kpi`` writes the report's JSON
@@ -32,6 +34,7 @@ import argparse
 import importlib.util
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -441,6 +444,10 @@ def _attribute(args: argparse.Namespace) -> int:
     return 0
 
 
+_KEY_VARIABLE = "PRECIMARK_PSEUDONYM_KEY"
+"""Environment variable with the key of ``precimark report --pseudonymize``."""
+
+
 def _report(args: argparse.Namespace) -> int:
     from precimark import report
     from precimark.kpi import evaluate_campaign
@@ -448,6 +455,14 @@ def _report(args: argparse.Namespace) -> int:
     path: str | None = args.output
     if path is None or Path(path).suffix.lower() != ".html":
         raise PrecimarkError(f"{path or '(no --output)'}: the report is written to a .html file")
+    key = None
+    if args.pseudonymize:
+        key = os.environ.get(_KEY_VARIABLE)
+        if not key:
+            raise PrecimarkError(
+                f"--pseudonymize reads the key from the environment variable {_KEY_VARIABLE}, "
+                "which is not set (a secret of 16+ bytes; never on the command line)"
+            )
     columns = _columns(args)
     transactions = _transactions(args, columns)
     campaigns = []
@@ -478,6 +493,7 @@ def _report(args: argparse.Namespace) -> int:
         calibration_end=args.calibration_end,
         observation_end=args.observation_end,
         columns=columns,
+        pseudonym_key=key,
         top=args.top,
     )
     target = Path(path)
@@ -716,6 +732,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--top", type=int, default=10, help="customers in the top-CLV table (default 10)"
+    )
+    report.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help=f"show keyed pseudonyms instead of customer ids (key in ${_KEY_VARIABLE})",
     )
     report.set_defaults(handler=_report)
     kpi = commands.add_parser(
