@@ -56,6 +56,16 @@ def test_demo_writes_per_customer_results_and_a_chart(demo_run: tuple[str, Path]
     assert (out / "overview.png").stat().st_size > 10_000
 
 
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_demo_writes_the_html_report(demo_run: tuple[str, Path]) -> None:
+    _, out = demo_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "2,357 customers" in page
+    assert "Campaign report: simulated holdout offer" in page
+    assert page.count('src="data:image/png;base64,') == 10
+
+
 @pytest.fixture(scope="module")
 def transactions_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("input") / "tx.csv"

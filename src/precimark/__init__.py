@@ -24,6 +24,7 @@ from precimark import (
     privacy,
     profiling,
     propensity,
+    report,
 )
 from precimark.actions import NextBestAction
 from precimark.clv import (
@@ -91,6 +92,7 @@ __all__ = [
     "profiling",
     "propensity",
     "pseudonymize",
+    "report",
     "require_consent",
     "rfm_scores",
     "rfm_segments",

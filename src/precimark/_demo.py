@@ -20,11 +20,12 @@ import pandas as pd
 
 from precimark.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value, evaluate
 from precimark.datasets import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow
-from precimark.kpi import evaluate_campaign
+from precimark.kpi import CampaignReport, evaluate_campaign
 from precimark.pricing import differentiated_pricing_policy, explain
 from precimark.profiling import CustomerProfiler
 from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
 from precimark.propensity import evaluate_out_of_time, make_snapshots
+from precimark.report import _segment_summary
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -37,6 +38,7 @@ class DemoResult:
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     numbers: dict[str, float] = field(default_factory=dict)
+    campaign: CampaignReport | None = None
 
 
 @contextmanager
@@ -85,20 +87,7 @@ def _profile(
 ) -> None:
     profile = CustomerProfiler().fit_transform(calibration, observation_end=CDNOW_CALIBRATION_END)
     result.tables["profile"] = profile
-    counts = profile["segment"].value_counts()
-    counts = counts[counts > 0]
-    summary = (
-        pd.DataFrame(
-            {
-                "customers": counts,
-                "share": counts / len(profile),
-                "mean_orders": profile.groupby("segment", observed=True)["orders"].mean(),
-                "mean_spend": profile.groupby("segment", observed=True)["total_spend"].mean(),
-            }
-        )
-        .dropna()
-        .sort_values("customers", ascending=False)
-    )
+    summary = _segment_summary(profile)
     print("== Segments at the end of calibration (RFM rule table) ==", file=out)
     _table(summary, out)
 
@@ -265,6 +254,7 @@ def _kpis(
     )
     true_increment = float(extra.sum())
     result.tables["kpis"] = report.to_frame()
+    result.campaign = report
     result.numbers["true_incremental_revenue"] = true_increment
     print(
         "== Campaign KPIs (simulated offer to a random half at the end of calibration; "

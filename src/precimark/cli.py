@@ -16,6 +16,11 @@ applied. ``--date-format FORMAT`` (e.g. ``%d/%m/%Y``) says how date strings are 
 channels (marketing consent, ``consent_marketing``) and writes one row per channel.
 ``precimark kpi OUTCOMES`` evaluates a randomised campaign from one row per customer in the test
 (treated flag, revenue in the campaign window) and writes one row per KPI with its interval.
+``precimark report TRANSACTIONS --output report.html`` writes one self-contained HTML report
+(customer base, CLV diagnostics, top customers, propensity and, with ``--campaign OUTCOMES``,
+campaign results with intervals; ``--pseudonymize`` shows keyed pseudonyms, the key in the
+``PRECIMARK_PSEUDONYM_KEY`` environment variable); it needs matplotlib
+(``pip install 'precimark[plot]'``).
 
 Files are read and written by extension: ``.csv`` (``--delimiter``), ``.parquet`` (needs
 pyarrow) and, for outputs, ``.json`` (a list of records; ``kpi`` writes the report's JSON
@@ -29,10 +34,11 @@ import argparse
 import importlib.util
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pandas as pd
 
@@ -50,6 +56,9 @@ from precimark.privacy.usage import (
     _usage_from_attrs,
 )
 from precimark.schema import Columns
+
+if TYPE_CHECKING:
+    from precimark._demo import DemoResult
 
 __all__ = ["main"]
 
@@ -200,7 +209,27 @@ def _demo(args: argparse.Namespace) -> int:
     result = run_demo(sys.stdout, full=args.full)
     if args.output:
         _save_demo(result.tables, Path(args.output))
+        _demo_report(result, Path(args.output), full=args.full)
     return 0
+
+
+def _demo_report(result: DemoResult, folder: Path, *, full: bool) -> None:
+    """Write the demo's ``report.html`` (skipped, with a note, without matplotlib)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        print(f"no report.html in {folder}: the report needs precimark[plot]")
+        return
+    from precimark import report
+    from precimark.datasets import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow
+
+    page = report.build(
+        load_cdnow(sample=not full),
+        campaigns=[] if result.campaign is None else [result.campaign],
+        calibration_end=CDNOW_CALIBRATION_END,
+        observation_end=CDNOW_OBSERVATION_END,
+        title="precimark demo: the CDNOW sample" if not full else "precimark demo: CDNOW",
+    )
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    print(f"wrote {folder / 'report.html'}")
 
 
 def _save_demo(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -415,6 +444,65 @@ def _attribute(args: argparse.Namespace) -> int:
     return 0
 
 
+_KEY_VARIABLE = "PRECIMARK_PSEUDONYM_KEY"
+"""Environment variable with the key of ``precimark report --pseudonymize``."""
+
+
+def _report(args: argparse.Namespace) -> int:
+    from precimark import report
+    from precimark.kpi import evaluate_campaign
+
+    path: str | None = args.output
+    if path is None or Path(path).suffix.lower() != ".html":
+        raise PrecimarkError(f"{path or '(no --output)'}: the report is written to a .html file")
+    key = None
+    if args.pseudonymize:
+        key = os.environ.get(_KEY_VARIABLE)
+        if not key:
+            raise PrecimarkError(
+                f"--pseudonymize reads the key from the environment variable {_KEY_VARIABLE}, "
+                "which is not set (a secret of 16+ bytes; never on the command line)"
+            )
+    columns = _columns(args)
+    transactions = _transactions(args, columns)
+    campaigns = []
+    for file in args.campaign:
+        outcomes = _read(file, args.delimiter)
+        for column in ("treated", "revenue"):
+            if column not in outcomes.columns:
+                raise PrecimarkError(
+                    f"{file}: no column '{column}' (a campaign log has one row per customer "
+                    "in the test with 'treated' and 'revenue'; see precimark kpi)"
+                )
+        if args.customer_col in outcomes.columns:
+            outcomes = outcomes.set_index(args.customer_col)
+        campaigns.append(
+            evaluate_campaign(
+                outcomes, treatment="treated", revenue_column="revenue", name=Path(file).stem
+            )
+        )
+    roster, consent = _roster(args, columns), _consent(args)
+    gate = resolve_consent(roster, "profiling", consent, used_by="precimark report")
+    excluded = len(gate.excluded) if gate.checked else None
+    _say_consent(args.command, list(gate.data_usage), excluded)
+    page = report.build(
+        transactions,
+        customers=roster,
+        consent=consent,
+        campaigns=campaigns,
+        calibration_end=args.calibration_end,
+        observation_end=args.observation_end,
+        columns=columns,
+        pseudonym_key=key,
+        top=args.top,
+    )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    print(f"wrote the report to {target}", file=sys.stderr)
+    return 0
+
+
 def _kpi(args: argparse.Namespace) -> int:
     from precimark.kpi import evaluate_campaign
 
@@ -476,30 +564,33 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole loop on the bundled CDNOW data")
     demo.add_argument("--full", action="store_true", help="use the full 23,570-customer cohort")
     demo.add_argument(
-        "--output", metavar="DIR", help="write per-customer results (CSV) and charts (PNG)"
+        "--output",
+        metavar="DIR",
+        help="write per-customer results (CSV), charts (PNG) and report.html",
     )
     demo.set_defaults(handler=_demo)
 
-    def with_files(sub: argparse.ArgumentParser) -> None:
+    def with_files(
+        sub: argparse.ArgumentParser,
+        output_help: str = "output file, .csv, .parquet or .json by its extension "
+        "(default: CSV on stdout)",
+    ) -> None:
         sub.add_argument(
             "--delimiter",
             default=",",
             metavar="CHAR",
             help="field delimiter of the CSV files read and written (default ',')",
         )
-        sub.add_argument(
-            "--output",
-            default=None,
-            metavar="FILE",
-            help="output file, .csv, .parquet or .json by its extension (default: CSV on stdout)",
-        )
+        sub.add_argument("--output", default=None, metavar="FILE", help=output_help)
         sub.add_argument(
             "--verbose",
             action="store_true",
             help="show progress and the library's log (fits, timings, consent) on stderr",
         )
 
-    def with_input(name: str, help_text: str) -> argparse.ArgumentParser:
+    def with_input(
+        name: str, help_text: str, output_help: str | None = None
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("transactions", help="transactions file (.csv or .parquet)")
         sub.add_argument(
@@ -518,7 +609,10 @@ def _parser() -> argparse.ArgumentParser:
             metavar="FORMAT",
             help="how date strings are written, e.g. %%d/%%m/%%Y (needed for day/month strings)",
         )
-        with_files(sub)
+        if output_help is None:
+            with_files(sub)
+        else:
+            with_files(sub, output_help)
         return sub
 
     def with_roster(sub: argparse.ArgumentParser, purpose: str, also: str = "") -> None:
@@ -616,6 +710,35 @@ def _parser() -> argparse.ArgumentParser:
     with_files(attribute)
     with_roster(attribute, "marketing")
     attribute.set_defaults(handler=_attribute)
+    report = with_input(
+        "report",
+        "one self-contained HTML report: customer base, CLV, top customers, propensity, campaigns",
+        output_help="the report's .html file (required)",
+    )
+    with_roster(report, "profiling", " (and consent_marketing for the propensity section)")
+    report.add_argument(
+        "--campaign",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="OUTCOMES",
+        help="campaign log(s), one row per customer in the test with treated and revenue "
+        "columns (as for precimark kpi); each is shown with its KPI intervals",
+    )
+    report.add_argument(
+        "--calibration-end",
+        default=None,
+        help="last day of the CLV calibration period (default: halfway through the data)",
+    )
+    report.add_argument(
+        "--top", type=int, default=10, help="customers in the top-CLV table (default 10)"
+    )
+    report.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help=f"show keyed pseudonyms instead of customer ids (key in ${_KEY_VARIABLE})",
+    )
+    report.set_defaults(handler=_report)
     kpi = commands.add_parser(
         "kpi", help="campaign KPIs with intervals from a randomised test (one row per customer)"
     )
@@ -697,7 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     try:
-        _check_output(args.output if args.command != "demo" else None)
+        _check_output(args.output if args.command not in ("demo", "report") else None)
         return int(args.handler(args))
     except (PrecimarkError, ValueError, OSError) as err:
         message = " ".join(str(err).split())
