@@ -26,7 +26,9 @@ each output for any customer id column and type (``*_SCHEMA`` are those of a ``b
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from precimark._progress import Progress
 from precimark._typing import DateLike, TimeUnit
 from precimark._validation import (
     check_bool,
@@ -72,6 +75,8 @@ from precimark.schema import (
     Columns,
     T,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "DECISIONS_SCHEMA",
@@ -188,14 +193,24 @@ class _PartitionFn:
     ) -> pd.DataFrame | Iterator[pd.DataFrame]:
         """Apply the function to one frame, or lazily to each frame of an iterator."""
         if isinstance(frame, pd.DataFrame):
-            return self._apply(frame)
+            return self._timed(frame)
         if isinstance(frame, Iterator):
-            return map(self._apply, frame)
+            return map(self._timed, frame)
         raise fail(
             "argument 'frame'",
             f"a {type(frame).__name__}",
             "a pandas DataFrame or an iterator of them",
         )
+
+    def _timed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Apply to one partition; its rows and time go to stderr (``verbose``) and the log."""
+        label = f"{self._label} partition"
+        with Progress(label, total=1, verbose=getattr(self, "verbose", False), logger=_log) as step:
+            out = self._apply(frame)
+            step.advance(detail=f"{len(frame):,} rows in, {len(out):,} out")
+        return out
+
+    _label: ClassVar[str] = "partition_fn"
 
     def _apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         raise NotImplementedError
@@ -434,6 +449,8 @@ class _RFMPartition(_PartitionFn):
     observation_end: np.datetime64
     time_unit: TimeUnit
     columns: Columns
+    verbose: bool = False
+    _label: ClassVar[str] = "rfm_partition_fn"
 
     def _apply(self, transactions: pd.DataFrame) -> pd.DataFrame:
         cols = self.columns
@@ -462,6 +479,7 @@ def rfm_partition_fn(
     observation_end: DateLike,
     time_unit: TimeUnit = "D",
     columns: Columns | None = None,
+    verbose: bool = False,
 ) -> _RFMPartition:
     """Return a picklable function: transactions of whole customers -> their RFM rows.
 
@@ -482,6 +500,11 @@ def rfm_partition_fn(
         unit again when building the :class:`~precimark.clv.RFMHistogram`.
     columns : Columns, optional
         Names of the customer id, date and amount columns.
+
+    verbose : bool, default False
+        Write one line per partition (rows in and out, seconds) to the stderr of the process
+        that runs it: the notebook's in Spark local mode and Dask's threads scheduler, the
+        executor's log on a cluster. Each partition's time is logged at INFO either way.
 
     Returns
     -------
@@ -515,6 +538,7 @@ def rfm_partition_fn(
         observation_end=to_day(observation_end, "observation_end"),
         time_unit=check_time_unit(time_unit),
         columns=_checked_columns(columns),
+        verbose=check_bool(verbose, "verbose"),
     )
 
 
@@ -599,6 +623,8 @@ class _ScorePartition(_PartitionFn):
     columns: Columns
     time_unit: TimeUnit
     """Unit of the partitions, stated when the function was made (partitions carry none)."""
+    verbose: bool = False
+    _label: ClassVar[str] = "score_partition_fn"
 
     def _apply(self, rfm: pd.DataFrame) -> pd.DataFrame:
         id_name = self.columns.customer_id
@@ -644,6 +670,7 @@ def score_partition_fn(
     discount_rate: float | None = None,
     margin: float = 1.0,
     columns: Columns | None = None,
+    verbose: bool = False,
     time_unit: TimeUnit | None = None,
     freq: HorizonLike | None = None,
 ) -> _ScorePartition:
@@ -682,6 +709,11 @@ def score_partition_fn(
         Deprecated alias (since 0.2.0, removed in 0.3.0) of the old spelling where
         ``horizon`` was a count of periods of length ``freq``; gives the old result with a
         :class:`FutureWarning`.
+
+    verbose : bool, default False
+        Write one line per partition (rows in and out, seconds) to the stderr of the process
+        that runs it: the notebook's in Spark local mode and Dask's threads scheduler, the
+        executor's log on a cluster. Each partition's time is logged at INFO either way.
 
     Returns
     -------
@@ -769,7 +801,7 @@ def score_partition_fn(
             {cols.customer_id: [0], FREQUENCY: [1], RECENCY: [1.0], T: [2.0], MONETARY_VALUE: [1.0]}
         )
     )
-    return fn
+    return dataclasses.replace(fn, verbose=check_bool(verbose, "verbose"))
 
 
 @dataclass(frozen=True)
@@ -779,6 +811,8 @@ class _PropensityPartition(_PartitionFn):
     model: PropensityModel
     consent: ConsentLike | None
     columns: Columns
+    verbose: bool = False
+    _label: ClassVar[str] = "propensity_partition_fn"
 
     @property
     def data_usage_(self) -> tuple[DataUse, ...]:
@@ -806,6 +840,7 @@ def propensity_partition_fn(
     *,
     consent: ConsentLike | None = None,
     columns: Columns | None = None,
+    verbose: bool = False,
 ) -> _PropensityPartition:
     """Return a picklable function: customers' features -> their purchase propensity.
 
@@ -825,6 +860,11 @@ def propensity_partition_fn(
         customer without a check.
     columns : Columns, optional
         Names the customer id column.
+
+    verbose : bool, default False
+        Write one line per partition (rows in and out, seconds) to the stderr of the process
+        that runs it: the notebook's in Spark local mode and Dask's threads scheduler, the
+        executor's log on a cluster. Each partition's time is logged at INFO either way.
 
     Returns
     -------
@@ -861,7 +901,12 @@ def propensity_partition_fn(
             "Fit it on a DataFrame, so partitions can be matched to its features by name.",
         )
     planned_usage("marketing", consent, used_by="propensity_partition_fn")  # checks consent
-    return _PropensityPartition(model=model, consent=consent, columns=_checked_columns(columns))
+    return _PropensityPartition(
+        model=model,
+        consent=consent,
+        columns=_checked_columns(columns),
+        verbose=check_bool(verbose, "verbose"),
+    )
 
 
 @dataclass(frozen=True)
@@ -874,6 +919,8 @@ class _PricingPartition(_PartitionFn):
     consent: ConsentLike | None
     price_history: pd.DataFrame | None
     columns: Columns
+    verbose: bool = False
+    _label: ClassVar[str] = "pricing_partition_fn"
 
     @property
     def data_usage_(self) -> tuple[DataUse, ...]:
@@ -910,6 +957,7 @@ def pricing_partition_fn(
     consent: ConsentLike | None = None,
     price_history: pd.DataFrame | None = None,
     columns: Columns | None = None,
+    verbose: bool = False,
 ) -> _PricingPartition:
     """Return a picklable function: customers -> explained price decisions.
 
@@ -943,6 +991,11 @@ def pricing_partition_fn(
         products priced).
     columns : Columns, optional
         Names the customer id column.
+
+    verbose : bool, default False
+        Write one line per partition (rows in and out, seconds) to the stderr of the process
+        that runs it: the notebook's in Spark local mode and Dask's threads scheduler, the
+        executor's log on a cluster. Each partition's time is logged at INFO either way.
 
     Returns
     -------
@@ -1000,4 +1053,5 @@ def pricing_partition_fn(
         consent=consent,
         price_history=price_history,
         columns=_checked_columns(columns),
+        verbose=check_bool(verbose, "verbose"),
     )
