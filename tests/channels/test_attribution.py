@@ -303,3 +303,12 @@ def test_a_changed_path_column_is_coded_afresh() -> None:
     # a known channel list that lacks a channel of the cached paths is still refused
     with pytest.raises(DataValidationError, match=r"channel not in channels= \(first: 'c'\)"):
         channels.attribute(j, "last", channels=["a", "b"])
+
+
+def test_dense_state_codes_are_unique_with_inverse() -> None:
+    codes = np.array([7, 3, 3, 0, 7, 12])
+    for space in (13, 2**21):  # the table, and the sort beyond a large code space
+        distinct, inverse = attribution._dense(codes, space)
+        expected, expected_inverse = np.unique(codes, return_inverse=True)
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(inverse, expected_inverse)

@@ -520,6 +520,22 @@ def _states(paths: Paths, order: int) -> tuple[npt.NDArray[np.int64], npt.NDArra
     return code, path_of_step
 
 
+def _dense(
+    codes: npt.NDArray[np.int64], space: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``0..space-1``.
+
+    A table of the (few) possible codes replaces the sort of every step when the code space
+    is small, as it is for up to 3 channels of memory over a few dozen channels.
+    """
+    if space > max(2**20, len(codes)):
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        return distinct, inverse.ravel()
+    present = np.bincount(codes, minlength=space) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), position[codes].astype(np.intp)
+
+
 class _Chain(NamedTuple):
     """The Markov chain of the journeys: start is the last transient state."""
 
@@ -532,8 +548,7 @@ class _Chain(NamedTuple):
 
 def _chain(paths: Paths, order: int) -> _Chain:
     state_code, path_of_step = _states(paths, order)
-    states, state = np.unique(state_code, return_inverse=True)
-    state = state.ravel()
+    states, state = _dense(state_code, (len(paths.names) + 1) ** order)
     n_states = len(states)
     start = n_states
     # Transitions: start -> first state, state -> next state, last state -> conversion/null.
