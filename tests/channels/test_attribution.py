@@ -282,3 +282,33 @@ def test_a_touch_after_the_conversion_is_refused() -> None:
         match=r"1 journey with a touch after the conversion .*first customer: 4",
     ):
         channels.attribute(j, "time_decay")
+
+
+def test_a_changed_path_column_is_coded_afresh() -> None:
+    # attribute() reuses the last path coding while the column holds the same tuple objects
+    j = _journeys()
+    first = channels.attribute(j, "markov")
+    again = channels.attribute(j, "markov")
+    pd.testing.assert_frame_equal(first, again)
+    # equal tuples that are other objects: coded afresh, same answer
+    rebuilt = j.assign(path=[tuple(list(p)) for p in j["path"]])
+    pd.testing.assert_frame_equal(channels.attribute(rebuilt, "markov"), first)
+    # a path replaced in place in the same frame: the new path counts
+    j.loc[0, "path"] = ("a",)  # was ("a", "b", "c"), converting
+    changed = channels.attribute(j, "last")
+    expected = channels.attribute(j.assign(path=[tuple(list(p)) for p in j["path"]]), "last")
+    pd.testing.assert_frame_equal(changed, expected)
+    before = channels.attribute(rebuilt, "last")["conversions"]
+    assert (changed["conversions"] - before).to_dict() == {"a": 1.0, "b": 0.0, "c": -1.0}
+    # a known channel list that lacks a channel of the cached paths is still refused
+    with pytest.raises(DataValidationError, match=r"channel not in channels= \(first: 'c'\)"):
+        channels.attribute(j, "last", channels=["a", "b"])
+
+
+def test_dense_state_codes_are_unique_with_inverse() -> None:
+    codes = np.array([7, 3, 3, 0, 7, 12])
+    for space in (13, 2**21):  # the table, and the sort beyond a large code space
+        distinct, inverse = attribution._dense(codes, space)
+        expected, expected_inverse = np.unique(codes, return_inverse=True)
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(inverse, expected_inverse)

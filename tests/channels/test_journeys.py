@@ -193,3 +193,19 @@ def test_conversions_flagged_in_the_touchpoint_log() -> None:
         channels.journeys(log.assign(is_order=1), conversion_column="is_order")
     with pytest.raises(DataValidationError, match="argument 'conversion_column'"):
         channels.journeys(log, _orders(), conversion_column="is_order")
+
+
+def test_event_order_is_lexsort() -> None:
+    from precimark.channels._journeys import _event_order
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 500):
+        codes = rng.integers(0, 7, n)
+        times = rng.integers(-5, 5, n) * 10**9 + 1_700_000_000 * 10**9  # ties on purpose
+        is_conv = rng.random(n) < 0.3
+        expected = np.lexsort((is_conv, times, codes))
+        np.testing.assert_array_equal(_event_order(codes, times, is_conv), expected)
+    huge = np.array([-(2**62), 2**62])  # a span that would overflow the packed key
+    np.testing.assert_array_equal(
+        _event_order(np.array([0, 0]), huge, np.array([False, True])), [0, 1]
+    )

@@ -161,7 +161,7 @@ def journeys(
     times = np.concatenate([tp.times[keep], conv_times[keep_conv]])
     is_conv = np.arange(len(ids)) >= n_touch
     # Events by customer, time, touches before a conversion at the same time.
-    order = np.lexsort((is_conv, times, codes))
+    order = _event_order(codes, times, is_conv)
     codes, times, is_conv = codes[order], times[order], is_conv[order]
     source = order - n_touch  # index into the kept conversions (for conversion events)
 
@@ -228,6 +228,29 @@ def journeys(
     )
     result = result.iloc[np.lexsort((sort_time, frame_codes))].reset_index(drop=True)
     return record_usage(result, gate.data_usage)
+
+
+def _event_order(
+    codes: npt.NDArray[np.intp], times: npt.NDArray[np.int64], is_conv: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.intp]:
+    """``np.lexsort((is_conv, times, codes))``, about twice as fast on millions of events.
+
+    The time and flag are replaced by their dense rank, packed with the customer code into
+    one int64 key and sorted stably once (lexsort sorts stably once per key). Falls back to
+    lexsort when the packed key would overflow.
+    """
+    n = len(codes)
+    span = int(times.max()) - int(times.min()) if n else 0
+    if n == 0 or span >= 2**61 or (int(codes.max()) + 1) * (n + 1) >= 2**62:
+        return np.lexsort((is_conv, times, codes))
+    when = (times - times.min()) * 2 + is_conv
+    by_time = np.argsort(when)
+    ordered = when[by_time]
+    dense = np.zeros(n, dtype=np.int64)
+    np.cumsum(ordered[1:] != ordered[:-1], out=dense[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_time] = dense
+    return np.argsort(codes.astype(np.int64) * (int(dense[-1]) + 1) + rank, kind="stable")
 
 
 def _flagged(

@@ -9,7 +9,7 @@ journey's conversion and revenue to channels so that the credits sum to the tota
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from math import factorial
 from typing import Any, Literal, NamedTuple
@@ -262,25 +262,8 @@ def compress(
     def ids() -> npt.NDArray[Any]:  # only built for an error message
         return _ids(frame, columns)
 
-    raw = frame[PATH].to_numpy(dtype=object)
-    try:
-        codes, distinct = pd.factorize(raw)
-        if set(map(type, distinct)) <= {tuple}:  # C-speed check, the usual case
-            not_tuple = np.zeros(len(distinct), dtype=bool)
-        else:
-            not_tuple = np.fromiter((type(p) is not tuple for p in distinct), bool, len(distinct))
-    except TypeError:  # an unhashable path, such as a list
-        codes, not_tuple = np.zeros(len(raw), dtype=np.intp), np.ones(1, dtype=bool)
-    if not_tuple.any():
-        raise fail_rows(
-            f"column '{PATH}'",
-            not_tuple[codes],
-            ids(),
-            "path that is not a tuple",
-            "a tuple of channel names on every journey, oldest touch first",
-            "Build the journeys with precimark.channels.journeys(...).",
-            plural="paths that are not tuples",
-        )
+    index = _path_index(frame[PATH].to_numpy(dtype=object), ids)
+    codes, lengths = index.codes, index.lengths
     converted = frame[CONVERTED]
     if not pd.api.types.is_bool_dtype(converted.dtype):
         raise fail(f"column '{CONVERTED}'", f"values of dtype {converted.dtype}", "True or False")
@@ -302,7 +285,6 @@ def compress(
     ):
         if mask.any():
             raise fail_rows(f"column '{REVENUE}'", mask, ids(), what, expected)
-    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     empty = conv & (lengths[codes] == 0)
     if empty.any():
         raise fail_rows(
@@ -315,15 +297,14 @@ def compress(
             "them (journeys[journeys['path'].str.len() > 0]) and report them as unattributed, "
             "or widen lookback=.",
         )
-    flat = np.fromiter(chain.from_iterable(distinct), dtype=object, count=int(lengths.sum()))
-    known = sorted(set(flat)) if channels is None else _known(channels)
-    names = np.asarray(known, dtype=object)
-    channel_codes = pd.Index(names).get_indexer(flat)
+    names = index.seen if channels is None else np.asarray(_known(channels), dtype=object)
+    lookup = pd.Index(names, dtype=object).get_indexer(pd.Index(index.seen, dtype=object))
+    channel_codes = lookup[index.channels]
     unknown = channel_codes < 0
     if unknown.any():
-        first = flat[int(np.argmax(unknown))]
-        element_path = np.repeat(np.arange(len(distinct)), lengths)
-        bad_path = np.zeros(len(distinct), dtype=bool)
+        first = index.seen[index.channels[int(np.argmax(unknown))]]
+        element_path = np.repeat(np.arange(len(lengths)), lengths)
+        bad_path = np.zeros(len(lengths), dtype=bool)
         bad_path[element_path[unknown]] = True
         raise fail_rows(
             f"column '{PATH}'",
@@ -333,13 +314,70 @@ def compress(
             "only the channels named by channels=",
             "Fix or map the channel names upstream, or add the channel to channels=.",
         )
-    n_journeys = _sum_by(codes, np.ones(len(codes)), len(distinct))
-    n_conv = _sum_by(codes, conv.astype(np.float64), len(distinct))
-    n_rev = _sum_by(codes, rev, len(distinct))
+    size = len(lengths)
+    n_journeys = _sum_by(codes, np.ones(len(codes)), size)
+    n_conv = _sum_by(codes, conv.astype(np.float64), size)
+    n_rev = _sum_by(codes, rev, size)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     return Paths(
         names, n_journeys, n_conv, n_rev, lengths, starts, channel_codes.astype(np.int64), codes
     )
+
+
+class _PathIndex(NamedTuple):
+    """A path column coded as integers: its distinct paths and their channels."""
+
+    source: npt.NDArray[np.object_]  # the column's tuples, kept alive so that ids stay theirs
+    identity: npt.NDArray[np.uintp]  # id() of each tuple: the cache key
+    codes: npt.NDArray[np.intp]  # distinct path of each journey
+    lengths: npt.NDArray[np.int64]  # touches per distinct path
+    channels: npt.NDArray[np.intp]  # code in ``seen`` of each touch, path by path
+    seen: npt.NDArray[np.object_]  # the channel names in the paths, sorted
+
+
+_LAST_INDEX: list[_PathIndex] = []
+"""The last path index built (one entry), reused while the column holds the same tuples."""
+
+
+def _path_index(raw: npt.NDArray[np.object_], ids: Callable[[], npt.NDArray[Any]]) -> _PathIndex:
+    """Code a path column as integers, or reuse the last coding when nothing changed.
+
+    Compressing the tuples (hashing every path and channel name) is the cost of every
+    :func:`attribute` call on a large journeys frame, and a user runs several models on the
+    same frame. Tuples are immutable and the cache keeps the last column's tuples alive, so a
+    column holding the very same tuple objects, row by row, has the same coding: comparing
+    ``id`` s is exact and costs one pass of integers. Any other column is coded afresh.
+    """
+    identity = np.fromiter(map(id, raw), dtype=np.uintp, count=len(raw))
+    for last in _LAST_INDEX:
+        if np.array_equal(last.identity, identity):
+            return last
+    try:
+        codes, distinct = pd.factorize(raw)
+        if set(map(type, distinct)) <= {tuple}:  # C-speed check, the usual case
+            not_tuple = np.zeros(len(distinct), dtype=bool)
+        else:
+            not_tuple = np.fromiter((type(p) is not tuple for p in distinct), bool, len(distinct))
+    except TypeError:  # an unhashable path, such as a list
+        codes, not_tuple = np.zeros(len(raw), dtype=np.intp), np.ones(1, dtype=bool)
+    if not_tuple.any():
+        raise fail_rows(
+            f"column '{PATH}'",
+            not_tuple[codes],
+            ids(),
+            "path that is not a tuple",
+            "a tuple of channel names on every journey, oldest touch first",
+            "Build the journeys with precimark.channels.journeys(...).",
+            plural="paths that are not tuples",
+        )
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+    flat = np.fromiter(chain.from_iterable(distinct), dtype=object, count=int(lengths.sum()))
+    touch_codes, names = pd.factorize(flat, use_na_sentinel=False)
+    seen = np.asarray(sorted(names), dtype=object)
+    rank = pd.Index(seen, dtype=object).get_indexer(pd.Index(names, dtype=object))
+    index = _PathIndex(raw, identity, np.asarray(codes), lengths, rank[touch_codes], seen)
+    _LAST_INDEX[:] = [index]
+    return index
 
 
 def _sum_by(
@@ -347,6 +385,19 @@ def _sum_by(
 ) -> npt.NDArray[np.float64]:
     """Sum of ``weights`` per code 0..size-1."""
     return np.bincount(codes, weights=weights, minlength=size).astype(np.float64, copy=False)
+
+
+def _channel_codes(
+    flat: npt.NDArray[np.object_], names: npt.NDArray[np.object_]
+) -> npt.NDArray[np.int64]:
+    """Position of each channel of ``flat`` in ``names`` (-1 when absent).
+
+    Factorizes first and looks up the few distinct names: ``Index.get_indexer`` on the whole
+    object array converts it to a string array and back, several times slower.
+    """
+    codes, distinct = pd.factorize(flat)
+    lookup = pd.Index(names, dtype=object).get_indexer(pd.Index(distinct, dtype=object))
+    return np.asarray(lookup[codes], dtype=np.int64)
 
 
 def _known(channels: Sequence[str]) -> list[str]:
@@ -433,7 +484,7 @@ def _time_decay(
             plural="journeys with a touch after the conversion (negative or missing days)",
         )
     flat = np.fromiter(chain.from_iterable(paths), dtype=object, count=int(lengths.sum()))
-    codes = pd.Index(names).get_indexer(pd.Index(flat))
+    codes = _channel_codes(flat, names)
     raw = np.exp2(-flat_days / half)
     journey = np.repeat(np.arange(len(paths)), lengths)
     weights = raw / _sum_by(journey, raw, len(paths))[journey]
@@ -471,6 +522,22 @@ def _states(paths: Paths, order: int) -> tuple[npt.NDArray[np.int64], npt.NDArra
     return code, path_of_step
 
 
+def _dense(
+    codes: npt.NDArray[np.int64], space: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``0..space-1``.
+
+    A table of the (few) possible codes replaces the sort of every step when the code space
+    is small, as it is for up to 3 channels of memory over a few dozen channels.
+    """
+    if space > max(2**20, len(codes)):
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        return distinct, inverse.ravel()
+    present = np.bincount(codes, minlength=space) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), position[codes].astype(np.intp)
+
+
 class _Chain(NamedTuple):
     """The Markov chain of the journeys: start is the last transient state."""
 
@@ -483,8 +550,7 @@ class _Chain(NamedTuple):
 
 def _chain(paths: Paths, order: int) -> _Chain:
     state_code, path_of_step = _states(paths, order)
-    states, state = np.unique(state_code, return_inverse=True)
-    state = state.ravel()
+    states, state = _dense(state_code, (len(paths.names) + 1) ** order)
     n_states = len(states)
     start = n_states
     # Transitions: start -> first state, state -> next state, last state -> conversion/null.
