@@ -194,8 +194,8 @@ def bgnbd_discounted_expected(
     """
     r, alpha, a, b = (float(v) for v in params)
     shift = 1.0 if modified else 0.0
-    pairs, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
-    xp, Tp = pairs[:, :1], pairs[:, 1:]
+    at_age = pairs(x, T)
+    xp, Tp, inverse = at_age.x[:, None], at_age.y[:, None], at_age.codes
     t = np.asarray(times, dtype=np.float64)[None, :]
     hyp = hyp2f1(r + xp, b + xp + shift, a + b + xp - 1.0 + shift, t / (alpha + Tp + t))
     body = 1.0 - hyp * ((alpha + Tp) / (alpha + Tp + t)) ** (r + xp)
@@ -203,7 +203,7 @@ def bgnbd_discounted_expected(
     head = (a + b + x - 1.0 + shift) / (a - 1.0)
     log_mix, has = _mix(modified, a, b, x)
     odds = np.where(has, np.exp(log_mix + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))), 0.0)
-    out: Array = head * per_pair[inverse.reshape(-1)] / (1.0 + odds)
+    out: Array = head * per_pair[inverse] / (1.0 + odds)
     return out
 
 
@@ -495,10 +495,10 @@ def pareto_conditional_pmf(params: Array, n: int, t: float, x: Array, tx: Array,
     r, alpha, s, beta = (float(v) for v in params)
     alive = pareto_probability_alive(params, x, tx, T)
     # The future depends on (x, T) only: one quadrature per distinct pair.
-    pairs_, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
-    xp, Tp = pairs_[:, 0], pairs_[:, 1]
+    at_age = pairs(x, T)
+    xp, Tp = at_age.x, at_age.y
     future = pareto_future_pmf(r + xp, alpha + Tp, s, beta + Tp, n, np.full_like(xp, t))
-    future = future[inverse.reshape(-1)]
+    future = future[at_age.codes]
     out: Array = 1.0 - alive * (1.0 - future) if n == 0 else alive * future
     return out
 
