@@ -123,31 +123,33 @@ def bgnbd_loglik(
     shift = 1.0 if modified else 0.0
     xu, xi = rows.f_frequency
     log_mix_u, has_u = _mix(modified, a, b, xu)
-    has = has_u[xi]
+    log_mix_u = np.where(has_u, log_mix_u, -np.inf)  # no 'dropped out' branch at x = 0
     ages, recencies = rows.f_age.values, rows.f_recency.values
     l_t = np.log1p(ages / alpha)[rows.f_age.codes]
-    l_tx = np.log1p(recencies / alpha)[rows.f_recency.codes]
+    gap = l_t - np.log1p(recencies / alpha)[rows.f_recency.codes]  # >= 0: tx <= T
     rx = r + rows.x
-    a1 = -rx * l_t
-    a2 = np.where(has, log_mix_u[xi] - rx * l_tx, -np.inf)
-    tail = np.logaddexp(a1, a2)
+    # tail = logaddexp(-rx l_t, log_mix - rx l_tx) = -rx l_t + logaddexp(0, odds), where
+    # odds = log_mix + rx (l_t - l_tx) is the log-odds of the 'dropped out' branch.
+    odds = log_mix_u[xi] + rx * gap
+    small = np.exp(-np.abs(odds))  # one exponential serves both log(1 + e^odds) and its weight
+    soft = np.maximum(odds, 0.0) + np.log1p(small)
     n = xu + shift
     const_u = _log_rising(r, xu) - xu * np.log(alpha) + _log_rising(b, n) - _log_rising(a + b, n)
-    ll = const_u[xi] + tail
+    ll = const_u[xi] - rx * l_t + soft
     if not grad:
         return ll, None
-    w1 = np.exp(a1 - tail)
-    w2 = np.where(has, 1.0 - w1, 0.0)
+    # Weight of the 'dropped out' branch, e^odds / (1 + e^odds): exactly 0 at x = 0.
+    w2 = np.where(odds > 0.0, 1.0, small) / (1.0 + small)
     rise_ab = _rising_digamma(a + b, n)
     inv_u = np.where(has_u, 1.0 / np.where(has_u, b + xu - 1.0 + shift, 1.0), 0.0)
     d_t = (ages / (alpha * (alpha + ages)))[rows.f_age.codes]
-    d_tx = (recencies / (alpha * (alpha + recencies)))[rows.f_recency.codes]
-    g = np.empty((rows.x.shape[0], 4))
-    g[:, 0] = _rising_digamma(r, xu)[xi] - w1 * l_t - w2 * l_tx
-    g[:, 1] = -(xu / alpha)[xi] + rx * (w1 * d_t + w2 * d_tx)
-    g[:, 2] = -rise_ab[xi] + w2 / a
-    g[:, 3] = (_rising_digamma(b, n) - rise_ab)[xi] - w2 * inv_u[xi]
-    return ll, g
+    d_gap = d_t - (recencies / (alpha * (alpha + recencies)))[rows.f_recency.codes]
+    g = np.empty((4, rows.x.shape[0]))  # one contiguous row per parameter, returned transposed
+    g[0] = _rising_digamma(r, xu)[xi] - l_t + w2 * gap
+    g[1] = -(xu / alpha)[xi] + rx * (d_t - w2 * d_gap)
+    g[2] = -rise_ab[xi] + w2 / a
+    g[3] = (_rising_digamma(b, n) - rise_ab)[xi] - w2 * inv_u[xi]
+    return ll, g.T
 
 
 def bgnbd_probability_alive(
@@ -194,8 +196,8 @@ def bgnbd_discounted_expected(
     """
     r, alpha, a, b = (float(v) for v in params)
     shift = 1.0 if modified else 0.0
-    pairs, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
-    xp, Tp = pairs[:, :1], pairs[:, 1:]
+    at_age = pairs(x, T)
+    xp, Tp, inverse = at_age.x[:, None], at_age.y[:, None], at_age.codes
     t = np.asarray(times, dtype=np.float64)[None, :]
     hyp = hyp2f1(r + xp, b + xp + shift, a + b + xp - 1.0 + shift, t / (alpha + Tp + t))
     body = 1.0 - hyp * ((alpha + Tp) / (alpha + Tp + t)) ** (r + xp)
@@ -203,7 +205,7 @@ def bgnbd_discounted_expected(
     head = (a + b + x - 1.0 + shift) / (a - 1.0)
     log_mix, has = _mix(modified, a, b, x)
     odds = np.where(has, np.exp(log_mix + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))), 0.0)
-    out: Array = head * per_pair[inverse.reshape(-1)] / (1.0 + odds)
+    out: Array = head * per_pair[inverse] / (1.0 + odds)
     return out
 
 
@@ -385,17 +387,17 @@ def gg_loglik(params: Array, rows: GGRows, *, grad: bool = False) -> tuple[Array
     p, q, v = (float(val) for val in params)
     xu, xi = rows.f_frequency
     px = p * rows.x
-    log_xmv = np.log(rows.xm + v)
     shrink = np.log1p(v / rows.xm)
+    log_xmv = (np.log(xu)[xi] + rows.log_m) + shrink  # log(x m + v), one logarithm per row
     ll = -betaln(p * xu, q)[xi] + q * np.log(v) - rows.log_m - px * shrink - q * log_xmv
     if not grad:
         return ll, None
     psi_u = digamma(p * xu + q)
-    g = np.empty((rows.x.shape[0], 3))
-    g[:, 0] = rows.x * ((psi_u - digamma(p * xu))[xi] - shrink)
-    g[:, 1] = (psi_u - digamma(q))[xi] + np.log(v) - log_xmv
-    g[:, 2] = q / v - (px + q) / (rows.xm + v)
-    return ll, g
+    g = np.empty((3, rows.x.shape[0]))  # one contiguous row per parameter, returned transposed
+    g[0] = rows.x * ((psi_u - digamma(p * xu))[xi] - shrink)
+    g[1] = (psi_u - digamma(q))[xi] + np.log(v) - log_xmv
+    g[2] = q / v - (px + q) / (rows.xm + v)
+    return ll, g.T
 
 
 def gg_expected_spend(params: Array, x: Array, m: Array) -> Array:
@@ -495,10 +497,10 @@ def pareto_conditional_pmf(params: Array, n: int, t: float, x: Array, tx: Array,
     r, alpha, s, beta = (float(v) for v in params)
     alive = pareto_probability_alive(params, x, tx, T)
     # The future depends on (x, T) only: one quadrature per distinct pair.
-    pairs_, inverse = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
-    xp, Tp = pairs_[:, 0], pairs_[:, 1]
+    at_age = pairs(x, T)
+    xp, Tp = at_age.x, at_age.y
     future = pareto_future_pmf(r + xp, alpha + Tp, s, beta + Tp, n, np.full_like(xp, t))
-    future = future[inverse.reshape(-1)]
+    future = future[at_age.codes]
     out: Array = 1.0 - alive * (1.0 - future) if n == 0 else alive * future
     return out
 

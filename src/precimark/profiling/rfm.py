@@ -81,11 +81,15 @@ def _day_totals(tx: Transactions, last_day: int, where: str = "the amount column
     if ids.dtype.kind in "iu" and (int(ids.max()) - int(ids.min()) + 1) * span < 2**62:
         # Integer ids sort as they are: no hashing pass needed.
         offset = int(ids.min())
-        codes = ids.astype(np.int64) - offset
+        key = np.subtract(ids, offset, dtype=np.int64)
     else:
         codes, uniques = pd.factorize(ids, sort=True)
         lookup = np.asarray(uniques)
-    key = codes.astype(np.int64, copy=False) * span + (days - first)
+        key = codes.astype(np.int64, copy=False)
+    # key = code * span + (day - first), built in place: one array of the log's length.
+    key *= span
+    key += days
+    key -= first
     order = np.argsort(key)
     key = key[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
@@ -113,13 +117,17 @@ def _order_three_or_more(
     day totals independent of the input's row order, so a log summarised in partitions (Spark,
     Dask) gives bit-identical results. Such days are rare, so this costs little.
     """
-    sizes = np.diff(np.append(starts, len(order)))
-    crowded = np.repeat(sizes >= 3, sizes)
-    if not crowded.any():
+    sizes = np.diff(starts, append=len(order))
+    crowded = np.flatnonzero(sizes >= 3)
+    if len(crowded) == 0:
         return
-    positions = np.flatnonzero(crowded)
+    # Positions of the crowded days' rows, built from those days alone (never a full-size mask).
+    counts = sizes[crowded]
+    group = np.repeat(np.arange(len(crowded)), counts)
+    positions = starts[crowded][group] + (
+        np.arange(len(group)) - (np.cumsum(counts) - counts)[group]
+    )
     rows = order[positions]
-    group = np.repeat(np.arange(len(sizes)), sizes)[positions]
     order[positions] = rows[np.lexsort((amounts[rows], group))]
 
 
