@@ -11,7 +11,9 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "channels.md"
 
 
 def test_page_code_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(
+        r"```python(?: [^\n]*)?\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S
+    )
     assert len(blocks) == 4
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in blocks:
