@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import precimark as pm
-from precimark import kpi
+from precimark import kpi, plot
 from precimark.channels import attribution, economics, journeys, social
 from precimark.datasets import make_journeys, make_posts, make_transactions, make_uplift_data
 from precimark.exceptions import DataValidationError
@@ -103,6 +103,14 @@ def _clv(**kwargs: object) -> object:
         _BGNBD, spend, _RFM, horizon=52, discount_rate=0.01, discount_period=4, **kwargs
     )
 
+
+def _segments(**kwargs: object) -> object:
+    spend = pm.GammaGammaModel().fit(_RFM[_RFM["frequency"] > 0])
+    arguments: dict[str, object] = {"horizon": 52, "discount_rate": 0.01, "discount_period": 4}
+    return pm.clv.segment_value(_BGNBD, spend, _RFM, **{**arguments, **kwargs})  # type: ignore[arg-type]
+
+
+_SURVIVORS = pd.Series([1000, 631, 468, 382, 326, 289, 262, 241])
 
 _DEMAND = pd.DataFrame({"quantity": [1.0, 2.0, 3.0, 4.0] * 5, "price": [4.0, 3.0, 2.0, 1.0] * 5})
 
@@ -552,6 +560,37 @@ CASES: dict[str, Call] = {
     "precimark.clv.value.customer_lifetime_value(random_state)": lambda v: _clv(
         confidence=0.9, random_state=v
     ),
+    "precimark.clv.models.BetaGeoModel(random_state)": lambda v: pm.BetaGeoModel(
+        random_state=v  # type: ignore[arg-type]
+    ).fit(_RFM),
+    "precimark.clv.models.ParetoNBDModel(random_state)": lambda v: pm.ParetoNBDModel(
+        random_state=v  # type: ignore[arg-type]
+    ).fit(_RFM),
+    "precimark.clv.contractual.ShiftedBetaGeoModel(random_state)": lambda v: (
+        pm.clv.ShiftedBetaGeoModel(random_state=v).fit(_SURVIVORS)  # type: ignore[arg-type]
+    ),
+    "precimark.clv.value.segment_value(confidence)": lambda v: _segments(confidence=v),
+    "precimark.clv.value.segment_value(horizon)": lambda v: _segments(horizon=v),
+    "precimark.clv.value.segment_value(n_draws)": lambda v: _segments(n_draws=v),
+    "precimark.clv.value.segment_value(random_state)": lambda v: _segments(random_state=v),
+    # charts (they validate before drawing)
+    "precimark.plot.clv.plot_expected_repeat_purchases(horizon)": lambda v: (
+        plot.plot_expected_repeat_purchases(_BGNBD, v)  # type: ignore[arg-type]
+    ),
+    "precimark.plot.clv.plot_frequency_recency_matrix(horizon)": lambda v: (
+        plot.plot_frequency_recency_matrix(_BGNBD, _RFM, horizon=v)  # type: ignore[arg-type]
+    ),
+    "precimark.plot.propensity.plot_gains(n_bins)": lambda v: plot.plot_gains(
+        _Y,
+        _SCORE,
+        n_bins=v,  # type: ignore[arg-type]
+    ),
+    "precimark.plot.propensity.plot_uplift_by_decile(confidence)": lambda v: (
+        plot.plot_uplift_by_decile(_Y, _SCORE, _TREATED, confidence=v)  # type: ignore[arg-type]
+    ),
+    "precimark.plot.propensity.plot_uplift_by_decile(n_bins)": lambda v: plot.plot_uplift_by_decile(
+        _Y, _SCORE, _TREATED, n_bins=v
+    ),  # type: ignore[arg-type]
     # profiling
     "precimark.profiling.clusters.BehaviouralSegmenter(n_clusters)": lambda v: (
         pm.profiling.BehaviouralSegmenter(n_clusters=v).fit(_RFM)  # type: ignore[arg-type]

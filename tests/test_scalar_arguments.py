@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,6 +24,7 @@ from precimark.kpi.estimates import Estimate
 from precimark.pricing import (
     Guardrails,
     LoyaltyTiers,
+    PricingPolicy,
     SensitivityDiscount,
     Tier,
     estimate_elasticity,
@@ -35,12 +37,22 @@ Call = Callable[[Any], object]
 
 _DEMAND = pd.DataFrame({"quantity": [1.0, 2.0, 3.0, 4.0], "price": [4.0, 3.0, 2.0, 1.0]})
 _PVALUES = pd.DataFrame({"p_value": [0.01, 0.2]})
+_LOG = pd.DataFrame(
+    {
+        "price_sensitivity": np.linspace(0.0, 1.0, 40),
+        "consent_personalised_pricing": True,
+        "discount_rate": [0.0, 0.1] * 20,
+        "probability": 0.5,
+        "reward": [1.0, 0.0, 0.0, 1.0] * 10,
+    }
+)
+_POLICY = PricingPolicy([SensitivityDiscount(threshold=0.5)])
 
 CONFIDENCE: list[tuple[str, Call]] = [
     ("proportion", lambda c: proportion(3, 10, confidence=c)),
     ("Estimate", lambda c: Estimate(0.5, 0.4, 0.6, c, "given", 10)),
     ("estimate_elasticity", lambda c: estimate_elasticity(_DEMAND, confidence=c)),
-    ("evaluate_offline", lambda c: evaluate_offline(None, None, prices=1.0, confidence=c)),  # type: ignore[arg-type]
+    ("evaluate_offline", lambda c: evaluate_offline(_POLICY, _LOG, prices=1.0, confidence=c)),
 ]
 
 # A number where a number is expected: strings (a TypeError or a silent float() before),
