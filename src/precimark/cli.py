@@ -166,8 +166,14 @@ def _check_output(path: str | None) -> None:
             f"{path}: unknown output format {suffix or '(no extension)'!r}; "
             "expected a .csv, .parquet or .json file"
         )
-    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise PrecimarkError(f"{path}: writing Parquet needs pyarrow (pip install pyarrow)")
+    if suffix == ".parquet":
+        try:  # importing, not just finding: an installed pyarrow may not load (numpy 1 vs 2)
+            importlib.import_module("pyarrow")
+        except ImportError as err:
+            reason = (str(err).splitlines() or [type(err).__name__])[0]
+            raise PrecimarkError(
+                f"{path}: writing Parquet needs pyarrow (pip install pyarrow); {reason}"
+            ) from err
 
 
 def _write(
