@@ -375,7 +375,10 @@ def _path_index(raw: npt.NDArray[np.object_], ids: Callable[[], npt.NDArray[Any]
     touch_codes, names = pd.factorize(flat, use_na_sentinel=False)
     seen = np.asarray(sorted(names), dtype=object)
     rank = pd.Index(seen, dtype=object).get_indexer(pd.Index(names, dtype=object))
-    index = _PathIndex(raw, identity, np.asarray(codes), lengths, rank[touch_codes], seen)
+    # Our own array of the tuples: were `raw` a view of the caller's column, replacing a path
+    # in place could free its tuple and let a new one take its id (a false cache hit).
+    source = raw.copy()
+    index = _PathIndex(source, identity, np.asarray(codes), lengths, rank[touch_codes], seen)
     _LAST_INDEX[:] = [index]
     return index
 
