@@ -18,8 +18,10 @@ from precimark.pricing import (
     ListPrice,
     LoyaltyTiers,
     PricingPolicy,
+    Rule,
     SensitivityDiscount,
     Tier,
+    UpliftTargetedOffer,
     differentiated_pricing_policy,
     protected_match,
     round_prices,
@@ -305,3 +307,63 @@ def test_reference_price_is_the_lowest_price_applied_on_any_day_of_the_window(
         _one(), pd.Series([150.0], index=["p"]), at=at, price_history=history
     )
     assert d["reference_price"].iloc[0] == expected
+
+
+def test_per_category_guardrails_come_from_the_price_frame() -> None:
+    prices = pd.DataFrame(
+        {"list_price": [100.0, 100.0, 100.0], "category": ["shoes", "books", "toys"]},
+        index=["run", "novel", "kite"],
+    )
+    # the documented route: a per-category value mapped onto the products; a category
+    # without one (NaN) falls back to the policy's guardrail
+    prices["max_discount"] = prices["category"].map({"shoes": 0.05, "books": 0.15})
+    policy = PricingPolicy(
+        [SensitivityDiscount(discount=0.3)], guardrails=Guardrails(max_discount=0.2)
+    )
+    d = policy.decide(_one(price_sensitivity=0.9), prices, at=AT)
+    assert d["final_price"].tolist() == [95.0, 85.0, 80.0]
+    assert d["guardrails_applied"].tolist() == ["max_discount"] * 3
+
+
+def _hint_customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "orders_365d": [4, 9],
+            "price_sensitivity": [0.5, 0.5],
+            "channel": ["card", "card"],
+            "uplift": [0.05, 0.05],
+            "propensity": [0.2, 0.2],
+            "consent_personalised_pricing": [True, True],
+        },
+        index=pd.Index(["ann", "bob"], name="customer_id"),
+    )
+
+
+def test_no_hints_under_a_campaign_budget_nor_on_explored_rows() -> None:
+    rules = [LoyaltyTiers((Tier("Silver", 5, 0.05), Tier("Gold", 10, 0.1))), ListPrice()]
+    customers = _hint_customers()
+    plain = PricingPolicy(rules).decide(customers, 100.0, at=AT)
+    # without a budget both customers are told what the next tier would give
+    assert plain["what_would_change"].str.contains("→ price").all()
+    budgeted = PricingPolicy(rules, guardrails=Guardrails(budget=1e6))
+    # a budget's offers depend on the other customers, so no re-decided hint can be promised
+    assert (budgeted.decide(customers, 100.0, at=AT)["what_would_change"] == "").all()
+    explored = PricingPolicy(rules, exploration=1.0, exploration_arms=(0.0, 0.1))
+    d = explored.decide(customers, 100.0, at=AT, random_state=0)
+    # an explored price is drawn at random: no input change determines it
+    assert (d["what_would_change"] == "").all()
+
+
+def test_an_uplift_targeted_offer_gives_no_hint_of_its_own() -> None:
+    # uplift and propensity are model scores, not something a customer can act on
+    customers = _hint_customers()
+    rule = UpliftTargetedOffer(discount=0.1)
+    assert type(rule).counterfactuals is Rule.counterfactuals  # the default: no changes
+    d = PricingPolicy([rule, ChannelDiscount({"wallet": 0.03})]).decide(
+        customers.assign(uplift=[0.0, 0.5]), 100.0, at=AT
+    )
+    assert d["final_price"].tolist() == [100.0, 90.0]  # the gate binds for ann only
+    assert d["what_would_change"].tolist() == [
+        "paying with wallet → price 97.00",
+        "",  # bob's 10% already beats the wallet discount
+    ]

@@ -697,6 +697,9 @@ class UpliftTargetedOffer(Rule):
     fires where ``u * (P * (1 - d) - c) > p0 * d * P + offer_cost``: the margin it creates
     beats the discount given to customers who would have bought anyway plus its fixed cost.
 
+    It proposes no "what would change" hint: its inputs are model scores, which a customer
+    cannot act on.
+
     Parameters
     ----------
     discount : float, default 0.1
