@@ -287,3 +287,33 @@ def test_day_totals_do_not_depend_on_row_order() -> None:
     for _ in range(20):
         shuffled = tx.iloc[rng.permutation(len(tx))]
         pd.testing.assert_frame_equal(pm.rfm_summary(shuffled), reference, check_exact=True)
+
+
+@pytest.mark.parametrize("high", [2**20, 2**62])  # packed into one int64 / too wide: argsort
+def test_the_sort_of_day_keys_gives_the_sorted_keys_and_a_stable_order(high: int) -> None:
+    from precimark.profiling.rfm import _sort_with_order
+
+    key = np.random.default_rng(1).integers(0, high, 5_000, dtype=np.int64)
+    key[::7] = key[0]  # ties: kept in row order
+    expected = np.argsort(key, kind="stable")
+    reference = key[expected]
+    keys, order = _sort_with_order(key.copy())
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(keys, reference)
+
+
+def test_customer_ids_far_apart_give_the_same_summary_as_close_ones() -> None:
+    """Ids 2**57 apart times 9 days leave no room to pack the row number: the argsort path."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": [3, 3, 5, 5, 5],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-09", "2024-01-02", "2024-01-02", "2024-01-05"]
+            ),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    far = tx.assign(customer_id=tx["customer_id"].replace({5: 2**57}))
+    near, wide = pm.rfm_summary(tx), pm.rfm_summary(far)
+    np.testing.assert_array_equal(wide.to_numpy(), near.to_numpy())
+    assert list(wide.index) == [3, 2**57]

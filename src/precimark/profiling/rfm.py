@@ -90,8 +90,7 @@ def _day_totals(tx: Transactions, last_day: int, where: str = "the amount column
     key *= span
     key += days
     key -= first
-    order = np.argsort(key)
-    key = key[order]
+    key, order = _sort_with_order(key)
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     if len(starts) < len(key):  # a data-quality finding: same-day rows are one purchase
         _logger.info(
@@ -108,8 +107,27 @@ def _day_totals(tx: Transactions, last_day: int, where: str = "the amount column
     return totals
 
 
+def _sort_with_order(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """Return ``key`` sorted and the row order that sorts it (ties in row order); ``key`` >= 0.
+
+    ``np.sort`` of int64 is vectorised (SIMD) and about 8x faster than ``np.argsort``: when the
+    key and the row number fit in 63 bits together, both are packed into one integer
+    ``key << bits | row`` (the key in place), sorted, and unpacked; otherwise an argsort.
+    """
+    bits = max(len(key) - 1, 1).bit_length()
+    if int(key.max(initial=0)) >= 2 ** (63 - bits):
+        order = np.argsort(key, kind="stable")
+        return key[order], order
+    key <<= bits
+    key |= np.arange(len(key), dtype=np.int64)
+    key.sort()
+    order = key & ((1 << bits) - 1)
+    key >>= bits
+    return key, order
+
+
 def _order_three_or_more(
-    order: npt.NDArray[np.intp], starts: npt.NDArray[np.intp], amounts: npt.NDArray[np.float64]
+    order: npt.NDArray[Any], starts: npt.NDArray[np.intp], amounts: npt.NDArray[np.float64]
 ) -> None:
     """Sort, by amount, the rows of each customer-day with three or more purchases (in place).
 
