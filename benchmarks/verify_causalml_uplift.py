@@ -14,8 +14,10 @@ On a confounded campaign with known truth (``make_observational_uplift_data``, t
 propensity given to both libraries) it fits each pair with the same base models and prints,
 on held-out rows, the largest absolute difference of the two predictions and each one's
 root-mean-square error against the true uplift. Where the algorithm is the same the
-difference is rounding: the X-learner (same four models, ``g = e(x)``) and the R-learner
-(the same stratified folds of ``E[y | x]``, the same weighted regression). The DR-learner
+difference is rounding: the X-learner (same four models, ``g = e(x)``) and the R-learner on
+spend (the same stratified folds of ``E[y | x]``, the same weighted regression; causalml's
+``BaseRClassifier`` uses unstratified ``KFold`` folds, so on conversions only the mean
+agrees). The DR-learner
 differs by design: precimark cross-fits the outcome models and fits one effect model on all
 rows; causalml rotates three thirds (outcome models on one, the effect model on the next)
 and averages the three effect models. There the two should agree within sampling noise, so
