@@ -346,3 +346,19 @@ def test_x_learner_with_several_arms_weights_each_arm_against_the_control() -> N
         tau0, tau1 = model.effects_control_[j].predict(X), model.effects_treated_[j].predict(X)
         np.testing.assert_allclose(by_rows[:, j], share * tau0 + (1 - share) * tau1, atol=1e-9)
     assert not np.allclose(by_rows, by_shares)
+
+
+def test_x_learner_with_a_propensity_model_of_several_arms_and_a_json_round_trip() -> None:
+    """String arms: the learner fits the classifier on the labels and maps its classes."""
+    d = make_multiarm_uplift_data(1_500, random_state=1)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    model = XLearnerUplift(
+        estimator=LogisticRegression(), effect_estimator=LinearRegression(), control="control"
+    ).fit(X, y, treated=t, propensity=LogisticRegression())
+    classes = list(model.propensity_model_.classes_)
+    e = model.propensity_model_.predict_proba(X)[
+        :, [classes.index(c) for c in ("control", "A", "B")]
+    ]
+    np.testing.assert_allclose(model.predict(X), model.predict(X, propensity=e), atol=1e-12)
+    again = XLearnerUplift.from_dict(model.to_dict())
+    np.testing.assert_allclose(again.predict(X), model.predict(X), atol=1e-12)
