@@ -14,8 +14,10 @@ splits, each configuration's held-out score:
   conversion (0.9%) labels: the default ``PropensityModel()`` against a logistic regression
   and uncalibrated small boosted trees.
 
-Each cell is the mean over the splits, with the standard error of that mean in brackets: a
-difference smaller than about two standard errors is noise. Nothing here runs in the unit
+Each cell is the mean over the splits, with the standard error of that mean in brackets. The
+splits are shared, so configurations are compared by the paired difference: per task, each
+configuration's mean difference to the best one and that difference's standard error (a
+difference within about two standard errors is noise). Nothing here runs in the unit
 tests (they must not need the network); ``nox -s real_data`` runs it.
 
     python benchmarks/real_data_uplift.py [n_splits]
@@ -139,9 +141,18 @@ def _cell(values: list[float]) -> str:
     return f"{np.mean(values):.4f} ({se:.4f})"
 
 
-def uplift_table(folder: Path, n_splits: int) -> pd.DataFrame:
-    """Held-out Qini coefficient per task and learner: mean (standard error) over splits."""
-    rows = {}
+def _paired(scores: dict[str, list[float]]) -> dict[str, str]:
+    """Each configuration's paired difference to the best mean: mean (standard error)."""
+    best = max(scores, key=lambda name: float(np.mean(scores[name])))
+    return {
+        name: "best" if name == best else _cell(list(np.subtract(values, scores[best])))
+        for name, values in scores.items()
+    }
+
+
+def uplift_table(folder: Path, n_splits: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Held-out Qini per task and learner, and each learner's paired difference to the best."""
+    rows, differences = {}, {}
     for task, (X, y, t) in uplift_tasks(folder).items():
         strata = 2 * t + y
         splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.3, random_state=0)
@@ -151,8 +162,9 @@ def uplift_table(folder: Path, n_splits: int) -> pd.DataFrame:
                 model = build().fit(X.iloc[train], y[train], treated=t[train])
                 scores[name].append(qini_auc_score(y[test], model.predict(X.iloc[test]), t[test]))
         rows[task] = {name: _cell(values) for name, values in scores.items()}
-        print(task, rows[task], flush=True)
-    return pd.DataFrame(rows).T
+        differences[task] = _paired(scores)
+        print(task, rows[task], differences[task], flush=True)
+    return pd.DataFrame(rows).T, pd.DataFrame(differences).T
 
 
 PROPENSITY: dict[str, Callable[[], Any]] = {
@@ -165,30 +177,33 @@ PROPENSITY: dict[str, Callable[[], Any]] = {
 
 
 def propensity_table(folder: Path, n_splits: int) -> pd.DataFrame:
-    """Held-out AUC, equal-mass ECE and Brier of purchase-propensity models on Hillstrom."""
+    """Held-out AUC (and its paired difference to the best), equal-mass ECE and Brier."""
     hill = pd.read_csv(folder / "hillstrom.csv")
     X = _encoded(hill.drop(columns=["visit", "conversion", "spend"]))
     rows = []
     for label in ("visit", "conversion"):
         y = hill[label].to_numpy()
         splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.3, random_state=0)
+        auc: dict[str, list[float]] = {name: [] for name in PROPENSITY}
         for name, build in PROPENSITY.items():
-            auc, ece, brier = [], [], []
+            ece, brier = [], []
             for train, test in splitter.split(X, y):
                 p = build().fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])[:, 1]
-                auc.append(roc_auc_score(y[test], p))
+                auc[name].append(roc_auc_score(y[test], p))
                 ece.append(expected_calibration_error(y[test], p, strategy="quantile"))
                 brier.append(brier_score(y[test], p))
             rows.append(
                 {
                     "label (base rate)": f"{label} ({y.mean():.2%})",
                     "model": name,
-                    "AUC": _cell(auc),
+                    "AUC": _cell(auc[name]),
                     "ECE (equal-mass)": _cell(ece),
                     "Brier": _cell(brier),
                 }
             )
             print(rows[-1], flush=True)
+        for row, difference in zip(rows[-len(PROPENSITY) :], _paired(auc).values(), strict=True):
+            row["AUC minus the best"] = difference
     return pd.DataFrame(rows).set_index(["label (base rate)", "model"])
 
 
@@ -196,8 +211,11 @@ def main() -> None:
     n_splits = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     folder = data_folder()
     print(f"load average {os.getloadavg()[0]:.1f}; {n_splits} stratified 70/30 splits")
+    qini, differences = uplift_table(folder, n_splits)
     print("\nQini coefficient on held-out rows: mean (standard error)")
-    print(uplift_table(folder, n_splits).to_string())
+    print(qini.to_string())
+    print("\nPaired difference to the task's best learner: mean (standard error)")
+    print(differences.to_string())
     print("\nPurchase propensity on held-out rows (Hillstrom, all segments)")
     print(propensity_table(folder, n_splits).to_string())
 

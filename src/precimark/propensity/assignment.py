@@ -113,35 +113,50 @@ def _assignment(
         w = np.ones(n) if sample_weight is None else sample_weight
         shares = np.bincount(arms.codes, weights=w, minlength=width) / np.sum(w)
         return np.tile(shares, (n, 1)), True
-    if hasattr(propensity, "predict_proba") and hasattr(propensity, "fit"):
-        matrix = _model_probabilities(propensity, X, arms, random_state)
+    if _is_classifier(propensity):
+        matrix = _check_probabilities(_model_probabilities(propensity, X, arms, random_state))
         constant = False
     else:
-        values = np.asarray(propensity)
-        if values.dtype.kind not in "biuf":
-            raise fail(
-                "argument 'propensity'",
-                f"a {type(propensity).__name__}",
-                "probabilities (a number or an array) or a scikit-learn classifier",
-            )
-        values = values.astype(np.float64)
-        if values.ndim <= 1 and arms.k != 1:
-            raise fail(
-                "argument 'propensity'",
-                f"shape {values.shape} for {arms.k} arms",
-                f"shape ({n}, {width}): one column per label, control first",
-            )
-        constant = values.ndim == 0
-        if values.ndim == 0:
-            values = np.full(n, float(values))
-        if values.ndim == 1:
-            if values.shape != (n,):
-                raise fail("argument 'propensity'", f"shape {values.shape}", f"({n},)")
-            values = np.column_stack((1.0 - values, values))
-        if values.shape != (n, width):
-            raise fail("argument 'propensity'", f"shape {values.shape}", f"({n}, {width})")
-        matrix = values
-    bad = ~np.isfinite(matrix).all(axis=1) | (matrix <= 0).any(axis=1) | (matrix >= 1).any(axis=1)
+        matrix = _probability_matrix(propensity, n, width)
+        constant = np.ndim(propensity) == 0
+    _warn_overlap(matrix)
+    return matrix, constant
+
+
+def _is_classifier(propensity: Any) -> bool:
+    return hasattr(propensity, "predict_proba") and hasattr(propensity, "fit")
+
+
+def _probability_matrix(propensity: Any, n: int, width: int) -> FloatArray:
+    """Validate given probabilities: a number or shape (n,) (one arm), or shape (n, width)."""
+    values = np.asarray(propensity)
+    if values.dtype.kind not in "biuf":
+        raise fail(
+            "argument 'propensity'",
+            f"a {type(propensity).__name__}",
+            "probabilities (a number or an array) or a scikit-learn classifier",
+        )
+    values = values.astype(np.float64)
+    if values.ndim <= 1 and width != 2:
+        raise fail(
+            "argument 'propensity'",
+            f"shape {values.shape} for {width - 1} arms",
+            f"shape ({n}, {width}): one column per label, control first",
+        )
+    if values.ndim == 0:
+        values = np.full(n, float(values))
+    if values.ndim == 1:
+        if values.shape != (n,):
+            raise fail("argument 'propensity'", f"shape {values.shape}", f"({n},)")
+        values = np.column_stack((1.0 - values, values))
+    if values.shape != (n, width):
+        raise fail("argument 'propensity'", f"shape {values.shape}", f"({n}, {width})")
+    return _check_probabilities(values)
+
+
+def _check_probabilities(values: FloatArray) -> FloatArray:
+    """Refuse probabilities that are missing, 0 or 1, or rows that do not sum to 1."""
+    bad = ~np.isfinite(values).all(axis=1) | (values <= 0).any(axis=1) | (values >= 1).any(axis=1)
     if bad.any():
         raise fail(
             "argument 'propensity'",
@@ -150,29 +165,33 @@ def _assignment(
             "probabilities strictly between 0 and 1 (every customer could get every arm)",
             "Leave out the customers who could never be treated (or never be left out).",
         )
-    if np.abs(matrix.sum(axis=1) - 1.0).max() > 1e-6:
+    if np.abs(values.sum(axis=1) - 1.0).max() > 1e-6:
         raise fail("argument 'propensity'", "rows that do not sum to 1", "probabilities per row")
-    _warn_overlap(matrix)
-    return matrix, constant
+    return values
 
 
 def _model_probabilities(model: Any, X: Any, arms: _Arms, random_state: int | None) -> FloatArray:
     try:
         check_is_fitted(model)
-        proba = np.asarray(model.predict_proba(X), dtype=np.float64)
-        classes = list(model.classes_)
     except NotFittedError:
         folds = StratifiedKFold(3, shuffle=True, random_state=random_state)
         proba = cross_val_predict(clone(model), X, arms.codes, cv=folds, method="predict_proba")
         return np.asarray(proba, dtype=np.float64)
-    missing = [label for label in arms.labels.tolist() if label not in classes]
+    return _fitted_probabilities(model, X, arms.labels)
+
+
+def _fitted_probabilities(model: Any, X: Any, labels: npt.NDArray[Any]) -> FloatArray:
+    """Return a fitted classifier's probability of each label (control first), (n, k + 1)."""
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    classes = list(model.classes_)
+    missing = [label for label in labels.tolist() if label not in classes]
     if missing:
         raise fail(
             "argument 'propensity'",
             f"a classifier without the label(s) {missing!r} (its classes: {classes!r})",
             "a classifier fitted on the same treatment labels",
         )
-    return proba[:, [classes.index(label) for label in arms.labels.tolist()]]
+    return proba[:, [classes.index(label) for label in labels.tolist()]]
 
 
 def _warn_overlap(matrix: FloatArray) -> None:

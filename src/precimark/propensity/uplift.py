@@ -12,10 +12,12 @@ points) and continuous ones (spend; uplift in currency).
 - ``sample_weight`` is passed to the underlying models only when given, so any scikit-learn
   estimator works as ``estimator``, a ``Pipeline`` included (without metadata routing its
   final step gets the weights; with routing, the steps that request them).
-- ``propensity`` (class transformation, DR- and R-learner): the probability of each row's
-  treatment: a number or array of known assignment probabilities, or a classifier of the
-  treatment (used as is if fitted, else fitted out of fold). Without it the campaign is taken
-  as randomised (the arm shares); class transformation refuses data that are clearly not.
+- ``propensity`` (class transformation, X-, DR- and R-learner): the probability of each
+  row's treatment: a number or array of known assignment probabilities, or a classifier of
+  the treatment (used as is if fitted, else fitted out of fold; the X-learner fits it on the
+  training rows and keeps it for ``predict``, whose rows it weights). Without it the campaign
+  is taken as randomised (the arm shares); class transformation refuses data that are
+  clearly not.
 
 ``treatment`` is always a column name in precimark; ``fit(..., treatment=t)`` still works
 until 0.3.0 with a ``FutureWarning``. The learners request ``treated`` (and ``propensity``)
@@ -30,6 +32,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -37,7 +40,16 @@ from precimark._deprecation import deprecated_alias
 from precimark._validation import check_number, fail
 from precimark.persistence._state import JSONStateMixin
 from precimark.propensity._inputs import check_classes, check_fit_data
-from precimark.propensity.assignment import _Arms, _arms, _assignment, _randomisation_check
+from precimark.propensity.assignment import (
+    _Arms,
+    _arms,
+    _assignment,
+    _fitted_probabilities,
+    _is_classifier,
+    _probability_matrix,
+    _randomisation_check,
+    _warn_overlap,
+)
 from precimark.propensity.models import _fit_estimator, default_booster, feature_usage
 
 __all__ = [
@@ -162,8 +174,7 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             there are several arms.
         """
         check_is_fitted(self)
-        uplift = self._uplift(validate_data(self, X, reset=False))
-        return uplift[:, 0] if uplift.shape[1] == 1 else uplift
+        return _one_column_per_arm(self._uplift(validate_data(self, X, reset=False)))
 
     def best_arm(self, X: Any) -> npt.NDArray[Any]:
         """Return each row's best arm: the one with the largest positive uplift, else control.
@@ -180,11 +191,18 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
             uplift is positive.
         """
         check_is_fitted(self)
-        uplift = self._uplift(validate_data(self, X, reset=False))
+        return self._best_of(self._uplift(validate_data(self, X, reset=False)))
+
+    def _best_of(self, uplift: FloatArray) -> npt.NDArray[Any]:
         labels = np.asarray([self.control, *self.arms_.tolist()], dtype=object)
         best = np.where(uplift.max(axis=1) > 0, np.argmax(uplift, axis=1) + 1, 0)
         chosen: npt.NDArray[Any] = labels[best]
         return chosen
+
+
+def _one_column_per_arm(uplift: FloatArray) -> FloatArray:
+    """Shape (n,) for one treatment arm, else (n, k)."""
+    return uplift[:, 0] if uplift.shape[1] == 1 else uplift
 
 
 def _shares(arms: _Arms, w: FloatArray | None) -> FloatArray:
@@ -506,10 +524,13 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
     :class:`TwoModelUplift`). Stage 2 imputes, for each arm ``a``, each row's effect with the
     *other* group's model, ``D = y - mu_0(x)`` for the arm's rows and ``D = mu_a(x) - y`` for
     control rows, and regresses it on ``x`` within each group (``tau_a1``, ``tau_a0``). The
-    uplift is ``g tau_a0(x) + (1 - g) tau_a1(x)`` with ``g`` the arm's share of the rows of
-    the arm and the control (Kunzel et al. 2019, with the constant propensity of a randomised
-    campaign): the group with more rows imputes the other's effects, which helps most when
-    the arms are unbalanced.
+    uplift is ``g(x) tau_a0(x) + (1 - g(x)) tau_a1(x)`` with ``g`` the propensity: the
+    probability of the arm among the arm and the control, ``e_a(x) / (e_a(x) + e_0(x))``
+    (Kunzel et al. 2019). Without ``propensity=`` it is the arm's share of those rows (the
+    constant propensity of a randomised campaign): the group with more rows imputes the
+    other's effects, which helps most when the arms are unbalanced. For an observational
+    campaign pass ``propensity=`` to ``fit`` (a classifier of the treatment, kept for
+    ``predict``; or a constant), or each row's probabilities to ``predict``.
 
     Parameters
     ----------
@@ -531,6 +552,13 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
         Stage-2 effect models of each arm, fitted on the arm's and on the control rows.
     estimator_treated_, estimator_control_, effect_treated_, effect_control_ : estimator
         The models of a fit with one treatment arm.
+    propensity_model_ : classifier or None
+        The fitted classifier of the treatment that gives ``g(x)`` in ``predict`` (the one
+        passed to ``fit``, or its clone fitted on the training rows), or None.
+    propensity_ : ndarray or None
+        Constant assignment probabilities used without a model (control first): the arm
+        shares by default, or the number passed; None after a fit with per-row
+        probabilities (``predict`` then needs ``propensity=``).
     arms_ : ndarray
         The treatment arms' labels (sorted).
     arm_shares_ : ndarray
@@ -558,7 +586,20 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
     >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
     >>> model.predict(X).shape, round(model.treatment_share_, 1)
     ((2000,), 0.8)
+
+    An observational campaign: a propensity model, fitted on the training rows and kept to
+    weight the two effect models of each customer to be scored.
+
+    >>> from precimark.datasets import make_observational_uplift_data
+    >>> d = make_observational_uplift_data(4_000, random_state=0)
+    >>> X = d.filter(like="x")
+    >>> model = XLearnerUplift(estimator=LogisticRegression(), effect_estimator=LinearRegression())
+    >>> model = model.fit(X, d["outcome"], treated=d["treatment"], propensity=LogisticRegression())
+    >>> bool(abs(model.predict(X).mean() - d["true_uplift"].mean()) < 0.02)
+    True
     """
+
+    __metadata_request__fit = {"propensity": True}  # noqa: RUF012 - sklearn's convention
 
     def __init__(
         self,
@@ -586,7 +627,15 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
         return self.effects_control_[0]
 
     @deprecated_alias(treatment="treated")
-    def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> XLearnerUplift:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        treated: Any,
+        propensity: Any = None,
+        sample_weight: Any = None,
+    ) -> XLearnerUplift:
         """Fit the outcome models, then the effect models on the imputed effects.
 
         Parameters
@@ -597,6 +646,15 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
             Outcomes: 0/1 conversions or continuous values.
         treated : array-like of shape (n_samples,)
             Treatment indicator (1 treated, 0 control) or each row's arm label.
+        propensity : float, array-like or classifier, optional
+            The assignment probabilities that give the combination weight ``g(x)``: a
+            classifier of ``treated`` (fitted: kept as is; unfitted: a clone is fitted on
+            these rows, with ``sample_weight``), kept as ``propensity_model_`` to weight the
+            rows ``predict`` scores; a constant probability of treatment (one arm); or the
+            probabilities of these rows (as for :class:`DRLearnerUplift`: shape (n,) with one
+            arm, (n, k + 1) with ``k``), which are checked for overlap but describe only
+            these rows, so ``predict`` then needs ``propensity=``. Default: the arm shares
+            (a randomised campaign).
         sample_weight : array-like of shape (n_samples,), optional
             Row weights (all models; passed only when given).
 
@@ -611,7 +669,22 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
             The fitted model (``self``).
         """
         self._check_effect_estimator()
+        raw = X
         X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        self.propensity_model_: Any = None
+        self.propensity_: FloatArray | None = self.arm_shares_
+        if _is_classifier(propensity):
+            try:
+                check_is_fitted(propensity)
+                self.propensity_model_ = propensity
+            except NotFittedError:
+                labels = arms.labels[arms.codes]
+                self.propensity_model_ = _fit_estimator(clone(propensity), raw, labels, w)
+            _warn_overlap(_fitted_probabilities(self.propensity_model_, raw, arms.labels))
+            self.propensity_ = None
+        elif propensity is not None:
+            matrix, constant = _assignment(propensity, raw, arms, w, self.random_state)
+            self.propensity_ = matrix[0] if constant else None
         groups = [arms.codes == code for code in range(arms.k + 1)]
         self.estimators_ = [self._fit_outcome(X[r], y[r], _rows(w, r)) for r in groups]
         control = groups[0]
@@ -629,20 +702,92 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
                 models.append(_fit_estimator(model, X[r], target, _rows(w, r)))
         return self
 
-    def _uplift(self, X: FloatArray) -> FloatArray:
-        columns = []
-        for j in range(len(self.arms_)):
-            share, base = self.arm_shares_[j + 1], self.arm_shares_[0]
-            g = share / (share + base)
-            columns.append(
-                g * self.effects_control_[j].predict(X)
-                + (1.0 - g) * self.effects_treated_[j].predict(X)
+    def predict(self, X: Any, *, propensity: Any = None) -> FloatArray:
+        """Return the estimated uplift of each row: shape (n,), or (n, k) with ``k`` arms.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features, as in ``fit``.
+        propensity : float, array-like or fitted classifier, optional
+            The assignment probabilities of these rows, for the weight ``g(x)`` (shapes as
+            in ``fit``). Default: those of ``fit`` (``propensity_model_`` or
+            ``propensity_``).
+
+        Returns
+        -------
+        ndarray
+            ``g(x) tau_a0(x) + (1 - g(x)) tau_a1(x)`` per arm; one column per label of
+            ``arms_`` when there are several arms.
+        """
+        return _one_column_per_arm(self._combined(X, propensity))
+
+    def best_arm(self, X: Any, *, propensity: Any = None) -> npt.NDArray[Any]:
+        """Return each row's best arm: the one with the largest positive uplift, else control.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features, as in ``fit``.
+        propensity : float, array-like or fitted classifier, optional
+            The assignment probabilities of these rows, as for ``predict``.
+
+        Returns
+        -------
+        ndarray
+            One label per row: a label of ``arms_``, or ``control`` where no arm's predicted
+            uplift is positive.
+        """
+        return self._best_of(self._combined(X, propensity))
+
+    def _combined(self, X: Any, propensity: Any) -> FloatArray:
+        """Each arm's ``g tau_a0 + (1 - g) tau_a1``, shape (n, k)."""
+        check_is_fitted(self)
+        features = validate_data(self, X, reset=False)
+        g = self._combination_weight(X, len(features), propensity)
+        return np.column_stack(
+            [
+                g[:, j] * self.effects_control_[j].predict(features)
+                + (1.0 - g[:, j]) * self.effects_treated_[j].predict(features)
+                for j in range(len(self.arms_))
+            ]
+        )
+
+    def _combination_weight(self, X: Any, n: int, propensity: Any) -> FloatArray:
+        """``g_a(x) = e_a(x) / (e_a(x) + e_0(x))`` of each row and arm, shape (n, k)."""
+        labels = np.asarray([self.control, *self.arms_.tolist()])
+        model = propensity if _is_classifier(propensity) else self.propensity_model_
+        if propensity is not None and model is not propensity:
+            e = _probability_matrix(propensity, n, len(labels))
+        elif model is not None:
+            e = _fitted_probabilities(model, X, labels)
+        elif self.propensity_ is not None:
+            e = np.tile(self.propensity_, (n, 1))
+        else:
+            raise fail(
+                "argument 'propensity'",
+                "none given to predict, and fit was given the probabilities of its own rows",
+                "the assignment probabilities of the rows to score",
+                "Pass propensity= to predict, or fit with a classifier of the treatment.",
             )
-        return np.column_stack(columns)
+        pair = e[:, 1:] + e[:, [0]]
+        if not (pair > 0).all():
+            first = int(np.argmax((pair <= 0).any(axis=1)))
+            raise fail(
+                "argument 'propensity'",
+                f"a probability of 0 for both an arm and the control (first at row {first})",
+                "a positive probability of the arm or the control on every row",
+            )
+        g: FloatArray = e[:, 1:] / pair
+        return g
 
     @classmethod
     def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
-        return _upgrade_two_models(state)
+        state = _upgrade_two_models(state)
+        if "arm_shares_" in state:  # fitted before propensity= (the arm shares were used)
+            state.setdefault("propensity_model_", None)
+            state.setdefault("propensity_", state["arm_shares_"])
+        return state
 
 
 def _cross_fitted_outcomes(
