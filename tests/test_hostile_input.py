@@ -18,6 +18,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 import precimark as pm
 from precimark._validation import to_day
 from precimark.cli import main
+from precimark.distributed import score_partition_fn
 from precimark.privacy import Pseudonymizer
 from precimark.privacy._gate import resolve_consent
 
@@ -29,6 +30,28 @@ def test_a_number_is_not_read_as_a_timestamp(value: object) -> None:
     with pytest.raises(pm.DataValidationError, match=r"argument 'at': the number .*unit='s'"):
         to_day(value, "at")  # type: ignore[arg-type]
     assert to_day(pd.Timestamp(1748736000, unit="s"), "at") == np.datetime64("2025-06-01")
+
+
+@pytest.mark.parametrize("value", ["52", " 90 ", "2.5"])
+def test_a_duration_text_without_a_unit_is_not_read_as_nanoseconds(value: object) -> None:
+    # Before: pd.Timedelta("52") is 52 ns, so score_partition_fn(horizon="52") valued
+    # customers over 8.6e-14 weeks, silently.
+    rfm = pm.rfm_summary(pm.datasets.make_transactions(20, random_state=1).transactions)
+    model = pm.BetaGeoModel().fit(rfm)
+    with pytest.raises(
+        pm.DataValidationError, match=r"argument 'horizon'.*a number without a unit"
+    ):
+        score_partition_fn(model, horizon=value, time_unit="D")  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'gap'.*without a unit"):
+        pm.propensity.evaluate_out_of_time(
+            pm.propensity.make_snapshots(
+                pm.datasets.make_transactions(20, random_state=1).transactions,
+                cutoffs=["2024-06-01"],
+                horizon=30,
+            ),
+            horizon=30,
+            gap=value,  # type: ignore[arg-type]
+        )
 
 
 def test_a_number_as_observation_end_is_refused() -> None:
@@ -251,10 +274,9 @@ def test_rescaled_moments_equal_the_plain_ones() -> None:
     "call",
     [
         lambda v: pm.kpi.mean(pd.Series(v, index=[10, 11, 12])),
-        lambda v: pm.kpi.mean_difference(pd.Series(v, index=[10, 11, 12]), [1.0, 2.0]),
         lambda v: pm.kpi.ratio(pd.Series(v, index=[10, 11, 12]), [1.0, 1.0, 1.0]),
     ],
-    ids=["mean", "mean_difference", "ratio"],
+    ids=["mean", "ratio"],
 )
 def test_a_variance_beyond_float64_is_refused_naming_the_largest_value(
     call: Callable[[list[float]], object],
@@ -272,6 +294,89 @@ def test_metric_aggregates_refuse_a_sum_of_squares_beyond_float64() -> None:
         match=r"column 'spend': 1 group sum of squares beyond .*first customer: a",
     ):
         pm.kpi.MetricAggregates.from_frame(frame, group_column="arm", value_column="spend")
+
+
+# Welch and CUPED near 1e308: computed on values divided by a power of two (exact), so the
+# answer equals the one on rescaled data; a result beyond float64 is refused by name.
+
+_BIG_A = np.random.default_rng(5).random(20) * 1e308
+_BIG_B = np.random.default_rng(6).random(20) * 1e307
+_SHIFT = 1000  # 2**-1000 brings 1e308 to about 1e7
+
+
+def _scaled_back(estimate: pm.kpi.Estimate) -> tuple[float, float, float, float | None]:
+    bounds = (estimate.value, estimate.ci_low, estimate.ci_high)
+    return (*(float(np.ldexp(x, _SHIFT)) for x in bounds), estimate.p_value)
+
+
+def _parts(estimate: pm.kpi.Estimate) -> tuple[float, float, float, float | None]:
+    return (estimate.value, estimate.ci_low, estimate.ci_high, estimate.p_value)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["same sign", "opposite signs"])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
+def test_welch_near_1e308_equals_the_interval_on_rescaled_data(
+    sign: float, alternative: pm.kpi.intervals.Alternative
+) -> None:
+    a, b = _BIG_A, sign * _BIG_B
+    big = pm.kpi.mean_difference(a, b, alternative=alternative)
+    small = pm.kpi.mean_difference(
+        np.ldexp(a, -_SHIFT), np.ldexp(b, -_SHIFT), alternative=alternative
+    )
+    assert np.isfinite([big.value, big.ci_low]).all()
+    assert _parts(big) == _scaled_back(small)
+    lift = pm.kpi.relative_difference(a, np.abs(b))
+    rescaled = pm.kpi.relative_difference(np.ldexp(a, -_SHIFT), np.ldexp(np.abs(b), -_SHIFT))
+    assert _parts(lift) == _parts(rescaled)
+
+
+def test_welch_from_moments_near_1e308_is_finite_and_exact() -> None:
+    welch = pm.kpi.intervals.welch_from_moments
+    big = welch(5, 1e308, 2.0**1000, 7, -5e307, 2.0**1000, confidence=0.9)
+    tiny = 2.0 ** (1000 - 2 * _SHIFT)  # the variances divided by (2**_SHIFT)**2
+    small = welch(
+        5, np.ldexp(1e308, -_SHIFT), tiny, 7, np.ldexp(-5e307, -_SHIFT), tiny, confidence=0.9
+    )
+    assert np.isfinite([big.value, big.ci_low, big.ci_high]).all()
+    assert _parts(big) == _scaled_back(small)
+    with pytest.raises(pm.DataValidationError, match=r"arguments 'mean_a' and 'mean_b'.*float64"):
+        welch(4, 1e308, 1e300, 4, -1e308, 1e300, confidence=0.95)
+
+
+def test_a_difference_of_means_beyond_float64_is_refused_naming_the_customer() -> None:
+    a = pd.Series([1.7e308, 1.6e308, 1.5e308], index=[10, 11, 12])
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"argument 'a': 1 value too large for the difference .*first customer: 10",
+    ):
+        pm.kpi.mean_difference(a, -a.to_numpy())
+
+
+def _cuped_frame(pre_shift: int = 0, revenue_shift: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"treatment": np.arange(40) % 2, "pre": rng.random(40)})
+    frame["revenue"] = 3.0 * frame["pre"] + rng.random(40) + frame["treatment"]
+    frame["pre"] = np.ldexp(frame["pre"], pre_shift)
+    frame["revenue"] = np.ldexp(frame["revenue"], revenue_shift)
+    return frame.set_index(pd.Index(range(100, 140), name="customer_id"))
+
+
+def test_cuped_with_a_pre_metric_near_1e308_equals_the_plain_adjustment() -> None:
+    kwargs = {"treatment": "treatment", "metric_column": "revenue", "pre_metric_column": "pre"}
+    plain = pm.kpi.campaign_effect(_cuped_frame(), **kwargs)  # type: ignore[arg-type]
+    big = pm.kpi.campaign_effect(_cuped_frame(pre_shift=1022), **kwargs)  # type: ignore[arg-type]
+    assert _parts(big.difference) == _parts(plain.difference)
+    assert big.variance_reduction == plain.variance_reduction > 0.5
+
+
+def test_cuped_with_outcomes_near_1e308_is_refused_naming_the_column_and_customer() -> None:
+    frame = _cuped_frame(pre_shift=1020, revenue_shift=1020)  # revenue up to about 5e307
+    with pytest.raises(
+        pm.DataValidationError, match=r"column 'revenue': 1 value too large .*first customer: 1\d\d"
+    ):
+        pm.kpi.campaign_effect(
+            frame, treatment="treatment", metric_column="revenue", pre_metric_column="pre"
+        )
 
 
 # clv.evaluate refuses holdout columns it cannot evaluate.

@@ -33,6 +33,8 @@ from precimark._validation import (
     fail,
     fail_rows,
     finite_moments,
+    refuse_overflow,
+    scale_exponent,
     validate_transactions,
 )
 from precimark.exceptions import DataQualityWarning
@@ -242,14 +244,25 @@ def _assignment(frame: pd.DataFrame, column: str) -> npt.NDArray[np.bool_]:
 
 
 def _cuped(
-    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], where: str, ids: pd.Index[Any]
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """CUPED-adjusted outcomes ``y - theta (x - mean x)`` and the share of variance removed."""
+    """CUPED-adjusted outcomes ``y - theta (x - mean x)`` and the share of variance removed.
+
+    ``y`` and ``x`` are each divided by a power of two (exact) so that values near 1e308 have
+    variances and a covariance that fit in float64; an adjusted outcome beyond float64 is
+    refused naming ``where`` and its customer.
+    """
+    k_y = scale_exponent(float(np.max(np.abs(y))))
+    y = np.ldexp(y, -k_y)
+    x = np.ldexp(x, -scale_exponent(float(np.max(np.abs(x)))))
     var_x = float(x.var(ddof=1))
     theta = 0.0 if var_x == 0.0 else float(np.cov(y, x, ddof=1)[0, 1]) / var_x
-    adjusted = y - theta * (x - x.mean())
-    var_y = float(y.var(ddof=1))
-    reduction = 0.0 if var_y == 0.0 else 1.0 - float(adjusted.var(ddof=1)) / var_y
+    with np.errstate(over="ignore", invalid="ignore"):
+        adjusted = y - theta * (x - x.mean())
+        var_y = float(y.var(ddof=1))
+        reduction = 0.0 if var_y == 0.0 else 1.0 - float(adjusted.var(ddof=1)) / var_y
+        adjusted = np.ldexp(adjusted, k_y)
+    refuse_overflow(adjusted, where, ids, "CUPED-adjusted value")
     return adjusted, reduction
 
 
@@ -458,7 +471,8 @@ def campaign_effect(
         )
     else:
         if pre_metric_column is not None:
-            y, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
+            x = as_sample(frame[pre_metric_column], pre_metric_column)
+            y, reduction = _cuped(y, x, f"column '{metric_column}'", frame.index)
         y_t, y_c = y[assigned], y[~assigned]
         where = f"column '{metric_column}'"
         moments_t = (n_t, *finite_moments(y_t, where, frame.index[assigned]))
