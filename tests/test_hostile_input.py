@@ -234,6 +234,57 @@ def test_two_orders_of_1e308_on_one_day_are_refused_naming_the_customer() -> Non
         )
 
 
+_REVENUE = pm.Columns(amount="revenue_eur")
+_TWO_1E308 = pd.DataFrame(  # customer 5: two days of 1e308 each, a total beyond float64
+    {
+        "customer_id": [5, 5, 6],
+        "date": ["2024-01-01", "2024-02-01", "2024-01-15"],
+        "revenue_eur": [1e308, 1e308, 2.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: pm.rfm_summary(_TWO_1E308, columns=_REVENUE),
+        lambda: pm.profiling.CustomerProfiler(columns=_REVENUE, consent=False).fit(_TWO_1E308),
+        lambda: pm.propensity.make_snapshots(
+            _TWO_1E308, cutoffs=["2024-03-01"], horizon=30, labels=False, columns=_REVENUE
+        ),
+        lambda: pm.kpi.customer_activity(_TWO_1E308, columns=_REVENUE),
+        lambda: pm.kpi.sales_growth(
+            _TWO_1E308,
+            pre=("2024-01-01", "2024-01-10"),
+            post=("2024-01-11", "2024-02-28"),
+            columns=_REVENUE,
+        ),
+    ],
+    ids=["rfm_summary", "CustomerProfiler", "make_snapshots", "customer_activity", "sales_growth"],
+)
+def test_an_overflow_names_the_users_amount_column(call: Callable[[], object]) -> None:
+    # Before: "the amount column" (profiler, snapshots, kpi logs), not the user's name.
+    with pytest.raises(
+        pm.DataValidationError, match=r"column 'revenue_eur': 1 .* beyond the float64 range"
+    ) as err:
+        call()
+    assert "first customer: 5" in str(err.value) or "first customer: 6" not in str(err.value)
+
+
+def test_sales_growth_of_revenue_near_1e308_equals_the_growth_of_rescaled_revenue() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 1, 2, 3],
+            "amount": [10.0, 20, 30, 15, 20, 40],
+            "date": ["2024-01-05"] * 3 + ["2024-02-05"] * 3,
+        }
+    )
+    periods = {"pre": ("2024-01-01", "2024-01-31"), "post": ("2024-02-01", "2024-03-02")}
+    plain = pm.kpi.sales_growth(tx, **periods)  # type: ignore[arg-type]
+    big = pm.kpi.sales_growth(tx.assign(amount=np.ldexp(tx["amount"], 1015)), **periods)  # type: ignore[arg-type]
+    assert _parts(big) == _parts(plain) and np.isfinite(big.ci_high)
+
+
 def test_repeat_spend_beyond_float64_is_refused() -> None:
     tx = pd.DataFrame(
         {

@@ -613,14 +613,21 @@ def sales_growth(
     if pre_window.last >= post_window.first:
         raise fail("argument 'post'", "a period starting before pre ends", "post after pre")
     scale = post_window.days / pre_window.days
-    before = activity_by_customer(tx, pre_window, cols.customer_id)["revenue"] * scale
-    after = activity_by_customer(tx, post_window, cols.customer_id)["revenue"]
+    before = activity_by_customer(tx, pre_window, cols)["revenue"]
+    with np.errstate(over="ignore"):
+        before = before * scale
+    where = f"column '{cols.amount}'"
+    refuse_overflow(before, where, before.index, "pre-period revenue scaled to the post period")
+    after = activity_by_customer(tx, post_window, cols)["revenue"]
     both = pd.concat([before.rename("pre"), after.rename("post")], axis=1).fillna(0.0)
     if control is None:
         if treated is not None:
             raise fail("argument 'treated'", "a treated group without control", "control too")
         if both["pre"].sum() == 0:
             raise fail("argument 'pre'", "no revenue in the pre period", "a period with sales")
+        # A ratio does not depend on the scale: revenue near 1e308 is divided by a power of 2.
+        k = scale_exponent(float(both.to_numpy().max()))
+        both = pd.DataFrame(np.ldexp(both.to_numpy(), -k), both.index, both.columns)
         growth = ratio(both["post"], both["pre"], confidence=level)
         note = "descriptive before/after change: no control group, so it is not a campaign effect"
         return replace(
