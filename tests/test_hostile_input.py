@@ -650,13 +650,27 @@ def model_documents() -> dict[str, dict[str, object]]:
         "ParetoNBDModel": pm.clv.ParetoNBDModel().fit(rfm).to_dict(),
         "ModifiedBetaGeoModel": pm.clv.ModifiedBetaGeoModel().fit(rfm).to_dict(),
         "GammaGammaModel": spend.to_dict(),
+        "BetaGeoBetaBinomModel": pm.clv.BetaGeoBetaBinomModel().fit(_BGBB_RFM).to_dict(),
+        "ShiftedBetaGeoModel": pm.clv.ShiftedBetaGeoModel().fit(_SURVIVORS).to_dict(),
     }
 
 
+_BGBB_RFM = pd.DataFrame({"frequency": [0, 1, 3, 6, 2], "recency": [0, 1, 5, 6, 4], "T": [6] * 5})
+_SURVIVORS = pd.Series([1000, 631, 468, 382, 326, 289, 262, 241])
+_MODELS = [
+    "BetaGeoModel",
+    "ParetoNBDModel",
+    "ModifiedBetaGeoModel",
+    "GammaGammaModel",
+    "BetaGeoBetaBinomModel",
+    "ShiftedBetaGeoModel",
+]
+
+
+@pytest.mark.parametrize("name", _MODELS)
 @pytest.mark.parametrize(
-    "name", ["BetaGeoModel", "ParetoNBDModel", "ModifiedBetaGeoModel", "GammaGammaModel"]
+    "value", [-0.5, 0.0, float("nan"), float("inf"), -float("inf"), "1.0", None, [1.0], True]
 )
-@pytest.mark.parametrize("value", [-0.5, 0.0, float("nan"), "1.0"])
 def test_a_model_document_with_a_parameter_out_of_domain_is_refused(
     model_documents: dict[str, dict[str, object]], name: str, value: object
 ) -> None:
@@ -669,6 +683,31 @@ def test_a_model_document_with_a_parameter_out_of_domain_is_refused(
         with pytest.raises(pm.DataValidationError, match=rf"argument 'params\['{parameter}'\]'"):
             model.from_dict(document)
     assert model.from_dict(model_documents[name]).params_ == model_documents[name]["params"]
+
+
+@pytest.mark.parametrize("name", _MODELS)
+def test_a_model_document_missing_a_parameter_or_of_another_version_is_refused(
+    model_documents: dict[str, dict[str, object]], name: str
+) -> None:
+    import copy
+    import json
+
+    model = getattr(pm.clv, name)
+    for parameter in model_documents[name]["params"]:  # type: ignore[attr-defined]
+        document = copy.deepcopy(model_documents[name])
+        del document["params"][parameter]  # type: ignore[attr-defined]
+        with pytest.raises(pm.DataValidationError, match=rf"'{parameter}'"):
+            model.from_dict(document)
+    for key, value in [("format_version", 99), ("format_version", "1"), ("type", "BetaGeo")]:
+        document = {**model_documents[name], key: value}
+        with pytest.raises(pm.DataValidationError, match=r"argument 'data'"):
+            model.from_dict(document)
+    for key in ("params", "hyper_parameters", "n_customers", "covariance"):
+        document = {k: v for k, v in model_documents[name].items() if k != key}
+        with pytest.raises(pm.DataValidationError, match=rf"'{key}'"):
+            model.from_dict(document)
+    text = json.dumps(model_documents[name], allow_nan=False)  # the service path: JSON text
+    assert model.from_dict(json.loads(text)).params_ == model_documents[name]["params"]
 
 
 @pytest.mark.parametrize(
