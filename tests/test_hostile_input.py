@@ -876,3 +876,53 @@ def test_a_model_passed_as_a_string_is_refused_at_the_call(
 def test_compare_models_refuses_a_model_name(holdout_split: tuple[object, pd.DataFrame]) -> None:
     with pytest.raises(pm.DataValidationError, match="argument 'models': a str"):
         pm.clv.compare_models(holdout_split[1], ["bgnbd"])  # type: ignore[list-item]
+
+
+# Sweep of recent entry points (issue 22, item 5): each case misbehaved before (a pandas or
+# scikit-learn error, or a silent answer) and is now refused naming the argument.
+
+_NBA_ROSTER = pd.DataFrame(
+    {"customer_lifetime_value": [100.0, 40.0, 80.0], "consent_marketing": True},
+    index=pd.Index([1, 2, 3], name="customer_id"),
+)
+_NBA_UPLIFT = pd.DataFrame({"email": [0.02, 0.05, 0.04]}, index=_NBA_ROSTER.index)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"uplift": _NBA_UPLIFT * 100}, r"argument 'uplift': 3 values outside \[-1, 1\]"),
+        ({"uplift": pd.concat([_NBA_UPLIFT, _NBA_UPLIFT])}, r"argument 'uplift' index: 3 dup"),
+        (
+            {"margins": pd.DataFrame({"email": [0.5, np.nan, 0.5]}, index=_NBA_ROSTER.index)},
+            r"argument 'margins': 1 missing value \(first customer: 2\)",
+        ),
+        (
+            {"eligibility": pd.DataFrame({"email": "yes"}, index=_NBA_ROSTER.index)},
+            r"argument 'eligibility' column 'email': values of dtype",
+        ),
+    ],
+    ids=["uplift in percent", "duplicate uplift ids", "NaN margin", "text eligibility"],
+)
+def test_next_best_action_refuses_hostile_tables(kwargs: dict[str, object], match: str) -> None:
+    # Before: a silent plan (uplift 2.0-5.0, a NaN margin replaced by the default), a pandas
+    # TypeError or InvalidIndexError.
+    from precimark.actions import Action, NextBestAction
+
+    arguments: dict[str, object] = {"uplift": _NBA_UPLIFT, **kwargs}
+    nba = NextBestAction([Action("email", cost=0.1, channel="email")])
+    with pytest.raises(pm.DataValidationError, match=match):
+        nba.decide(_NBA_ROSTER, **arguments)  # type: ignore[arg-type]
+
+
+def test_clv_tracking_and_segment_value_refuse_a_model_given_as_text() -> None:
+    # Before: scikit-learn's TypeError "... is not an estimator instance" and an AttributeError.
+    tx = pm.datasets.make_transactions(30, random_state=1).transactions
+    rfm = pm.rfm_summary(tx, time_unit="W")
+    model = pm.BetaGeoModel().fit(rfm)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'model': a str"):
+        pm.clv.tracking("bgnbd", tx, "2024-10-01", "2025-05-01")  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'purchase_model': a str"):
+        pm.clv.segment_value("bgnbd", model, rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'spend_model': a str"):
+        pm.clv.segment_value(model, "gg", rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]

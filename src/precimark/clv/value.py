@@ -274,12 +274,7 @@ def customer_lifetime_value(
         )
     if hasattr(purchase_model, "fit"):
         check_is_fitted(purchase_model, "params_")
-    if not callable(getattr(spend_model, "expected_spend", None)):
-        raise fail(
-            "argument 'spend_model'",
-            f"a {type(spend_model).__name__}",
-            "a fitted spend model with expected_spend(rfm) (precimark.GammaGammaModel)",
-        )
+    _check_spend_model(spend_model)
     kind = _interval_kind(interval_kind, confidence)
     if isinstance(purchase_model, _PurchaseModel):
         setup = _valuation(
@@ -341,6 +336,16 @@ def customer_lifetime_value(
             "their parameters)",
         )
     return pd.Series(point, index=frame.index, name=CLV)
+
+
+def _check_spend_model(spend_model: object) -> None:
+    """Refuse a spend model without ``expected_spend`` (a name given as text, say) by name."""
+    if not callable(getattr(spend_model, "expected_spend", None)):
+        raise fail(
+            "argument 'spend_model'",
+            f"a {type(spend_model).__name__}",
+            "a fitted spend model with expected_spend(rfm) (precimark.GammaGammaModel)",
+        )
 
 
 def segment_value(
@@ -430,13 +435,14 @@ def segment_value(
     >>> bool((totals["clv_lower"] < totals["customer_lifetime_value"]).all())
     True
     """
-    check_is_fitted(purchase_model, "params_")
     if not isinstance(purchase_model, _PurchaseModel):
         raise fail(
             "argument 'purchase_model'",
             f"a {type(purchase_model).__name__}",
             "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
         )
+    check_is_fitted(purchase_model, "params_")
+    _check_spend_model(spend_model)
     kind = _interval_kind(interval_kind, confidence)
     level = check_probability(confidence, "confidence", inclusive="neither")
     setup = _valuation(
