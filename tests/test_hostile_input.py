@@ -926,3 +926,21 @@ def test_clv_tracking_and_segment_value_refuse_a_model_given_as_text() -> None:
         pm.clv.segment_value("bgnbd", model, rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]
     with pytest.raises(pm.DataValidationError, match=r"argument 'spend_model': a str"):
         pm.clv.segment_value(model, "gg", rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "match"),
+    [
+        (pd.DataFrame({0: ["a"], 1: ["b"]}), r"argument 'matrix': 2 non-numeric columns"),
+        (pd.DataFrame({0: [1.0, 1.0], 1: [0.5, 5.0]}), r"1 values outside \[0, 1\] .*cohort: 1"),
+        (pd.DataFrame({0: [1.0], 1: [np.inf]}), r"1 values outside \[0, 1\]"),
+    ],
+    ids=["text", "a share above 1", "infinity"],
+)
+def test_plot_cohort_retention_refuses_what_is_not_a_share(
+    matrix: pd.DataFrame, match: str
+) -> None:
+    # Before: numpy's "could not convert string to float" and a silent chart of 5.0 / inf.
+    pytest.importorskip("matplotlib")
+    with pytest.raises(pm.DataValidationError, match=match):
+        pm.plot.plot_cohort_retention(matrix)
