@@ -944,3 +944,28 @@ def test_plot_cohort_retention_refuses_what_is_not_a_share(
     pytest.importorskip("matplotlib")
     with pytest.raises(pm.DataValidationError, match=match):
         pm.plot.plot_cohort_retention(matrix)
+
+
+def test_segment_value_refuses_duplicate_or_text_groups_and_margins() -> None:
+    # Before: pandas' "cannot reindex on an axis with duplicate labels" and numpy's "could not
+    # convert string to float".
+    tx = pm.datasets.make_transactions(30, random_state=1).transactions
+    rfm = pm.rfm_summary(tx, time_unit="W")
+    model = pm.BetaGeoModel().fit(rfm)
+    spend = pm.GammaGammaModel().fit(rfm[rfm["frequency"] > 0])
+    groups = pd.Series("a", index=rfm.index)
+    kwargs: dict[str, object] = {"horizon": 52, "discount_rate": 0.01, "discount_period": 4}
+    with pytest.raises(pm.DataValidationError, match=r"argument 'groups' index: .*duplicated"):
+        pm.clv.segment_value(model, spend, rfm, groups=pd.concat([groups, groups]), **kwargs)  # type: ignore[arg-type]
+    twice = pd.concat([pd.Series(0.5, index=rfm.index)] * 2)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'margin' index: .*duplicated"):
+        pm.clv.segment_value(model, spend, rfm, margin=twice, **kwargs)  # type: ignore[arg-type]
+    text = pd.Series("high", index=rfm.index)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'margin': .* missing margin"):
+        pm.clv.segment_value(model, spend, rfm, margin=text, **kwargs)  # type: ignore[arg-type]
+
+
+def test_report_build_refuses_a_title_that_is_not_text() -> None:
+    tx = pm.datasets.make_transactions(20, random_state=1).transactions
+    with pytest.raises(pm.DataValidationError, match=r"argument 'title': a int"):
+        pm.report.build(tx, title=5)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from precimark._validation import (
     check_choice,
     check_number,
     check_probability,
+    check_unique_index,
     fail,
     fail_rows,
     resolve_time_unit,
@@ -594,6 +595,7 @@ def _group_codes(groups: object, index: pd.Index) -> tuple[npt.NDArray[np.intp],
             f"a {type(groups).__name__}",
             "a Series of group labels indexed like rfm",
         )
+    check_unique_index(groups.to_frame(), "groups")
     aligned = groups.reindex(index)
     missing = aligned.isna().to_numpy()
     if missing.any():
@@ -706,7 +708,9 @@ def _legacy_periods(
 
 def _margins(margin: float | pd.Series, index: pd.Index) -> Array:
     if isinstance(margin, pd.Series):
-        aligned = margin.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
+        check_unique_index(margin.to_frame(), "margin")
+        numbers = pd.to_numeric(margin, errors="coerce")  # text is a missing margin, refused
+        aligned = numbers.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(aligned)
         if bad.any():
             raise fail_rows(
