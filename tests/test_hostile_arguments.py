@@ -23,11 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 import precimark as pm
 from precimark import kpi, plot
+from precimark.actions import Action, NextBestAction
 from precimark.channels import attribution, economics, journeys, social
 from precimark.datasets import make_journeys, make_posts, make_transactions, make_uplift_data
+from precimark.distributed import score_partition_fn
 from precimark.exceptions import DataValidationError
 from precimark.propensity import metrics
 
@@ -113,6 +116,49 @@ def _segments(**kwargs: object) -> object:
 _SURVIVORS = pd.Series([1000, 631, 468, 382, 326, 289, 262, 241])
 
 _DEMAND = pd.DataFrame({"quantity": [1.0, 2.0, 3.0, 4.0] * 5, "price": [4.0, 3.0, 2.0, 1.0] * 5})
+
+
+# Fixtures of the arguments that need a fitted model, a log, a panel or a series.
+_ROSTER = pd.DataFrame(
+    {"customer_lifetime_value": [100.0, 40.0, 80.0], "consent_marketing": True},
+    index=pd.Index([1, 2, 3], name="customer_id"),
+)
+_ACTION_UPLIFT = pd.DataFrame({"email": [0.02, 0.05, 0.04]}, index=_ROSTER.index)
+_POST_SIM = make_posts(100, random_state=4)
+_PANEL = pd.DataFrame(
+    {
+        "store": [1, 1, 2, 2, 3, 3, 4, 4],
+        "week": [1, 2] * 4,
+        "sales": [10.0, 14, 11, 16, 9, 10, 12, 12],
+        "promo": [0, 1, 0, 1, 0, 0, 0, 0],
+    }
+)
+_T = np.arange(12.0)
+_DONORS = pd.DataFrame({"a": _T, "b": _T + 2, "c": _T + 4, "treated": _T + 2 + 3.0 * (_T >= 8)})
+_SERIES = pd.Series(10 + 0.5 * np.arange(24.0) + np.tile([0.3, -0.3], 12))
+_BOUGHT = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]))
+_BASKETS = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2, 2, 3],
+        "date": "2024-01-01",
+        "amount": 1.0,
+        "product": ["tent", "stove", "tent", "mat", "stove"],
+    }
+)
+_SNAPSHOTS = pm.propensity.make_snapshots(_TX, cutoffs=["2024-03-01", "2024-06-01"], horizon=30)
+_BGBB_RFM = pd.DataFrame({"frequency": [0, 1, 3, 6, 2], "recency": [0, 1, 5, 6, 4], "T": [6] * 5})
+_BGBB = pm.clv.BetaGeoBetaBinomModel().fit(_BGBB_RFM)
+
+
+def _economics(**kwargs: object) -> object:
+    """Channel economics on the journeys fixture: the arguments are checked before the bootstrap."""
+    return economics.channel_economics(
+        _SIM.touchpoints,
+        _PATHS,
+        model="linear",
+        consent=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def _fit_uplift(name: str) -> Callable[[object], object]:
@@ -601,6 +647,75 @@ CASES: dict[str, Call] = {
     "precimark.profiling.clusters.BehaviouralSegmenter(random_state)": lambda v: (
         pm.profiling.BehaviouralSegmenter(random_state=v).fit(_RFM)
     ),
+    # the arguments that need a fitted model, a log, a panel or a series
+    "precimark.actions.NextBestAction(random_state)": lambda v: NextBestAction(
+        [Action("email", cost=0.1, channel="email")],
+        exploration=0.5,
+        random_state=v,  # type: ignore[arg-type]
+    ).decide(_ROSTER, _ACTION_UPLIFT),
+    "precimark.channels.economics.channel_economics(confidence)": lambda v: _economics(
+        confidence=v
+    ),
+    "precimark.channels.economics.channel_economics(n_resamples)": lambda v: _economics(
+        n_resamples=v
+    ),
+    "precimark.channels.economics.channel_economics(random_state)": lambda v: _economics(
+        n_resamples=50, random_state=v
+    ),
+    "precimark.channels.social.campaign_response(confidence)": lambda v: social.campaign_response(
+        _POST_SIM.posts,
+        start=_POST_SIM.campaign_start,
+        end=_POST_SIM.campaign_end,
+        brand="our_brand",
+        confidence=v,  # type: ignore[arg-type]
+    ),
+    "precimark.channels.social.share_of_voice(confidence)": lambda v: social.share_of_voice(
+        _POST_SIM.posts,
+        brand="our_brand",
+        confidence=v,  # type: ignore[arg-type]
+    ),
+    "precimark.clv.models.BetaGeoBetaBinomModel.expected_purchases(horizon)": lambda v: (
+        _BGBB.expected_purchases(_BGBB_RFM, v)  # type: ignore[arg-type]
+    ),
+    "precimark.distributed.score_partition_fn(horizon)": lambda v: score_partition_fn(
+        _BGNBD,
+        horizon=v,  # type: ignore[arg-type]
+        time_unit="W",
+    ),
+    "precimark.kpi.campaign.sales_growth(confidence)": lambda v: kpi.sales_growth(
+        _TX,
+        pre=("2024-01-01", "2024-03-01"),
+        post=("2024-03-01", "2024-06-01"),
+        confidence=v,  # type: ignore[arg-type]
+    ),
+    "precimark.kpi.quasi.difference_in_differences(confidence)": lambda v: (
+        kpi.difference_in_differences(
+            _PANEL,
+            unit_column="store",
+            period_column="week",
+            metric_column="sales",
+            treatment="promo",
+            confidence=v,  # type: ignore[arg-type]
+        )
+    ),
+    "precimark.kpi.quasi.interrupted_time_series(confidence)": lambda v: (
+        kpi.interrupted_time_series(_SERIES, intervention=18, confidence=v)  # type: ignore[arg-type]
+    ),
+    "precimark.kpi.quasi.synthetic_control(confidence)": lambda v: kpi.synthetic_control(
+        _DONORS,
+        treated_unit="treated",
+        intervention=8,
+        confidence=v,  # type: ignore[arg-type]
+    ),
+    "precimark.profiling.items.ItemItemRecommender(n_neighbors)": lambda v: (
+        pm.profiling.ItemItemRecommender(n_neighbors=v).fit(_BASKETS)  # type: ignore[arg-type]
+    ),
+    "precimark.profiling.items.item_similarity(n_neighbors)": lambda v: (
+        pm.profiling.item_similarity(_BOUGHT, n_neighbors=v)  # type: ignore[arg-type]
+    ),
+    "precimark.propensity.models.evaluate_out_of_time(horizon)": lambda v: (
+        pm.propensity.evaluate_out_of_time(_SNAPSHOTS, horizon=v)  # type: ignore[arg-type]
+    ),
 }
 
 _RESULT = "a result record: the library builds it from values it has already checked"
@@ -635,26 +750,6 @@ SKIPPED: dict[str, str] = {
         "which validates them in fit (scikit-learn's convention)"
     ),
     "precimark.propensity.models.default_booster(random_state)": "as default_booster(n_samples)",
-    # Not exercised generically (need a fitted model, a log or a panel): their scalar
-    # arguments go through the same `_validation` helpers, tested in test_scalar_arguments.py
-    # or their module's tests.
-    "precimark.actions.NextBestAction(random_state)": "needs actions and a scored roster",
-    "precimark.channels.economics.channel_economics(confidence)": "slow: a bootstrap",
-    "precimark.channels.economics.channel_economics(n_resamples)": "slow: a bootstrap",
-    "precimark.channels.economics.channel_economics(random_state)": "slow: a bootstrap",
-    "precimark.channels.social.campaign_response(confidence)": "needs a campaign window",
-    "precimark.channels.social.share_of_voice(confidence)": "needs a brand of the fixture",
-    "precimark.clv.models.BetaGeoBetaBinomModel.expected_purchases(horizon)": (
-        "the BG/BB horizon is being reworked in clv/models.py by another engineer today"
-    ),
-    "precimark.distributed.score_partition_fn(horizon)": "returns a partition function",
-    "precimark.kpi.campaign.sales_growth(confidence)": "needs a pre/post design",
-    "precimark.kpi.quasi.difference_in_differences(confidence)": "needs a panel",
-    "precimark.kpi.quasi.interrupted_time_series(confidence)": "needs a time series",
-    "precimark.kpi.quasi.synthetic_control(confidence)": "needs a panel",
-    "precimark.profiling.items.ItemItemRecommender(n_neighbors)": "needs a basket log",
-    "precimark.profiling.items.item_similarity(n_neighbors)": "needs a sparse matrix",
-    "precimark.propensity.models.evaluate_out_of_time(horizon)": "needs labelled snapshots",
 }
 
 TARGETS = sorted({p.key for p in ALL_PARAMS if NAMES.match(p.name)})

@@ -18,6 +18,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 import precimark as pm
 from precimark._validation import to_day
 from precimark.cli import main
+from precimark.distributed import score_partition_fn
 from precimark.privacy import Pseudonymizer
 from precimark.privacy._gate import resolve_consent
 
@@ -29,6 +30,28 @@ def test_a_number_is_not_read_as_a_timestamp(value: object) -> None:
     with pytest.raises(pm.DataValidationError, match=r"argument 'at': the number .*unit='s'"):
         to_day(value, "at")  # type: ignore[arg-type]
     assert to_day(pd.Timestamp(1748736000, unit="s"), "at") == np.datetime64("2025-06-01")
+
+
+@pytest.mark.parametrize("value", ["52", " 90 ", "2.5"])
+def test_a_duration_text_without_a_unit_is_not_read_as_nanoseconds(value: object) -> None:
+    # Before: pd.Timedelta("52") is 52 ns, so score_partition_fn(horizon="52") valued
+    # customers over 8.6e-14 weeks, silently.
+    rfm = pm.rfm_summary(pm.datasets.make_transactions(20, random_state=1).transactions)
+    model = pm.BetaGeoModel().fit(rfm)
+    with pytest.raises(
+        pm.DataValidationError, match=r"argument 'horizon'.*a number without a unit"
+    ):
+        score_partition_fn(model, horizon=value, time_unit="D")  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'gap'.*without a unit"):
+        pm.propensity.evaluate_out_of_time(
+            pm.propensity.make_snapshots(
+                pm.datasets.make_transactions(20, random_state=1).transactions,
+                cutoffs=["2024-06-01"],
+                horizon=30,
+            ),
+            horizon=30,
+            gap=value,  # type: ignore[arg-type]
+        )
 
 
 def test_a_number_as_observation_end_is_refused() -> None:
@@ -211,6 +234,57 @@ def test_two_orders_of_1e308_on_one_day_are_refused_naming_the_customer() -> Non
         )
 
 
+_REVENUE = pm.Columns(amount="revenue_eur")
+_TWO_1E308 = pd.DataFrame(  # customer 5: two days of 1e308 each, a total beyond float64
+    {
+        "customer_id": [5, 5, 6],
+        "date": ["2024-01-01", "2024-02-01", "2024-01-15"],
+        "revenue_eur": [1e308, 1e308, 2.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: pm.rfm_summary(_TWO_1E308, columns=_REVENUE),
+        lambda: pm.profiling.CustomerProfiler(columns=_REVENUE, consent=False).fit(_TWO_1E308),
+        lambda: pm.propensity.make_snapshots(
+            _TWO_1E308, cutoffs=["2024-03-01"], horizon=30, labels=False, columns=_REVENUE
+        ),
+        lambda: pm.kpi.customer_activity(_TWO_1E308, columns=_REVENUE),
+        lambda: pm.kpi.sales_growth(
+            _TWO_1E308,
+            pre=("2024-01-01", "2024-01-10"),
+            post=("2024-01-11", "2024-02-28"),
+            columns=_REVENUE,
+        ),
+    ],
+    ids=["rfm_summary", "CustomerProfiler", "make_snapshots", "customer_activity", "sales_growth"],
+)
+def test_an_overflow_names_the_users_amount_column(call: Callable[[], object]) -> None:
+    # Before: "the amount column" (profiler, snapshots, kpi logs), not the user's name.
+    with pytest.raises(
+        pm.DataValidationError, match=r"column 'revenue_eur': 1 .* beyond the float64 range"
+    ) as err:
+        call()
+    assert "first customer: 5" in str(err.value) or "first customer: 6" not in str(err.value)
+
+
+def test_sales_growth_of_revenue_near_1e308_equals_the_growth_of_rescaled_revenue() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 1, 2, 3],
+            "amount": [10.0, 20, 30, 15, 20, 40],
+            "date": ["2024-01-05"] * 3 + ["2024-02-05"] * 3,
+        }
+    )
+    periods = {"pre": ("2024-01-01", "2024-01-31"), "post": ("2024-02-01", "2024-03-02")}
+    plain = pm.kpi.sales_growth(tx, **periods)  # type: ignore[arg-type]
+    big = pm.kpi.sales_growth(tx.assign(amount=np.ldexp(tx["amount"], 1015)), **periods)  # type: ignore[arg-type]
+    assert _parts(big) == _parts(plain) and np.isfinite(big.ci_high)
+
+
 def test_repeat_spend_beyond_float64_is_refused() -> None:
     tx = pd.DataFrame(
         {
@@ -251,10 +325,9 @@ def test_rescaled_moments_equal_the_plain_ones() -> None:
     "call",
     [
         lambda v: pm.kpi.mean(pd.Series(v, index=[10, 11, 12])),
-        lambda v: pm.kpi.mean_difference(pd.Series(v, index=[10, 11, 12]), [1.0, 2.0]),
         lambda v: pm.kpi.ratio(pd.Series(v, index=[10, 11, 12]), [1.0, 1.0, 1.0]),
     ],
-    ids=["mean", "mean_difference", "ratio"],
+    ids=["mean", "ratio"],
 )
 def test_a_variance_beyond_float64_is_refused_naming_the_largest_value(
     call: Callable[[list[float]], object],
@@ -272,6 +345,89 @@ def test_metric_aggregates_refuse_a_sum_of_squares_beyond_float64() -> None:
         match=r"column 'spend': 1 group sum of squares beyond .*first customer: a",
     ):
         pm.kpi.MetricAggregates.from_frame(frame, group_column="arm", value_column="spend")
+
+
+# Welch and CUPED near 1e308: computed on values divided by a power of two (exact), so the
+# answer equals the one on rescaled data; a result beyond float64 is refused by name.
+
+_BIG_A = np.random.default_rng(5).random(20) * 1e308
+_BIG_B = np.random.default_rng(6).random(20) * 1e307
+_SHIFT = 1000  # 2**-1000 brings 1e308 to about 1e7
+
+
+def _scaled_back(estimate: pm.kpi.Estimate) -> tuple[float, float, float, float | None]:
+    bounds = (estimate.value, estimate.ci_low, estimate.ci_high)
+    return (*(float(np.ldexp(x, _SHIFT)) for x in bounds), estimate.p_value)
+
+
+def _parts(estimate: pm.kpi.Estimate) -> tuple[float, float, float, float | None]:
+    return (estimate.value, estimate.ci_low, estimate.ci_high, estimate.p_value)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["same sign", "opposite signs"])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
+def test_welch_near_1e308_equals_the_interval_on_rescaled_data(
+    sign: float, alternative: pm.kpi.intervals.Alternative
+) -> None:
+    a, b = _BIG_A, sign * _BIG_B
+    big = pm.kpi.mean_difference(a, b, alternative=alternative)
+    small = pm.kpi.mean_difference(
+        np.ldexp(a, -_SHIFT), np.ldexp(b, -_SHIFT), alternative=alternative
+    )
+    assert np.isfinite([big.value, big.ci_low]).all()
+    assert _parts(big) == _scaled_back(small)
+    lift = pm.kpi.relative_difference(a, np.abs(b))
+    rescaled = pm.kpi.relative_difference(np.ldexp(a, -_SHIFT), np.ldexp(np.abs(b), -_SHIFT))
+    assert _parts(lift) == _parts(rescaled)
+
+
+def test_welch_from_moments_near_1e308_is_finite_and_exact() -> None:
+    welch = pm.kpi.intervals.welch_from_moments
+    big = welch(5, 1e308, 2.0**1000, 7, -5e307, 2.0**1000, confidence=0.9)
+    tiny = 2.0 ** (1000 - 2 * _SHIFT)  # the variances divided by (2**_SHIFT)**2
+    small = welch(
+        5, np.ldexp(1e308, -_SHIFT), tiny, 7, np.ldexp(-5e307, -_SHIFT), tiny, confidence=0.9
+    )
+    assert np.isfinite([big.value, big.ci_low, big.ci_high]).all()
+    assert _parts(big) == _scaled_back(small)
+    with pytest.raises(pm.DataValidationError, match=r"arguments 'mean_a' and 'mean_b'.*float64"):
+        welch(4, 1e308, 1e300, 4, -1e308, 1e300, confidence=0.95)
+
+
+def test_a_difference_of_means_beyond_float64_is_refused_naming_the_customer() -> None:
+    a = pd.Series([1.7e308, 1.6e308, 1.5e308], index=[10, 11, 12])
+    with pytest.raises(
+        pm.DataValidationError,
+        match=r"argument 'a': 1 value too large for the difference .*first customer: 10",
+    ):
+        pm.kpi.mean_difference(a, -a.to_numpy())
+
+
+def _cuped_frame(pre_shift: int = 0, revenue_shift: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"treatment": np.arange(40) % 2, "pre": rng.random(40)})
+    frame["revenue"] = 3.0 * frame["pre"] + rng.random(40) + frame["treatment"]
+    frame["pre"] = np.ldexp(frame["pre"], pre_shift)
+    frame["revenue"] = np.ldexp(frame["revenue"], revenue_shift)
+    return frame.set_index(pd.Index(range(100, 140), name="customer_id"))
+
+
+def test_cuped_with_a_pre_metric_near_1e308_equals_the_plain_adjustment() -> None:
+    kwargs = {"treatment": "treatment", "metric_column": "revenue", "pre_metric_column": "pre"}
+    plain = pm.kpi.campaign_effect(_cuped_frame(), **kwargs)  # type: ignore[arg-type]
+    big = pm.kpi.campaign_effect(_cuped_frame(pre_shift=1022), **kwargs)  # type: ignore[arg-type]
+    assert _parts(big.difference) == _parts(plain.difference)
+    assert big.variance_reduction == plain.variance_reduction > 0.5
+
+
+def test_cuped_with_outcomes_near_1e308_is_refused_naming_the_column_and_customer() -> None:
+    frame = _cuped_frame(pre_shift=1020, revenue_shift=1020)  # revenue up to about 5e307
+    with pytest.raises(
+        pm.DataValidationError, match=r"column 'revenue': 1 value too large .*first customer: 1\d\d"
+    ):
+        pm.kpi.campaign_effect(
+            frame, treatment="treatment", metric_column="revenue", pre_metric_column="pre"
+        )
 
 
 # clv.evaluate refuses holdout columns it cannot evaluate.
@@ -494,13 +650,27 @@ def model_documents() -> dict[str, dict[str, object]]:
         "ParetoNBDModel": pm.clv.ParetoNBDModel().fit(rfm).to_dict(),
         "ModifiedBetaGeoModel": pm.clv.ModifiedBetaGeoModel().fit(rfm).to_dict(),
         "GammaGammaModel": spend.to_dict(),
+        "BetaGeoBetaBinomModel": pm.clv.BetaGeoBetaBinomModel().fit(_BGBB_RFM).to_dict(),
+        "ShiftedBetaGeoModel": pm.clv.ShiftedBetaGeoModel().fit(_SURVIVORS).to_dict(),
     }
 
 
+_BGBB_RFM = pd.DataFrame({"frequency": [0, 1, 3, 6, 2], "recency": [0, 1, 5, 6, 4], "T": [6] * 5})
+_SURVIVORS = pd.Series([1000, 631, 468, 382, 326, 289, 262, 241])
+_MODELS = [
+    "BetaGeoModel",
+    "ParetoNBDModel",
+    "ModifiedBetaGeoModel",
+    "GammaGammaModel",
+    "BetaGeoBetaBinomModel",
+    "ShiftedBetaGeoModel",
+]
+
+
+@pytest.mark.parametrize("name", _MODELS)
 @pytest.mark.parametrize(
-    "name", ["BetaGeoModel", "ParetoNBDModel", "ModifiedBetaGeoModel", "GammaGammaModel"]
+    "value", [-0.5, 0.0, float("nan"), float("inf"), -float("inf"), "1.0", None, [1.0], True]
 )
-@pytest.mark.parametrize("value", [-0.5, 0.0, float("nan"), "1.0"])
 def test_a_model_document_with_a_parameter_out_of_domain_is_refused(
     model_documents: dict[str, dict[str, object]], name: str, value: object
 ) -> None:
@@ -513,6 +683,31 @@ def test_a_model_document_with_a_parameter_out_of_domain_is_refused(
         with pytest.raises(pm.DataValidationError, match=rf"argument 'params\['{parameter}'\]'"):
             model.from_dict(document)
     assert model.from_dict(model_documents[name]).params_ == model_documents[name]["params"]
+
+
+@pytest.mark.parametrize("name", _MODELS)
+def test_a_model_document_missing_a_parameter_or_of_another_version_is_refused(
+    model_documents: dict[str, dict[str, object]], name: str
+) -> None:
+    import copy
+    import json
+
+    model = getattr(pm.clv, name)
+    for parameter in model_documents[name]["params"]:  # type: ignore[attr-defined]
+        document = copy.deepcopy(model_documents[name])
+        del document["params"][parameter]  # type: ignore[attr-defined]
+        with pytest.raises(pm.DataValidationError, match=rf"'{parameter}'"):
+            model.from_dict(document)
+    for key, value in [("format_version", 99), ("format_version", "1"), ("type", "BetaGeo")]:
+        document = {**model_documents[name], key: value}
+        with pytest.raises(pm.DataValidationError, match=r"argument 'data'"):
+            model.from_dict(document)
+    for key in ("params", "hyper_parameters", "n_customers", "covariance"):
+        document = {k: v for k, v in model_documents[name].items() if k != key}
+        with pytest.raises(pm.DataValidationError, match=rf"'{key}'"):
+            model.from_dict(document)
+    text = json.dumps(model_documents[name], allow_nan=False)  # the service path: JSON text
+    assert model.from_dict(json.loads(text)).params_ == model_documents[name]["params"]
 
 
 @pytest.mark.parametrize(
@@ -681,3 +876,96 @@ def test_a_model_passed_as_a_string_is_refused_at_the_call(
 def test_compare_models_refuses_a_model_name(holdout_split: tuple[object, pd.DataFrame]) -> None:
     with pytest.raises(pm.DataValidationError, match="argument 'models': a str"):
         pm.clv.compare_models(holdout_split[1], ["bgnbd"])  # type: ignore[list-item]
+
+
+# Sweep of recent entry points (issue 22, item 5): each case misbehaved before (a pandas or
+# scikit-learn error, or a silent answer) and is now refused naming the argument.
+
+_NBA_ROSTER = pd.DataFrame(
+    {"customer_lifetime_value": [100.0, 40.0, 80.0], "consent_marketing": True},
+    index=pd.Index([1, 2, 3], name="customer_id"),
+)
+_NBA_UPLIFT = pd.DataFrame({"email": [0.02, 0.05, 0.04]}, index=_NBA_ROSTER.index)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"uplift": _NBA_UPLIFT * 100}, r"argument 'uplift': 3 values outside \[-1, 1\]"),
+        ({"uplift": pd.concat([_NBA_UPLIFT, _NBA_UPLIFT])}, r"argument 'uplift' index: 3 dup"),
+        (
+            {"margins": pd.DataFrame({"email": [0.5, np.nan, 0.5]}, index=_NBA_ROSTER.index)},
+            r"argument 'margins': 1 missing value \(first customer: 2\)",
+        ),
+        (
+            {"eligibility": pd.DataFrame({"email": "yes"}, index=_NBA_ROSTER.index)},
+            r"argument 'eligibility' column 'email': values of dtype",
+        ),
+    ],
+    ids=["uplift in percent", "duplicate uplift ids", "NaN margin", "text eligibility"],
+)
+def test_next_best_action_refuses_hostile_tables(kwargs: dict[str, object], match: str) -> None:
+    # Before: a silent plan (uplift 2.0-5.0, a NaN margin replaced by the default), a pandas
+    # TypeError or InvalidIndexError.
+    from precimark.actions import Action, NextBestAction
+
+    arguments: dict[str, object] = {"uplift": _NBA_UPLIFT, **kwargs}
+    nba = NextBestAction([Action("email", cost=0.1, channel="email")])
+    with pytest.raises(pm.DataValidationError, match=match):
+        nba.decide(_NBA_ROSTER, **arguments)  # type: ignore[arg-type]
+
+
+def test_clv_tracking_and_segment_value_refuse_a_model_given_as_text() -> None:
+    # Before: scikit-learn's TypeError "... is not an estimator instance" and an AttributeError.
+    tx = pm.datasets.make_transactions(30, random_state=1).transactions
+    rfm = pm.rfm_summary(tx, time_unit="W")
+    model = pm.BetaGeoModel().fit(rfm)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'model': a str"):
+        pm.clv.tracking("bgnbd", tx, "2024-10-01", "2025-05-01")  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'purchase_model': a str"):
+        pm.clv.segment_value("bgnbd", model, rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]
+    with pytest.raises(pm.DataValidationError, match=r"argument 'spend_model': a str"):
+        pm.clv.segment_value(model, "gg", rfm, horizon=52, discount_rate=0.01, discount_period=4)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "match"),
+    [
+        (pd.DataFrame({0: ["a"], 1: ["b"]}), r"argument 'matrix': 2 non-numeric columns"),
+        (pd.DataFrame({0: [1.0, 1.0], 1: [0.5, 5.0]}), r"1 values outside \[0, 1\] .*cohort: 1"),
+        (pd.DataFrame({0: [1.0], 1: [np.inf]}), r"1 values outside \[0, 1\]"),
+    ],
+    ids=["text", "a share above 1", "infinity"],
+)
+def test_plot_cohort_retention_refuses_what_is_not_a_share(
+    matrix: pd.DataFrame, match: str
+) -> None:
+    # Before: numpy's "could not convert string to float" and a silent chart of 5.0 / inf.
+    pytest.importorskip("matplotlib")
+    with pytest.raises(pm.DataValidationError, match=match):
+        pm.plot.plot_cohort_retention(matrix)
+
+
+def test_segment_value_refuses_duplicate_or_text_groups_and_margins() -> None:
+    # Before: pandas' "cannot reindex on an axis with duplicate labels" and numpy's "could not
+    # convert string to float".
+    tx = pm.datasets.make_transactions(30, random_state=1).transactions
+    rfm = pm.rfm_summary(tx, time_unit="W")
+    model = pm.BetaGeoModel().fit(rfm)
+    spend = pm.GammaGammaModel().fit(rfm[rfm["frequency"] > 0])
+    groups = pd.Series("a", index=rfm.index)
+    kwargs: dict[str, object] = {"horizon": 52, "discount_rate": 0.01, "discount_period": 4}
+    with pytest.raises(pm.DataValidationError, match=r"argument 'groups' index: .*duplicated"):
+        pm.clv.segment_value(model, spend, rfm, groups=pd.concat([groups, groups]), **kwargs)  # type: ignore[arg-type]
+    twice = pd.concat([pd.Series(0.5, index=rfm.index)] * 2)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'margin' index: .*duplicated"):
+        pm.clv.segment_value(model, spend, rfm, margin=twice, **kwargs)  # type: ignore[arg-type]
+    text = pd.Series("high", index=rfm.index)
+    with pytest.raises(pm.DataValidationError, match=r"argument 'margin': .* missing margin"):
+        pm.clv.segment_value(model, spend, rfm, margin=text, **kwargs)  # type: ignore[arg-type]
+
+
+def test_report_build_refuses_a_title_that_is_not_text() -> None:
+    tx = pm.datasets.make_transactions(20, random_state=1).transactions
+    with pytest.raises(pm.DataValidationError, match=r"argument 'title': a int"):
+        pm.report.build(tx, title=5)  # type: ignore[arg-type]

@@ -186,6 +186,22 @@ def refuse_overflow(
         )
 
 
+def scale_exponent(largest: float) -> int:
+    """Return k such that values up to ``largest`` divided by ``2**k`` are below 1 (0 if small).
+
+    Values beyond 2**500 in magnitude are rescaled by this power of two before any sum of
+    squares or products: the division is exact, so a result computed on the scaled values and
+    multiplied back by ``2**k`` (or not at all, for a ratio) is the exact-arithmetic answer.
+
+    Examples
+    --------
+    >>> from precimark._validation import scale_exponent
+    >>> scale_exponent(1e308), scale_exponent(10.0)
+    (1024, 0)
+    """
+    return int(np.frexp(largest)[1]) if largest > 2.0**500 else 0
+
+
 def finite_moments(
     values: npt.NDArray[np.float64], where: str, ids: npt.ArrayLike
 ) -> tuple[float, float]:
@@ -204,7 +220,7 @@ def finite_moments(
     (1e+308, 0.0)
     """
     largest = float(np.max(np.abs(values))) if values.size else 0.0
-    exponent = int(np.frexp(largest)[1]) if largest > 2.0**500 else 0
+    exponent = scale_exponent(largest)
     scaled = np.ldexp(values, -exponent)
     mean_scaled = float(scaled.mean())
     var_scaled = float(scaled.var(ddof=1)) if values.size > 1 else 0.0
@@ -428,6 +444,14 @@ def _to_timedelta(value: object, name: str) -> pd.Timedelta:
             _DURATION_EXPECTED,
             f"Say how many: '1{value.strip()}' or '30D'. (In lifetimes, freq='{value.strip()}' "
             "is the unit of T; in precimark the unit comes from the RFM summary and the model.)",
+        )
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*", value):
+        raise fail(
+            f"argument '{name}'",
+            f"{value!r}, a number without a unit (pandas would read it as nanoseconds)",
+            _DURATION_EXPECTED,
+            f"Pass the number itself ({value.strip()}) for a length in the time unit, or add "
+            f"the unit: '{value.strip()}D'.",
         )
     try:
         delta = pd.Timedelta(value)  # type: ignore[arg-type]

@@ -578,8 +578,13 @@ def _finite(series: pd.Series[Any], ids: pd.Index, where: str) -> FloatArray:
 def _per_action(
     table: object, name: str, names: list[str], ids: pd.Index, *, required: bool
 ) -> FloatArray:
-    """Return an (customers x actions) float array from a frame with one column per action."""
+    """Return an (customers x actions) float array from a frame with one column per action.
+
+    A given column has a finite number for every roster customer (eligibility: True/False,
+    missing = not eligible); uplift is an incremental probability, in [-1, 1].
+    """
     frame = check_frame(table, name)
+    check_unique_index(frame, name)
     unknown = [str(c) for c in frame.columns if c not in names]
     if unknown:
         raise fail(
@@ -610,11 +615,29 @@ def _per_action(
         if action in frame.columns:
             column = frame[action]
             if name == "eligibility":
-                column = column.astype("boolean").fillna(False).astype(float)
+                try:
+                    column = column.astype("boolean").fillna(False).astype(float)
+                except (TypeError, ValueError) as err:
+                    raise fail(
+                        f"argument 'eligibility' column {action!r}",
+                        f"values of dtype {column.dtype}",
+                        "True/False or 1/0 (missing = not eligible)",
+                    ) from err
             out[:, j] = pd.to_numeric(column, errors="coerce").to_numpy(np.float64)[where]
-    if required and not np.isfinite(out).all():
-        bad = ~np.isfinite(out).all(axis=1)
-        raise fail_rows(f"argument '{name}'", bad, ids, "missing value", "a number per action")
+            bad = ~np.isfinite(out[:, j])
+            if bad.any():  # a NaN never stands in for the action's default margin
+                raise fail_rows(
+                    f"argument '{name}'", bad, ids, "missing value", "a number per action"
+                )
+    if name == "uplift" and (np.abs(out) > 1.0).any():
+        raise fail_rows(
+            "argument 'uplift'",
+            (np.abs(out) > 1.0).any(axis=1),
+            ids,
+            "value outside [-1, 1]",
+            "incremental purchase probabilities, in [-1, 1]",
+            "Pass the uplift as a probability difference (0.05 for +5 points), not in percent.",
+        )
     return out
 
 

@@ -229,6 +229,8 @@ def build(
                 "a CampaignReport (from precimark.kpi.evaluate_campaign)",
             )
     top = int(check_number(top, "top", low=1, integer=True))
+    if not isinstance(title, str):
+        raise fail("argument 'title'", f"a {type(title).__name__}", "a str")
     columns = Columns() if columns is None else columns
     tx = validate_transactions(transactions, columns, date_format=date_format)
     frame = transactions.copy()

@@ -126,13 +126,13 @@ def tracking(
     >>> round(float(weekly["expected_cumulative"].iloc[-1]), 1)
     4160.6
     """
-    check_is_fitted(model, "params_")
     if not isinstance(model, _PurchaseModel):
         raise fail(
             "argument 'model'",
             f"a {type(model).__name__}",
             "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
         )
+    check_is_fitted(model, "params_")
     unit = model._fitted_unit()
     if unit is None:
         raise fail(

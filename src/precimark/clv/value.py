@@ -18,6 +18,7 @@ from precimark._validation import (
     check_choice,
     check_number,
     check_probability,
+    check_unique_index,
     fail,
     fail_rows,
     resolve_time_unit,
@@ -274,12 +275,7 @@ def customer_lifetime_value(
         )
     if hasattr(purchase_model, "fit"):
         check_is_fitted(purchase_model, "params_")
-    if not callable(getattr(spend_model, "expected_spend", None)):
-        raise fail(
-            "argument 'spend_model'",
-            f"a {type(spend_model).__name__}",
-            "a fitted spend model with expected_spend(rfm) (precimark.GammaGammaModel)",
-        )
+    _check_spend_model(spend_model)
     kind = _interval_kind(interval_kind, confidence)
     if isinstance(purchase_model, _PurchaseModel):
         setup = _valuation(
@@ -341,6 +337,16 @@ def customer_lifetime_value(
             "their parameters)",
         )
     return pd.Series(point, index=frame.index, name=CLV)
+
+
+def _check_spend_model(spend_model: object) -> None:
+    """Refuse a spend model without ``expected_spend`` (a name given as text, say) by name."""
+    if not callable(getattr(spend_model, "expected_spend", None)):
+        raise fail(
+            "argument 'spend_model'",
+            f"a {type(spend_model).__name__}",
+            "a fitted spend model with expected_spend(rfm) (precimark.GammaGammaModel)",
+        )
 
 
 def segment_value(
@@ -430,13 +436,14 @@ def segment_value(
     >>> bool((totals["clv_lower"] < totals["customer_lifetime_value"]).all())
     True
     """
-    check_is_fitted(purchase_model, "params_")
     if not isinstance(purchase_model, _PurchaseModel):
         raise fail(
             "argument 'purchase_model'",
             f"a {type(purchase_model).__name__}",
             "a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
         )
+    check_is_fitted(purchase_model, "params_")
+    _check_spend_model(spend_model)
     kind = _interval_kind(interval_kind, confidence)
     level = check_probability(confidence, "confidence", inclusive="neither")
     setup = _valuation(
@@ -588,6 +595,7 @@ def _group_codes(groups: object, index: pd.Index) -> tuple[npt.NDArray[np.intp],
             f"a {type(groups).__name__}",
             "a Series of group labels indexed like rfm",
         )
+    check_unique_index(groups.to_frame(), "groups")
     aligned = groups.reindex(index)
     missing = aligned.isna().to_numpy()
     if missing.any():
@@ -700,7 +708,9 @@ def _legacy_periods(
 
 def _margins(margin: float | pd.Series, index: pd.Index) -> Array:
     if isinstance(margin, pd.Series):
-        aligned = margin.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
+        check_unique_index(margin.to_frame(), "margin")
+        numbers = pd.to_numeric(margin, errors="coerce")  # text is a missing margin, refused
+        aligned = numbers.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(aligned)
         if bad.any():
             raise fail_rows(

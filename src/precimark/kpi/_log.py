@@ -9,6 +9,7 @@ import pandas as pd
 
 from precimark._typing import DateLike
 from precimark._validation import Transactions, fail, refuse_overflow, to_day
+from precimark.schema import Columns
 
 __all__ = ["Window", "activity_by_customer", "day_window"]
 
@@ -43,13 +44,16 @@ def day_window(
     return Window(first, last)
 
 
-def activity_by_customer(tx: Transactions, window: Window, name: str) -> pd.DataFrame:
-    """Orders and revenue per customer with an order in ``window`` (sorted by customer id)."""
+def activity_by_customer(tx: Transactions, window: Window, columns: Columns) -> pd.DataFrame:
+    """Orders and revenue per customer with an order in ``window`` (sorted by customer id).
+
+    ``columns`` gives the names of the index and of the amount column in an overflow message.
+    """
     keep = (tx.days >= window.first) & (tx.days <= window.last)
     codes, uniques = pd.factorize(tx.ids[keep], sort=True)
     orders = np.bincount(codes, minlength=len(uniques))
     with np.errstate(over="ignore"):
         revenue = np.bincount(codes, weights=tx.amounts[keep], minlength=len(uniques))
-    refuse_overflow(revenue, "the amount column", uniques, "revenue")
-    index = pd.Index(uniques, name=name)
+    refuse_overflow(revenue, f"column '{columns.amount}'", uniques, "revenue")
+    index = pd.Index(uniques, name=columns.customer_id)
     return pd.DataFrame({"orders": orders.astype(np.int64), "revenue": revenue}, index=index)

@@ -33,6 +33,8 @@ from precimark._validation import (
     fail,
     fail_rows,
     finite_moments,
+    refuse_overflow,
+    scale_exponent,
     validate_transactions,
 )
 from precimark.exceptions import DataQualityWarning
@@ -242,14 +244,25 @@ def _assignment(frame: pd.DataFrame, column: str) -> npt.NDArray[np.bool_]:
 
 
 def _cuped(
-    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], where: str, ids: pd.Index[Any]
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """CUPED-adjusted outcomes ``y - theta (x - mean x)`` and the share of variance removed."""
+    """CUPED-adjusted outcomes ``y - theta (x - mean x)`` and the share of variance removed.
+
+    ``y`` and ``x`` are each divided by a power of two (exact) so that values near 1e308 have
+    variances and a covariance that fit in float64; an adjusted outcome beyond float64 is
+    refused naming ``where`` and its customer.
+    """
+    k_y = scale_exponent(float(np.max(np.abs(y))))
+    y = np.ldexp(y, -k_y)
+    x = np.ldexp(x, -scale_exponent(float(np.max(np.abs(x)))))
     var_x = float(x.var(ddof=1))
     theta = 0.0 if var_x == 0.0 else float(np.cov(y, x, ddof=1)[0, 1]) / var_x
-    adjusted = y - theta * (x - x.mean())
-    var_y = float(y.var(ddof=1))
-    reduction = 0.0 if var_y == 0.0 else 1.0 - float(adjusted.var(ddof=1)) / var_y
+    with np.errstate(over="ignore", invalid="ignore"):
+        adjusted = y - theta * (x - x.mean())
+        var_y = float(y.var(ddof=1))
+        reduction = 0.0 if var_y == 0.0 else 1.0 - float(adjusted.var(ddof=1)) / var_y
+        adjusted = np.ldexp(adjusted, k_y)
+    refuse_overflow(adjusted, where, ids, "CUPED-adjusted value")
     return adjusted, reduction
 
 
@@ -458,7 +471,8 @@ def campaign_effect(
         )
     else:
         if pre_metric_column is not None:
-            y, reduction = _cuped(y, as_sample(frame[pre_metric_column], pre_metric_column))
+            x = as_sample(frame[pre_metric_column], pre_metric_column)
+            y, reduction = _cuped(y, x, f"column '{metric_column}'", frame.index)
         y_t, y_c = y[assigned], y[~assigned]
         where = f"column '{metric_column}'"
         moments_t = (n_t, *finite_moments(y_t, where, frame.index[assigned]))
@@ -599,14 +613,21 @@ def sales_growth(
     if pre_window.last >= post_window.first:
         raise fail("argument 'post'", "a period starting before pre ends", "post after pre")
     scale = post_window.days / pre_window.days
-    before = activity_by_customer(tx, pre_window, cols.customer_id)["revenue"] * scale
-    after = activity_by_customer(tx, post_window, cols.customer_id)["revenue"]
+    before = activity_by_customer(tx, pre_window, cols)["revenue"]
+    with np.errstate(over="ignore"):
+        before = before * scale
+    where = f"column '{cols.amount}'"
+    refuse_overflow(before, where, before.index, "pre-period revenue scaled to the post period")
+    after = activity_by_customer(tx, post_window, cols)["revenue"]
     both = pd.concat([before.rename("pre"), after.rename("post")], axis=1).fillna(0.0)
     if control is None:
         if treated is not None:
             raise fail("argument 'treated'", "a treated group without control", "control too")
         if both["pre"].sum() == 0:
             raise fail("argument 'pre'", "no revenue in the pre period", "a period with sales")
+        # A ratio does not depend on the scale: revenue near 1e308 is divided by a power of 2.
+        k = scale_exponent(float(both.to_numpy().max()))
+        both = pd.DataFrame(np.ldexp(both.to_numpy(), -k), both.index, both.columns)
         growth = ratio(both["post"], both["pre"], confidence=level)
         note = "descriptive before/after change: no control group, so it is not a campaign effect"
         return replace(

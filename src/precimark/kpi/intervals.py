@@ -20,6 +20,8 @@ variances), so that :mod:`precimark.kpi.aggregates` gives exactly the raw-row re
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -31,9 +33,12 @@ from precimark._validation import (
     check_choice,
     check_number,
     fail,
+    fail_rows,
     finite_moments,
     refuse_overflow,
+    scale_exponent,
 )
+from precimark.exceptions import DataValidationError
 from precimark.kpi._checks import as_sample, check_count
 from precimark.kpi.estimates import Estimate, check_confidence, z_value
 
@@ -90,7 +95,31 @@ def _test(
 
 
 def _welch_df(sa: float, sb: float, n_a: float, n_b: float) -> float:
+    top = max(sa, sb)  # the degrees of freedom do not depend on the scale: squares stay finite
+    sa, sb = sa / top, sb / top
     return (sa + sb) ** 2 / (sa * sa / (n_a - 1) + sb * sb / (n_b - 1))
+
+
+def _unscaled(
+    estimate: Estimate, exponent: int, refuse: Callable[[], DataValidationError]
+) -> Estimate:
+    """Multiply an estimate computed on values divided by ``2**exponent`` back (exact).
+
+    A value or finite bound that leaves the float64 range is refused with ``refuse()``, never
+    returned as an infinity.
+    """
+    if exponent == 0:
+        return estimate
+    parts = (estimate.value, estimate.ci_low, estimate.ci_high)
+    with np.errstate(over="ignore"):
+        value, low, high = (float(np.ldexp(part, exponent)) for part in parts)
+    overflowed = [
+        math.isinf(new) > math.isinf(old)
+        for new, old in zip((value, low, high), parts, strict=True)
+    ]
+    if any(overflowed):
+        raise refuse()
+    return replace(estimate, value=value, ci_low=low, ci_high=high)
 
 
 def _wilson(successes: int, n: int, z: float) -> tuple[float, float]:
@@ -276,10 +305,46 @@ def welch_from_moments(
     n_a, mean_a, var_a, n_b, mean_b, var_b = _checked_moments(
         n_a, mean_a, var_a, n_b, mean_b, var_b
     )
+    k = scale_exponent(max(abs(mean_a), abs(mean_b), math.sqrt(var_a), math.sqrt(var_b)))
+    scaled = _welch(
+        n_a,
+        math.ldexp(mean_a, -k),
+        math.ldexp(var_a, -2 * k),
+        n_b,
+        math.ldexp(mean_b, -k),
+        math.ldexp(var_b, -2 * k),
+        level,
+        side,
+        _labelled(method, side),
+    )
+    return _unscaled(
+        scaled,
+        k,
+        lambda: fail(
+            "arguments 'mean_a' and 'mean_b'",
+            f"means {mean_a!r} and {mean_b!r}, whose difference or interval is beyond the "
+            "float64 range",
+            "means whose difference fits in float64",
+            "Express the values in a larger unit (e.g. thousands).",
+        ),
+    )
+
+
+def _welch(
+    n_a: int,
+    mean_a: float,
+    var_a: float,
+    n_b: int,
+    mean_b: float,
+    var_b: float,
+    level: float,
+    side: Alternative,
+    label: str,
+) -> Estimate:
+    """Welch interval from checked moments small enough for their sums not to overflow."""
     diff = mean_a - mean_b
     sa, sb = var_a / n_a, var_b / n_b
     se = math.sqrt(sa + sb)
-    label = _labelled(method, side)
     if se == 0.0:
         p_value = 1.0 if diff == 0 else 0.0
         warning = ("both groups have zero variance",)
@@ -293,6 +358,41 @@ def _moments(values: object, name: str) -> tuple[int, float, float]:
     x = as_sample(values, name, min_size=2)
     ids = values.index if isinstance(values, pd.Series) else np.arange(x.size)
     return (x.size, *finite_moments(x, f"argument '{name}'", ids))
+
+
+Moments = tuple[int, float, float]
+
+
+def _scaled_moments(
+    a: object, b: object
+) -> tuple[int, Moments, Moments, Callable[[], DataValidationError]]:
+    """Moments of two samples divided by one power of two ``2**k`` (exact), ``k``, and the refusal.
+
+    Values near 1e308 then have a variance that fits in float64 whatever their spread; a
+    difference is multiplied back by ``2**k`` (:func:`_unscaled`), a ratio needs nothing. The
+    refusal names the sample and the id of the largest value, for a result beyond float64.
+    """
+    x_a, x_b = as_sample(a, "a", min_size=2), as_sample(b, "b", min_size=2)
+    ids_a = a.index if isinstance(a, pd.Series) else np.arange(x_a.size)
+    ids_b = b.index if isinstance(b, pd.Series) else np.arange(x_b.size)
+    top_a, top_b = float(np.max(np.abs(x_a))), float(np.max(np.abs(x_b)))
+    k = scale_exponent(max(top_a, top_b))
+    moments_a = (x_a.size, *finite_moments(np.ldexp(x_a, -k), "argument 'a'", ids_a))
+    moments_b = (x_b.size, *finite_moments(np.ldexp(x_b, -k), "argument 'b'", ids_b))
+    name, x, ids, top = ("a", x_a, ids_a, top_a) if top_a >= top_b else ("b", x_b, ids_b, top_b)
+
+    def refuse() -> DataValidationError:
+        return fail_rows(
+            f"argument '{name}'",
+            np.abs(x) == top,
+            ids,
+            "value too large for the difference of the means to fit in float64",
+            "values whose difference of means fits in float64",
+            "Express the values in a larger unit (e.g. thousands).",
+            plural="values too large for the difference of the means to fit in float64",
+        )
+
+    return k, moments_a, moments_b, refuse
 
 
 def mean_difference(
@@ -316,15 +416,24 @@ def mean_difference(
         Method ``"welch"``; matches
         ``scipy.stats.ttest_ind(a, b, equal_var=False).confidence_interval()`` and its p-value.
 
+    Raises
+    ------
+    DataValidationError
+        For missing or infinite values, or a difference of means beyond float64 (naming the
+        largest value's id). Values near 1e308 are divided by one power of two before the
+        moments are taken (exact), so their interval is finite and right whatever their spread.
+
     Examples
     --------
     >>> from precimark.kpi import mean_difference
     >>> mean_difference([12.0, 15.0, 9.0, 14.0], [10.0, 8.0, 11.0, 9.0])
     Estimate(3, 95% CI [-0.959719, 6.95972], method='welch', n=8, p=0.106)
     """
-    return welch_from_moments(
-        *_moments(a, "a"), *_moments(b, "b"), confidence=confidence, alternative=alternative
+    k, moments_a, moments_b, refuse = _scaled_moments(a, b)
+    scaled = welch_from_moments(
+        *moments_a, *moments_b, confidence=confidence, alternative=alternative
     )
+    return _unscaled(scaled, k, refuse)
 
 
 def relative_difference_from_moments(
@@ -363,7 +472,14 @@ def relative_difference_from_moments(
     if mean_a <= 0.0:
         warning = ("no outcome in group a: the relative lift's interval is unbounded above",)
         return Estimate(lift, -1.0, math.inf, level, method, n, p_value, warning)
-    sa, sb = var_a / n_a / mean_a**2, var_b / n_b / mean_b**2
+    cv_a, cv_b = math.sqrt(var_a) / mean_a, math.sqrt(var_b) / mean_b  # no mean**2 to overflow
+    sa, sb = cv_a * cv_a / n_a, cv_b * cv_b / n_b
+    if not math.isfinite(sa + sb):
+        raise fail(
+            "arguments 'var_a' and 'var_b'",
+            f"standard deviations {cv_a:.3g} and {cv_b:.3g} times the means",
+            "coefficients of variation whose squares fit in float64",
+        )
     se = math.sqrt(sa + sb)
     if se == 0.0:
         return Estimate(lift, lift, lift, level, method, n, p_value)
@@ -407,8 +523,9 @@ def relative_difference(
     >>> relative_difference([1, 0, 1, 1, 0, 1], [1, 0, 0, 1, 0, 1]).value
     0.333...
     """
+    _, moments_a, moments_b, _ = _scaled_moments(a, b)  # the lift does not depend on the scale
     return relative_difference_from_moments(
-        *_moments(a, "a"), *_moments(b, "b"), confidence=confidence, alternative=alternative
+        *moments_a, *moments_b, confidence=confidence, alternative=alternative
     )
 
 

@@ -81,7 +81,7 @@ def customer_activity(
     """
     cols = columns if columns is not None else Columns()
     tx = validate_transactions(transactions, cols)
-    return activity_by_customer(tx, day_window(tx, start, end), cols.customer_id)
+    return activity_by_customer(tx, day_window(tx, start, end), cols)
 
 
 def _active_ids(tx: Transactions, first: int, last: int) -> npt.NDArray[Any]:

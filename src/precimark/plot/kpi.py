@@ -56,8 +56,23 @@ def plot_cohort_retention(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     frame = check_frame(matrix, "matrix")
+    expected = "shares of the cohort active, in [0, 1] (NaN: beyond the end of the data)"
+    text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if text:
+        raise fail(
+            "argument 'matrix'", f"{len(text)} non-numeric columns (first: {text[0]!r})", expected
+        )
+    shares = frame.to_numpy(dtype=np.float64)
+    outside = ~np.isnan(shares) & ~((shares >= 0.0) & (shares <= 1.0))
+    if outside.any():
+        first = frame.index[np.flatnonzero(outside.any(axis=1))[0]]
+        raise fail(
+            "argument 'matrix'",
+            f"{int(outside.sum())} values outside [0, 1] (first cohort: {first})",
+            expected,
+        )
     ax = axes(ax)
-    values = np.ma.masked_invalid(frame.to_numpy(dtype=np.float64))
+    values = np.ma.masked_invalid(shares)
     image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0.0)
     ax.figure.colorbar(image, ax=ax, label="share of the cohort active")
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns])

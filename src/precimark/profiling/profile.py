@@ -933,7 +933,8 @@ class CustomerProfiler(
         out: dict[str, Any] = {}
         if n:
             # Same-day merging is rfm_summary's: the one day-totals kernel.
-            totals = _day_totals(Transactions(tx.ids[rows], tx.days[rows], amounts), end)
+            where = f"column '{self._columns().amount}'"
+            totals = _day_totals(Transactions(tx.ids[rows], tx.days[rows], amounts), end, where)
             runs = _runs(totals.code, totals.day, totals.total)
             starts = np.searchsorted(totals.code, runs.code)  # each customer's first day
             out["first_day"] = runs.first_day
@@ -943,7 +944,6 @@ class CustomerProfiler(
             out["orders"] = np.bincount(codes, minlength=n)
             with np.errstate(over="ignore"):
                 out["total_spend"] = np.add.reduceat(totals.total, starts)
-            where = "the amount column"
             refuse_overflow(out["total_spend"], where, totals.ids(runs.code), "total spend")
         else:
             for name in ("first_day", "last_day", "first_day_spend", "purchase_days", "orders"):

@@ -66,8 +66,11 @@ class _Runs(NamedTuple):
     monetary_value: npt.NDArray[np.float64]
 
 
-def _day_totals(tx: Transactions, last_day: int, where: str = "the amount column") -> _DayTotals:
-    """Merge purchases by (customer, day); a day total beyond float64 is refused (``where``)."""
+def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
+    """Merge purchases by (customer, day); a day total beyond float64 is refused.
+
+    ``where`` names the user's amount column in the message (``"column 'revenue_eur'"``).
+    """
     keep = tx.days <= last_day
     ids, days, amounts = (
         (tx.ids, tx.days, tx.amounts)

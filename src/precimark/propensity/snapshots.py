@@ -296,7 +296,8 @@ def make_snapshots(
 
     # Day totals, sorted by (customer, day): purchases on one day are one purchase (the
     # kernel shared with rfm_summary: same merging, independent of the row order).
-    totals = _day_totals(tx, int(tx.days.max()))
+    where = f"column '{cols.amount}'"
+    totals = _day_totals(tx, int(tx.days.max()), where)
     ids = totals.ids(totals.code)
     days = totals.day
     amounts = totals.total
@@ -342,7 +343,7 @@ def make_snapshots(
             )
         start = -np.inf if lookback_days is None else c - lookback_days
         window = (days <= c) & (days > start)
-        features = _features(ids[window], days[window], amounts[window], c)
+        features = _features(ids[window], days[window], amounts[window], c, where)
         frame = features.reindex(population, fill_value=0.0)
         if applying is not None and attributes:
             for column in attributes:
@@ -374,9 +375,13 @@ def make_snapshots(
 
 
 def _features(
-    ids: npt.NDArray[Any], days: npt.NDArray[np.int64], amounts: npt.NDArray[np.float64], c: int
+    ids: npt.NDArray[Any],
+    days: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.float64],
+    c: int,
+    where: str,
 ) -> pd.DataFrame:
-    """Behavioural features from day totals sorted by (customer, day)."""
+    """Behavioural features from day totals sorted by (customer, day); ``where`` names amounts."""
     if len(ids) == 0:
         return pd.DataFrame(columns=list(SNAPSHOT_FEATURES), dtype=np.float64)
     starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
@@ -385,7 +390,7 @@ def _features(
     frequency = n_purchases - 1.0
     with np.errstate(over="ignore"):
         total = np.add.reduceat(amounts, starts)
-    refuse_overflow(total, "the amount column", ids[starts], "total spend")
+    refuse_overflow(total, where, ids[starts], "total spend")
     monetary = np.divide(
         total - amounts[starts],
         frequency,
