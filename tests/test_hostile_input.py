@@ -969,3 +969,9 @@ def test_report_build_refuses_a_title_that_is_not_text() -> None:
     tx = pm.datasets.make_transactions(20, random_state=1).transactions
     with pytest.raises(pm.DataValidationError, match=r"argument 'title': a int"):
         pm.report.build(tx, title=5)  # type: ignore[arg-type]
+
+
+def test_report_build_refuses_a_propensity_estimator_given_as_text() -> None:
+    tx = pm.datasets.make_transactions(20, random_state=1).transactions
+    with pytest.raises(pm.DataValidationError, match=r"argument 'estimator': a str"):
+        pm.report.build(tx, propensity_estimator="xgboost")

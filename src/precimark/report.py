@@ -39,6 +39,7 @@ from precimark._validation import check_number, fail, to_day, validate_transacti
 from precimark.kpi.report import CampaignReport
 from precimark.privacy import ConsentLike
 from precimark.privacy._gate import resolve_consent
+from precimark.propensity._inputs import cloned_classifier
 from precimark.schema import SEGMENT, Columns
 
 if TYPE_CHECKING:
@@ -231,6 +232,8 @@ def build(
     top = int(check_number(top, "top", low=1, integer=True))
     if not isinstance(title, str):
         raise fail("argument 'title'", f"a {type(title).__name__}", "a str")
+    if propensity_estimator is not None:
+        cloned_classifier(propensity_estimator)  # refused before any work
     columns = Columns() if columns is None else columns
     tx = validate_transactions(transactions, columns, date_format=date_format)
     frame = transactions.copy()

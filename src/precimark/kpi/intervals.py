@@ -360,12 +360,12 @@ def _moments(values: object, name: str) -> tuple[int, float, float]:
     return (x.size, *finite_moments(x, f"argument '{name}'", ids))
 
 
-Moments = tuple[int, float, float]
+_Moments = tuple[int, float, float]
 
 
 def _scaled_moments(
     a: object, b: object
-) -> tuple[int, Moments, Moments, Callable[[], DataValidationError]]:
+) -> tuple[int, _Moments, _Moments, Callable[[], DataValidationError]]:
     """Moments of two samples divided by one power of two ``2**k`` (exact), ``k``, and the refusal.
 
     Values near 1e308 then have a variance that fits in float64 whatever their spread; a

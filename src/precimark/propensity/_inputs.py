@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from precimark._validation import check_seed, fail, fail_rows
 
-__all__ = ["check_classes", "check_fit_data"]
+__all__ = ["check_classes", "check_fit_data", "cloned_classifier"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -155,3 +156,14 @@ def check_classes(y: npt.NDArray[Any], where: str = "argument 'y'", arm: str = "
             "A constant outcome carries no signal to learn: check the label window, or fit "
             "on a longer period.",
         )
+
+
+def cloned_classifier(estimator: Any) -> Any:
+    """Return a clone of ``estimator``; refuse it by name unless a classifier with predict_proba."""
+    if not hasattr(estimator, "predict_proba") or not is_classifier(estimator):
+        raise fail(
+            "argument 'estimator'",
+            f"a {type(estimator).__name__}",
+            "a scikit-learn classifier with predict_proba",
+        )
+    return clone(estimator)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import roc_auc_score
@@ -33,7 +33,7 @@ from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
 from precimark.privacy._gate import record_usage, resolve_consent
-from precimark.propensity._inputs import check_classes, check_fit_data
+from precimark.propensity._inputs import check_classes, check_fit_data, cloned_classifier
 from precimark.propensity.metrics import brier_score, expected_calibration_error, lift_at_k
 from precimark.propensity.snapshots import CUTOFF, LABEL, to_days
 from precimark.schema import PROPENSITY
@@ -233,13 +233,7 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
             return default_booster(
                 classifier=True, random_state=self.random_state, n_samples=n_samples
             )
-        if not is_classifier(self.estimator) or not hasattr(self.estimator, "predict_proba"):
-            raise fail(
-                "argument 'estimator'",
-                f"a {type(self.estimator).__name__}",
-                "a scikit-learn classifier with predict_proba",
-            )
-        return clone(self.estimator)
+        return cloned_classifier(self.estimator)
 
     def fit(
         self,
@@ -616,7 +610,9 @@ def evaluate_out_of_time(
             "at least one cutoff <= test_cutoff - gap - horizon",
         )
     train, held_out = frame[is_train], frame[is_test]
-    model = clone(estimator) if estimator is not None else PropensityModel(random_state=0)
+    model = (
+        cloned_classifier(estimator) if estimator is not None else PropensityModel(random_state=0)
+    )
     model.fit(train.drop(columns=LABEL), train[LABEL].to_numpy())
     y_test = held_out[LABEL].to_numpy()
     proba = model.predict_proba(held_out.drop(columns=LABEL))[:, 1]
