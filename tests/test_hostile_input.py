@@ -975,3 +975,22 @@ def test_report_build_refuses_a_propensity_estimator_given_as_text() -> None:
     tx = pm.datasets.make_transactions(20, random_state=1).transactions
     with pytest.raises(pm.DataValidationError, match=r"argument 'estimator': a str"):
         pm.report.build(tx, propensity_estimator="xgboost")
+
+
+@pytest.mark.parametrize(
+    ("bad", "found"),
+    [
+        (np.nan, "1 missing count (NaN) (first post: row 3)"),
+        (-1.0, "1 negative value (first post: row 3); expected counts >= 0."),
+        (np.inf, "1 infinite count (first post: row 3)"),
+    ],
+)
+def test_engagement_counts_are_refused_in_the_words_of_posts(bad: float, found: str) -> None:
+    posts = pm.datasets.make_posts(random_state=0).posts
+    posts["likes"] = posts["likes"].astype(float)
+    posts.loc[posts.index[3], "likes"] = bad
+    with pytest.raises(pm.DataValidationError) as err:
+        pm.channels.daily_counts(posts, metric="engagements")
+    message = str(err.value)
+    assert message.startswith("column 'likes': ") and found in message
+    assert "amount" not in message and "customer" not in message and "Refund" not in message

@@ -66,16 +66,18 @@ def fail_rows(
     fix: str | None = None,
     *,
     plural: str | None = None,
+    row: str = "customer",
 ) -> DataValidationError:
     """Build the error for rows flagged by ``mask``, naming their count and first customer.
 
     ``what`` describes one row ("negative value"); for several rows its noun is pluralised
-    (see :func:`_plural`), or ``plural`` is used when given.
+    (see :func:`_plural`), or ``plural`` is used when given. ``row`` names what ``ids``
+    identify (a customer by default; e.g. a post for a posts table without customer ids).
     """
     count = int(np.count_nonzero(mask))
     first = np.asarray(ids)[int(np.argmax(mask))]
     described = what if count == 1 else plural if plural is not None else _plural(what)
-    return fail(where, f"{count} {described} (first customer: {first})", expected, fix)
+    return fail(where, f"{count} {described} (first {row}: {first})", expected, fix)
 
 
 # Words that end the noun phrase of a row description: "transaction *on or before* the profile
@@ -925,33 +927,42 @@ def _shown(value: object) -> str:
     return f"not shown: {len(text)} characters that are not digits and date separators"
 
 
-def _amounts(series: pd.Series[Any], column: str, ids: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+_REFUND_FIX = (
+    "Refunds are not purchases: net each refund against its original order (or drop "
+    "fully refunded orders) before summarising."
+)
+
+
+def _amounts(
+    series: pd.Series[Any],
+    column: str,
+    ids: npt.NDArray[Any],
+    *,
+    noun: str = "amount",
+    row: str = "customer",
+) -> npt.NDArray[np.float64]:
+    """Return the column as finite floats >= 0, else refuse it by name.
+
+    ``noun`` names one value (an amount; a count of likes), ``row`` what ``ids`` identify.
+    """
     where = f"column '{column}'"
     if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
         raise fail(
             where,
             f"values of dtype {series.dtype}",
-            "numeric amounts",
-            "Convert with pd.to_numeric(...) (strip currency symbols and thousands separators).",
+            f"numeric {noun}s",
+            "Convert with pd.to_numeric(...)"
+            + (" (strip currency symbols and thousands separators)." if noun == "amount" else "."),
         )
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    missing = np.isnan(values)
-    if missing.any():
-        raise fail_rows(where, missing, ids, "missing amount (NaN)", "an amount on every row")
-    infinite = np.isinf(values)
-    if infinite.any():
-        raise fail_rows(where, infinite, ids, "infinite amount", "finite amounts")
-    negative = values < 0
-    if negative.any():
-        raise fail_rows(
-            where,
-            negative,
-            ids,
-            "negative value",
-            "amounts >= 0",
-            "Refunds are not purchases: net each refund against its original order (or drop "
-            "fully refunded orders) before summarising.",
-        )
+    for bad, what, expected in (
+        (np.isnan(values), f"missing {noun} (NaN)", f"a {noun} on every row"),
+        (np.isinf(values), f"infinite {noun}", f"finite {noun}s"),
+        (values < 0, "negative value", f"{noun}s >= 0"),
+    ):
+        if bad.any():
+            fix = _REFUND_FIX if noun == "amount" and what == "negative value" else None
+            raise fail_rows(where, bad, ids, what, expected, fix, row=row)
     return values
 
 

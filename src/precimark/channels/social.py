@@ -62,12 +62,12 @@ def _posts(posts: object, columns: PostColumns | None, needed: Sequence[str]) ->
 def _counts(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
     """Return a column of whole numbers >= 0 (impressions, likes, ...)."""
     rows = np.array([f"row {i}" for i in range(len(frame))], dtype=object)
-    values = _amounts(frame[column], column, rows)
+    values = _amounts(frame[column], column, rows, noun="count", row="post")
     fractional = values != np.round(values)
     if fractional.any():
         raise fail(
             f"column '{column}'",
-            f"{int(fractional.sum())} non-whole counts (first at {rows[np.argmax(fractional)]})",
+            f"{int(fractional.sum())} non-whole counts (first post: {rows[np.argmax(fractional)]})",
             "whole numbers",
         )
     return values
