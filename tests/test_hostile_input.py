@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import precimark as pm
@@ -994,3 +995,33 @@ def test_engagement_counts_are_refused_in_the_words_of_posts(bad: float, found: 
     message = str(err.value)
     assert message.startswith("column 'likes': ") and found in message
     assert "amount" not in message and "customer" not in message and "Refund" not in message
+
+
+def test_welch_keeps_each_samples_spread_beside_huge_means() -> None:
+    from precimark.kpi.intervals import welch_from_moments
+
+    # means of 1e200 with a standard deviation of 1e30: the half-width is t * 1e30 * sqrt(2/100)
+    est = welch_from_moments(100, 1e200, 1e60, 100, 1e200, 1e60, confidence=0.95)
+    half = stats.t.ppf(0.975, 198) * 1e30 * np.sqrt(2 / 100)
+    assert est.value == 0.0 and est.ci_high == pytest.approx(half, rel=1e-12)
+    assert est.warnings == ()
+    # a sample of small values beside one of 1e300s keeps its own variance
+    small = np.array([1.0, 2.0, 3.0, 4.0])
+    big = pm.kpi.mean_difference(np.full(4, 1e300), small)
+    # the interval is below the resolution of 1e300, but the spread is not lost: no false
+    # "both groups have zero variance"
+    assert big.value == 1e300 and big.warnings == () and big.p_value < 1e-10
+
+
+def test_an_object_without_scikit_learn_tags_is_refused_by_name() -> None:
+    class Duck:
+        def fit(self, X: object, y: object) -> Duck:
+            return self
+
+        def predict_proba(self, X: object) -> object:
+            return None
+
+    from precimark.propensity._inputs import cloned_classifier
+
+    with pytest.raises(pm.DataValidationError, match=r"argument 'estimator': a Duck"):
+        cloned_classifier(Duck())

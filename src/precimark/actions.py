@@ -356,8 +356,11 @@ class NextBestAction:
         ------
         DataValidationError
             For an action without cost, uplift for an unknown action or a missing action, a
-            customer missing from the uplift, margins or eligibility frame, a missing value,
-            a negative capacity or budget, or a roster without a consent column.
+            customer missing from the uplift, margins or eligibility frame (or repeated in
+            it), a missing or non-numeric value, an uplift outside [-1, 1] (it is a
+            difference of purchase probabilities, not percent), eligibility that is not
+            True/False or 1/0, a negative capacity or budget, or a roster without a consent
+            column.
         """
         from precimark.privacy._gate import resolve_consent  # the one gate
 
@@ -636,7 +639,8 @@ def _per_action(
             ids,
             "value outside [-1, 1]",
             "incremental purchase probabilities, in [-1, 1]",
-            "Pass the uplift as a probability difference (0.05 for +5 points), not in percent.",
+            "Pass the uplift as a probability difference (0.05 for +5 points), not in percent; "
+            "clip a regression model's effect predictions to [-1, 1].",
         )
     return out
 

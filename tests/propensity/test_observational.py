@@ -393,3 +393,20 @@ def test_x_learner_propensity_model_routes_through_cross_validation() -> None:
         )
         manual.append(qini_auc_score(y.iloc[test], fitted.predict(X.iloc[test]), t.iloc[test]))
     np.testing.assert_allclose(scores, manual, atol=1e-12)
+
+
+def test_a_pickled_x_learner_from_before_propensity_still_predicts() -> None:
+    import pickle
+
+    from precimark.propensity import XLearnerUplift
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    treated = rng.integers(0, 2, 400)
+    y = (rng.random(400) < 0.3 + 0.1 * treated).astype(int)
+    model = XLearnerUplift(random_state=0).fit(X, y, treated=treated)
+    state = pickle.loads(pickle.dumps(model)).__getstate__()
+    del state["propensity_model_"], state["propensity_"]  # the attributes before propensity=
+    again = XLearnerUplift.__new__(XLearnerUplift)
+    again.__setstate__(state)  # what unpickling an old file does
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -305,21 +305,16 @@ def welch_from_moments(
     n_a, mean_a, var_a, n_b, mean_b, var_b = _checked_moments(
         n_a, mean_a, var_a, n_b, mean_b, var_b
     )
-    k = scale_exponent(max(abs(mean_a), abs(mean_b), math.sqrt(var_a), math.sqrt(var_b)))
-    scaled = _welch(
+    return _welch(
         n_a,
-        math.ldexp(mean_a, -k),
-        math.ldexp(var_a, -2 * k),
+        mean_a,
+        math.sqrt(var_a / n_a),
         n_b,
-        math.ldexp(mean_b, -k),
-        math.ldexp(var_b, -2 * k),
+        mean_b,
+        math.sqrt(var_b / n_b),
         level,
         side,
         _labelled(method, side),
-    )
-    return _unscaled(
-        scaled,
-        k,
         lambda: fail(
             "arguments 'mean_a' and 'mean_b'",
             f"means {mean_a!r} and {mean_b!r}, whose difference or interval is beyond the "
@@ -333,24 +328,48 @@ def welch_from_moments(
 def _welch(
     n_a: int,
     mean_a: float,
-    var_a: float,
+    se_a: float,
     n_b: int,
     mean_b: float,
-    var_b: float,
+    se_b: float,
     level: float,
     side: Alternative,
     label: str,
+    refuse: Callable[[], DataValidationError],
 ) -> Estimate:
-    """Welch interval from checked moments small enough for their sums not to overflow."""
-    diff = mean_a - mean_b
-    sa, sb = var_a / n_a, var_b / n_b
-    se = math.sqrt(sa + sb)
-    if se == 0.0:
+    """Welch interval from finite means and standard errors of the means (any magnitude).
+
+    Each sample's standard error is its own, so a small sample beside a huge one keeps its
+    spread; the difference and the bounds are computed on values divided by one power of
+    two (exact) and multiplied back, refused with ``refuse()`` if beyond float64.
+    """
+    top = max(se_a, se_b)
+    k = scale_exponent(max(abs(mean_a), abs(mean_b), top))
+    diff = math.ldexp(mean_a, -k) - math.ldexp(mean_b, -k)
+    se = math.hypot(math.ldexp(se_a, -k), math.ldexp(se_b, -k))
+    if top == 0.0:
         p_value = 1.0 if diff == 0 else 0.0
         warning = ("both groups have zero variance",)
-        return Estimate(diff, diff, diff, level, label, n_a + n_b, p_value, warning)
-    low, high, p_value = _test(diff, se, level, side, _welch_df(sa, sb, n_a, n_b))
-    return Estimate(diff, low, high, level, label, n_a + n_b, p_value)
+        return _unscaled(
+            Estimate(diff, diff, diff, level, label, n_a + n_b, p_value, warning), k, refuse
+        )
+    df = _welch_df((se_a / top) ** 2, (se_b / top) ** 2, n_a, n_b)
+    low, high, p_value = _test(diff, se, level, side, df)
+    return _unscaled(Estimate(diff, low, high, level, label, n_a + n_b, p_value), k, refuse)
+
+
+def _sample(values: object, name: str) -> tuple[int, float, float, npt.NDArray[Any], float]:
+    """Count, mean, standard error of the mean, ids and largest magnitude of a sample.
+
+    The moments are computed on the values divided by a power of two (exact), so values near
+    1e308 have a standard error whatever their spread.
+    """
+    x = as_sample(values, name, min_size=2)
+    ids = np.asarray(values.index if isinstance(values, pd.Series) else np.arange(x.size))
+    top = float(np.max(np.abs(x)))
+    k = scale_exponent(top)
+    mean, var = finite_moments(np.ldexp(x, -k), f"argument '{name}'", ids)
+    return x.size, math.ldexp(mean, k), math.ldexp(math.sqrt(var / x.size), k), ids, top
 
 
 def _moments(values: object, name: str) -> tuple[int, float, float]:
@@ -363,36 +382,19 @@ def _moments(values: object, name: str) -> tuple[int, float, float]:
 _Moments = tuple[int, float, float]
 
 
-def _scaled_moments(
-    a: object, b: object
-) -> tuple[int, _Moments, _Moments, Callable[[], DataValidationError]]:
-    """Moments of two samples divided by one power of two ``2**k`` (exact), ``k``, and the refusal.
+def _scaled_moments(a: object, b: object) -> tuple[_Moments, _Moments]:
+    """Moments of two samples divided by one power of two ``2**k`` (exact), for a ratio.
 
-    Values near 1e308 then have a variance that fits in float64 whatever their spread; a
-    difference is multiplied back by ``2**k`` (:func:`_unscaled`), a ratio needs nothing. The
-    refusal names the sample and the id of the largest value, for a result beyond float64.
+    Values near 1e308 then have a variance that fits in float64 whatever their spread; the
+    ratio of the means and their coefficients of variation do not depend on ``k``.
     """
     x_a, x_b = as_sample(a, "a", min_size=2), as_sample(b, "b", min_size=2)
     ids_a = a.index if isinstance(a, pd.Series) else np.arange(x_a.size)
     ids_b = b.index if isinstance(b, pd.Series) else np.arange(x_b.size)
-    top_a, top_b = float(np.max(np.abs(x_a))), float(np.max(np.abs(x_b)))
-    k = scale_exponent(max(top_a, top_b))
+    k = scale_exponent(max(float(np.max(np.abs(x_a))), float(np.max(np.abs(x_b)))))
     moments_a = (x_a.size, *finite_moments(np.ldexp(x_a, -k), "argument 'a'", ids_a))
     moments_b = (x_b.size, *finite_moments(np.ldexp(x_b, -k), "argument 'b'", ids_b))
-    name, x, ids, top = ("a", x_a, ids_a, top_a) if top_a >= top_b else ("b", x_b, ids_b, top_b)
-
-    def refuse() -> DataValidationError:
-        return fail_rows(
-            f"argument '{name}'",
-            np.abs(x) == top,
-            ids,
-            "value too large for the difference of the means to fit in float64",
-            "values whose difference of means fits in float64",
-            "Express the values in a larger unit (e.g. thousands).",
-            plural="values too large for the difference of the means to fit in float64",
-        )
-
-    return k, moments_a, moments_b, refuse
+    return moments_a, moments_b
 
 
 def mean_difference(
@@ -429,11 +431,26 @@ def mean_difference(
     >>> mean_difference([12.0, 15.0, 9.0, 14.0], [10.0, 8.0, 11.0, 9.0])
     Estimate(3, 95% CI [-0.959719, 6.95972], method='welch', n=8, p=0.106)
     """
-    k, moments_a, moments_b, refuse = _scaled_moments(a, b)
-    scaled = welch_from_moments(
-        *moments_a, *moments_b, confidence=confidence, alternative=alternative
+    level, side = check_confidence(confidence), check_alternative(alternative)
+    n_a, mean_a, se_a, ids_a, top_a = _sample(a, "a")
+    n_b, mean_b, se_b, ids_b, top_b = _sample(b, "b")
+    x, ids, name = (a, ids_a, "a") if top_a >= top_b else (b, ids_b, "b")
+    top = max(top_a, top_b)
+
+    def refuse() -> DataValidationError:
+        return fail_rows(
+            f"argument '{name}'",
+            np.abs(as_sample(x, name, min_size=2)) == top,
+            ids,
+            "value too large for the difference of the means to fit in float64",
+            "values whose difference of means fits in float64",
+            "Express the values in a larger unit (e.g. thousands).",
+            plural="values too large for the difference of the means to fit in float64",
+        )
+
+    return _welch(
+        n_a, mean_a, se_a, n_b, mean_b, se_b, level, side, _labelled("welch", side), refuse
     )
-    return _unscaled(scaled, k, refuse)
 
 
 def relative_difference_from_moments(
@@ -523,7 +540,7 @@ def relative_difference(
     >>> relative_difference([1, 0, 1, 1, 0, 1], [1, 0, 0, 1, 0, 1]).value
     0.333...
     """
-    _, moments_a, moments_b, _ = _scaled_moments(a, b)  # the lift does not depend on the scale
+    moments_a, moments_b = _scaled_moments(a, b)  # the lift does not depend on the scale
     return relative_difference_from_moments(
         *moments_a, *moments_b, confidence=confidence, alternative=alternative
     )

@@ -160,7 +160,11 @@ def check_classes(y: npt.NDArray[Any], where: str = "argument 'y'", arm: str = "
 
 def cloned_classifier(estimator: Any) -> Any:
     """Return a clone of ``estimator``; refuse it by name unless a classifier with predict_proba."""
-    if not hasattr(estimator, "predict_proba") or not is_classifier(estimator):
+    try:  # scikit-learn reads tags, which an object outside its API may lack
+        classifier = hasattr(estimator, "predict_proba") and is_classifier(estimator)
+    except (AttributeError, TypeError):
+        classifier = False
+    if not classifier:
         raise fail(
             "argument 'estimator'",
             f"a {type(estimator).__name__}",

@@ -789,6 +789,10 @@ class XLearnerUplift(_BinaryAttributes, _UpliftModel):
             state.setdefault("propensity_", state["arm_shares_"])
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a pickle (or joblib file) of a model fitted before propensity= is upgraded too
+        super().__setstate__(self._upgrade_state(state))
+
 
 def _cross_fitted_outcomes(
     learner: _UpliftModel, X: FloatArray, y: FloatArray, arms: _Arms, w: FloatArray | None, cv: int
