@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 _DAY = np.timedelta64(1, "D")
-_NS_PER_DAY = 86_400 * 10**9
 
 
 def fail(where: str, found: str, expected: str, fix: str | None = None) -> DataValidationError:
@@ -798,7 +797,7 @@ def _refuse_mixed_ids(ids: pd.Series[Any], column: str) -> None:
         )
 
 
-def _nanoseconds(
+def _datetimes(
     series: pd.Series[Any],
     column: str,
     ids: npt.NDArray[Any],
@@ -806,8 +805,8 @@ def _nanoseconds(
     *,
     what: str = "date",
     on: str = "transaction",
-) -> npt.NDArray[np.int64]:
-    """Parse a date/time column to nanoseconds since 1970 (wall clock; a timezone is dropped).
+) -> npt.NDArray[np.datetime64]:
+    """Parse a date/time column to datetime64 values (wall clock; a timezone is dropped).
 
     Numbers are refused (their unit is unknown), strings are parsed with ``date_format`` or
     refused when ambiguous, and a missing value is refused naming the first customer.
@@ -828,18 +827,61 @@ def _nanoseconds(
                 "argument 'date_format'", repr(date_format), "a strftime format such as '%d/%m/%Y'"
             )
         series = _parse_dates(series, where, ids, date_format)
-    values = series.to_numpy(dtype="datetime64[ns]")
+    values = series.to_numpy()  # datetime64 in the column's own unit: no copy
     missing = np.isnat(values)
     if missing.any():
         raise fail_rows(where, missing, ids, f"missing {what} (NaT)", f"a {what} on every {on}")
-    return values.astype(np.int64)
+    return values
+
+
+def _nanoseconds(
+    series: pd.Series[Any],
+    column: str,
+    ids: npt.NDArray[Any],
+    date_format: str | None = None,
+    *,
+    what: str = "date",
+    on: str = "transaction",
+) -> npt.NDArray[np.int64]:
+    """Parse a date/time column (see :func:`_datetimes`) to nanoseconds since 1970."""
+    values = _datetimes(series, column, ids, date_format, what=what, on=on)
+    nanoseconds = values.astype("datetime64[ns]")
+    wrapped = nanoseconds.astype(values.dtype) != values  # numpy wraps silently past 2262
+    if wrapped.any():
+        raise fail_rows(
+            f"column '{column}'",
+            wrapped,
+            ids,
+            f"{what} outside the nanosecond range",
+            f"{what}s between 1677-09-22 and 2262-04-11",
+        )
+    return nanoseconds.view(np.int64)
+
+
+_PER_DAY = {  # datetime64 units in a day
+    "D": 1,
+    "h": 24,
+    "m": 1_440,
+    "s": 86_400,
+    "ms": 86_400 * 10**3,
+    "us": 86_400 * 10**6,
+    "ns": 86_400 * 10**9,
+}
 
 
 def _day_numbers(
     series: pd.Series[Any], column: str, ids: npt.NDArray[Any], date_format: str | None = None
 ) -> npt.NDArray[np.int64]:
-    """Parse a date column (see :func:`_nanoseconds`) to whole days since 1970-01-01."""
-    return _nanoseconds(series, column, ids, date_format) // _NS_PER_DAY
+    """Parse a date column (see :func:`_datetimes`) to whole days since 1970-01-01.
+
+    Divided in the column's own unit (seconds, say): one array of the column's length, where
+    a detour through nanoseconds would make three.
+    """
+    values = _datetimes(series, column, ids, date_format)
+    unit, count = np.datetime_data(values.dtype)
+    per_day = _PER_DAY[unit] // count
+    days: npt.NDArray[np.int64] = values.view(np.int64) // per_day
+    return days
 
 
 def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[Any]:

@@ -128,6 +128,13 @@ def test_custom_column_names() -> None:
             lambda t: t.assign(timestamp=[pd.NaT, *t["timestamp"][1:]]),
             r"column 'timestamp': 1 missing timestamp",
         ),
+        (
+            # numpy would wrap a second-resolution timestamp past 2262 into 1915 silently
+            lambda t: t.assign(
+                timestamp=np.array(["2300-01-01", *t["timestamp"][1:].astype(str)], "M8[s]")
+            ),
+            r"column 'timestamp': 1 timestamp outside the nanosecond range \(first customer: 1\)",
+        ),
         (lambda t: t.drop(columns="channel"), r"missing column 'channel'"),
         (lambda t: t.assign(timestamp=np.arange(8)), "numbers of dtype int64"),
         (lambda t: t.assign(interaction="view"), r"8 interactions that are neither"),

@@ -289,6 +289,38 @@ def test_day_totals_do_not_depend_on_row_order() -> None:
         pd.testing.assert_frame_equal(pm.rfm_summary(shuffled), reference, check_exact=True)
 
 
+def test_crowded_days_anywhere_in_the_log_are_summed_in_amount_order() -> None:
+    """Days with three or more purchases before, between and after ordinary ones."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for customer in range(1, 6):
+        for day in range(1, 6):
+            crowd = 3 + (customer + day) % 3 if (customer + day) % 2 else 1
+            rows += [(customer, f"2024-01-{day:02d}", float(a)) for a in rng.random(crowd)]
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    tx["date"] = pd.to_datetime(tx["date"])
+    reference = pm.rfm_summary(tx)
+    for _ in range(10):
+        shuffled = tx.iloc[rng.permutation(len(tx))]
+        pd.testing.assert_frame_equal(pm.rfm_summary(shuffled), reference, check_exact=True)
+    for customer, group in tx.groupby("customer_id"):
+        days = [sorted(g["amount"]) for _, g in group.groupby("date")]
+        repeat = [sum(amounts) for amounts in days[1:]]  # left to right, smallest first
+        assert reference.loc[customer, "monetary_value"] == pytest.approx(
+            sum(repeat) / len(repeat), rel=1e-15
+        )
+
+
+def test_dates_past_2262_in_seconds_keep_their_day() -> None:
+    # pandas stores these in seconds; a detour through nanoseconds would wrap them into 1915
+    dates = np.array(["2300-01-01", "2300-03-01", "2300-03-31"], dtype="datetime64[s]")
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": dates, "amount": [5.0, 7.0, 1.0]})
+    rfm = pm.rfm_summary(tx, observation_end="2300-04-10")
+    assert rfm.loc[1, "recency"] == 59.0  # 2300 is not a leap year
+    assert rfm.loc[1, "T"] == 99.0
+    assert rfm.loc[2, "T"] == 10.0
+
+
 @pytest.mark.parametrize("high", [2**20, 2**62])  # packed into one int64 / too wide: argsort
 def test_the_sort_of_day_keys_gives_the_sorted_keys_and_a_stable_order(high: int) -> None:
     from precimark.profiling.rfm import _sort_with_order
