@@ -94,19 +94,32 @@ def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
     key += days
     key -= first
     key, order = _sort_with_order(key)
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    if len(starts) < len(key):  # a data-quality finding: same-day rows are one purchase
+    repeated = key[1:] == key[:-1]  # row i + 1 is on row i's customer-day
+    if not repeated.any():
+        total = amounts[order]
+    else:  # a data-quality finding: same-day rows are one purchase
+        starts = np.flatnonzero(np.concatenate(([True], ~repeated)))
         _logger.info(
             "%d transactions are %d purchases: a customer's transactions of one day are summed",
             len(key),
             len(starts),
         )
-    _order_three_or_more(order, starts, amounts)
-    with np.errstate(over="ignore"):
-        total = np.add.reduceat(amounts[order], starts)
-    key = key[starts]
-    totals = _DayTotals(key // span, key % span + first, total, lookup, offset)
-    refuse_overflow(total, where, totals.ids(totals.code), "day total")
+        third = np.flatnonzero(repeated[1:] & repeated[:-1])  # rows j, j+1, j+2 on one day
+        del repeated
+        if len(third):
+            _order_three_or_more(order, starts, amounts, third)
+        gathered = amounts[order]
+        del order  # each full-size array is freed as soon as it is used: the peak is the log's
+        with np.errstate(over="ignore"):
+            total = np.add.reduceat(gathered, starts)
+        del gathered
+        key = key[starts]
+        del starts
+    code, day = np.divmod(key, span)
+    day += first
+    totals = _DayTotals(code, day, total, lookup, offset)
+    if not np.isfinite(total).all():  # the ids, one per purchase, only for the message
+        refuse_overflow(total, where, totals.ids(totals.code), "day total")
     return totals
 
 
@@ -122,28 +135,34 @@ def _sort_with_order(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
         order = np.argsort(key, kind="stable")
         return key[order], order
     key <<= bits
-    key |= np.arange(len(key), dtype=np.int64)
+    order = np.arange(len(key), dtype=np.int64)
+    key |= order
     key.sort()
-    order = key & ((1 << bits) - 1)
+    np.bitwise_and(key, (1 << bits) - 1, out=order)  # the row numbers, in the buffer they came in
     key >>= bits
     return key, order
 
 
 def _order_three_or_more(
-    order: npt.NDArray[Any], starts: npt.NDArray[np.intp], amounts: npt.NDArray[np.float64]
+    order: npt.NDArray[Any],
+    starts: npt.NDArray[np.intp],
+    amounts: npt.NDArray[np.float64],
+    third: npt.NDArray[np.intp],
 ) -> None:
     """Sort, by amount, the rows of each customer-day with three or more purchases (in place).
 
     A floating-point sum of three or more numbers depends on their order; sorting them makes
     day totals independent of the input's row order, so a log summarised in partitions (Spark,
-    Dask) gives bit-identical results. Such days are rare, so this costs little.
+    Dask) gives bit-identical results. ``third`` holds the sorted positions ``j`` whose day
+    also holds ``j + 1`` and ``j + 2``. Such days are rare, so this costs little: everything
+    is built from those days alone (never a full-size array).
     """
-    sizes = np.diff(starts, append=len(order))
-    crowded = np.flatnonzero(sizes >= 3)
-    if len(crowded) == 0:
-        return
-    # Positions of the crowded days' rows, built from those days alone (never a full-size mask).
-    counts = sizes[crowded]
+    crowded = np.unique(np.searchsorted(starts, third, side="right") - 1)  # their days
+    following = crowded + 1
+    ends = np.where(
+        following < len(starts), starts[np.minimum(following, len(starts) - 1)], len(order)
+    )
+    counts = ends - starts[crowded]
     group = np.repeat(np.arange(len(crowded)), counts)
     positions = starts[crowded][group] + (
         np.arange(len(group)) - (np.cumsum(counts) - counts)[group]
@@ -269,8 +288,11 @@ def rfm_summary(
     end = _end_day(observation_end, "observation_end", tx, date_format)
     where = f"column '{cols.amount}'"
     totals = _day_totals(tx, end, where)
+    del tx  # its day numbers, one per transaction, are not needed after this
     runs = _runs(totals.code, totals.day, totals.total)
-    refuse_overflow(runs.monetary_value, where, totals.ids(runs.code), "repeat spend")
+    ids = totals.ids(runs.code)
+    del totals  # nor are the day totals, while the summary frame is built
+    refuse_overflow(runs.monetary_value, where, ids, "repeat spend")
     scale = _DAYS_PER_UNIT[unit]
     summary = pd.DataFrame(
         {
@@ -279,7 +301,7 @@ def rfm_summary(
             T: (end - runs.first_day) / scale,
             MONETARY_VALUE: runs.monetary_value,
         },
-        index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
+        index=pd.Index(ids, name=cols.customer_id),
     )
     summary.attrs["time_unit"] = unit
     return summary
@@ -369,14 +391,15 @@ def calibration_holdout_split(
     totals = _day_totals(tx, obs_end, where)
     in_cal = totals.day <= cal_end
     runs = _runs(totals.code[in_cal], totals.day[in_cal], totals.total[in_cal])
-    refuse_overflow(runs.monetary_value, where, totals.ids(runs.code), "repeat spend")
+    ids = totals.ids(runs.code)
+    refuse_overflow(runs.monetary_value, where, ids, "repeat spend")
     # Holdout days of the calibration customers (those born later are not in the split).
     holdout = ~in_cal & np.isin(totals.code, runs.code)
     slot = np.searchsorted(runs.code, totals.code[holdout])
     holdout_count = np.bincount(slot, minlength=len(runs.code))
     with np.errstate(over="ignore"):
         holdout_spend = np.bincount(slot, weights=totals.total[holdout], minlength=len(runs.code))
-    refuse_overflow(holdout_spend, where, totals.ids(runs.code), "holdout spend")
+    refuse_overflow(holdout_spend, where, ids, "holdout spend")
     scale = _DAYS_PER_UNIT[unit]
     split = pd.DataFrame(
         {
@@ -393,7 +416,7 @@ def calibration_holdout_split(
             ),
             DURATION_HOLDOUT: np.full(len(runs.code), (obs_end - cal_end) / scale),
         },
-        index=pd.Index(totals.ids(runs.code), name=cols.customer_id),
+        index=pd.Index(ids, name=cols.customer_id),
     )
     split.attrs["time_unit"] = unit
     return split
