@@ -204,6 +204,57 @@ def test_native_engine_is_the_default() -> None:
         assert cls().engine == "native"
 
 
+def test_a_confirming_start_that_finds_a_better_optimum_is_converged_fully(
+    cdnow_rfm_weeks: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Starts after the first stop at a relative reduction of 1e-12: enough to confirm an
+    # optimum to 1e-4 in the total log-likelihood. When one finds a better optimum than the
+    # first start's (here the first is cut off after two iterations), it is polished at full
+    # precision from where it stopped, and the fit is the ordinary one.
+    from precimark.clv import _base
+
+    calls: list[tuple[float, np.ndarray, np.ndarray]] = []
+
+    def recording(fun, x0, **kwargs):  # type: ignore[no-untyped-def]
+        options = dict(kwargs["options"])
+        if not calls:
+            options["maxiter"] = 2
+        result = minimize(fun, x0, **{**kwargs, "options": options})
+        calls.append((options["ftol"], np.array(x0), result.x.copy()))
+        return result
+
+    reference = pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+    monkeypatch.setattr(_base, "minimize", recording)
+    model = pm.BetaGeoModel().fit(cdnow_rfm_weeks)
+    assert [ftol for ftol, _, _ in calls[:3]] == [1e-15, 1e-12, 1e-15]
+    np.testing.assert_array_equal(calls[2][1], calls[1][2])  # polished from where it stopped
+    for name, value in reference.params_.items():
+        assert model.params_[name] == pytest.approx(value, rel=1e-6)
+
+
+def test_distinct_rows_come_sorted_and_map_back() -> None:
+    from precimark.clv._base import _distinct, _lexsorted
+
+    rng = np.random.default_rng(1)
+    n = 5_000
+    columns = [
+        rng.integers(0, 6, n).astype(float),  # whole numbers: their own codes
+        rng.integers(0, 3, n) / 7.0,  # weeks: fractional, hashed
+        rng.integers(0, 4, n) * 1e12,  # whole but far apart
+    ]
+    distinct, inverse = _distinct(columns)
+    expected = np.unique(np.column_stack(columns), axis=0)  # lexicographic, first column first
+    np.testing.assert_array_equal(np.column_stack(distinct), expected)
+    for column, values in zip(columns, distinct, strict=True):
+        np.testing.assert_array_equal(values[inverse], column)
+    assert _lexsorted(distinct)
+    assert _lexsorted(columns) is False
+    for _ in range(200):  # against a direct definition, ties included
+        small = [rng.integers(0, 3, 6).astype(float) for _ in range(2)]
+        keys = list(zip(*small, strict=True))
+        assert _lexsorted(small) == (keys == sorted(keys))
+
+
 # ------------------------------------------------------------------ the apparel failure modes
 
 

@@ -89,21 +89,54 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _ordered_codes(column: Array) -> tuple[npt.NDArray[np.int64], int]:
+    """Codes that order like the values, and a bound above them.
+
+    Whole numbers in a short range (frequency, recency and T in days) are their own codes,
+    shifted to start at 0: no hashing pass.
+    """
+    values = np.asarray(column)
+    if values.dtype.kind == "f" and len(values):
+        low, high = float(values.min()), float(values.max())
+        if high - low < 2**31 and np.array_equal(values, np.floor(values)):
+            return (values - low).astype(np.int64), int(high - low) + 1
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
-    """Distinct rows of several aligned columns, and the inverse map back to the rows."""
+    """Distinct rows of several aligned columns, and the inverse map back to the rows.
+
+    The distinct rows come sorted lexicographically (first column first), the order
+    :meth:`_Model._fit_compressed` sums in, so it need not sort them again.
+    """
     key = np.zeros(len(columns[0]), dtype=np.int64)
     bound = 1
     for column in columns:
-        codes, uniques = pd.factorize(column)
-        if bound * len(uniques) >= 2**62:  # many columns (covariates): renumber, never overflow
-            key, kept = pd.factorize(key)
+        codes, count = _ordered_codes(column)
+        if bound * count >= 2**62:  # many columns (covariates): renumber, never overflow
+            key, kept = pd.factorize(key, sort=True)
             bound = len(kept)
-        key = key * len(uniques) + codes
-        bound *= len(uniques)
-    codes, _ = pd.factorize(key)
-    first = np.zeros(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return [np.asarray(c)[first] for c in columns], codes
+        key = key * count + codes
+        bound *= count
+    inverse, _ = pd.factorize(key, sort=True)
+    first = np.zeros(int(inverse.max()) + 1, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    return [np.asarray(c)[first] for c in columns], inverse
+
+
+def _lexsorted(columns: Sequence[Array]) -> bool:
+    """Whether the rows are in lexicographic order (first column first), ties allowed."""
+    if len(columns[0]) < 2:
+        return True
+    ahead = np.zeros(len(columns[0]) - 1, dtype=bool)  # decided: strictly ahead of the next
+    for column in columns:
+        values = np.asarray(column)
+        later, earlier = values[1:], values[:-1]
+        if np.any(~ahead & (earlier > later)):
+            return False
+        ahead |= earlier < later
+    return True
 
 
 def _weights(weights: object, n: int, index: pd.Index) -> Array:
@@ -188,8 +221,9 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         self._check_identifiable(data, weights)
         # One canonical row order: the same rows (a frame, a histogram, merged histograms)
         # then give bit-identical sums and so the same optimum, whatever order they came in.
-        order = np.lexsort(tuple(reversed(data)))
-        data, weights = [np.asarray(c)[order] for c in data], weights[order]
+        if not _lexsorted(data):
+            order = np.lexsort(tuple(reversed(data)))
+            data, weights = [np.asarray(c)[order] for c in data], weights[order]
         started = time.perf_counter()
         if self.engine == "native":
             params, boundary = self._fit_native(data, weights)
@@ -333,7 +367,12 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 return 1e300, np.zeros(k)  # outside where the likelihood can be evaluated
             return value, grad
 
-        def search(start: Array, bounds: list[tuple[float, float]], pen: float = penalizer) -> Any:
+        def search(
+            start: Array,
+            bounds: list[tuple[float, float]],
+            pen: float = penalizer,
+            ftol: float = 1e-15,
+        ) -> Any:
             return minimize(
                 objective,
                 np.clip(start, -_BOUND, _BOUND),
@@ -341,7 +380,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
+                options={"maxiter": 2000, "ftol": ftol, "gtol": 1e-10},
             )
 
         def not_worse(new: float, old: float) -> bool:
@@ -380,7 +419,12 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         ridge = np.zeros(k)
         starts = list(self._starts(scaled, weights))
         for number, start in enumerate(starts, start=1):
-            result = search(start, free)
+            # A start after the first only has to confirm (or beat) its optimum to 1e-4 in the
+            # total log-likelihood: it stops at a relative reduction of 1e-12, since the last
+            # digits cost L-BFGS-B most of its line-search evaluations (BG/NBD at 1M customers:
+            # 0.22 s of a 0.41 s fit). A start that finds a better optimum is then polished.
+            confirming = best is not None
+            result = search(start, free, ftol=1e-12 if confirming else 1e-15)
             _logger.debug(
                 "%s: start %d of %d: objective %.10g after %d iterations (%s)",
                 type(self).__name__,
@@ -392,13 +436,16 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             )
             if result.fun >= 1e300:
                 continue
-            if best is not None and abs(result.fun - best.fun) * total < 1e-4:
+            if confirming and abs(result.fun - best.fun) * total < 1e-4:
                 # Two starts agree on the optimum's value (to 1e-4 in the total
-                # log-likelihood): done. Where they disagree on a parameter, the likelihood
-                # is flat along it (a ridge, maybe to the boundary).
-                better, worse = (result, best) if result.fun < best.fun else (best, result)
-                ridge, best = better.x - worse.x, better
+                # log-likelihood): done, keeping the fully converged one. Where they disagree
+                # on a parameter, the likelihood is flat along it (a ridge, maybe to the
+                # boundary): the ridge points from the worse end to the better.
+                sign = 1.0 if result.fun < best.fun else -1.0
+                ridge = sign * (result.x - best.x)
                 break
+            if confirming and result.fun < best.fun:
+                result = search(result.x, free)  # a better optimum: converge it fully
             if best is None or result.fun < best.fun:
                 best = result
         if best is None:
