@@ -382,21 +382,6 @@ def _moments(values: object, name: str) -> tuple[int, float, float]:
 _Moments = tuple[int, float, float]
 
 
-def _scaled_moments(a: object, b: object) -> tuple[_Moments, _Moments]:
-    """Moments of two samples divided by one power of two ``2**k`` (exact), for a ratio.
-
-    Values near 1e308 then have a variance that fits in float64 whatever their spread; the
-    ratio of the means and their coefficients of variation do not depend on ``k``.
-    """
-    x_a, x_b = as_sample(a, "a", min_size=2), as_sample(b, "b", min_size=2)
-    ids_a = a.index if isinstance(a, pd.Series) else np.arange(x_a.size)
-    ids_b = b.index if isinstance(b, pd.Series) else np.arange(x_b.size)
-    k = scale_exponent(max(float(np.max(np.abs(x_a))), float(np.max(np.abs(x_b)))))
-    moments_a = (x_a.size, *finite_moments(np.ldexp(x_a, -k), "argument 'a'", ids_a))
-    moments_b = (x_b.size, *finite_moments(np.ldexp(x_b, -k), "argument 'b'", ids_b))
-    return moments_a, moments_b
-
-
 def mean_difference(
     a: object, b: object, *, confidence: float = 0.95, alternative: Alternative = "two-sided"
 ) -> Estimate:
@@ -475,27 +460,54 @@ def relative_difference_from_moments(
     n_a, mean_a, var_a, n_b, mean_b, var_b = _checked_moments(
         n_a, mean_a, var_a, n_b, mean_b, var_b
     )
-    method = _labelled("delta-log", side)
     if p_value is None:
         p_value = welch_from_moments(
             n_a, mean_a, var_a, n_b, mean_b, var_b, confidence=level, alternative=side
         ).p_value
+    se_a, se_b = math.sqrt(var_a / n_a), math.sqrt(var_b / n_b)
+    return _relative(n_a, mean_a, se_a, n_b, mean_b, se_b, level, side, p_value)
+
+
+def _relative(
+    n_a: int,
+    mean_a: float,
+    se_a: float,
+    n_b: int,
+    mean_b: float,
+    se_b: float,
+    level: float,
+    side: Alternative,
+    p_value: float | None,
+) -> Estimate:
+    """Log-scale delta-method interval from means and standard errors of the means.
+
+    Only the ratio of the means and the standard errors relative to the means enter, so two
+    samples of very different magnitudes keep their own spread.
+    """
+    method = _labelled("delta-log", side)
     n = n_a + n_b
     if mean_b <= 0.0:
         warning = ("baseline mean is not positive: relative lift undefined",)
         value = math.inf if mean_a > 0 else 0.0
         return Estimate(value, -math.inf, math.inf, level, method, n, None, warning)
     lift = mean_a / mean_b - 1.0
+    if not math.isfinite(lift):
+        raise fail(
+            "arguments 'a' and 'b'",
+            f"means whose ratio is beyond float64 ({mean_a:.3g} / {mean_b:.3g})",
+            "means whose ratio fits in float64",
+            "Express both samples in the same unit.",
+        )
     if mean_a <= 0.0:
         warning = ("no outcome in group a: the relative lift's interval is unbounded above",)
         return Estimate(lift, -1.0, math.inf, level, method, n, p_value, warning)
-    cv_a, cv_b = math.sqrt(var_a) / mean_a, math.sqrt(var_b) / mean_b  # no mean**2 to overflow
-    sa, sb = cv_a * cv_a / n_a, cv_b * cv_b / n_b
+    rel_a, rel_b = se_a / mean_a, se_b / mean_b  # no mean**2 to overflow
+    sa, sb = rel_a * rel_a, rel_b * rel_b
     if not math.isfinite(sa + sb):
         raise fail(
             "arguments 'var_a' and 'var_b'",
-            f"standard deviations {cv_a:.3g} and {cv_b:.3g} times the means",
-            "coefficients of variation whose squares fit in float64",
+            f"standard errors {rel_a:.3g} and {rel_b:.3g} times the means",
+            "standard errors whose squares, relative to the means, fit in float64",
         )
     se = math.sqrt(sa + sb)
     if se == 0.0:
@@ -534,16 +546,25 @@ def relative_difference(
     Estimate
         Method ``"delta-log"``.
 
+    Raises
+    ------
+    DataValidationError
+        For missing or infinite values, means whose ratio is beyond float64, or samples whose
+        difference of means (for Welch's p-value) is beyond float64. Each sample's moments
+        are computed on its own scale, so a sample of small values beside one near 1e308
+        keeps its spread.
+
     Examples
     --------
     >>> from precimark.kpi import relative_difference
     >>> relative_difference([1, 0, 1, 1, 0, 1], [1, 0, 0, 1, 0, 1]).value
     0.333...
     """
-    moments_a, moments_b = _scaled_moments(a, b)  # the lift does not depend on the scale
-    return relative_difference_from_moments(
-        *moments_a, *moments_b, confidence=confidence, alternative=alternative
-    )
+    level, side = check_confidence(confidence), check_alternative(alternative)
+    difference = mean_difference(a, b, confidence=level, alternative=side)  # Welch's p-value
+    n_a, mean_a, se_a, _, _ = _sample(a, "a")  # each sample on its own scale
+    n_b, mean_b, se_b, _, _ = _sample(b, "b")
+    return _relative(n_a, mean_a, se_a, n_b, mean_b, se_b, level, side, difference.p_value)
 
 
 def ratio_moments(
