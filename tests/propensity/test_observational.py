@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import precimark as pm
 from precimark.datasets import (
@@ -156,6 +158,35 @@ def test_a_fitted_propensity_model_is_used_as_is(
     by_model = learner.fit(X, y, treated=t, propensity=fitted).predict(X)
     by_array = learner.fit(X, y, treated=t, propensity=fitted.predict_proba(X)[:, 1]).predict(X)
     np.testing.assert_allclose(by_model, by_array, atol=1e-12)
+
+
+def test_an_unfitted_propensity_model_is_fitted_out_of_fold_with_the_weights(
+    confounded: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    # The outcome models see sample_weight; so does each fold of the propensity model (it
+    # ignored them once). By hand: the same 3 stratified folds, each fitted with its weights.
+    train, _ = confounded
+    train = train.iloc[:3_000]
+    X, y, t = train[FEATURES].to_numpy(), train["outcome"].to_numpy(), train["treatment"]
+    w = np.random.default_rng(4).uniform(0.2, 5.0, len(y))
+    folds = StratifiedKFold(3, shuffle=True, random_state=0).split(X, t)
+    by_hand, unweighted = np.empty(len(y)), np.empty(len(y))
+    for fit_rows, rows in folds:
+        for out, weights in ((by_hand, w[fit_rows]), (unweighted, None)):
+            model = LogisticRegression().fit(X[fit_rows], t.iloc[fit_rows], sample_weight=weights)
+            out[rows] = model.predict_proba(X[rows])[:, 1]
+    learner = DRLearnerUplift(
+        estimator=LinearRegression(), effect_estimator=LinearRegression(), random_state=0
+    )
+    fit = {"treated": t, "sample_weight": w}
+    got = learner.fit(X, y, propensity=LogisticRegression(), **fit).predict(X)
+    expected = learner.fit(X, y, propensity=by_hand, **fit).predict(X)
+    ignored = learner.fit(X, y, propensity=unweighted, **fit).predict(X)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert np.max(np.abs(expected - ignored)) > 1e-3  # the weights matter here
+    # a Pipeline propensity model gets them at its last step
+    piped = make_pipeline(StandardScaler(), LogisticRegression())
+    assert learner.fit(X, y, propensity=piped, **fit).predict(X).shape == (len(y),)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._validation import fail
@@ -114,7 +114,9 @@ def _assignment(
         shares = np.bincount(arms.codes, weights=w, minlength=width) / np.sum(w)
         return np.tile(shares, (n, 1)), True
     if _is_classifier(propensity):
-        matrix = _check_probabilities(_model_probabilities(propensity, X, arms, random_state))
+        matrix = _check_probabilities(
+            _model_probabilities(propensity, X, arms, sample_weight, random_state)
+        )
         constant = False
     else:
         matrix = _probability_matrix(propensity, n, width)
@@ -170,14 +172,38 @@ def _check_probabilities(values: FloatArray) -> FloatArray:
     return values
 
 
-def _model_probabilities(model: Any, X: Any, arms: _Arms, random_state: int | None) -> FloatArray:
+def _model_probabilities(
+    model: Any,
+    X: Any,
+    arms: _Arms,
+    sample_weight: FloatArray | None,
+    random_state: int | None,
+) -> FloatArray:
+    """Return a fitted model's probabilities; fit an unfitted one out of fold (3 folds).
+
+    Each fold's clone is fitted with the rows' ``sample_weight`` when there are weights (the
+    outcome models see them too), passed as :func:`~precimark.propensity.models._fit_estimator`
+    passes them, so a ``Pipeline`` and metadata routing work as for the outcome models.
+    """
+    # models imports metrics, which imports this module: import the fitting helper here
+    from precimark.propensity.models import _fit_estimator
+
     try:
         check_is_fitted(model)
     except NotFittedError:
+        proba = np.empty((len(arms.codes), arms.k + 1))
         folds = StratifiedKFold(3, shuffle=True, random_state=random_state)
-        proba = cross_val_predict(clone(model), X, arms.codes, cv=folds, method="predict_proba")
-        return np.asarray(proba, dtype=np.float64)
+        for train, test in folds.split(np.zeros(len(arms.codes)), arms.codes):
+            weights = None if sample_weight is None else sample_weight[train]
+            fold = _fit_estimator(clone(model), _take(X, train), arms.codes[train], weights)
+            proba[test] = _fitted_probabilities(fold, _take(X, test), np.arange(arms.k + 1))
+        return proba
     return _fitted_probabilities(model, X, arms.labels)
+
+
+def _take(X: Any, rows: npt.NDArray[np.intp]) -> Any:
+    """Rows of a frame (by position) or of an array."""
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
 
 
 def _fitted_probabilities(model: Any, X: Any, labels: npt.NDArray[Any]) -> FloatArray:
