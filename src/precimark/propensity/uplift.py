@@ -50,7 +50,12 @@ from precimark.propensity.assignment import (
     _randomisation_check,
     _warn_overlap,
 )
-from precimark.propensity.models import _fit_estimator, default_booster, feature_usage
+from precimark.propensity.models import (
+    _fit_estimator,
+    default_booster,
+    default_classifier,
+    feature_usage,
+)
 
 __all__ = [
     "ClassTransformationUplift",
@@ -123,8 +128,10 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     def _new_estimator(self, classifier: bool, n_samples: int) -> Any:
         if self.estimator is not None:
             return clone(self.estimator)
+        if classifier:
+            return default_classifier(random_state=self.random_state, n_samples=n_samples)
         return default_booster(
-            classifier=classifier, random_state=self.random_state, n_samples=n_samples
+            classifier=False, random_state=self.random_state, n_samples=n_samples
         )
 
     def _new_effect_estimator(self, n_samples: int) -> Any:
@@ -263,9 +270,10 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
     ----------
     estimator : classifier or regressor, optional
         Outcome model, cloned for each arm. A classifier's positive-class probability is used
-        (binary outcomes), a regressor's prediction otherwise. Default:
-        :func:`~precimark.propensity.models.default_booster`, a classifier when ``y`` is 0/1
-        and a regressor otherwise.
+        (binary outcomes), a regressor's prediction otherwise. Default: when ``y`` is 0/1,
+        :func:`~precimark.propensity.models.default_classifier` (the mean probability of a
+        logistic regression and small boosted trees); otherwise the regressor
+        :func:`~precimark.propensity.models.default_booster`.
     control : int or str, default 0
         The label of the control rows in ``treated``; every other label is a treatment arm.
     random_state : int or None, default None
@@ -396,7 +404,7 @@ class ClassTransformationUplift(_UpliftModel):
     ----------
     estimator : classifier, optional
         Model of the transformed target; must accept ``sample_weight``. Default:
-        :func:`~precimark.propensity.models.default_booster` (a classifier).
+        :func:`~precimark.propensity.models.default_classifier`.
     control : int or str, default 0
         The label of the control rows in ``treated`` (one other label: the treatment).
     random_state : int or None, default None
@@ -959,7 +967,7 @@ class RLearnerUplift(_UpliftModel):
     ----------
     estimator : classifier or regressor, optional
         Model of ``E[y | x]`` (a classifier's positive-class probability for 0/1 outcomes).
-        Default: :func:`~precimark.propensity.models.default_booster`.
+        Default: as for :class:`TwoModelUplift`.
     effect_estimator : regressor, optional
         Model of the uplift; must accept ``sample_weight``. Default:
         :func:`~precimark.propensity.models.default_booster` (regressor).
