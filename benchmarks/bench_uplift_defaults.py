@@ -6,8 +6,8 @@ On the simulators with known truth, compares on held-out rows:
   :func:`~precimark.propensity.models.default_classifier`, a logistic regression and small
   boosted trees averaged) against the same learner with a logistic regression, with the
   small boosted trees alone (the default before) and with scikit-learn's default boosted
-  trees, and the X-, DR- and class-transformation learners with their defaults; the oracle
-  ranks by the true uplift;
+  trees, and the X-, DR- and class-transformation learners with their defaults (the small
+  trees); the oracle ranks by the true uplift;
 - propensity (ROC AUC, equal-mass ECE, Brier): the default ``PropensityModel()``
   (``calibration="auto"``) and the same with isotonic calibration forced, against a
   logistic regression and the small boosted trees, uncalibrated, at a common and at a rare

@@ -395,3 +395,28 @@ def test_a_pipeline_is_fitted_without_sample_weight_unless_given() -> None:
     weighted = PropensityModel(estimator=pipe, calibration=None).fit(X, y, sample_weight=weights)
     expected = clone(pipe).fit(X, y, logisticregression__sample_weight=weights)
     np.testing.assert_allclose(weighted.predict_proba(X), expected.predict_proba(X), atol=1e-12)
+
+
+def test_a_model_saved_before_calibration_auto_still_loads_and_predicts() -> None:
+    """A 0.1 document: the boosted trees, isotonic, no ``calibration_``; it predicts as saved."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from precimark.propensity.models import default_booster
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(600, 2))
+    y = (X[:, 0] + rng.normal(size=600) > 0).astype(int)
+    model = PropensityModel(calibration="isotonic", random_state=0).fit(X, y)
+    model.estimator_ = CalibratedClassifierCV(
+        default_booster(classifier=True, random_state=0, n_samples=600),
+        method="isotonic",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    ).fit(X, y)
+    expected = model.estimator_.predict_proba(X)
+    document = model.to_dict()
+    del document["state"]["calibration_"]
+    loaded = PropensityModel.from_dict(json.loads(json.dumps(document)))
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-12)
+    old = pickle.loads(pickle.dumps(model))
+    del old.calibration_
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(old)).predict_proba(X), expected)
