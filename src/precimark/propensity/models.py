@@ -59,8 +59,9 @@ _logger = logging.getLogger(__name__)
 def default_booster(*, classifier: bool, random_state: int | None, n_samples: int) -> Any:
     """Return precimark's small, regularised histogram gradient boosting.
 
-    The default regressor of the uplift learners, and the trees of :func:`default_classifier`
-    (the default classifier).
+    The default outcome model of the X-, DR-, R- and class-transformation learners, the
+    default regressor of every uplift learner, and the trees of :func:`default_classifier`
+    (the default of :class:`PropensityModel` and the T-learner).
 
     ``max_iter=100, learning_rate=0.1, max_leaf_nodes=7, l2_regularization=1.0,
     early_stopping=False`` and ``min_samples_leaf = min(100, max(1, n_samples // 20))`` (100
@@ -139,11 +140,13 @@ def default_classifier(*, random_state: int | None, n_samples: int) -> VotingCla
     ``LogisticRegression(solver="newton-cholesky")`` and :func:`default_booster`. The Newton
     solver converges on unscaled features (no scaler, so ``sample_weight`` reaches both models
     directly); the L2 penalty keeps it defined on collinear one-hot columns. On the public
-    campaigns of ``benchmarks/real_data_uplift.py`` the average ranks purchase propensity as
-    well as the better of its two members at 15%, 0.9% and 0.57% positives (the trees alone
-    trail the logistic regression by 0.014 AUC at 0.9%, the logistic regression trails the
-    trees at 15%), and it gives the T-learner a higher Qini than either member on most tasks
-    (docs/propensity.md). With metadata routing enabled, both members request
+    campaigns of ``benchmarks/real_data_uplift.py`` (10 splits, docs/propensity.md) it ranks
+    Hillstrom's purchase propensity within noise of the best of the logistic regression and
+    the trees at 15%, 0.9% and 0.57% positives, where the trees alone trail by 0.013-0.020
+    AUC at the rare rates; as the T-learner's outcome model its Qini is above both members'
+    on three of the five tasks and within noise of the better one on the other two. It is
+    the default of :class:`PropensityModel` and of the T-learner; the other uplift learners
+    keep :func:`default_booster`. With metadata routing enabled, both members request
     ``sample_weight``.
 
     Parameters
