@@ -16,7 +16,9 @@ On the simulators with known truth, compares on held-out rows:
   booster: the median fit time with and without, and their ratio.
 
 Absolute times on a shared machine are noise; the table of scores and the ratio are the
-result (quote ``uptime`` with them). Each cell is the mean over the seeds.
+result (quote ``uptime`` with them). Each cell is the mean over the seeds with the standard
+error of that mean in brackets, and each configuration's paired difference to the best one
+of the task (the seeds are shared; beyond about two standard errors it is more than noise).
 
     python benchmarks/bench_uplift_defaults.py [n_rows] [n_seeds]
 """
@@ -31,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from real_data_uplift import mean_se, paired_to_best
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -59,8 +62,8 @@ def _logit() -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression())
 
 
-def uplift_table(n: int, seeds: range) -> pd.DataFrame:
-    """Qini coefficient of each configuration on each task (mean over the seeds)."""
+def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Qini of each configuration per task (mean, SE) and its paired difference to the best."""
     tasks = {
         "randomised 50/50": lambda s: make_uplift_data(n, random_state=s),
         "randomised 1:5": lambda s: make_uplift_data(n, random_state=s, treatment_share=1 / 6),
@@ -79,7 +82,8 @@ def uplift_table(n: int, seeds: range) -> pd.DataFrame:
         "DR default": lambda: DRLearnerUplift(random_state=0),
         "class transformation default": lambda: ClassTransformationUplift(random_state=0),
     }
-    rows: dict[str, dict[str, float]] = {}
+    rows: dict[str, dict[str, str]] = {}
+    differences: dict[str, dict[str, str]] = {}
     for task, make in tasks.items():
         scores: dict[str, list[float]] = {name: [] for name in [*learners, "oracle"]}
         for seed in seeds:
@@ -107,8 +111,9 @@ def uplift_table(n: int, seeds: range) -> pd.DataFrame:
                     test["outcome"], test["true_uplift"], test["treatment"], propensity=weights
                 )
             )
-        rows[task] = {name: float(np.mean(values)) for name, values in scores.items()}
-    return pd.DataFrame(rows).round(3)
+        rows[task] = {name: mean_se(values) for name, values in scores.items()}
+        differences[task] = paired_to_best({k: v for k, v in scores.items() if k != "oracle"})
+    return pd.DataFrame(rows), pd.DataFrame(differences)
 
 
 def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
@@ -131,7 +136,7 @@ def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
 
 
 def propensity_table(n: int, seeds: range) -> pd.DataFrame:
-    """AUC, equal-mass ECE and Brier of purchase-propensity models at two base rates."""
+    """AUC (and its paired difference to the best), equal-mass ECE and Brier at two rates."""
     models = {
         "default PropensityModel()": lambda: PropensityModel(random_state=0),
         "PropensityModel(calibration='isotonic')": lambda: PropensityModel(
@@ -144,8 +149,9 @@ def propensity_table(n: int, seeds: range) -> pd.DataFrame:
     }
     rows = []
     for label, shift in (("common (~25%)", 0.0), ("rare (~1%)", -3.8)):
+        aucs: dict[str, list[float]] = {}
         for name, build in models.items():
-            auc, ece, brier = [], [], []
+            auc, ece, brier = aucs.setdefault(name, []), [], []
             for seed in seeds:
                 rng = np.random.default_rng(seed)
                 X = rng.standard_normal((2 * n, 6))
@@ -160,12 +166,16 @@ def propensity_table(n: int, seeds: range) -> pd.DataFrame:
                 {
                     "base rate": label,
                     "model": name,
-                    "AUC": np.mean(auc),
-                    "ECE (equal-mass)": np.mean(ece),
-                    "Brier": np.mean(brier),
+                    "AUC": mean_se(auc),
+                    "ECE (equal-mass)": mean_se(ece),
+                    "Brier": mean_se(brier),
                 }
             )
-    return pd.DataFrame(rows).set_index(["base rate", "model"]).round(4)
+        for row, difference in zip(
+            rows[-len(models) :], paired_to_best(aucs).values(), strict=True
+        ):
+            row["AUC minus the best"] = difference
+    return pd.DataFrame(rows).set_index(["base rate", "model"])
 
 
 def weight_cost(n: int, repeats: int) -> tuple[float, float]:
@@ -186,8 +196,11 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8_000
     seeds = range(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     print(f"load average {os.getloadavg()[0]:.1f}; {n} training rows; seeds {list(seeds)}")
+    qini, differences = uplift_table(n, seeds)
     print("\nQini coefficient on held-out rows (IPW-weighted on the confounded task)")
-    print(uplift_table(n, seeds).to_string())
+    print(qini.to_string())
+    print("\nPaired difference to the task's best learner: mean (standard error)")
+    print(differences.to_string())
     print("\nTwo offers: share of customers given their truly best arm")
     print(best_arm_table(n, seeds).to_string())
     print("\nPurchase propensity on held-out rows")

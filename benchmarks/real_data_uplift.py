@@ -151,16 +151,17 @@ LEARNERS: dict[str, Callable[[], Any]] = {
 }
 
 
-def _cell(values: list[float]) -> str:
+def mean_se(values: list[float]) -> str:
+    """The mean and, in brackets, the standard error of the mean."""
     se = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
     return f"{np.mean(values):.4f} ({se:.4f})"
 
 
-def _paired(scores: dict[str, list[float]]) -> dict[str, str]:
+def paired_to_best(scores: dict[str, list[float]]) -> dict[str, str]:
     """Each configuration's paired difference to the best mean: mean (standard error)."""
     best = max(scores, key=lambda name: float(np.mean(scores[name])))
     return {
-        name: "best" if name == best else _cell(list(np.subtract(values, scores[best])))
+        name: "best" if name == best else mean_se(list(np.subtract(values, scores[best])))
         for name, values in scores.items()
     }
 
@@ -176,8 +177,8 @@ def uplift_table(folder: Path, n_splits: int) -> tuple[pd.DataFrame, pd.DataFram
             for name, build in LEARNERS.items():
                 model = build().fit(X.iloc[train], y[train], treated=t[train])
                 scores[name].append(qini_auc_score(y[test], model.predict(X.iloc[test]), t[test]))
-        rows[task] = {name: _cell(values) for name, values in scores.items()}
-        differences[task] = _paired(scores)
+        rows[task] = {name: mean_se(values) for name, values in scores.items()}
+        differences[task] = paired_to_best(scores)
         print(task, rows[task], differences[task], flush=True)
     return pd.DataFrame(rows).T, pd.DataFrame(differences).T
 
@@ -221,13 +222,15 @@ def propensity_table(folder: Path, n_splits: int) -> pd.DataFrame:
                     "label (base rate)": f"{label} ({y.mean():.2%})",
                     "model": name,
                     "calibration used": getattr(model, "calibration_", ""),
-                    "AUC": _cell(auc[name]),
-                    "ECE (equal-mass)": _cell(ece),
-                    "Brier": _cell(brier),
+                    "AUC": mean_se(auc[name]),
+                    "ECE (equal-mass)": mean_se(ece),
+                    "Brier": mean_se(brier),
                 }
             )
             print(rows[-1], flush=True)
-        for row, difference in zip(rows[-len(PROPENSITY) :], _paired(auc).values(), strict=True):
+        for row, difference in zip(
+            rows[-len(PROPENSITY) :], paired_to_best(auc).values(), strict=True
+        ):
             row["AUC minus the best"] = difference
     return pd.DataFrame(rows).set_index(["label (base rate)", "model"])
 
