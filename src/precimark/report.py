@@ -174,8 +174,9 @@ def build(
         (:func:`precimark.privacy.pseudonymize`, hexadecimal).
     propensity_estimator : classifier, optional
         The unfitted scikit-learn classifier of the propensity section (passed to
-        :func:`precimark.propensity.evaluate_out_of_time`); default: its calibrated gradient
-        boosting.
+        :func:`precimark.propensity.evaluate_out_of_time`); default: its
+        ``PropensityModel(random_state=0)`` (a logistic regression and small boosted trees
+        averaged, calibrated).
     top : int, default 10
         Number of customers in the top-customers table.
     title : str, default "Customer report"
