@@ -888,8 +888,10 @@ def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[A
     """``pd.to_datetime(errors="coerce")`` evaluated once per distinct value (dates repeat)."""
     codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
     parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", **options)
-    values = parsed.to_numpy(dtype="datetime64[ns]")
-    out = np.full(len(series), np.datetime64("NaT", "ns"))
+    values = parsed.to_numpy()  # in the unit pandas parsed to: a date past 2262 stays whole
+    if values.dtype.kind != "M":  # nothing parsed (all missing)
+        values = values.astype("datetime64[ns]")
+    out = np.full(len(series), np.datetime64("NaT"), dtype=values.dtype)
     present = codes >= 0
     out[present] = values[codes[present]]
     return pd.Series(out, index=series.index)

@@ -135,6 +135,11 @@ def test_custom_column_names() -> None:
             ),
             r"column 'timestamp': 1 timestamp outside the nanosecond range \(first customer: 1\)",
         ),
+        (
+            # as text: pandas 3 parses it (to microseconds), pandas 2 cannot: refused either way
+            lambda t: t.assign(timestamp=["2300-01-01", *t["timestamp"][1:].astype(str)]),
+            r"column 'timestamp': 1 (timestamp outside the nanosecond range|unparseable date)",
+        ),
         (lambda t: t.drop(columns="channel"), r"missing column 'channel'"),
         (lambda t: t.assign(timestamp=np.arange(8)), "numbers of dtype int64"),
         (lambda t: t.assign(interaction="view"), r"8 interactions that are neither"),

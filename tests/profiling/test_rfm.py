@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
 import warnings
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import precimark as pm
+from precimark import DataValidationError
 from precimark.datasets import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END
 from precimark.schema import CALIBRATION_HOLDOUT_COLUMNS, RFM_COLUMNS
 
@@ -319,6 +321,22 @@ def test_dates_past_2262_in_seconds_keep_their_day() -> None:
     assert rfm.loc[1, "recency"] == 59.0  # 2300 is not a leap year
     assert rfm.loc[1, "T"] == 99.0
     assert rfm.loc[2, "T"] == 10.0
+
+
+@pytest.mark.parametrize("kind", ["text", "python datetimes"])
+def test_dates_past_2262_as_text_keep_their_day_or_are_refused(kind: str) -> None:
+    # pandas 3 parses these into microseconds; pandas 2 cannot hold them and they are refused
+    # as unparseable. Never a wrong day (the detour through nanoseconds wrapped them).
+    text = ["2300-01-01", "2300-01-03", "2300-01-02"]
+    dates = text if kind == "text" else [datetime.datetime.fromisoformat(d) for d in text]
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": dates, "amount": [1.0, 2.0, 3.0]})
+    try:
+        rfm = pm.rfm_summary(tx, observation_end="2300-02-01")
+    except DataValidationError as err:
+        assert "unparseable date" in str(err)
+    else:
+        assert rfm.loc["a", "T"] == 31.0 and rfm.loc["a", "recency"] == 2.0
+        assert rfm.loc["b", "T"] == 30.0
 
 
 @pytest.mark.parametrize("high", [2**20, 2**62])  # packed into one int64 / too wide: argsort
