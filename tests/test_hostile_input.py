@@ -943,8 +943,10 @@ def test_plot_cohort_retention_refuses_what_is_not_a_share(
 ) -> None:
     # Before: numpy's "could not convert string to float" and a silent chart of 5.0 / inf.
     pytest.importorskip("matplotlib")
+    from precimark.plot import plot_cohort_retention  # not imported by `import precimark`
+
     with pytest.raises(pm.DataValidationError, match=match):
-        pm.plot.plot_cohort_retention(matrix)
+        plot_cohort_retention(matrix)
 
 
 def test_segment_value_refuses_duplicate_or_text_groups_and_margins() -> None:
