@@ -845,8 +845,10 @@ def _nanoseconds(
 ) -> npt.NDArray[np.int64]:
     """Parse a date/time column (see :func:`_datetimes`) to nanoseconds since 1970."""
     values = _datetimes(series, column, ids, date_format, what=what, on=on)
-    nanoseconds = values.astype("datetime64[ns]")
-    wrapped = nanoseconds.astype(values.dtype) != values  # numpy wraps silently past 2262
+    unit, count = np.datetime_data(values.dtype)
+    factor = _PER_DAY["ns"] // (_PER_DAY[unit] // count)  # nanoseconds per step of the column
+    ticks = values.view(np.int64)  # no NaT left: refused above
+    wrapped = np.abs(ticks) > np.iinfo(np.int64).max // factor  # numpy would wrap or raise
     if wrapped.any():
         raise fail_rows(
             f"column '{column}'",
@@ -855,7 +857,8 @@ def _nanoseconds(
             f"{what} outside the nanosecond range",
             f"{what}s between 1677-09-22 and 2262-04-11",
         )
-    return nanoseconds.view(np.int64)
+    nanoseconds: npt.NDArray[np.int64] = ticks * factor
+    return nanoseconds
 
 
 _PER_DAY = {  # datetime64 units in a day
@@ -891,7 +894,7 @@ def _to_datetime_distinct(series: pd.Series[Any], **options: Any) -> pd.Series[A
     values = parsed.to_numpy()  # in the unit pandas parsed to: a date past 2262 stays whole
     if values.dtype.kind != "M":  # nothing parsed (all missing)
         values = values.astype("datetime64[ns]")
-    out = np.full(len(series), np.datetime64("NaT"), dtype=values.dtype)
+    out = np.full(len(series), np.array("NaT", dtype=values.dtype))
     present = codes >= 0
     out[present] = values[codes[present]]
     return pd.Series(out, index=series.index)
