@@ -417,6 +417,16 @@ def mean_difference(
     Estimate(3, 95% CI [-0.959719, 6.95972], method='welch', n=8, p=0.106)
     """
     level, side = check_confidence(confidence), check_alternative(alternative)
+    return _welch_of_samples(a, b, level, side)[0]
+
+
+_Summary = tuple[int, float, float]  # count, mean, standard error of the mean
+
+
+def _welch_of_samples(
+    a: object, b: object, level: float, side: Alternative
+) -> tuple[Estimate, _Summary, _Summary]:
+    """Welch's interval of two samples, and each sample's count, mean and standard error."""
     n_a, mean_a, se_a, ids_a, top_a = _sample(a, "a")
     n_b, mean_b, se_b, ids_b, top_b = _sample(b, "b")
     x, ids, name = (a, ids_a, "a") if top_a >= top_b else (b, ids_b, "b")
@@ -433,9 +443,10 @@ def mean_difference(
             plural="values too large for the difference of the means to fit in float64",
         )
 
-    return _welch(
+    welch = _welch(
         n_a, mean_a, se_a, n_b, mean_b, se_b, level, side, _labelled("welch", side), refuse
     )
+    return welch, (n_a, mean_a, se_a), (n_b, mean_b, se_b)
 
 
 def relative_difference_from_moments(
@@ -561,10 +572,8 @@ def relative_difference(
     0.333...
     """
     level, side = check_confidence(confidence), check_alternative(alternative)
-    difference = mean_difference(a, b, confidence=level, alternative=side)  # Welch's p-value
-    n_a, mean_a, se_a, _, _ = _sample(a, "a")  # each sample on its own scale
-    n_b, mean_b, se_b, _, _ = _sample(b, "b")
-    return _relative(n_a, mean_a, se_a, n_b, mean_b, se_b, level, side, difference.p_value)
+    welch, sample_a, sample_b = _welch_of_samples(a, b, level, side)  # each on its own scale
+    return _relative(*sample_a, *sample_b, level, side, welch.p_value)
 
 
 def ratio_moments(

@@ -23,6 +23,7 @@ from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from precimark._validation import fail
@@ -195,15 +196,14 @@ def _model_probabilities(
         folds = StratifiedKFold(3, shuffle=True, random_state=random_state)
         for train, test in folds.split(np.zeros(len(arms.codes)), arms.codes):
             weights = None if sample_weight is None else sample_weight[train]
-            fold = _fit_estimator(clone(model), _take(X, train), arms.codes[train], weights)
-            proba[test] = _fitted_probabilities(fold, _take(X, test), np.arange(arms.k + 1))
+            fold = _fit_estimator(
+                clone(model), _safe_indexing(X, train), arms.codes[train], weights
+            )
+            proba[test] = _fitted_probabilities(
+                fold, _safe_indexing(X, test), np.arange(arms.k + 1)
+            )
         return proba
     return _fitted_probabilities(model, X, arms.labels)
-
-
-def _take(X: Any, rows: npt.NDArray[np.intp]) -> Any:
-    """Rows of a frame (by position) or of an array."""
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
 
 
 def _fitted_probabilities(model: Any, X: Any, labels: npt.NDArray[Any]) -> FloatArray:
