@@ -3,13 +3,15 @@
 On the simulators with known truth, compares on held-out rows:
 
 - uplift (Qini coefficient): the default ``TwoModelUplift()`` (its 0/1 outcome models are
-  :func:`~precimark.propensity.models.default_classifier`, a logistic regression and small
-  boosted trees averaged) against the same learner with a logistic regression, with the
-  small boosted trees alone (the default before) and with scikit-learn's default boosted
+  :func:`~precimark.propensity.models.default_classifier` restricted to its mean, a
+  logistic regression and small boosted trees averaged) against the same learner with the
+  full ``default_classifier`` (each arm chooses by out-of-fold log-loss), with a logistic
+  regression, with the small boosted trees alone and with scikit-learn's default boosted
   trees, and the X-, DR- and class-transformation learners with their defaults (the small
   trees); the oracle ranks by the true uplift;
-- propensity (ROC AUC, equal-mass ECE, Brier): the default ``PropensityModel()``
-  (``calibration="auto"``) and the same with isotonic calibration forced, against a
+- propensity (ROC AUC, equal-mass ECE, Brier): the default ``PropensityModel()`` (the
+  chosen candidate, sigmoid calibration), the same with isotonic and ``"auto"``
+  calibration and the averaged classifier with ``"auto"`` (the default before), against a
   logistic regression and the small boosted trees, uncalibrated, at a common and at a rare
   base rate (the rare one is where calibration can cost ranking quality);
 - the cost of passing ``sample_weight=ones`` (precimark 0.1 always did) to the default
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from real_data_uplift import mean_se, paired_to_best
+from real_data_uplift import averaged, mean_se, paired_to_best
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -53,7 +55,7 @@ from precimark.propensity import (
     XLearnerUplift,
 )
 from precimark.propensity.metrics import brier_score, expected_calibration_error, qini_auc_score
-from precimark.propensity.models import default_booster
+from precimark.propensity.models import default_booster, default_classifier
 
 FEATURES = [f"x{i}" for i in range(6)]
 
@@ -72,6 +74,9 @@ def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
     learners = {
         "T default": lambda: TwoModelUplift(random_state=0),
         "T logistic": lambda: TwoModelUplift(estimator=_logit()),
+        "T chosen by log-loss": lambda: TwoModelUplift(
+            estimator=default_classifier(random_state=0, n_samples=n)
+        ),
         "T small boosted trees": lambda: TwoModelUplift(
             estimator=default_booster(classifier=True, random_state=0, n_samples=n)
         ),
@@ -141,6 +146,12 @@ def propensity_table(n: int, seeds: range) -> pd.DataFrame:
         "default PropensityModel()": lambda: PropensityModel(random_state=0),
         "PropensityModel(calibration='isotonic')": lambda: PropensityModel(
             calibration="isotonic", random_state=0
+        ),
+        "PropensityModel(calibration='auto')": lambda: PropensityModel(
+            calibration="auto", random_state=0
+        ),
+        "averaged, 'auto' (the default before)": lambda: PropensityModel(
+            estimator=averaged(n), calibration="auto", random_state=0
         ),
         "logistic, uncalibrated": _logit,
         "small boosted trees, uncalibrated": lambda: default_booster(

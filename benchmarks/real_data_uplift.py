@@ -9,15 +9,19 @@ splits, each configuration's held-out score:
 
 - uplift (Qini coefficient, :func:`precimark.propensity.metrics.qini_auc_score`): the
   defaults as a user types them, ``TwoModelUplift()`` (whose 0/1 outcome models are
-  :func:`~precimark.propensity.models.default_classifier`, a logistic regression and small
-  boosted trees averaged) and ``XLearnerUplift()`` (the small trees), against the T-learner
-  with a logistic regression, with the small boosted trees alone (its default before) and
-  with scikit-learn's default boosted trees, and the X-learner on the averaged classifier;
+  :func:`~precimark.propensity.models.default_classifier` restricted to its mean: a
+  logistic regression and small boosted trees averaged) and ``XLearnerUplift()`` (the small
+  trees), against the T-learner with a logistic regression, with the small boosted trees
+  alone and with scikit-learn's default boosted trees, and with the full
+  ``default_classifier`` (each arm chooses logistic, trees or their mean by out-of-fold
+  log-loss);
 - purchase propensity (ROC AUC, equal-mass ECE, Brier) on Hillstrom's visit (15%) and
   conversion (0.9%; 0.57% in the no-e-mail segment) labels: the default
-  ``PropensityModel()`` against a logistic regression and the small boosted trees, both
-  uncalibrated, the same default with isotonic calibration forced, and the default before
-  (the small trees with isotonic calibration averaged over the folds).
+  ``PropensityModel()`` (the chosen candidate, sigmoid calibration) against a logistic
+  regression and the small boosted trees, both uncalibrated, the same default with
+  isotonic and ``"auto"`` calibration, the averaged classifier with ``"auto"`` (the
+  default before) and precimark 0.1's default (the small trees with isotonic calibration
+  averaged over the folds).
 
 Each cell is the mean over the splits, with the standard error of that mean in brackets. The
 splits are shared, so configurations are compared by the paired difference: per task, each
@@ -137,17 +141,22 @@ def _trees(n_samples: int = 40_000) -> Any:
     return default_booster(classifier=True, random_state=0, n_samples=n_samples)
 
 
+def averaged(n_samples: int = 40_000) -> Any:
+    """The mean of the logistic regression and the small trees, always (the default before)."""
+    return default_classifier(random_state=0, n_samples=n_samples).set_params(candidates=["mean"])
+
+
 LEARNERS: dict[str, Callable[[], Any]] = {
     "T default": lambda: TwoModelUplift(random_state=0),
+    "T chosen by log-loss": lambda: TwoModelUplift(
+        estimator=default_classifier(random_state=0, n_samples=40_000)
+    ),
     "T logistic": lambda: TwoModelUplift(estimator=_logit()),
     "T small boosted trees": lambda: TwoModelUplift(estimator=_trees()),
     "T sklearn boosted trees": lambda: TwoModelUplift(
         estimator=HistGradientBoostingClassifier(random_state=0)
     ),
     "X default": lambda: XLearnerUplift(random_state=0),
-    "X averaged classifier": lambda: XLearnerUplift(
-        estimator=default_classifier(random_state=0, n_samples=40_000), random_state=0
-    ),
 }
 
 
@@ -185,10 +194,14 @@ def uplift_table(folder: Path, n_splits: int) -> tuple[pd.DataFrame, pd.DataFram
 
 PROPENSITY: dict[str, Callable[[], Any]] = {
     "default PropensityModel()": lambda: PropensityModel(random_state=0),
-    "default, isotonic forced": lambda: PropensityModel(calibration="isotonic", random_state=0),
+    "default, isotonic": lambda: PropensityModel(calibration="isotonic", random_state=0),
+    "default, 'auto'": lambda: PropensityModel(calibration="auto", random_state=0),
+    "averaged, 'auto' (the default before)": lambda: PropensityModel(
+        estimator=averaged(), calibration="auto", random_state=0
+    ),
     "logistic, uncalibrated": _logit,
     "small boosted trees, uncalibrated": _trees,
-    "default before (small trees, isotonic averaged over folds)": lambda: CalibratedClassifierCV(
+    "precimark 0.1 (small trees, isotonic averaged over folds)": lambda: CalibratedClassifierCV(
         _trees(), method="isotonic", cv=StratifiedKFold(3, shuffle=True, random_state=0)
     ),
 }

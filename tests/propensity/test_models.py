@@ -24,15 +24,16 @@ import precimark as pm
 from precimark.privacy import DataUse, data_usage_report
 from precimark.propensity import PropensityModel, evaluate_out_of_time, make_snapshots
 from precimark.propensity.metrics import expected_calibration_error
+from precimark.propensity.models import default_classifier
 
 CDNOW_CUTOFFS = ["1997-06-30", "1997-09-30", "1997-12-31", "1998-03-31"]
 RFM = ["frequency", "recency", "T", "monetary_value"]
 
 
 def test_the_default_model_passes_check_estimator() -> None:
-    """Every check but one: Platt's sigmoid (what ``calibration="auto"`` uses on the checks'
-    small data) smooths its targets with unweighted class counts in scikit-learn, so a weight
-    of 2 is not exactly a repeated row (3e-4 apart). The isotonic calibration passes it."""
+    """Every check but one: Platt's sigmoid (the default calibration) smooths its targets
+    with unweighted class counts in scikit-learn, so a weight of 2 is not exactly a repeated
+    row (3e-4 apart). The isotonic calibration passes it."""
     sigmoid_weights = {
         "check_sample_weight_equivalence_on_dense_data": "Platt's target smoothing counts rows"
     }
@@ -77,7 +78,7 @@ def test_auto_calibration_keeps_the_ranking_at_rare_positives() -> None:
     train, test = slice(0, 20_000), slice(20_000, None)
     assert 100 < y[train].sum() < 1_000  # rare: fewer positives than the isotonic threshold
     raw = PropensityModel(calibration=None, random_state=0).fit(X[train], y[train])
-    auto = PropensityModel(random_state=0).fit(X[train], y[train])
+    auto = PropensityModel(calibration="auto", random_state=0).fit(X[train], y[train])
     isotonic = PropensityModel(calibration="isotonic", random_state=0).fit(X[train], y[train])
     assert auto.calibration_ == "sigmoid"
     auc = {
@@ -95,21 +96,24 @@ def test_auto_calibration_is_isotonic_with_enough_rows_of_every_class() -> None:
     rng = np.random.default_rng(5)
     X = rng.normal(size=(4_000, 2))
     y = (X[:, 0] + rng.normal(size=4_000) > 0).astype(int)
-    assert PropensityModel(random_state=0).fit(X, y).calibration_ == "isotonic"
+    assert PropensityModel(calibration="auto", random_state=0).fit(X, y).calibration_ == "isotonic"
+    assert PropensityModel(random_state=0).fit(X, y).calibration_ == "sigmoid"  # the default
     y[np.flatnonzero(y)[999:]] = 0  # leave 999 positives
     assert y.sum() == 999
-    assert PropensityModel(random_state=0).fit(X, y).calibration_ == "sigmoid"
+    assert PropensityModel(calibration="auto", random_state=0).fit(X, y).calibration_ == "sigmoid"
     assert PropensityModel(calibration=None).fit(X, y).calibration_ is None
 
 
-def test_the_default_classifier_averages_a_logistic_regression_and_small_trees() -> None:
+def test_the_default_classifiers_mean_averages_a_logistic_regression_and_small_trees() -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 
     rng = np.random.default_rng(6)
     X = rng.normal(size=(3_000, 3))
     y = (X[:, 0] + rng.normal(size=3_000) > 0).astype(int)
-    model = PropensityModel(calibration=None, random_state=0).fit(X, y)
-    vote = model.estimator_
+    averaged = default_classifier(random_state=0, n_samples=3_000).set_params(candidates=["mean"])
+    model = PropensityModel(estimator=averaged, calibration=None, random_state=0).fit(X, y)
+    assert model.chosen_ is None and model.cv_log_loss_ is None  # a user's estimator
+    vote = model.estimator_.estimator_
     assert isinstance(vote, VotingClassifier) and vote.voting == "soft"
     logistic, trees = vote.named_estimators_["logistic"], vote.named_estimators_["trees"]
     assert isinstance(logistic, LogisticRegression)
@@ -120,7 +124,8 @@ def test_the_default_classifier_averages_a_logistic_regression_and_small_trees()
     # Platt's sigmoid is fitted on the log-odds of the mean probability, not on the probability
     log_odds = np.log(expected[:, 1] / expected[:, 0])
     np.testing.assert_allclose(vote.decision_function(X), log_odds, rtol=1e-10)
-    weighted = PropensityModel(calibration=None, random_state=0).fit(
+    np.testing.assert_allclose(model.estimator_.decision_function(X), log_odds, rtol=1e-10)
+    weighted = PropensityModel(estimator=averaged, calibration=None, random_state=0).fit(
         X, y, sample_weight=np.where(X[:, 1] > 0, 3.0, 1.0)
     )
     assert not np.allclose(weighted.predict_proba(X), model.predict_proba(X))

@@ -374,17 +374,23 @@ def test_a_learner_inside_a_pipeline_gets_treated_by_routing_or_step_name() -> N
 
 def test_the_t_learners_default_averages_a_logistic_regression_and_small_trees() -> None:
     """0/1 outcomes: each arm's model of the T-learner is the soft vote of docs/propensity.md's
-    real-data comparison, weights reaching both members; continuous outcomes and the other
-    learners keep the small trees."""
+    real-data comparison (default_classifier restricted to its mean, no choice by log-loss),
+    weights reaching both members; continuous outcomes and the other learners keep the small
+    trees."""
     from sklearn.ensemble import HistGradientBoostingRegressor, VotingClassifier
+
+    from precimark.propensity.models import DiscreteSuperLearner
 
     d = make_uplift_data(2_000, random_state=8)
     X, y, t = d[FEATURES], d["outcome"], d["treatment"]
     model = TwoModelUplift(random_state=0).fit(X, y, treated=t)
     for arm in model.estimators_:
-        assert isinstance(arm, VotingClassifier) and arm.voting == "soft"
-        assert isinstance(arm.named_estimators_["logistic"], LogisticRegression)
-        assert isinstance(arm.named_estimators_["trees"], HistGradientBoostingClassifier)
+        assert isinstance(arm, DiscreteSuperLearner)
+        assert arm.chosen_ == "mean" and arm.cv_log_loss_ == {}
+        vote = arm.estimator_
+        assert isinstance(vote, VotingClassifier) and vote.voting == "soft"
+        assert isinstance(vote.named_estimators_["logistic"], LogisticRegression)
+        assert isinstance(vote.named_estimators_["trees"], HistGradientBoostingClassifier)
     weights = np.where(X["x0"] > 0, 4.0, 1.0)
     weighted = TwoModelUplift(random_state=0).fit(X, y, treated=t, sample_weight=weights)
     assert not np.allclose(weighted.predict(X), model.predict(X))

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from precimark._display import html_block
 from precimark._progress import Progress
@@ -46,6 +46,7 @@ from precimark.schema import PROPENSITY
 __all__ = [
     "PROPENSITY",
     "OutOfTimeResult",
+    "DiscreteSuperLearner",
     "PropensityModel",
     "default_booster",
     "default_classifier",
@@ -124,60 +125,250 @@ class _MeanProbability(VotingClassifier):  # type: ignore[misc]
 
     def decision_function(self, X: Any) -> npt.NDArray[np.float64]:
         """Return the log-odds of the mean probability (log-probabilities with > 2 classes)."""
-        logs: npt.NDArray[np.float64] = np.log(
-            np.clip(self.predict_proba(X), np.finfo(np.float64).tiny, 1.0)
-        )
-        if logs.shape[1] == 2:
-            odds: npt.NDArray[np.float64] = logs[:, 1] - logs[:, 0]
-            return odds
-        return logs
+        return _log_odds(self.predict_proba(X))
 
 
-def default_classifier(*, random_state: int | None, n_samples: int) -> VotingClassifier:
-    """Return precimark's default classifier: a logistic regression and small boosted trees, averaged.
+def _log_odds(proba: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Log-odds of the second class's probability (log-probabilities with > 2 classes)."""
+    logs: npt.NDArray[np.float64] = np.log(np.clip(proba, np.finfo(np.float64).tiny, 1.0))
+    if logs.shape[1] == 2:
+        odds: npt.NDArray[np.float64] = logs[:, 1] - logs[:, 0]
+        return odds
+    return logs
 
-    A soft vote (the mean of the two predicted probabilities) of
-    ``LogisticRegression(solver="newton-cholesky")`` and :func:`default_booster`. The Newton
-    solver converges on unscaled features (no scaler, so ``sample_weight`` reaches both models
-    directly); the L2 penalty keeps it defined on collinear one-hot columns. On the public
-    campaigns of ``benchmarks/real_data_uplift.py`` (10 splits, docs/propensity.md) it ranks
-    Hillstrom's purchase propensity within noise of the best of the logistic regression and
-    the trees at 15%, 0.9% and 0.57% positives, where the trees alone trail by 0.013-0.020
-    AUC at the rare rates; as the T-learner's outcome model its Qini is above both members'
-    on three of the five tasks and within noise of the better one on the other two. It is
-    the default of :class:`PropensityModel` and of the T-learner; the other uplift learners
-    keep :func:`default_booster`. With metadata routing enabled, both members request
-    ``sample_weight``.
+
+#: The name of the candidate that averages every member's probability.
+MEAN = "mean"
+
+
+class DiscreteSuperLearner(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Choose among classifiers and their mean by out-of-fold log-loss; refit the chosen one.
+
+    A discrete super learner (van der Laan, Polley & Hubbard 2007): each member is fitted on
+    all folds but one and predicts the held-out fold; every candidate (each member, and the
+    mean of the members' probabilities) is scored by the (weighted) log-loss of these
+    out-of-fold probabilities, and only the candidate with the lowest is refitted on all
+    rows. The log-loss is a strictly proper score (its expectation is lowest at the true
+    probabilities) and, unlike the ROC AUC, it judges the probabilities themselves, which
+    the uplift learners subtract and a calibration map starts from; unlike the Brier score
+    it does not shrink to nothing at rare positives.
+
+    Parameters
+    ----------
+    estimators : list of (str, classifier)
+        The members, each with ``predict_proba``; names must differ from ``"mean"``.
+    candidates : sequence of str, optional
+        Names to choose among (member names and ``"mean"``). Default: every member and the
+        mean. With a single candidate nothing is cross-validated: it is fitted on all rows.
+    cv : int or iterable of (train, test) index pairs, default 3
+        Number of stratified, shuffled folds, or the folds themselves (their test folds
+        must partition the rows).
+    random_state : int or None, default None
+        Seed of the fold split (the members keep their own).
+
+    Attributes
+    ----------
+    chosen_ : str
+        Name of the candidate refitted on all rows.
+    cv_log_loss_ : dict of str to float
+        Out-of-fold log-loss of each candidate (empty with a single candidate).
+    estimator_ : classifier
+        The chosen candidate fitted on all rows (for ``"mean"``, a soft vote of the members).
+    classes_ : ndarray
+        Class labels.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    References
+    ----------
+    van der Laan, M. J., Polley, E. C. & Hubbard, A. E. (2007). Super learner. *Statistical
+    Applications in Genetics and Molecular Biology* 6(1), article 25.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from precimark.propensity.models import DiscreteSuperLearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2_000, 2))
+    >>> y = (rng.random(2_000) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    >>> model = DiscreteSuperLearner(
+    ...     [("logistic", LogisticRegression()), ("tree", DecisionTreeClassifier())],
+    ...     random_state=0,
+    ... ).fit(X, y)
+    >>> model.chosen_, sorted(model.cv_log_loss_)
+    ('logistic', ['logistic', 'mean', 'tree'])
+    """
+
+    def __init__(
+        self,
+        estimators: list[tuple[str, Any]],
+        *,
+        candidates: Any = None,
+        cv: Any = 3,
+        random_state: int | None = None,
+    ) -> None:
+        self.estimators = estimators
+        self.candidates = candidates
+        self.cv = cv
+        self.random_state = random_state
+
+    def _candidates(self) -> list[str]:
+        names = [name for name, _ in self.estimators]
+        if not names or len(set(names)) != len(names) or MEAN in names:
+            raise fail(
+                "argument 'estimators'",
+                repr(names),
+                f"one or more (name, classifier) pairs with distinct names other than {MEAN!r}",
+            )
+        allowed = [*names, MEAN] if len(names) > 1 else names
+        chosen = allowed if self.candidates is None else [str(c) for c in self.candidates]
+        unknown = [c for c in chosen if c not in allowed]
+        if not chosen or unknown or len(set(chosen)) != len(chosen):
+            raise fail(
+                "argument 'candidates'", repr(self.candidates), f"distinct names of {allowed}"
+            )
+        return chosen
+
+    def _build(self, name: str) -> Any:
+        """Return an unfitted clone of candidate ``name`` (the mean: a soft vote of the members)."""
+        if name != MEAN:
+            return clone(dict(self.estimators)[name])
+        members = [(n, clone(e)) for n, e in self.estimators]
+        if sklearn.get_config().get("enable_metadata_routing", False):
+            for _, member in members:
+                member.set_fit_request(sample_weight=True)
+        return _MeanProbability(members, voting="soft")
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DiscreteSuperLearner:
+        """Score the candidates out of fold, then fit the chosen one on all rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights, passed to the members (only when given) and weighting the log-loss.
+
+        Returns
+        -------
+        DiscreteSuperLearner
+            The fitted model (``self``).
+        """
+        X, y = validate_data(self, X, y)
+        check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        self.chosen_, self.cv_log_loss_ = self._select(X, y, sample_weight)
+        self.estimator_ = _fit_estimator(self._build(self.chosen_), X, y, sample_weight)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _select(
+        self, X: npt.NDArray[Any], y: npt.NDArray[Any], sample_weight: Any
+    ) -> tuple[str, dict[str, float]]:
+        """Return the candidate of lowest out-of-fold log-loss and every candidate's log-loss."""
+        candidates = self._candidates()
+        if len(candidates) == 1:
+            return candidates[0], {}
+        scores = self._out_of_fold_log_loss(X, y, sample_weight)
+        return min(candidates, key=scores.__getitem__), scores
+
+    def _out_of_fold_log_loss(
+        self,
+        X: npt.NDArray[Any],
+        y: npt.NDArray[Any],
+        sample_weight: npt.NDArray[np.float64] | None,
+    ) -> dict[str, float]:
+        """Each candidate's log-loss on the members' out-of-fold probabilities."""
+        classes, codes = np.unique(y, return_inverse=True)
+        pairs = _fold_pairs(self.cv, X, y, self.random_state)
+        proba = {name: np.zeros((len(y), len(classes))) for name, _ in self.estimators}
+        for train, test in pairs:
+            w = None if sample_weight is None else sample_weight[train]
+            for name, member in self.estimators:
+                fitted = _fit_estimator(clone(member), X[train], y[train], w)
+                columns = np.searchsorted(classes, fitted.classes_)
+                proba[name][np.ix_(test, columns)] = fitted.predict_proba(X[test])
+        proba[MEAN] = np.mean(list(proba.values()), axis=0)
+        weights = np.ones(len(y)) if sample_weight is None else sample_weight
+        tiny = np.finfo(np.float64).tiny
+        return {
+            name: float(
+                -np.average(
+                    np.log(np.clip(p[np.arange(len(y)), codes], tiny, 1.0)), weights=weights
+                )
+            )
+            for name, p in proba.items()
+        }
+
+    def predict_proba(self, X: Any) -> npt.NDArray[np.float64]:
+        """Return the chosen candidate's class probabilities, shape (n_samples, n_classes)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        proba: npt.NDArray[np.float64] = self.estimator_.predict_proba(X)
+        return proba
+
+    def decision_function(self, X: Any) -> npt.NDArray[np.float64]:
+        """Return the log-odds of the probability (log-probabilities with > 2 classes)."""
+        return _log_odds(self.predict_proba(X))
+
+    def predict(self, X: Any) -> npt.NDArray[Any]:
+        """Return the most probable class of each row."""
+        labels: npt.NDArray[Any] = self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return labels
+
+
+def default_classifier(
+    *, random_state: int | None, n_samples: int, cv: Any = 3
+) -> DiscreteSuperLearner:
+    """Return precimark's default classifier: logistic regression, small trees, or their mean.
+
+    A :class:`DiscreteSuperLearner` of ``LogisticRegression(solver="newton-cholesky")``
+    (``"logistic"``) and :func:`default_booster` (``"trees"``): it scores the two and the
+    mean of their probabilities (``"mean"``) by out-of-fold log-loss and refits the best on
+    all rows (``chosen_``). The Newton solver converges on unscaled features (no scaler, so
+    ``sample_weight`` reaches both models directly); the L2 penalty keeps it defined on
+    collinear one-hot columns. It is the default of :class:`PropensityModel` (which scores
+    the candidates on its own calibration folds) and of the T-learner; the other uplift
+    learners keep :func:`default_booster`. With metadata routing enabled, it and its
+    members request ``sample_weight``. docs/propensity.md has the measured comparison.
 
     Parameters
     ----------
     random_state : int or None
-        Seed of the boosted trees.
+        Seed of the boosted trees and of the folds.
     n_samples : int
         Number of rows the model will be fitted on (sets the trees' leaf size).
+    cv : int or iterable of (train, test) index pairs, default 3
+        The folds the candidates are scored on.
 
     Returns
     -------
-    VotingClassifier
-        Unfitted, ``voting="soft"``; members ``"logistic"`` and ``"trees"``. Its ``fit``
-        names ``sample_weight``, so wrappers that look for it (``CalibratedClassifierCV``)
-        pass the weights on.
+    DiscreteSuperLearner
+        Unfitted; members ``"logistic"`` and ``"trees"``, candidates those and ``"mean"``.
 
     Examples
     --------
     >>> from precimark.propensity.models import default_classifier
     >>> model = default_classifier(random_state=0, n_samples=600)
-    >>> [name for name, _ in model.estimators], model.voting
-    (['logistic', 'trees'], 'soft')
+    >>> [name for name, _ in model.estimators], model.cv
+    (['logistic', 'trees'], 3)
     """
     members = [
         LogisticRegression(solver="newton-cholesky", tol=1e-8),
         default_booster(classifier=True, random_state=random_state, n_samples=n_samples),
     ]
+    model = DiscreteSuperLearner(
+        list(zip(("logistic", "trees"), members, strict=True)), cv=cv, random_state=random_state
+    )
     if sklearn.get_config().get("enable_metadata_routing", False):
-        for member in members:
+        for member in (*members, model):
             member.set_fit_request(sample_weight=True)
-    return _MeanProbability(list(zip(("logistic", "trees"), members, strict=True)), voting="soft")
+    return model
 
 
 def _fit_estimator(model: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -247,7 +438,7 @@ def feature_usage(estimator: BaseEstimator, purpose: str) -> tuple[DataUse, ...]
 class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Purchase propensity: any classifier, with probabilities calibrated on held-out data.
 
-    The classifier is fitted on all rows. With ``calibration`` set, the data are also split
+    The classifier is fitted on all rows. With ``calibration`` set (the default), the data are also split
     into ``cv`` folds; a clone of ``estimator`` fitted on the other folds predicts each
     held-out fold, and the calibration map (isotonic regression or Platt's sigmoid) is fitted
     on these out-of-fold predictions, then applied to the full classifier's probabilities
@@ -261,13 +452,19 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
     ----------
     estimator : classifier, optional
         Any scikit-learn classifier with ``predict_proba``. Default:
-        :func:`default_classifier` (the mean probability of a logistic regression and small,
-        regularised boosted trees), which on Hillstrom's e-mail data ranks purchase
-        propensity within noise of the better of the two at 15%, 0.9% and 0.57% positives.
-    calibration : {"auto", "isotonic", "sigmoid"} or None, default "auto"
-        Calibration map; None uses the classifier's own probabilities. ``"auto"`` is
-        isotonic when the rarest class has at least 1,000 rows (enough for the steps of an
-        isotonic map) and the sigmoid otherwise; the one used is in ``calibration_``.
+        :func:`default_classifier`: a logistic regression, small regularised boosted trees or
+        the mean of their probabilities, whichever has the lowest log-loss on the
+        out-of-fold predictions of this model's own ``cv`` folds (``chosen_``); only the
+        chosen one is then calibrated and fitted on all rows. With ``calibration=None`` the
+        candidates are still scored on the ``cv`` folds.
+    calibration : {"sigmoid", "isotonic", "auto"} or None, default "sigmoid"
+        Calibration map; None uses the classifier's own probabilities. Platt's sigmoid is
+        strictly increasing, so it keeps the classifier's ranking. ``"auto"`` is isotonic
+        when the rarest class has at least 1,000 rows and the sigmoid otherwise; the one
+        used is in ``calibration_``. On the simulators and Hillstrom's labels (15%, 0.9%,
+        0.57% positives; docs/propensity.md) the default ranks within noise of the best of
+        a logistic regression and boosted trees, where the isotonic steps cost 0.0007-0.0011
+        AUC beyond noise at 15-25% positives.
     cv : int or cross-validation splitter, default 3
         Number of stratified, shuffled folds for calibration (>= 2), or any splitter (or
         iterable of train/test index pairs) whose test folds partition the rows. With
@@ -284,6 +481,11 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         The fitted (calibrated) classifier.
     calibration_ : {"isotonic", "sigmoid"} or None
         The calibration map used (``"auto"`` resolved).
+    chosen_ : {"logistic", "trees", "mean"} or None
+        The default classifier's choice (None with a user's ``estimator``).
+    cv_log_loss_ : dict of str to float or None
+        Out-of-fold log-loss of each candidate of the default classifier (None with a
+        user's ``estimator``).
     classes_ : ndarray
         Class labels.
     n_features_in_ : int
@@ -312,7 +514,7 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         self,
         *,
         estimator: Any = None,
-        calibration: Literal["auto", "isotonic", "sigmoid"] | None = "auto",
+        calibration: Literal["auto", "isotonic", "sigmoid"] | None = "sigmoid",
         cv: Any = 3,
         random_state: int | None = None,
     ) -> None:
@@ -387,26 +589,22 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         what = (
             type(base).__name__
             if self.estimator is not None
-            else "the default classifier (logistic regression and small boosted trees averaged)"
+            else "the default classifier (logistic regression, small boosted trees or their mean)"
         )
         if method is not None:
             what += f" with {method} calibration on out-of-fold predictions"
         progress.advance(detail=f"{len(y):,} rows x {X.shape[1]} features checked; fitting {what}")
-        if method is None:
-            model = base
-        else:
-            folds = self.cv
-            if isinstance(self.cv, bool | int | np.integer):
-                if isinstance(self.cv, bool) or self.cv < 2:
-                    raise fail("argument 'cv'", repr(self.cv), "a whole number >= 2 or a splitter")
-                folds = StratifiedKFold(
-                    n_splits=int(self.cv), shuffle=True, random_state=self.random_state
-                )
-            else:
-                if hasattr(folds, "split"):
-                    folds = folds.split(X, y, _groups(folds, groups, index, len(y)))
-                folds = _partition(folds, len(y))
-            model = CalibratedClassifierCV(base, method=method, cv=folds, ensemble=False)
+        self.chosen_: str | None = None
+        self.cv_log_loss_: dict[str, float] | None = None
+        model = base
+        if self.estimator is None or method is not None:
+            pairs = _fold_pairs(self.cv, X, y, self.random_state, groups, index)
+            if self.estimator is None:  # the candidates are scored on the calibration folds
+                base.set_params(cv=pairs)
+                self.chosen_, self.cv_log_loss_ = base._select(X, y, sample_weight)
+                base.set_params(candidates=[self.chosen_], cv=3)  # cv unused with one
+            if method is not None:
+                model = CalibratedClassifierCV(base, method=method, cv=pairs, ensemble=False)
         _fit_estimator(model, X, y, sample_weight)
         progress.advance(detail=f"fitted {what}")
         self.estimator_ = model
@@ -513,6 +711,28 @@ def _calibration_method(calibration: str | None, y: npt.NDArray[Any]) -> str | N
         return calibration
     rarest = int(np.unique(y, return_counts=True)[1].min())
     return "isotonic" if rarest >= _ISOTONIC_MIN_ROWS else "sigmoid"
+
+
+def _fold_pairs(
+    cv: Any,
+    X: Any,
+    y: npt.NDArray[Any],
+    random_state: int | None,
+    groups: Any = None,
+    index: pd.Index | None = None,
+) -> list[tuple[Any, Any]]:
+    """Return the train/test pairs of ``cv`` (stratified, shuffled folds for a number)."""
+    folds = cv
+    if isinstance(cv, bool | int | np.integer):
+        if isinstance(cv, bool) or cv < 2:
+            raise fail("argument 'cv'", repr(cv), "a whole number >= 2 or a splitter")
+        return _partition(
+            StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state).split(X, y),
+            len(y),
+        )
+    if hasattr(folds, "split"):
+        folds = folds.split(X, y, _groups(folds, groups, index, len(y)))
+    return _partition(folds, len(y))
 
 
 def _partition(folds: Any, n: int) -> list[tuple[Any, Any]]:
