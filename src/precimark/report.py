@@ -175,8 +175,8 @@ def build(
     propensity_estimator : classifier, optional
         The unfitted scikit-learn classifier of the propensity section (passed to
         :func:`precimark.propensity.evaluate_out_of_time`); default: its
-        ``PropensityModel(random_state=0)`` (a logistic regression and small boosted trees
-        averaged, calibrated).
+        ``PropensityModel(random_state=0)`` (a logistic regression, small boosted trees or
+        their mean, chosen by out-of-fold log-loss, with a sigmoid calibration).
     top : int, default 10
         Number of customers in the top-customers table.
     title : str, default "Customer report"

@@ -419,9 +419,13 @@ def test_a_model_saved_before_calibration_auto_still_loads_and_predicts() -> Non
     ).fit(X, y)
     expected = model.estimator_.predict_proba(X)
     document = model.to_dict()
-    del document["state"]["calibration_"]
+    for name in ("calibration_", "chosen_", "cv_log_loss_"):
+        del document["state"][name]
     loaded = PropensityModel.from_dict(json.loads(json.dumps(document)))
     np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-12)
+    assert loaded.chosen_ is None and loaded.cv_log_loss_ is None
     old = pickle.loads(pickle.dumps(model))
-    del old.calibration_
-    np.testing.assert_allclose(pickle.loads(pickle.dumps(old)).predict_proba(X), expected)
+    del old.calibration_, old.chosen_, old.cv_log_loss_
+    restored = pickle.loads(pickle.dumps(old))
+    np.testing.assert_allclose(restored.predict_proba(X), expected)
+    assert restored.chosen_ is None

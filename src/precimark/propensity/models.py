@@ -523,6 +523,12 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
         self.cv = cv
         self.random_state = random_state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled or JSON state; a fitted model saved before 0.2 chose nothing."""
+        if "estimator_" in state:
+            state = {"chosen_": None, "cv_log_loss_": None, **state}
+        super().__setstate__(state)
+
     def _base_estimator(self, n_samples: int) -> Any:
         if self.estimator is None:
             return default_classifier(random_state=self.random_state, n_samples=n_samples)
