@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -11,12 +12,14 @@ import sklearn
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import SkipTestWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator
 
 import precimark as pm
 from precimark.propensity import PropensityModel
@@ -93,6 +96,17 @@ def test_sample_weights_change_the_choice_and_reach_the_members_only_when_given(
     # KNeighborsClassifier.fit takes no sample_weight: without weights it must still work
     knn = DiscreteSuperLearner([("knn", KNeighborsClassifier(15))], random_state=0).fit(X, y)
     assert knn.chosen_ == "knn" and knn.cv_log_loss_ == {}
+
+
+def test_the_default_classifier_passes_check_estimator() -> None:
+    """Every check but one: with a weight of 2 in place of a repeated row the folds differ, so
+    the out-of-fold scores (and possibly the choice) differ."""
+    folds = {"check_sample_weight_equivalence_on_dense_data": "repeated rows change the folds"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SkipTestWarning)
+        check_estimator(
+            default_classifier(random_state=0, n_samples=100), expected_failed_checks=folds
+        )
 
 
 def test_it_is_a_scikit_learn_classifier() -> None:

@@ -318,7 +318,8 @@ class DiscreteSuperLearner(ClassifierMixin, BaseEstimator):  # type: ignore[misc
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
         """Return the most probable class of each row."""
-        labels: npt.NDArray[Any] = self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        labels: npt.NDArray[Any] = self.classes_[np.argmax(proba, axis=1)]
         return labels
 
 
