@@ -126,8 +126,9 @@ def test_propensity_and_profiler_show_their_stages(capsys: pytest.CaptureFixture
     assert len(lines) == 2
     assert lines[0].startswith("PropensityModel.fit: 1/2 400 rows x 3 features checked; fitting ")
     assert lines[1].startswith(
-        "PropensityModel.fit: 2/2 fitted the default classifier (logistic regression and small "
-        "boosted trees averaged) with sigmoid calibration on out-of-fold predictions"
+        "PropensityModel.fit: 2/2 fitted the default classifier (logistic regression, small "
+        "boosted trees or their mean) with sigmoid calibration on out-of-fold predictions; "
+        "chosen by out-of-fold log-loss: logistic ("
     )
 
     sim = make_transactions(150, random_state=3)

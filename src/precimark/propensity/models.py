@@ -613,6 +613,8 @@ class PropensityModel(JSONStateMixin, ClassifierMixin, BaseEstimator):  # type: 
             if method is not None:
                 model = CalibratedClassifierCV(base, method=method, cv=pairs, ensemble=False)
         _fit_estimator(model, X, y, sample_weight)
+        if self.chosen_ is not None:
+            what += f"; chosen by out-of-fold log-loss: {self.chosen_}"
         progress.advance(detail=f"fitted {what}")
         self.estimator_ = model
         self.calibration_ = method
