@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.linear_model import LogisticRegression
 
 import precimark as pm
 from precimark import kpi, plot
@@ -33,6 +34,7 @@ from precimark.datasets import make_journeys, make_posts, make_transactions, mak
 from precimark.distributed import score_partition_fn
 from precimark.exceptions import DataValidationError
 from precimark.propensity import metrics
+from precimark.propensity.models import DiscreteSuperLearner
 
 
 def _api_parameters() -> list[Any]:
@@ -499,6 +501,12 @@ CASES: dict[str, Call] = {
     "precimark.propensity.models.PropensityModel(random_state)": lambda v: pm.PropensityModel(
         random_state=v  # type: ignore[arg-type]
     ).fit(_SCORE[:, None], _Y),
+    "precimark.propensity.models.DiscreteSuperLearner(random_state)": lambda v: (
+        DiscreteSuperLearner(
+            [("a", LogisticRegression()), ("b", LogisticRegression(C=0.1))],
+            random_state=v,  # type: ignore[arg-type]
+        ).fit(_SCORE[:, None], _Y)
+    ),
     "precimark.propensity.uplift.XLearnerUplift(random_state)": _fit_uplift("XLearnerUplift"),
     "precimark.propensity.uplift.DRLearnerUplift(random_state)": _fit_uplift("DRLearnerUplift"),
     "precimark.propensity.uplift.RLearnerUplift(random_state)": _fit_uplift("RLearnerUplift"),

@@ -33,7 +33,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from precimark._display import html_block
 from precimark._progress import Progress
 from precimark._typing import DateLike
-from precimark._validation import check_choice, check_frame, check_unique_index, fail, to_day
+from precimark._validation import (
+    check_choice,
+    check_frame,
+    check_seed,
+    check_unique_index,
+    fail,
+    to_day,
+)
 from precimark.kpi.estimates import _finite_or_none
 from precimark.persistence._state import JSONStateMixin
 from precimark.privacy import ConsentLike, DataUse
@@ -258,6 +265,7 @@ class DiscreteSuperLearner(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         DiscreteSuperLearner
             The fitted model (``self``).
         """
+        check_seed(self.random_state, generator=False)
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         if sample_weight is not None:
