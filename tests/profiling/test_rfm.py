@@ -367,3 +367,78 @@ def test_customer_ids_far_apart_give_the_same_summary_as_close_ones() -> None:
     near, wide = pm.rfm_summary(tx), pm.rfm_summary(far)
     np.testing.assert_array_equal(wide.to_numpy(), near.to_numpy())
     assert list(wide.index) == [3, 2**57]
+
+
+def _crowded_log(seed: int, n_customers: int = 40) -> pd.DataFrame:
+    """A log where many customer-days hold one, two or several purchases, in random order."""
+    rng = np.random.default_rng(seed)
+    size = n_customers * 12
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, n_customers, size),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 9, size), "D"),
+            "amount": rng.random(size).round(2) * 100,
+        }
+    ).iloc[rng.permutation(size)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_block_by_block_work_gives_the_same_summary_whatever_the_block(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from precimark import _inplace
+
+    tx = _crowded_log(seed)
+    reference = pm.rfm_summary(tx, observation_end="2024-01-20")
+    split = pm.calibration_holdout_split(
+        tx, calibration_end="2024-01-05", observation_end="2024-01-20"
+    )
+    monkeypatch.setattr(_inplace, "BLOCK", 5)  # every in-place step crosses many blocks
+    pd.testing.assert_frame_equal(
+        pm.rfm_summary(tx, observation_end="2024-01-20"), reference, check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        pm.calibration_holdout_split(
+            tx, calibration_end="2024-01-05", observation_end="2024-01-20"
+        ),
+        split,
+        check_exact=True,
+    )
+    days = tx.assign(day=tx["date"].dt.normalize()).groupby(["customer_id", "day"])["amount"]
+    totals = days.apply(lambda a: sum(sorted(a)))  # each day summed smallest first
+    by_customer = totals.groupby(level=0)
+    assert (reference["frequency"] == by_customer.size() - 1).all()
+    repeat = by_customer.apply(lambda t: t.iloc[1:].mean() if len(t) > 1 else 0.0)
+    np.testing.assert_allclose(reference["monetary_value"], repeat, rtol=1e-13)
+
+
+def test_ids_too_far_apart_for_32_bit_codes_are_summarised_alike() -> None:
+    """Codes beyond int32 take the int64 path: the same summary as small ids."""
+    tx = _crowded_log(7)
+    far = tx.assign(customer_id=tx["customer_id"] * 10**11)
+    small = pm.rfm_summary(tx, observation_end="2024-01-20")
+    large = pm.rfm_summary(far, observation_end="2024-01-20")
+    assert large.index.max() > 2**31
+    np.testing.assert_array_equal(large.index, small.index * 10**11)
+    pd.testing.assert_frame_equal(
+        large.reset_index(drop=True), small.reset_index(drop=True), check_exact=True
+    )
+
+
+def test_summary_working_memory_stays_within_two_arrays_of_the_log() -> None:
+    """Beyond the summary it returns, rfm_summary holds at most about two arrays of the log's
+    length at once (it held more than four before the work was done in place)."""
+    import tracemalloc
+
+    from precimark.datasets import make_transactions
+
+    tx = make_transactions(20_000, random_state=1).transactions[["customer_id", "date", "amount"]]
+    pm.rfm_summary(tx)  # imports and caches outside the measurement
+    tracemalloc.start()
+    try:
+        rfm = pm.rfm_summary(tx)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    kept = rfm.memory_usage(deep=True).sum()
+    assert (peak - kept) / (8 * len(tx)) < 2.5

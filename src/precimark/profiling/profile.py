@@ -935,16 +935,16 @@ class CustomerProfiler(
             # Same-day merging is rfm_summary's: the one day-totals kernel.
             where = f"column '{self._columns().amount}'"
             totals = _day_totals(Transactions(tx.ids[rows], tx.days[rows], amounts), end, where)
-            runs = _runs(totals.code, totals.day, totals.total)
+            runs = _runs(totals)
             starts = np.searchsorted(totals.code, runs.code)  # each customer's first day
-            out["first_day"] = runs.first_day
-            out["last_day"] = runs.last_day
+            out["first_day"] = runs.first_day.astype(np.int64)
+            out["last_day"] = runs.last_day.astype(np.int64)
             out["first_day_spend"] = totals.total[starts]
             out["purchase_days"] = runs.frequency + 1
             out["orders"] = np.bincount(codes, minlength=n)
             with np.errstate(over="ignore"):
                 out["total_spend"] = np.add.reduceat(totals.total, starts)
-            refuse_overflow(out["total_spend"], where, totals.ids(runs.code), "total spend")
+            refuse_overflow(out["total_spend"], where, runs.ids, "total spend")
         else:
             for name in ("first_day", "last_day", "first_day_spend", "purchase_days", "orders"):
                 out[name] = np.zeros(0, dtype=np.float64 if name.endswith("spend") else np.int64)

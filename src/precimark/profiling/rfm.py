@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from precimark._inplace import blocks, compact
 from precimark._typing import DateLike, TimeUnit
 from precimark._validation import (
     Transactions,
@@ -40,29 +41,42 @@ _logger = logging.getLogger(__name__)
 _DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
 
 
+def _ids_of(
+    codes: npt.NDArray[np.signedinteger[Any]], lookup: npt.NDArray[Any] | None, offset: int
+) -> Any:
+    """Return the customer ids of ``codes``: ``lookup[codes]``, or ``codes + offset``."""
+    return lookup[codes] if lookup is not None else codes.astype(np.int64) + offset
+
+
 class _DayTotals(NamedTuple):
     """Purchases merged by (customer, calendar day), sorted by customer then day."""
 
-    code: npt.NDArray[np.int64]
-    """Customer code of each day total: sorted, not necessarily dense."""
-    day: npt.NDArray[np.int64]
+    code: npt.NDArray[np.signedinteger[Any]]
+    """Customer code of each day total: sorted, not necessarily dense (int32 or int64)."""
+    day: npt.NDArray[np.signedinteger[Any]]
+    """Day number of each day total (int32 or int64)."""
     total: npt.NDArray[np.float64]
     lookup: npt.NDArray[Any] | None
     """Customer id of each code when ids were factorised; None when ``id = code + offset``."""
     offset: int
 
-    def ids(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    def ids(self, codes: npt.NDArray[np.signedinteger[Any]]) -> npt.NDArray[Any]:
         """Return the customer ids of the given codes."""
-        return self.lookup[codes] if self.lookup is not None else codes + self.offset
+        return _ids_of(codes, self.lookup, self.offset)  # type: ignore[no-any-return]
+
+    def subset(self, rows: npt.NDArray[np.bool_]) -> _DayTotals:
+        """Return the day totals at ``rows`` (a mask in day-total order)."""
+        return self._replace(code=self.code[rows], day=self.day[rows], total=self.total[rows])
 
 
 class _Runs(NamedTuple):
-    """Per-customer reductions over a slice of :class:`_DayTotals`."""
+    """Per-customer reductions over :class:`_DayTotals` (codes and days in their dtype)."""
 
-    code: npt.NDArray[np.int64]
+    code: npt.NDArray[np.signedinteger[Any]]
+    ids: npt.NDArray[Any]
     frequency: npt.NDArray[np.int64]
-    first_day: npt.NDArray[np.int64]
-    last_day: npt.NDArray[np.int64]
+    first_day: npt.NDArray[np.signedinteger[Any]]
+    last_day: npt.NDArray[np.signedinteger[Any]]
     monetary_value: npt.NDArray[np.float64]
 
 
@@ -70,6 +84,10 @@ def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
     """Merge purchases by (customer, day); a day total beyond float64 is refused.
 
     ``where`` names the user's amount column in the message (``"column 'revenue_eur'"``).
+    ``tx.days`` is consumed: its buffer becomes the sort key and then the customer codes, so
+    the caller must not read it afterwards. Every full-size array is freed as soon as it has
+    been used: at most three arrays of the log's length are alive at once (the key, the row
+    order or the day totals, and the amounts in key order).
     """
     keep = tx.days <= last_day
     ids, days, amounts = (
@@ -77,6 +95,7 @@ def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
         if keep.all()
         else (tx.ids[keep], tx.days[keep], tx.amounts[keep])
     )
+    del keep
     first = int(days.min())
     span = int(days.max()) - first + 1
     lookup: npt.NDArray[Any] | None = None
@@ -84,38 +103,54 @@ def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
     if ids.dtype.kind in "iu" and (int(ids.max()) - int(ids.min()) + 1) * span < 2**62:
         # Integer ids sort as they are: no hashing pass needed.
         offset = int(ids.min())
-        key = np.subtract(ids, offset, dtype=np.int64)
+        codes = np.subtract(ids, offset, dtype=np.int64)
     else:
-        codes, uniques = pd.factorize(ids, sort=True)
+        factorized, uniques = pd.factorize(ids, sort=True)
         lookup = np.asarray(uniques)
-        key = codes.astype(np.int64, copy=False)
-    # key = code * span + (day - first), built in place: one array of the log's length.
-    key *= span
-    key += days
+        codes = factorized.astype(np.int64, copy=False)
+    # key = code * span + (day - first), built in the day numbers' own buffer.
+    key = days
+    del days
     key -= first
+    codes *= span
+    key += codes
+    del codes
     key, order = _sort_with_order(key)
-    repeated = key[1:] == key[:-1]  # row i + 1 is on row i's customer-day
-    if not repeated.any():
-        total = amounts[order]
-    else:  # a data-quality finding: same-day rows are one purchase
-        starts = np.flatnonzero(np.concatenate(([True], ~repeated)))
+    gathered = order.view(np.float64)  # the amounts in key order, in the order's own buffer
+    for rows in blocks(len(order)):
+        gathered[rows] = amounts[order[rows]]
+    del order
+    # Sorted positions whose row is on the previous row's customer-day: rare, so everything
+    # below is built from them, plus one mask of the log's length.
+    follows = np.flatnonzero(key[1:] == key[:-1]) + 1
+    if len(follows):  # a data-quality finding: same-day rows are one purchase
         _logger.info(
             "%d transactions are %d purchases: a customer's transactions of one day are summed",
             len(key),
-            len(starts),
+            len(key) - len(follows),
         )
-        third = np.flatnonzero(repeated[1:] & repeated[:-1])  # rows j, j+1, j+2 on one day
-        del repeated
-        if len(third):
-            _order_three_or_more(order, starts, amounts, third)
-        gathered = amounts[order]
-        del order  # each full-size array is freed as soon as it is used: the peak is the log's
+        _sort_within_days(gathered, follows)
+        following = gathered[follows]
+        first_rows = np.ones(len(key), dtype=bool)
+        first_rows[follows] = False
+        total, key = compact(gathered, first_rows), compact(key, first_rows)
+        del gathered, first_rows
+        # Each following row's day total sits at its position less the rows that follow
+        # before it; adding them in row order sums each day left to right.
         with np.errstate(over="ignore"):
-            total = np.add.reduceat(gathered, starts)
-        del gathered
-        key = key[starts]
-        del starts
-    code, day = np.divmod(key, span)
+            np.add.at(total, follows - np.arange(1, len(follows) + 1), following)
+    else:
+        total = gathered
+    # Each day total's customer code and day, as an int32 pair in its key's own 8 bytes (when
+    # they fit: always, short of absurd dates or ids), taken in chunks, each read before it is
+    # overwritten. Half the memory of two int64 arrays, and no copy of the key.
+    n = len(key)
+    small = first >= -(2**31) and first + span <= 2**31 and (int(key[-1]) // span) < 2**31
+    pairs = key.view(np.int32).reshape(n, 2) if small else np.empty((n, 2), dtype=np.int64)
+    for rows in blocks(n):
+        pairs[rows, 0], pairs[rows, 1] = np.divmod(key[rows], span)
+    del key
+    code, day = pairs[:, 0], pairs[:, 1]
     day += first
     totals = _DayTotals(code, day, total, lookup, offset)
     if not np.isfinite(total).all():  # the ids, one per purchase, only for the message
@@ -143,49 +178,50 @@ def _sort_with_order(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
     return key, order
 
 
-def _order_three_or_more(
-    order: npt.NDArray[Any],
-    starts: npt.NDArray[np.intp],
-    amounts: npt.NDArray[np.float64],
-    third: npt.NDArray[np.intp],
-) -> None:
-    """Sort, by amount, the rows of each customer-day with three or more purchases (in place).
+def _sort_within_days(gathered: npt.NDArray[np.float64], follows: npt.NDArray[np.intp]) -> None:
+    """Sort the amounts of each customer-day with several purchases, in place.
 
     A floating-point sum of three or more numbers depends on their order; sorting them makes
     day totals independent of the input's row order, so a log summarised in partitions (Spark,
-    Dask) gives bit-identical results. ``third`` holds the sorted positions ``j`` whose day
-    also holds ``j + 1`` and ``j + 2``. Such days are rare, so this costs little: everything
-    is built from those days alone (never a full-size array).
+    Dask) gives bit-identical results. ``follows`` holds the sorted positions whose row is on
+    the previous row's day. Such days are rare, so this costs little: everything is built
+    from their rows alone (never a full-size array).
     """
-    crowded = np.unique(np.searchsorted(starts, third, side="right") - 1)  # their days
-    following = crowded + 1
-    ends = np.where(
-        following < len(starts), starts[np.minimum(following, len(starts) - 1)], len(order)
-    )
-    counts = ends - starts[crowded]
-    group = np.repeat(np.arange(len(crowded)), counts)
-    positions = starts[crowded][group] + (
-        np.arange(len(group)) - (np.cumsum(counts) - counts)[group]
-    )
-    rows = order[positions]
-    order[positions] = rows[np.lexsort((amounts[rows], group))]
+    heads = follows[np.concatenate(([True], follows[1:] != follows[:-1] + 1))] - 1
+    rows = np.sort(np.concatenate((heads, follows)))
+    day = rows - np.searchsorted(follows, rows, side="right")  # their day totals' positions
+    values = gathered[rows]
+    gathered[rows] = values[np.lexsort((values, day))]
 
 
-def _runs(
-    code: npt.NDArray[np.int64], day: npt.NDArray[np.int64], total: npt.NDArray[np.float64]
-) -> _Runs:
+def _runs(totals: _DayTotals) -> _Runs:
+    """Reduce each customer's run of day totals (their sum is finite: see :func:`_day_totals`).
+
+    Each purchase-level array is dropped as soon as it has been read, so when the caller holds
+    no other reference (``_runs(totals)`` as the last use), it is freed there.
+    """
+    code, day, total, lookup, offset = totals
+    del totals
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
-    ends = np.concatenate((starts[1:], [len(code)])) - 1
-    frequency = ends - starts
     with np.errstate(over="ignore", invalid="ignore"):  # refused by the callers
-        repeat_spend = np.add.reduceat(total, starts) - total[starts]
-    monetary = np.divide(
-        repeat_spend,
-        frequency,
-        out=np.zeros(len(starts), dtype=np.float64),
-        where=frequency > 0,
+        repeat_spend = np.add.reduceat(total, starts)
+        for rows in blocks(len(starts)):  # no temporary of every customer's first day
+            repeat_spend[rows] -= total[starts[rows]]  # exactly 0 for a single day
+    del total
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1:] = len(day)
+    ends -= 1
+    first_day, last_day = day[starts], day[ends]
+    del day
+    frequency = np.subtract(ends, starts, out=ends).astype(np.int64, copy=False)
+    del ends
+    monetary = np.divide(repeat_spend, frequency, out=repeat_spend, where=frequency > 0)
+    customer = code[starts]
+    del code, starts
+    return _Runs(
+        customer, _ids_of(customer, lookup, offset), frequency, first_day, last_day, monetary
     )
-    return _Runs(code[starts], frequency.astype(np.int64), day[starts], day[ends], monetary)
 
 
 def _end_day(
@@ -287,21 +323,24 @@ def rfm_summary(
     tx = validate_transactions(transactions, cols, date_format=date_format)
     end = _end_day(observation_end, "observation_end", tx, date_format)
     where = f"column '{cols.amount}'"
-    totals = _day_totals(tx, end, where)
-    del tx  # its day numbers, one per transaction, are not needed after this
-    runs = _runs(totals.code, totals.day, totals.total)
-    ids = totals.ids(runs.code)
-    del totals  # nor are the day totals, while the summary frame is built
-    refuse_overflow(runs.monetary_value, where, ids, "repeat spend")
+    runs = _runs(_day_totals(tx, end, where))
+    del tx  # its day numbers' buffer held the customer codes: freed here
+    refuse_overflow(runs.monetary_value, where, runs.ids, "repeat spend")
     scale = _DAYS_PER_UNIT[unit]
+    recency = np.subtract(runs.last_day, runs.first_day, dtype=np.float64)
+    duration = np.subtract(end, runs.first_day, dtype=np.float64)
+    recency /= scale
+    duration /= scale
+    # The frame takes these arrays as they are (no copy): nothing else refers to them.
     summary = pd.DataFrame(
         {
             FREQUENCY: runs.frequency,
-            RECENCY: (runs.last_day - runs.first_day) / scale,
-            T: (end - runs.first_day) / scale,
+            RECENCY: recency,
+            T: duration,
             MONETARY_VALUE: runs.monetary_value,
         },
-        index=pd.Index(ids, name=cols.customer_id),
+        index=pd.Index(runs.ids, name=cols.customer_id, copy=False),
+        copy=False,
     )
     summary.attrs["time_unit"] = unit
     return summary
@@ -390,8 +429,8 @@ def calibration_holdout_split(
     where = f"column '{cols.amount}'"
     totals = _day_totals(tx, obs_end, where)
     in_cal = totals.day <= cal_end
-    runs = _runs(totals.code[in_cal], totals.day[in_cal], totals.total[in_cal])
-    ids = totals.ids(runs.code)
+    runs = _runs(totals.subset(in_cal))
+    ids = runs.ids
     refuse_overflow(runs.monetary_value, where, ids, "repeat spend")
     # Holdout days of the calibration customers (those born later are not in the split).
     holdout = ~in_cal & np.isin(totals.code, runs.code)
@@ -404,8 +443,8 @@ def calibration_holdout_split(
     split = pd.DataFrame(
         {
             f"{FREQUENCY}_cal": runs.frequency,
-            f"{RECENCY}_cal": (runs.last_day - runs.first_day) / scale,
-            f"{T}_cal": (cal_end - runs.first_day) / scale,
+            f"{RECENCY}_cal": np.subtract(runs.last_day, runs.first_day, dtype=np.float64) / scale,
+            f"{T}_cal": np.subtract(cal_end, runs.first_day, dtype=np.float64) / scale,
             f"{MONETARY_VALUE}_cal": runs.monetary_value,
             FREQUENCY_HOLDOUT: holdout_count.astype(np.int64),
             MONETARY_VALUE_HOLDOUT: np.divide(
