@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from precimark._deprecation import deprecated_alias
+from precimark._inplace import BLOCK, remap
 from precimark._typing import HorizonLike, SeedLike, TimeUnit
 from precimark._validation import (
     check_choice,
@@ -89,6 +90,19 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _factorized(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], int]:
+    """``pd.factorize(values, sort=True)``: codes and how many distinct values.
+
+    Its hash table grows with the distinct values, never one sized for every row, and the
+    codes are sorted in place: half the memory at a million customers, and no slower.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False, size_hint=min(len(values), BLOCK))
+    rank = np.empty(len(uniques), dtype=codes.dtype)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    remap(codes, rank)  # codes in order of appearance -> codes in sorted order, in place
+    return codes, len(uniques)
+
+
 def _ordered_codes(column: Array) -> tuple[npt.NDArray[np.int64], int]:
     """Codes that order like the values, and a bound above them.
 
@@ -96,12 +110,19 @@ def _ordered_codes(column: Array) -> tuple[npt.NDArray[np.int64], int]:
     shifted to start at 0: no hashing pass.
     """
     values = np.asarray(column)
+    if values.dtype.kind in "iu" and len(values):
+        low_int, high_int = int(values.min()), int(values.max())
+        if high_int - low_int < 2**31:
+            return np.subtract(values, low_int, dtype=np.int64), high_int - low_int + 1
     if values.dtype.kind == "f" and len(values):
         low, high = float(values.min()), float(values.max())
-        if high - low < 2**31 and np.array_equal(values, np.floor(values)):
-            return (values - low).astype(np.int64), int(high - low) + 1
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64, copy=False), len(uniques)
+        if low > -(2.0**53) and high < 2.0**53 and high - low < 2**31:
+            codes = values.astype(np.int64)
+            if np.array_equal(codes, values):  # whole numbers
+                codes -= int(low)
+                return codes, int(high - low) + 1
+    codes, count = _factorized(values)
+    return codes.astype(np.int64, copy=False), count
 
 
 def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.intp]]:
@@ -115,14 +136,28 @@ def _distinct(columns: Sequence[Array]) -> tuple[list[Array], npt.NDArray[np.int
     for column in columns:
         codes, count = _ordered_codes(column)
         if bound * count >= 2**62:  # many columns (covariates): renumber, never overflow
-            key, kept = pd.factorize(key, sort=True)
-            bound = len(kept)
-        key = key * count + codes
+            key, bound = _factorized(key)
+        key *= count
+        key += codes
         bound *= count
-    inverse, _ = pd.factorize(key, sort=True)
+        del codes
+    inverse, _ = _factorized(key)
+    del key
     first = np.zeros(int(inverse.max()) + 1, dtype=np.intp)
     first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
-    return [np.asarray(c)[first] for c in columns], inverse
+    return [np.asarray(c)[first].astype(np.float64, copy=False) for c in columns], inverse
+
+
+def _rfm_columns(frame: pd.DataFrame) -> list[npt.NDArray[Any]]:
+    """``frequency``, ``recency`` and ``T`` as arrays, each without a copy where it can be.
+
+    An integer frequency (as :func:`~precimark.rfm_summary` makes it) stays an integer array
+    instead of becoming a float64 copy of every row; :func:`_distinct` returns float64.
+    """
+    return [
+        frame[c].to_numpy(np.int64 if frame[c].dtype.kind in "iu" else np.float64)
+        for c in (FREQUENCY, RECENCY, T)
+    ]
 
 
 def _lexsorted(columns: Sequence[Array]) -> bool:
@@ -159,6 +194,7 @@ _BOUND = 30.0  # log-parameters are searched in [-30, 30]: parameters within e^-
 _RIDGE = 0.05  # two optima this far apart in a log-parameter, at one value, mark a flat ridge
 _FAR = np.log(1e4)  # a scaled log-parameter beyond +-log(1e4) is tested for a boundary supremum
 _Z95 = 1.959963984540054
+_ROWS = 1 << 16  # distinct rows per likelihood evaluation: bounds the fit's working memory
 
 
 class _Model(BaseEstimator):  # type: ignore[misc]
@@ -191,6 +227,30 @@ class _Model(BaseEstimator):  # type: ignore[misc]
     def _loglik(self, params: Array, prepared: Any, grad: bool) -> tuple[Array, Array | None]:
         """Return per-row log-likelihood and, with ``grad``, its gradient rows."""
         raise NotImplementedError
+
+    def _chunks(self, data: Sequence[Array], weights: Array) -> list[tuple[Any, Array]]:
+        """Return the rows prepared in blocks of at most ``_ROWS``, each with its weights.
+
+        Each likelihood evaluation then holds one block's temporaries, not every row's; data
+        of at most ``_ROWS`` distinct rows are one block, summed exactly as one array.
+        """
+        return [
+            (self._prepare([np.asarray(c)[s : s + _ROWS] for c in data]), weights[s : s + _ROWS])
+            for s in range(0, max(len(weights), 1), _ROWS)
+        ]
+
+    def _weighted_loglik(
+        self, params: Array, chunks: list[tuple[Any, Array]], grad: bool
+    ) -> tuple[float, Array | None]:
+        """Return the weighted log-likelihood and, with ``grad``, its weighted gradient."""
+        total, gradient = 0.0, None
+        for prepared, weights in chunks:
+            ll, g = self._loglik(params, prepared, grad)
+            total += float(np.einsum("i,i->", weights, ll))
+            if g is not None:
+                block = np.einsum("i,ij->j", weights, g)
+                gradient = block if gradient is None else gradient + block
+        return total, gradient
 
     def _data_start(self, data: Sequence[Array], weights: Array) -> Array:
         """Return a data-driven starting point (parameters on the fitting scale)."""
@@ -233,13 +293,11 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         self.params_ = params
         self.boundary_ = boundary
         vector = np.array([params[k] for k in self._param_names])
-        prepared = self._prepare(data)
+        chunks = self._chunks(data, weights)
         with np.errstate(all="ignore"):
-            self.log_likelihood_ = float(
-                np.einsum("i,i->", weights, self._loglik(vector, prepared, False)[0])
-            )
+            self.log_likelihood_ = self._weighted_loglik(vector, chunks, False)[0]
             self.n_customers_ = round(float(weights.sum()))
-            self.covariance_ = self._covariance(vector, prepared, weights)
+            self.covariance_ = self._covariance(vector, chunks)
         self._set_summary()
         _logger.info(
             "%s fitted (engine %s) on %d customers, %d distinct rows, in %.3f s: %s, log-likelihood %.4f",
@@ -352,7 +410,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
     ) -> tuple[dict[str, float], dict[str, str]]:
         scale = self._native_time_scale(data)
         scaled = self._rescale_data(data, scale)
-        prepared = self._prepare(scaled)
+        chunks = self._chunks(scaled, weights)
         total = weights.sum()
         penalizer = float(self.penalizer)
         k = len(self._param_names)
@@ -360,10 +418,10 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         def objective(theta: Array, pen: float = penalizer) -> tuple[float, Array]:
             params = np.exp(theta)
             with np.errstate(all="ignore"):
-                ll, g = self._loglik(params, prepared, True)
+                ll, g = self._weighted_loglik(params, chunks, True)
             assert g is not None
-            value = -float(np.einsum("i,i->", weights, ll)) / total + pen * float(np.sum(params**2))
-            grad = (-np.einsum("i,ij->j", weights, g) / total + 2.0 * pen * params) * params
+            value = -ll / total + pen * float(np.sum(params**2))
+            grad = (-g / total + 2.0 * pen * params) * params
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 return 1e300, np.zeros(k)  # outside where the likelihood can be evaluated
             return value, grad
@@ -527,7 +585,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         for _ in range(3):
             yield driven + rng.normal(0.0, 1.0, len(driven))
 
-    def _covariance(self, params: Array, prepared: Any, weights: Array) -> Array:
+    def _covariance(self, params: Array, chunks: list[tuple[Any, Array]]) -> Array:
         """Inverse observed information in parameter space (NaN where it is singular).
 
         The Hessian of the log-likelihood in log-parameters is taken by central differences
@@ -539,9 +597,9 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         eye = np.eye(k) * step
 
         def gradient(th: Array) -> Array:
-            _, g = self._loglik(np.exp(th), prepared, True)
+            _, g = self._weighted_loglik(np.exp(th), chunks, True)
             assert g is not None
-            out: Array = np.einsum("i,ij->j", weights, g) * np.exp(th)
+            out: Array = g * np.exp(th)
             return out
 
         rows = [
@@ -771,13 +829,22 @@ class _PurchaseModel(_Model):
         else:
             frame = validate_rfm(rfm)
             unit = resolve_time_unit(frame, time_unit)
-            raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
-            row_weights = _weights(sample_weight, len(frame), frame.index)
+            raw = _rfm_columns(frame)
+            # Each row's weight is only needed when weights are given or covariates are fitted.
+            row_weights = (
+                None
+                if sample_weight is None and design is None
+                else _weights(sample_weight, len(frame), frame.index)
+            )
             columns, inverse = _distinct(raw)
             w = np.bincount(inverse, weights=row_weights).astype(np.float64)
+            del inverse  # the fit reads the distinct rows; only a covariate fit reads each row
+            if design is None:
+                del raw, row_weights
         self.time_unit_ = unit
         self._fit_compressed(columns, w)
         if design is not None:
+            assert row_weights is not None  # built above whenever there is a design
             _covariates.fit(self, design, raw, row_weights)
         return self
 
@@ -855,7 +922,7 @@ class _PurchaseModel(_Model):
         unit = resolve_time_unit(
             frame, time_unit, expected=self._fitted_unit(), owner=self._owner()
         )
-        raw = [frame[c].to_numpy(np.float64) for c in (FREQUENCY, RECENCY, T)]
+        raw = _rfm_columns(frame)
         raw += _covariates.prediction_columns(self, frame)  # each customer's own parameters
         distinct, inverse = _distinct(raw)
         return frame, unit, distinct, inverse

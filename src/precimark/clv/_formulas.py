@@ -403,7 +403,14 @@ def gg_loglik(params: Array, rows: GGRows, *, grad: bool = False) -> tuple[Array
 def gg_expected_spend(params: Array, x: Array, m: Array) -> Array:
     """E[mean spend | x, m]: a credibility-weighted mix of ``m`` and the population mean."""
     p, q, v = (float(val) for val in params)
-    out: Array = p * (v + x * m) / (p * x + q - 1.0)
+    # p * (v + x * m) / (p * x + q - 1.0), in place: the same operations, two arrays.
+    out: Array = x * m
+    out += v
+    out *= p
+    denominator = p * x
+    denominator += q
+    denominator -= 1.0
+    out /= denominator
     return out
 
 

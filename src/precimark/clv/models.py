@@ -519,9 +519,9 @@ class GammaGammaModel(_Model):
         frame = validate_rfm(rfm, require_monetary=True)
         _check_stated_unit(frame, time_unit)
         x = frame[FREQUENCY].to_numpy(np.float64)
-        m = np.where(x > 0, frame[MONETARY_VALUE].to_numpy(np.float64), 0.0)
+        m = frame[MONETARY_VALUE].to_numpy(np.float64)  # finite and >= 0: weight 0 when x is 0
         values = _formulas.gg_expected_spend(self._vector(), x, m)
-        return pd.Series(values, index=frame.index, name="expected_spend")
+        return pd.Series(values, index=frame.index, name="expected_spend", copy=False)
 
 
 class BetaGeoBetaBinomModel(_Model):

@@ -291,8 +291,8 @@ def customer_lifetime_value(
         )
         point = setup.value(purchase_model, setup.spend)
         _check_finite(point, setup.frame.index)
-        if confidence is None:
-            return pd.Series(point, index=setup.frame.index, name=CLV)
+        if confidence is None:  # the values are the Series' own: no copy
+            return pd.Series(point, index=setup.frame.index, name=CLV, copy=False)
         level = check_probability(confidence, "confidence", inclusive="neither")
         lower, upper = np.empty_like(point), np.empty_like(point)
         draws = _value_draws(kind, level, purchase_model, spend_model, setup, n_draws, random_state)
@@ -496,7 +496,9 @@ class _Valuation(NamedTuple):
         times = self.step * np.arange(1, len(self.discount) + 1, dtype=np.float64)
         with np.errstate(all="ignore"):
             per_row = model._discounted_expected(times, self.discount, self.distinct)
-        return self.margins * spend_values * per_row[self.inverse]
+        values = self.margins * spend_values
+        values *= per_row[self.inverse]
+        return values
 
 
 def _valuation(
@@ -721,7 +723,8 @@ def _margins(margin: float | pd.Series, index: pd.Index) -> Array:
                 "a margin for every customer in rfm",
             )
         return aligned
-    return np.full(len(index), check_number(margin, "margin"))
+    # One number for every customer: a read-only view that takes no memory per customer.
+    return np.broadcast_to(np.float64(check_number(margin, "margin")), len(index))
 
 
 def _check_finite(values: Array, index: pd.Index) -> None:
