@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
-from precimark.profiling.clusters import BehaviouralSegmenter
-from precimark.profiling.items import (
-    ItemItemRecommender,
-    evaluate_recommendations,
-    item_similarity,
-)
-from precimark.profiling.profile import CustomerProfiler
-from precimark.profiling.recommend import (
-    category_affinity,
-    recommend_categories,
-    recommendation_hit_rate,
-)
-from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
-from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
-from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
+from typing import TYPE_CHECKING
+
+from precimark._lazy import attach as _attach
+
+if TYPE_CHECKING:  # imported on first use at run time: see precimark._lazy
+    from precimark.profiling.clusters import BehaviouralSegmenter
+    from precimark.profiling.items import (
+        ItemItemRecommender,
+        evaluate_recommendations,
+        item_similarity,
+    )
+    from precimark.profiling.profile import CustomerProfiler
+    from precimark.profiling.recommend import (
+        category_affinity,
+        recommend_categories,
+        recommendation_hit_rate,
+    )
+    from precimark.profiling.rfm import calibration_holdout_split, rfm_summary
+    from precimark.profiling.scores import RFMEdges, fit_rfm_edges, rfm_scores
+    from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
+
+_SOURCES = {
+    "BehaviouralSegmenter": "precimark.profiling.clusters",
+    "ItemItemRecommender": "precimark.profiling.items",
+    "evaluate_recommendations": "precimark.profiling.items",
+    "item_similarity": "precimark.profiling.items",
+    "CustomerProfiler": "precimark.profiling.profile",
+    "category_affinity": "precimark.profiling.recommend",
+    "recommend_categories": "precimark.profiling.recommend",
+    "recommendation_hit_rate": "precimark.profiling.recommend",
+    "calibration_holdout_split": "precimark.profiling.rfm",
+    "rfm_summary": "precimark.profiling.rfm",
+    "RFMEdges": "precimark.profiling.scores",
+    "fit_rfm_edges": "precimark.profiling.scores",
+    "rfm_scores": "precimark.profiling.scores",
+    "DEFAULT_SEGMENT_RULES": "precimark.profiling.segments",
+    "SegmentRule": "precimark.profiling.segments",
+    "rfm_segments": "precimark.profiling.segments",
+}
+__getattr__, __dir__ = _attach(__name__, _SOURCES)
 
 __all__ = [
     "BehaviouralSegmenter",
