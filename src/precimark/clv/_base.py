@@ -286,18 +286,22 @@ class _Model(BaseEstimator):  # type: ignore[misc]
             order = np.lexsort(tuple(reversed(data)))
             data, weights = [np.asarray(c)[order] for c in data], weights[order]
         started = time.perf_counter()
-        if self.engine == "native":
-            params, boundary = self._fit_native(data, weights)
-        else:
-            params, boundary = self._fit_ladder(data, weights), {}
+        # scipy's L-BFGS-B and the Hessian's differences call BLAS on vectors of 3-4 numbers:
+        # with BLAS threads on a busy machine each call costs milliseconds (10x the whole
+        # fit), so one thread while fitting.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            if self.engine == "native":
+                params, boundary = self._fit_native(data, weights)
+            else:
+                params, boundary = self._fit_ladder(data, weights), {}
+            vector = np.array([params[k] for k in self._param_names])
+            chunks = self._chunks(data, weights)
+            with np.errstate(all="ignore"):
+                self.log_likelihood_ = self._weighted_loglik(vector, chunks, False)[0]
+                self.covariance_ = self._covariance(vector, chunks)
         self.params_ = params
         self.boundary_ = boundary
-        vector = np.array([params[k] for k in self._param_names])
-        chunks = self._chunks(data, weights)
-        with np.errstate(all="ignore"):
-            self.log_likelihood_ = self._weighted_loglik(vector, chunks, False)[0]
-            self.n_customers_ = round(float(weights.sum()))
-            self.covariance_ = self._covariance(vector, chunks)
+        self.n_customers_ = round(float(weights.sum()))
         self._set_summary()
         _logger.info(
             "%s fitted (engine %s) on %d customers, %d distinct rows, in %.3f s: %s, log-likelihood %.4f",
@@ -400,10 +404,7 @@ class _Model(BaseEstimator):  # type: ignore[misc]
         (beyond 1e4 or below 1e-4 on the fitting scale) is pushed further with the others
         re-optimised: if the likelihood does not fall, its supremum is on the boundary.
         """
-        # scipy's L-BFGS-B calls BLAS on vectors of 3-4 numbers: with BLAS threads on a busy
-        # machine each call costs milliseconds (10x the whole fit), so one thread while fitting.
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            return self._search_native(data, weights)
+        return self._search_native(data, weights)
 
     def _search_native(
         self, data: Sequence[Array], weights: Array
