@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported on first use at run time: see precimark._lazy
         clv,
         datasets,
         kpi,
+        persistence,
         pricing,
         privacy,
         profiling,
@@ -60,6 +61,7 @@ _SOURCES = {
     "clv": "precimark.clv",
     "datasets": "precimark.datasets",
     "kpi": "precimark.kpi",
+    "persistence": "precimark.persistence",
     "pricing": "precimark.pricing",
     "privacy": "precimark.privacy",
     "profiling": "precimark.profiling",
@@ -85,7 +87,8 @@ _SOURCES = {
     "PropensityModel": "precimark.propensity",
     "TwoModelUplift": "precimark.propensity",
 }
-__getattr__, __dir__ = _attach(__name__, _SOURCES)
+if not TYPE_CHECKING:  # a module __getattr__ would make every unknown name Any to mypy
+    __getattr__, __dir__ = _attach(__name__, _SOURCES)
 
 # The library's logger (fit attempts, timings, data-quality findings) is silent by default: an
 # application that wants the messages configures logging, e.g. logging.basicConfig(level="INFO").
@@ -124,6 +127,7 @@ __all__ = [
     "datasets",
     "evaluate_campaign",
     "kpi",
+    "persistence",
     "pricing",
     "privacy",
     "profiling",

@@ -7,6 +7,15 @@ from typing import TYPE_CHECKING
 from precimark._lazy import attach as _attach
 
 if TYPE_CHECKING:  # imported on first use at run time: see precimark._lazy
+    from precimark.profiling import (  # noqa: F401  (submodules, attributes of the package)
+        clusters,
+        items,
+        profile,
+        recommend,
+        rfm,
+        scores,
+        segments,
+    )
     from precimark.profiling.clusters import BehaviouralSegmenter
     from precimark.profiling.items import (
         ItemItemRecommender,
@@ -24,6 +33,13 @@ if TYPE_CHECKING:  # imported on first use at run time: see precimark._lazy
     from precimark.profiling.segments import DEFAULT_SEGMENT_RULES, SegmentRule, rfm_segments
 
 _SOURCES = {
+    "clusters": "precimark.profiling.clusters",
+    "items": "precimark.profiling.items",
+    "profile": "precimark.profiling.profile",
+    "recommend": "precimark.profiling.recommend",
+    "rfm": "precimark.profiling.rfm",
+    "scores": "precimark.profiling.scores",
+    "segments": "precimark.profiling.segments",
     "BehaviouralSegmenter": "precimark.profiling.clusters",
     "ItemItemRecommender": "precimark.profiling.items",
     "evaluate_recommendations": "precimark.profiling.items",
@@ -41,7 +57,8 @@ _SOURCES = {
     "SegmentRule": "precimark.profiling.segments",
     "rfm_segments": "precimark.profiling.segments",
 }
-__getattr__, __dir__ = _attach(__name__, _SOURCES)
+if not TYPE_CHECKING:  # a module __getattr__ would make every unknown name Any to mypy
+    __getattr__, __dir__ = _attach(__name__, _SOURCES)
 
 __all__ = [
     "BehaviouralSegmenter",

@@ -129,16 +129,12 @@ def _day_totals(tx: Transactions, last_day: int, where: str) -> _DayTotals:
             len(key),
             len(key) - len(follows),
         )
-        _sort_within_days(gathered, follows)
-        following = gathered[follows]
+        several, sums = _days_of_several(gathered, follows)
         first_rows = np.ones(len(key), dtype=bool)
         first_rows[follows] = False
         total, key = compact(gathered, first_rows), compact(key, first_rows)
         del gathered, first_rows
-        # Each following row's day total sits at its position less the rows that follow
-        # before it; adding them in row order sums each day left to right.
-        with np.errstate(over="ignore"):
-            np.add.at(total, follows - np.arange(1, len(follows) + 1), following)
+        total[several] = sums
     else:
         total = gathered
     # Each day total's customer code and day, as an int32 pair in its key's own 8 bytes (when
@@ -178,20 +174,26 @@ def _sort_with_order(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
     return key, order
 
 
-def _sort_within_days(gathered: npt.NDArray[np.float64], follows: npt.NDArray[np.intp]) -> None:
-    """Sort the amounts of each customer-day with several purchases, in place.
+def _days_of_several(
+    gathered: npt.NDArray[np.float64], follows: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Each customer-day with several purchases: its position among the day totals, its total.
 
-    A floating-point sum of three or more numbers depends on their order; sorting them makes
-    day totals independent of the input's row order, so a log summarised in partitions (Spark,
-    Dask) gives bit-identical results. ``follows`` holds the sorted positions whose row is on
-    the previous row's day. Such days are rare, so this costs little: everything is built
-    from their rows alone (never a full-size array).
+    ``follows`` holds the sorted positions whose row is on the previous row's day. A day's
+    amounts are summed smallest first, by ``np.add.reduceat`` (whose order of additions is
+    numpy's own): a floating-point sum of three or more numbers depends on their order, so
+    sorting them makes day totals independent of the input's row order, and a log summarised
+    in partitions (Spark, Dask) gives bit-identical results. Such days are rare, so this costs
+    little: everything is built from their rows alone (never a full-size array).
     """
     heads = follows[np.concatenate(([True], follows[1:] != follows[:-1] + 1))] - 1
     rows = np.sort(np.concatenate((heads, follows)))
-    day = rows - np.searchsorted(follows, rows, side="right")  # their day totals' positions
+    day = rows - np.searchsorted(follows, rows, side="right")  # positions of their day totals
     values = gathered[rows]
-    gathered[rows] = values[np.lexsort((values, day))]
+    values = values[np.lexsort((values, day))]
+    starts = np.flatnonzero(np.concatenate(([True], day[1:] != day[:-1])))
+    with np.errstate(over="ignore"):
+        return day[starts], np.add.reduceat(values, starts)
 
 
 def _runs(totals: _DayTotals) -> _Runs:
