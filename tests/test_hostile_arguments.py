@@ -507,6 +507,7 @@ CASES: dict[str, Call] = {
             random_state=v,  # type: ignore[arg-type]
         ).fit(_SCORE[:, None], _Y)
     ),
+    "precimark.propensity.uplift.TwoModelUplift(random_state)": _fit_uplift("TwoModelUplift"),
     "precimark.propensity.uplift.XLearnerUplift(random_state)": _fit_uplift("XLearnerUplift"),
     "precimark.propensity.uplift.DRLearnerUplift(random_state)": _fit_uplift("DRLearnerUplift"),
     "precimark.propensity.uplift.RLearnerUplift(random_state)": _fit_uplift("RLearnerUplift"),

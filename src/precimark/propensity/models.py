@@ -342,8 +342,9 @@ def default_classifier(
     all rows (``chosen_``). The Newton solver converges on unscaled features (no scaler, so
     ``sample_weight`` reaches both models directly); the L2 penalty keeps it defined on
     collinear one-hot columns. It is the default of :class:`PropensityModel` (which scores
-    the candidates on its own calibration folds) and of the T-learner; the other uplift
-    learners keep :func:`default_booster`. With metadata routing enabled, it and its
+    the candidates on its own calibration folds); the T-learner chooses among the same
+    candidates by the Qini of its out-of-fold uplift instead, and refits the chosen one with
+    ``candidates=[chosen]``; the other uplift learners keep :func:`default_booster`. With metadata routing enabled, it and its
     members request ``sample_weight``. docs/propensity.md has the measured comparison.
 
     Parameters

@@ -37,7 +37,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from precimark._deprecation import deprecated_alias
-from precimark._validation import check_number, fail
+from precimark._validation import check_number, check_seed, fail
 from precimark.persistence._state import JSONStateMixin
 from precimark.propensity._inputs import check_classes, check_fit_data
 from precimark.propensity.assignment import (
@@ -50,6 +50,7 @@ from precimark.propensity.assignment import (
     _randomisation_check,
     _warn_overlap,
 )
+from precimark.propensity.metrics import qini_auc_score
 from precimark.propensity.models import (
     MEAN,
     _fit_estimator,
@@ -76,9 +77,6 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     # (fit then warns that the keyword is deprecated).
     __metadata_request__fit = {"treated": True, "treatment": True}  # noqa: RUF012 - sklearn's convention
     _multi_arm: ClassVar[bool] = True
-    #: The default 0/1 outcome model: the small trees (``default_booster``), or the mean of
-    #: ``default_classifier``'s two members where the public campaigns favour it (T-learner).
-    _averaged_default: ClassVar[bool] = False
 
     def __init__(
         self, *, estimator: Any = None, control: Any = 0, random_state: int | None = None
@@ -132,9 +130,6 @@ class _UpliftModel(JSONStateMixin, BaseEstimator):  # type: ignore[misc]
     def _new_estimator(self, classifier: bool, n_samples: int) -> Any:
         if self.estimator is not None:
             return clone(self.estimator)
-        if classifier and self._averaged_default:  # the mean always: see docs/propensity.md
-            model = default_classifier(random_state=self.random_state, n_samples=n_samples)
-            return model.set_params(candidates=[MEAN])
         return default_booster(
             classifier=classifier, random_state=self.random_state, n_samples=n_samples
         )
@@ -275,17 +270,22 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
     ----------
     estimator : classifier or regressor, optional
         Outcome model, cloned for each arm. A classifier's positive-class probability is used
-        (binary outcomes), a regressor's prediction otherwise. Default: when ``y`` is 0/1,
-        :func:`~precimark.propensity.models.default_classifier` restricted to its mean
-        (``candidates=["mean"]``: the mean probability of a logistic regression and small
-        boosted trees, no choice; on the five public campaigns of docs/propensity.md within
-        noise of, or above, the T-learner on either alone and on scikit-learn's boosted
-        trees; choosing per arm by log-loss lost 0.040 Qini on Hillstrom's conversions);
-        otherwise the regressor :func:`~precimark.propensity.models.default_booster`.
+        (binary outcomes), a regressor's prediction otherwise. Default for 0/1 outcomes: one
+        of the candidates of :func:`~precimark.propensity.models.default_classifier` (a
+        logistic regression, small boosted trees, or the mean of their probabilities),
+        chosen for all arms by the Qini coefficient of the T-learner's out-of-fold uplift
+        (``chosen_``, ``cv_qini_``) and refitted on each arm's rows. On the five public
+        campaigns and the three simulators of docs/propensity.md it is within noise of, or
+        above, the T-learner on either model alone and on scikit-learn's boosted trees.
+        Default for continuous outcomes: the regressor
+        :func:`~precimark.propensity.models.default_booster`, no choice.
     control : int or str, default 0
         The label of the control rows in ``treated``; every other label is a treatment arm.
+    cv : int, default 5
+        Number of folds of the default's choice (stratified by arm and outcome, shuffled with
+        ``random_state``). Unused with an ``estimator`` or a continuous outcome.
     random_state : int or None, default None
-        Seed of the default estimators.
+        Seed of the default estimators and of the choice's folds.
 
     Attributes
     ----------
@@ -293,6 +293,13 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
         The fitted outcome models, control first, then one per label of ``arms_``.
     estimator_treated_, estimator_control_ : estimator
         ``estimators_[1]`` and ``estimators_[0]`` (one treatment arm).
+    chosen_ : {"logistic", "trees", "mean"} or None
+        The default's candidate (None with an ``estimator`` or a continuous outcome). With
+        fewer than ``cv`` rows in some arm and outcome, nothing is cross-validated: the mean.
+    cv_qini_ : dict of str to float
+        Each candidate's out-of-fold Qini coefficient (with several arms: its mean over the
+        arms, each arm scored on its own and the control rows); empty when nothing was
+        cross-validated. Rows count once: ``sample_weight`` weights the fits, not this score.
     arms_ : ndarray
         The treatment arms' labels (sorted); ``predict`` has one column per arm.
     arm_shares_ : ndarray
@@ -303,6 +310,13 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
         The outcome type.
     data_usage_ : tuple of DataUse
         The input columns read (purpose ``"marketing"``).
+
+    Notes
+    -----
+    The choice is by the uplift ranking itself, not by each arm's log-loss: on Hillstrom's
+    conversions (0.9% positives) the log-loss prefers the logistic regression in each arm,
+    whose uplift ranking is the worst there (docs/propensity.md). It costs ``cv`` extra fits
+    of the two members per arm.
 
     References
     ----------
@@ -316,25 +330,40 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
     >>> from precimark.propensity import TwoModelUplift
     >>> d = make_uplift_data(2_000, random_state=0)
     >>> X = d.filter(like="x")
-    >>> model = TwoModelUplift(estimator=LogisticRegression())
-    >>> model = model.fit(X, d["outcome"], treated=d["treatment"])
-    >>> model.predict(X).shape
-    (2000,)
+    >>> model = TwoModelUplift(random_state=0).fit(X, d["outcome"], treated=d["treatment"])
+    >>> model.predict(X).shape, model.chosen_ in model.cv_qini_
+    ((2000,), True)
 
-    Two offers, string labels:
+    Two offers, string labels, a model of your own:
 
     >>> d = make_multiarm_uplift_data(3_000, random_state=0)
     >>> model = TwoModelUplift(estimator=LogisticRegression(), control="control")
     >>> model = model.fit(d.filter(like="x"), d["outcome"], treated=d["treatment"])
-    >>> model.arms_.tolist(), model.predict(d.filter(like="x")).shape
-    (['A', 'B'], (3000, 2))
+    >>> model.arms_.tolist(), model.predict(d.filter(like="x")).shape, model.chosen_
+    (['A', 'B'], (3000, 2), None)
     """
 
-    _averaged_default: ClassVar[bool] = True
+    def __init__(
+        self,
+        *,
+        estimator: Any = None,
+        control: Any = 0,
+        cv: int = 5,
+        random_state: int | None = None,
+    ) -> None:
+        super().__init__(estimator=estimator, control=control, random_state=random_state)
+        self.cv = cv
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled or JSON state; a model saved before 0.2 had no choice and no ``cv``."""
+        state = {"cv": 5, **state}
+        if "estimators_" in state:
+            state = {"chosen_": None, "cv_qini_": {}, **state}
+        super().__setstate__(state)
 
     @deprecated_alias(treatment="treated")
     def fit(self, X: Any, y: Any, *, treated: Any, sample_weight: Any = None) -> TwoModelUplift:
-        """Fit one outcome model on the rows of each label (control and every arm).
+        """Choose the default's candidate (0/1 outcomes), then fit one outcome model per label.
 
         Parameters
         ----------
@@ -357,12 +386,45 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
         TwoModelUplift
             The fitted model (``self``).
         """
+        cv = _check_cv(self.cv)
+        check_seed(self.random_state, generator=False)
         X, y, arms, w = self._prepare(X, y, treated, sample_weight)
+        self.chosen_: str | None = None
+        self.cv_qini_: dict[str, float] = {}
+        if self.estimator is None and self.outcome_ == "binary":
+            self.chosen_, self.cv_qini_ = self._choose(X, y, arms, w, cv)
         self.estimators_ = [
             self._fit_outcome(X[rows], y[rows], _rows(w, rows))
             for rows in (arms.codes == code for code in range(arms.k + 1))
         ]
         return self
+
+    def _new_estimator(self, classifier: bool, n_samples: int) -> Any:
+        if self.chosen_ is None:
+            return super()._new_estimator(classifier, n_samples)
+        model = default_classifier(random_state=self.random_state, n_samples=n_samples)
+        return model.set_params(candidates=[self.chosen_])
+
+    def _choose(
+        self, X: FloatArray, y: FloatArray, arms: _Arms, w: FloatArray | None, cv: int
+    ) -> tuple[str, dict[str, float]]:
+        """Return the candidate whose out-of-fold uplift has the highest (mean) Qini, and all."""
+        strata = 2 * arms.codes + y.astype(np.int64)
+        if np.bincount(strata).min() < cv:  # some arm-and-outcome cell cannot fill every fold
+            return MEAN, {}
+        folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=self.random_state)
+        proba: dict[str, FloatArray] = {}  # each member's out-of-fold P(y = 1) under each label
+        for train, test in folds.split(X, strata):
+            for code in range(arms.k + 1):
+                rows = train[arms.codes[train] == code]
+                model = default_classifier(random_state=self.random_state, n_samples=len(rows))
+                for name, member in model.estimators:
+                    fitted = _fit_estimator(clone(member), X[rows], y[rows], _rows(w, rows))
+                    column = proba.setdefault(name, np.empty((len(y), arms.k + 1)))
+                    column[test, code] = _positive_proba(fitted, X[test])
+        proba[MEAN] = np.mean(list(proba.values()), axis=0)
+        scores = {name: _mean_qini(y, p[:, 1:] - p[:, :1], arms) for name, p in proba.items()}
+        return max(scores, key=scores.__getitem__), scores
 
     def _uplift(self, X: FloatArray) -> FloatArray:
         control = self._outcome(self.estimators_[0], X)
@@ -371,6 +433,16 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
     @classmethod
     def _upgrade_state(cls, state: dict[str, Any]) -> dict[str, Any]:
         return _upgrade_two_models(state)
+
+
+def _mean_qini(y: FloatArray, uplift: FloatArray, arms: _Arms) -> float:
+    """Mean over the arms of the Qini coefficient of each arm's rows and the control rows."""
+    scores = []
+    for code in range(1, arms.k + 1):
+        rows = np.isin(arms.codes, (0, code))
+        treated = (arms.codes[rows] == code).astype(np.float64)
+        scores.append(qini_auc_score(y[rows], uplift[rows, code - 1], treated))
+    return float(np.mean(scores))
 
 
 def _upgrade_two_models(state: dict[str, Any]) -> dict[str, Any]:
