@@ -97,6 +97,10 @@ print(
     f"T-learner Qini {qini.value:.3f} (95% CI {qini.ci_low:.3f} to {qini.ci_high:.3f}); "
     f"ranking by the true uplift: {oracle:.3f}; random: 0"
 )
+# The default outcome model: the candidate whose out-of-fold uplift ranked best.
+print(
+    "T-learner's model:", t_learner.chosen_, {k: round(v, 3) for k, v in t_learner.cv_qini_.items()}
+)
 
 print(uplift_by_decile(test["outcome"], uplift, test["treatment"]).round(3))
 
