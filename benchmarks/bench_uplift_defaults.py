@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from real_data_uplift import averaged, mean_se, paired_to_best
+from real_data_uplift import MeanAlways, averaged, mean_se, paired_to_best, t_learners_only
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -65,8 +65,9 @@ def _logit() -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression())
 
 
-def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Qini of each configuration per task (mean, SE) and its paired difference to the best."""
+def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Qini of each configuration per task (mean, SE), its paired difference to the best and
+    to the best T-learner, and the default T-learner's choices."""
     tasks = {
         "randomised 50/50": lambda s: make_uplift_data(n, random_state=s),
         "randomised 1:5": lambda s: make_uplift_data(n, random_state=s, treatment_share=1 / 6),
@@ -74,7 +75,7 @@ def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
     }
     learners = {
         "T default": lambda: TwoModelUplift(random_state=0),
-        "T mean (the default before)": lambda: TwoModelUplift(estimator=averaged(n)),
+        "T mean (the default before)": lambda: MeanAlways(random_state=0),
         "T logistic": lambda: TwoModelUplift(estimator=_logit()),
         "T chosen by log-loss": lambda: TwoModelUplift(
             estimator=default_classifier(random_state=0, n_samples=n)
@@ -91,8 +92,10 @@ def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
     }
     rows: dict[str, dict[str, str]] = {}
     differences: dict[str, dict[str, str]] = {}
+    to_best_t: dict[str, dict[str, str]] = {}
     for task, make in tasks.items():
         scores: dict[str, list[float]] = {name: [] for name in [*learners, "oracle"]}
+        chosen: list[str] = []
         for seed in seeds:
             train, test = make(seed), make(seed + 1000)
             weights = test.get("propensity")
@@ -105,6 +108,8 @@ def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
                     else {}
                 )
                 model.fit(train[FEATURES], train["outcome"], treated=train["treatment"], **kwargs)
+                if name == "T default":
+                    chosen.append(model.chosen_)
                 scores[name].append(
                     qini_auc_score(
                         test["outcome"],
@@ -119,8 +124,10 @@ def uplift_table(n: int, seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
                 )
             )
         rows[task] = {name: mean_se(values) for name, values in scores.items()}
+        rows[task]["T default chose"] = str(pd.Series(chosen).value_counts().to_dict())
         differences[task] = paired_to_best({k: v for k, v in scores.items() if k != "oracle"})
-    return pd.DataFrame(rows), pd.DataFrame(differences)
+        to_best_t[task] = paired_to_best(t_learners_only(scores))
+    return pd.DataFrame(rows), pd.DataFrame(differences), pd.DataFrame(to_best_t)
 
 
 def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
@@ -128,6 +135,7 @@ def best_arm_table(n: int, seeds: range) -> pd.DataFrame:
     rows: dict[str, float] = {}
     for name, build in {
         "T default": lambda: TwoModelUplift(control="control", random_state=0),
+        "T mean (the default before)": lambda: MeanAlways(control="control", random_state=0),
         "T logistic": lambda: TwoModelUplift(estimator=_logit(), control="control"),
         "X default": lambda: XLearnerUplift(control="control", random_state=0),
         "DR default": lambda: DRLearnerUplift(control="control", random_state=0),
@@ -209,11 +217,13 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8_000
     seeds = range(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     print(f"load average {os.getloadavg()[0]:.1f}; {n} training rows; seeds {list(seeds)}")
-    qini, differences = uplift_table(n, seeds)
+    qini, differences, to_best_t = uplift_table(n, seeds)
     print("\nQini coefficient on held-out rows (IPW-weighted on the confounded task)")
     print(qini.to_string())
     print("\nPaired difference to the task's best learner: mean (standard error)")
     print(differences.to_string())
+    print("\nPaired difference to the task's best T-learner: mean (standard error)")
+    print(to_best_t.to_string())
     print("\nTwo offers: share of customers given their truly best arm")
     print(best_arm_table(n, seeds).to_string())
     print("\nPurchase propensity on held-out rows")

@@ -438,3 +438,56 @@ def test_equal_mass_calibration_error_and_brier_at_a_rare_base_rate() -> None:
     assert quantile > 2 * M.expected_calibration_error(y, truth, strategy="quantile")
     assert brier_score(y, truth) < brier_score(y, wrong)
     assert brier_score(y, truth) == pytest.approx(np.mean((y - truth) ** 2))
+
+
+# --- row weights (the T-learner's out-of-fold choice weights its Qini by them) ------------------
+
+
+@pytest.mark.parametrize("propensity", [False, True])
+def test_an_integer_sample_weight_equals_repeating_the_row(propensity: bool) -> None:
+    """Curves (both axes) and normalised areas with integer weights equal those of the data
+    with each row repeated that many times; zero drops the row; with propensities the
+    weights multiply the inverse-propensity weights."""
+    rng = np.random.default_rng(5)
+    n = 400
+    d = make_uplift_data(n, random_state=5)
+    y, t = d["outcome"].to_numpy(), d["treatment"].to_numpy()
+    score = np.round(d["x1"].to_numpy(), 1)  # ties
+    weights = rng.integers(0, 4, n)
+    e = np.clip(0.5 + 0.3 * np.tanh(d["x2"].to_numpy()), 0.05, 0.95) if propensity else None
+    repeated = np.repeat(np.arange(n), weights)
+    by_weight = {"propensity": e, "sample_weight": weights}
+    by_rows = {"propensity": None if e is None else e[repeated]}
+    for curve in (M.qini_curve, M.uplift_curve):
+        x, values = curve(y, score, t, **by_weight)
+        x_rows, values_rows = curve(y[repeated], score[repeated], t[repeated], **by_rows)
+        np.testing.assert_allclose(x, x_rows, rtol=1e-12)
+        np.testing.assert_allclose(values, values_rows, rtol=1e-10, atol=1e-10)
+    for area in (M.qini_auc_score, M.uplift_auc_score):
+        weighted = area(y, score, t, **by_weight)
+        assert weighted == pytest.approx(
+            area(y[repeated], score[repeated], t[repeated], **by_rows), rel=1e-10
+        )
+        assert weighted != pytest.approx(area(y, score, t, propensity=e), rel=1e-6)
+        ones = area(y, score, t, propensity=e, sample_weight=np.ones(n))
+        assert ones == pytest.approx(area(y, score, t, propensity=e), rel=1e-12)
+
+
+def test_sample_weight_is_checked_and_resampled_by_the_bootstrap() -> None:
+    d = make_uplift_data(300, random_state=2)
+    y, score, t = d["outcome"], d["x1"], d["treatment"]
+    negative = np.ones(300)
+    negative[7] = -1.0
+    with pytest.raises(pm.DataValidationError, match=r"'sample_weight'.*1 negative.*position 7"):
+        M.qini_auc_score(y, score, t, sample_weight=negative)
+    no_control = np.where(t == 1, 1.0, 0.0)
+    with pytest.raises(pm.DataValidationError, match="no positive weight among the control"):
+        M.uplift_curve(y, score, t, sample_weight=no_control)
+    with pytest.raises(pm.DataValidationError, match=r"'sample_weight'.*299 values"):
+        M.qini_curve(y, score, t, sample_weight=np.ones(299))
+    weights = np.where(d["x0"] > 0, 3.0, 1.0)
+    ci = M.bootstrap_interval(
+        M.qini_auc_score, y, score, t, random_state=0, n_resamples=50, sample_weight=weights
+    )
+    assert ci.value == pytest.approx(M.qini_auc_score(y, score, t, sample_weight=weights))
+    assert ci.ci_low < ci.value < ci.ci_high

@@ -132,8 +132,9 @@ def test_x_learner_beats_the_t_learner_on_trees_when_the_arms_are_unbalanced() -
     """85% treated, both learners on the small boosted trees alone (Kunzel et al.'s setting:
     a flexible base learner and one small arm). Measured (seeds 0-2): X-learner MSE to the
     true uplift 0.012-0.014 vs 0.016-0.017 for the T-learner; Qini 0.138-0.144 vs
-    0.127-0.139 (oracle 0.163-0.186). With the default classifier (logistic regression and
-    trees averaged) the T-learner is the better one on this logistic simulator."""
+    0.127-0.139 (oracle 0.163-0.186). With the mean of a logistic regression and the trees
+    (the T-learner's default before its out-of-fold choice) the T-learner is the better one
+    on this logistic simulator."""
     train = make_uplift_data(8_000, random_state=0, treatment_share=0.85)
     test = make_uplift_data(8_000, random_state=100)
     truth = test["true_uplift"].to_numpy()
@@ -373,30 +374,50 @@ def test_a_learner_inside_a_pipeline_gets_treated_by_routing_or_step_name() -> N
 # --- the default models (issue 23: defaults chosen by evidence) ------------------------------------
 
 
-def _out_of_fold_qini(X: pd.DataFrame, y: pd.Series, t: pd.Series, candidate: str) -> float:
-    """The T-learner's out-of-fold Qini with one default candidate, through the public API."""
+def _out_of_fold_qini(
+    X: pd.DataFrame,
+    y: pd.Series,
+    t: pd.Series,
+    candidate: str,
+    *,
+    control: object = 0,
+    cv: int = 5,
+    sample_weight: np.ndarray | None = None,
+) -> float:
+    """The T-learner's out-of-fold Qini with one default candidate, through the public API:
+    each label's model is a DiscreteSuperLearner restricted to the candidate (the mean: its
+    soft vote), and with several offers the score is the mean of each offer's Qini on its
+    rows and the control rows."""
     from sklearn.model_selection import StratifiedKFold
 
     from precimark.propensity.models import default_classifier
 
-    uplift = np.empty(len(y))
-    strata = 2 * t.to_numpy() + y.to_numpy()
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, strata):
-        arms = []
-        for arm in (0, 1):
-            rows = train[t.to_numpy()[train] == arm]
+    labels = [control, *sorted(set(t) - {control})]
+    codes = t.map({label: code for code, label in enumerate(labels)}).to_numpy()
+    proba = np.empty((len(y), len(labels)))
+    strata = 2 * codes + y.to_numpy()
+    for train, test in StratifiedKFold(cv, shuffle=True, random_state=0).split(X, strata):
+        for code in range(len(labels)):
+            rows = train[codes[train] == code]
             model = default_classifier(random_state=0, n_samples=len(rows))
-            model.set_params(candidates=[candidate]).fit(X.iloc[rows], y.iloc[rows])
-            arms.append(model.predict_proba(X.iloc[test])[:, 1])
-        uplift[test] = arms[1] - arms[0]
-    return qini_auc_score(y, uplift, t)
+            weights = None if sample_weight is None else sample_weight[rows]
+            model.set_params(candidates=[candidate])
+            model.fit(X.iloc[rows], y.iloc[rows], sample_weight=weights)
+            proba[test, code] = model.predict_proba(X.iloc[test])[:, 1]
+    scores = []
+    for code in range(1, len(labels)):
+        rows = np.isin(codes, (0, code))
+        weights = None if sample_weight is None else sample_weight[rows]
+        uplift = proba[rows, code] - proba[rows, 0]
+        scores.append(qini_auc_score(y[rows], uplift, codes[rows] == code, sample_weight=weights))
+    return float(np.mean(scores))
 
 
 def test_the_t_learners_default_chooses_its_model_by_out_of_fold_qini() -> None:
     """0/1 outcomes: the T-learner scores a logistic regression, the small trees and their mean
     by the Qini of its out-of-fold uplift (the same folds for all, stratified by arm and
     outcome), then refits the best in each arm; the scores equal a computation through
-    DiscreteSuperLearner's soft vote, and weights reach the members."""
+    DiscreteSuperLearner's soft vote, and weights reach the members and the score."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     from precimark.propensity.models import DiscreteSuperLearner
@@ -414,6 +435,10 @@ def test_the_t_learners_default_chooses_its_model_by_out_of_fold_qini() -> None:
     weights = np.where(X["x0"] > 0, 4.0, 1.0)
     weighted = TwoModelUplift(random_state=0).fit(X, y, treated=t, sample_weight=weights)
     assert not np.allclose(weighted.predict(X), model.predict(X))
+    for candidate, score in weighted.cv_qini_.items():
+        expected = _out_of_fold_qini(X, y, t, candidate, sample_weight=weights)
+        assert score == pytest.approx(expected, abs=1e-12)
+        assert score != pytest.approx(model.cv_qini_[candidate], abs=1e-6)
     with sklearn.config_context(enable_metadata_routing=True):
         routed = TwoModelUplift(random_state=0).fit(X, y, treated=t, sample_weight=weights)
     np.testing.assert_allclose(routed.predict(X), weighted.predict(X), atol=1e-12)
@@ -459,11 +484,9 @@ def test_the_t_learners_choice_ranks_a_logistic_truth_better_than_the_mean_did()
 
 
 def test_the_t_learners_choice_with_several_arms_and_tiny_cells() -> None:
-    """With two offers a candidate's score is the mean of the arms' Qini (each arm against the
-    control rows); an arm-and-outcome cell with fewer rows than folds leaves the mean, with no
-    score; ``cv`` is checked and a model pickled before ``cv`` existed loads."""
-    import pickle
-
+    """With two offers a candidate's score is the mean of the offers' Qini (each offer's rows
+    against the control rows), computed independently; an arm-and-outcome cell with fewer
+    rows than folds leaves the mean, with no score; ``cv`` is checked."""
     from precimark.datasets import make_multiarm_uplift_data
     from precimark.exceptions import DataValidationError
 
@@ -471,14 +494,10 @@ def test_the_t_learners_choice_with_several_arms_and_tiny_cells() -> None:
     X, y, t = d.filter(like="x"), d["outcome"], d["treatment"]
     model = TwoModelUplift(control="control", cv=3, random_state=0).fit(X, y, treated=t)
     assert model.arms_.tolist() == ["A", "B"] and len(model.estimators_) == 3
-    # a T-learner fitted on one offer's rows and the control's, with the chosen candidate,
-    # gives that arm's column
-    rows = t.isin(["A", "control"]).to_numpy()
-    one = TwoModelUplift(control="control", cv=3, random_state=0)
-    one.fit(X[rows], y[rows], treated=t[rows])
-    assert one.chosen_ in one.cv_qini_ and len(one.arms_) == 1
-    assert set(model.cv_qini_) == set(one.cv_qini_)
-    assert model.cv_qini_[model.chosen_] == max(model.cv_qini_.values())
+    for candidate, score in model.cv_qini_.items():
+        expected = _out_of_fold_qini(X, y, t, candidate, control="control", cv=3)
+        assert score == pytest.approx(expected, abs=1e-12)
+    assert all(arm.candidates == [model.chosen_] for arm in model.estimators_)
 
     small = make_uplift_data(300, random_state=1)
     positives = small.index[(small["treatment"] == 1) & (small["outcome"] == 1)]
@@ -493,12 +512,34 @@ def test_the_t_learners_choice_with_several_arms_and_tiny_cells() -> None:
         with pytest.raises(DataValidationError, match="'cv'"):
             TwoModelUplift(cv=bad).fit(X, y, treated=t)  # type: ignore[arg-type]
 
-    state = dict(model.__getstate__())
+
+def test_a_t_learner_saved_before_the_choice_loads_and_predicts_the_same() -> None:
+    """A JSON document or pickle of 0.2.0 before the out-of-fold choice has no ``cv``,
+    ``chosen_`` or ``cv_qini_``: it loads (through ``from_dict``, the path services use) with
+    ``cv=5`` and no choice recorded, and predicts as saved; so does a 0.1 pickle (per-arm
+    attribute names)."""
+    import pickle
+
+    d = make_uplift_data(1_500, random_state=3)
+    X, y, t = d[FEATURES], d["outcome"], d["treatment"]
+    model = TwoModelUplift(random_state=0).fit(X, y, treated=t)
+    document = model.to_dict()
     for name in ("cv", "chosen_", "cv_qini_"):
-        del state[name]
-    old = TwoModelUplift.__new__(TwoModelUplift)
-    old.__setstate__(state)
+        del document["state"][name]
+    old = TwoModelUplift.from_dict(document)
     assert old.get_params()["cv"] == 5 and old.chosen_ is None and old.cv_qini_ == {}
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
+
+    state = dict(model.__getstate__())
+    for name in ("cv", "chosen_", "cv_qini_", "estimators_", "arms_", "arm_shares_"):
+        del state[name]
+    state.update(
+        estimator_control_=model.estimators_[0],
+        estimator_treated_=model.estimators_[1],
+        treatment_share_=model.treatment_share_,
+    )
+    legacy = TwoModelUplift.__new__(TwoModelUplift)
+    legacy.__setstate__(state)
+    np.testing.assert_array_equal(legacy.predict(X), model.predict(X))
     restored = pickle.loads(pickle.dumps(model))
     assert restored.chosen_ == model.chosen_ and restored.cv_qini_ == model.cv_qini_

@@ -153,10 +153,33 @@ def _cumulative(score: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ..
     return tuple(out)
 
 
-def _ipw(t: FloatArray, propensity: npt.ArrayLike | None) -> FloatArray:
+def _row_weights(sample_weight: npt.ArrayLike, t: FloatArray) -> FloatArray:
+    """Return ``sample_weight`` checked: finite, >= 0, some positive weight in each arm."""
+    w = _vector(sample_weight, "sample_weight", len(t))
+    negative = w < 0
+    if negative.any():
+        raise fail(
+            "argument 'sample_weight'",
+            f"{int(negative.sum())} negative value(s) (first at position {int(np.argmax(negative))})",
+            "weights >= 0",
+        )
+    for arm, name in ((1.0, "treated"), (0.0, "control")):
+        if not (w[t == arm] > 0).any():
+            raise fail(
+                "argument 'sample_weight'",
+                f"no positive weight among the {name} rows",
+                "a positive weight in both arms",
+            )
+    return w
+
+
+def _ipw(
+    t: FloatArray, propensity: npt.ArrayLike | None, rows: FloatArray | None = None
+) -> FloatArray:
     """Stabilised inverse-propensity weights (all 1 for a randomised campaign, ``e = p``).
 
-    ``p / e`` for treated and ``(1 - p) / (1 - e)`` for control rows, ``p`` the treated share.
+    ``p / e`` for treated and ``(1 - p) / (1 - e)`` for control rows, ``p`` the treated share
+    (weighted by the row weights ``rows`` when given).
     """
     if propensity is None:
         return np.ones_like(t)
@@ -169,7 +192,7 @@ def _ipw(t: FloatArray, propensity: npt.ArrayLike | None) -> FloatArray:
             "probabilities of treatment strictly between 0 and 1",
         )
     _warn_overlap(np.column_stack((1.0 - e, e)))
-    share = float(t.mean())
+    share = float(np.average(t, weights=rows))
     weights: FloatArray = np.where(t == 1, share / e, (1.0 - share) / (1.0 - e))
     return weights
 
@@ -179,11 +202,23 @@ def _arm_totals(
     uplift: npt.ArrayLike,
     treated: npt.ArrayLike,
     propensity: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, ...]:
-    """Rows, (weighted) treated and control rows and outcome sums at each threshold."""
+    """Rows, (weighted) treated and control rows and outcome sums at each threshold.
+
+    With ``sample_weight`` the rows count by their weights (the first column too), so an
+    integer weight is the same as repeating the row.
+    """
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    w = _ipw(t, propensity)
-    n, n_t, n_c, y_t, y_c = _cumulative(score, w * t, w * (1 - t), w * y * t, w * y * (1 - t))
+    rows = None if sample_weight is None else _row_weights(sample_weight, t)
+    w = _ipw(t, propensity, rows)
+    if rows is None:
+        return _cumulative(score, w * t, w * (1 - t), w * y * t, w * y * (1 - t))
+    keep = rows > 0  # a row of weight 0 is not there (no point of the curve of its own)
+    y, score, t, rows, w = y[keep], score[keep], t[keep], rows[keep], w[keep] * rows[keep]
+    _, n, n_t, n_c, y_t, y_c = _cumulative(
+        score, rows, w * t, w * (1 - t), w * y * t, w * y * (1 - t)
+    )
     return n, n_t, n_c, y_t, y_c
 
 
@@ -423,6 +458,7 @@ def qini_curve(
     treated: npt.ArrayLike,
     *,
     propensity: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Qini curve: incremental outcome of targeting the top-n rows, at each distinct score.
 
@@ -444,6 +480,10 @@ def qini_curve(
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
         A constant equal to the treated share gives the unweighted result.
+    sample_weight : array-like, optional
+        Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
+        ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
+        the two multiply (the treated share ``p`` is then weighted).
 
     Other Parameters
     ----------------
@@ -463,7 +503,7 @@ def qini_curve(
     >>> x.tolist(), q.tolist()
     ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0, 0.0])
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity, sample_weight)
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c > 0)
     return n, y_t - y_c * ratio
 
@@ -475,6 +515,7 @@ def uplift_curve(
     treated: npt.ArrayLike,
     *,
     propensity: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Uplift curve: difference in mean outcome, treated minus control, times rows targeted.
 
@@ -494,6 +535,10 @@ def uplift_curve(
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
         A constant equal to the treated share gives the unweighted result.
+    sample_weight : array-like, optional
+        Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
+        ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
+        the two multiply (the treated share ``p`` is then weighted).
 
     Other Parameters
     ----------------
@@ -513,7 +558,7 @@ def uplift_curve(
     >>> u.tolist()
     [0.0, 1.0, 1.0, 1.5, 0.0]
     """
-    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity)
+    n, n_t, n_c, y_t, y_c = _arm_totals(y_true, uplift, treated, propensity, sample_weight)
     mean_t = np.divide(y_t, n_t, out=np.zeros_like(y_t), where=n_t > 0)
     mean_c = np.divide(y_c, n_c, out=np.zeros_like(y_c), where=n_c > 0)
     return n, (mean_t - mean_c) * n
@@ -526,9 +571,11 @@ def _normalised_area(
     t: FloatArray,
     perfect_score: FloatArray,
     propensity: npt.ArrayLike | None,
+    sample_weight: npt.ArrayLike | None,
 ) -> float:
-    x, values = curve(y, score, t, propensity=propensity)
-    x_best, best = curve(y, perfect_score, t, propensity=propensity)
+    weights = {"propensity": propensity, "sample_weight": sample_weight}
+    x, values = curve(y, score, t, **weights)
+    x_best, best = curve(y, perfect_score, t, **weights)
     baseline = x_best[-1] * best[-1] / 2.0
     denominator = _area(x_best, best) - baseline
     if denominator <= 0:
@@ -547,6 +594,7 @@ def qini_auc_score(
     treated: npt.ArrayLike,
     *,
     propensity: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Qini coefficient: area between the Qini curve and random targeting, normalised.
 
@@ -572,6 +620,10 @@ def qini_auc_score(
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
         A constant equal to the treated share gives the unweighted result.
+    sample_weight : array-like, optional
+        Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
+        ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
+        the two multiply (the treated share ``p`` is then weighted).
 
     Other Parameters
     ----------------
@@ -594,7 +646,7 @@ def qini_auc_score(
     1.0
     """
     y, score, t = _uplift_inputs(y_true, uplift, treated)
-    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1), propensity)
+    return _normalised_area(qini_curve, y, score, t, y * (2 * t - 1), propensity, sample_weight)
 
 
 @deprecated_alias(treatment="treated")
@@ -604,6 +656,7 @@ def uplift_auc_score(
     treated: npt.ArrayLike,
     *,
     propensity: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Area under the uplift curve above random targeting, normalised by the perfect one.
 
@@ -625,6 +678,10 @@ def uplift_auc_score(
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
         A constant equal to the treated share gives the unweighted result.
+    sample_weight : array-like, optional
+        Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
+        ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
+        the two multiply (the treated share ``p`` is then weighted).
 
     Other Parameters
     ----------------
@@ -646,11 +703,12 @@ def uplift_auc_score(
     """
     y, score, t = _uplift_inputs(y_true, uplift, treated)
     _binary(y, "y_true")
-    control_responders = np.sum((y == 1) & (t == 0))
-    treated_non_responders = np.sum((y == 0) & (t == 1))
+    rows = np.ones_like(y) if sample_weight is None else _row_weights(sample_weight, t)
+    control_responders = np.sum(rows * ((y == 1) & (t == 0)))
+    treated_non_responders = np.sum(rows * ((y == 0) & (t == 1)))
     summand = y if control_responders > treated_non_responders else t
     perfect = 2.0 * (y == t) + summand
-    return _normalised_area(uplift_curve, y, score, t, perfect, propensity)
+    return _normalised_area(uplift_curve, y, score, t, perfect, propensity, sample_weight)
 
 
 @deprecated_alias(treatment="treated")
@@ -965,8 +1023,8 @@ def bootstrap_interval(
     confidence : float, default 0.95
         Confidence level of the interval, in (0, 1).
     **kwargs
-        Passed to ``metric`` (e.g. ``k=0.1``); a ``propensity`` array is resampled with the
-        rows.
+        Passed to ``metric`` (e.g. ``k=0.1``); ``propensity`` and ``sample_weight`` arrays
+        are resampled with the rows.
 
     Other Parameters
     ----------------
@@ -999,10 +1057,12 @@ def bootstrap_interval(
     n_resamples = int(check_number(n_resamples, "n_resamples", low=2, integer=True))
     level = check_confidence(confidence)
     extra = () if t is None else (t,)
-    propensity = kwargs.pop("propensity", None)
-    e = None if propensity is None else _vector(propensity, "propensity", len(y))
-    if e is not None:
-        kwargs["propensity"] = e
+    per_row = {  # resampled with the rows
+        name: _vector(kwargs[name], name, len(y))
+        for name in ("propensity", "sample_weight")
+        if kwargs.get(name) is not None
+    }
+    kwargs.update(per_row)
     estimate = float(metric(y, score, *extra, **kwargs))
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
     groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
@@ -1010,8 +1070,7 @@ def bootstrap_interval(
     values = np.empty(n_resamples)
     for i in range(n_resamples):
         rows = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
-        if e is not None:
-            kwargs["propensity"] = e[rows]
+        kwargs.update({name: column[rows] for name, column in per_row.items()})
         values[i] = metric(y[rows], score[rows], *(a[rows] for a in extra), **kwargs)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
