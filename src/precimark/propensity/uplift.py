@@ -317,7 +317,7 @@ class TwoModelUplift(_BinaryAttributes, _UpliftModel):
     The choice is by the uplift ranking itself, not by each arm's log-loss: on Hillstrom's
     conversions (0.9% positives) the log-loss prefers the logistic regression in each arm,
     whose uplift ranking is the worst there (docs/propensity.md). It costs ``cv`` extra fits
-    of both members per arm: 4.4-6.3x the fit time of their mean on the public campaigns.
+    of both members per arm: 4-6x the fit time of their mean on the public campaigns.
 
     References
     ----------
