@@ -491,3 +491,74 @@ def test_sample_weight_is_checked_and_resampled_by_the_bootstrap() -> None:
     )
     assert ci.value == pytest.approx(M.qini_auc_score(y, score, t, sample_weight=weights))
     assert ci.ci_low < ci.value < ci.ci_high
+
+
+def test_rows_of_weight_zero_are_not_there_and_the_scale_of_weights_does_not_matter() -> None:
+    """A row of weight 0 is neither checked nor warned about (its propensity may be 0), the
+    areas do not depend on the weights' scale (no underflow at 1e-200, no overflow at 1e300),
+    a sum that overflows is refused, and the perfect ranking of ``uplift_auc_score`` follows
+    the weighted counts."""
+    d = make_uplift_data(400, random_state=6)
+    y, score, t = d["outcome"].to_numpy(), d["x1"].to_numpy(), d["treatment"].to_numpy()
+    e = np.full(400, 0.5)
+    e[3] = 0.0
+    w = np.ones(400)
+    w[3] = 0.0
+    keep = w > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overlap warning for the dropped row
+        dropped = M.qini_auc_score(y, score, t, propensity=e, sample_weight=w)
+    assert dropped == pytest.approx(
+        M.qini_auc_score(y[keep], score[keep], t[keep], propensity=e[keep]), rel=1e-12
+    )
+    with pytest.raises(pm.DataValidationError, match=r"'propensity'.*position 3"):
+        M.qini_auc_score(y, score, t, propensity=e)
+    for area in (M.qini_auc_score, M.uplift_auc_score):
+        plain = area(y, score, t)
+        for scale in (1e-200, 1e300):
+            assert area(y, score, t, sample_weight=np.full(400, scale)) == pytest.approx(plain)
+    with pytest.raises(pm.DataValidationError, match="sum overflows"):
+        M.qini_curve(y, score, t, sample_weight=np.full(400, 1e308))
+    # 30 control responders of weight 1 against 20 treated non-responders of weight 3: the
+    # weighted counts, not the row counts, choose the perfect ranking
+    rng = np.random.default_rng(0)
+    yy = np.r_[np.ones(30), np.zeros(20), rng.integers(0, 2, 100)]
+    tt = np.r_[np.zeros(30), np.ones(20), rng.integers(0, 2, 100)]
+    ww = np.r_[np.ones(30), np.full(20, 3), np.ones(100)].astype(int)
+    ss = rng.normal(size=150)
+    repeated = np.repeat(np.arange(150), ww)
+    assert M.uplift_auc_score(yy, ss, tt, sample_weight=ww) == pytest.approx(
+        M.uplift_auc_score(yy[repeated], ss[repeated], tt[repeated]), rel=1e-12
+    )
+
+
+def test_bootstrap_resamples_the_weights_with_the_rows() -> None:
+    """0/1 weights give exactly the interval of the rows of weight 1 (the others are not
+    there, so even three treated rows of positive weight never leave a resample without
+    one); a ``propensity=None`` is not passed on to a metric that has no such argument;
+    the uplift scorer weights the two areas."""
+    d = make_uplift_data(300, random_state=4)
+    y, score, t = d["outcome"].to_numpy(), d["x1"].to_numpy(), d["treatment"].to_numpy()
+    w = np.where(np.arange(300) % 3 == 0, 1.0, 0.0)
+    treated_kept = np.flatnonzero((t == 1) & (w == 1))
+    w[treated_kept[3:]] = 0.0  # three treated rows of positive weight
+    kept = w > 0
+    weighted = M.bootstrap_interval(
+        M.qini_auc_score, y, score, t, random_state=0, n_resamples=100, sample_weight=w
+    )
+    subset = M.bootstrap_interval(
+        M.qini_auc_score, y[kept], score[kept], t[kept], random_state=0, n_resamples=100
+    )
+    assert weighted == subset
+    plain = M.bootstrap_interval(M.precision_at_k, y, score, random_state=0, n_resamples=20)
+    assert (
+        M.bootstrap_interval(
+            M.precision_at_k, y, score, random_state=0, n_resamples=20, propensity=None
+        )
+        == plain
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        for metric, weighted_score in (("qini_auc_score", True), ("uplift_at_k", False)):
+            routing = M.make_uplift_scorer(metric).get_metadata_routing()
+            consumed = routing.consumes("score", ["sample_weight", "treated"])
+            assert consumed == ({"sample_weight", "treated"} if weighted_score else {"treated"})

@@ -531,7 +531,7 @@ def test_a_t_learner_saved_before_the_choice_loads_and_predicts_the_same() -> No
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
 
     state = dict(model.__getstate__())
-    for name in ("cv", "chosen_", "cv_qini_", "estimators_", "arms_", "arm_shares_"):
+    for name in ("cv", "control", "chosen_", "cv_qini_", "estimators_", "arms_", "arm_shares_"):
         del state[name]
     state.update(
         estimator_control_=model.estimators_[0],
@@ -541,5 +541,7 @@ def test_a_t_learner_saved_before_the_choice_loads_and_predicts_the_same() -> No
     legacy = TwoModelUplift.__new__(TwoModelUplift)
     legacy.__setstate__(state)
     np.testing.assert_array_equal(legacy.predict(X), model.predict(X))
+    assert legacy.get_params()["control"] == 0 and legacy.get_params()["cv"] == 5
+    assert legacy.chosen_ is None and legacy.arms_.tolist() == [1]
     restored = pickle.loads(pickle.dumps(model))
     assert restored.chosen_ == model.chosen_ and restored.cv_qini_ == model.cv_qini_

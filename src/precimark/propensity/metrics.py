@@ -163,6 +163,14 @@ def _row_weights(sample_weight: npt.ArrayLike, t: FloatArray) -> FloatArray:
             f"{int(negative.sum())} negative value(s) (first at position {int(np.argmax(negative))})",
             "weights >= 0",
         )
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(w.sum())
+    if overflows:
+        raise fail(
+            "argument 'sample_weight'",
+            "weights whose sum overflows",
+            "weights on a smaller scale (divide them by their largest)",
+        )
     for arm, name in ((1.0, "treated"), (0.0, "control")):
         if not (w[t == arm] > 0).any():
             raise fail(
@@ -179,11 +187,14 @@ def _ipw(
     """Stabilised inverse-propensity weights (all 1 for a randomised campaign, ``e = p``).
 
     ``p / e`` for treated and ``(1 - p) / (1 - e)`` for control rows, ``p`` the treated share
-    (weighted by the row weights ``rows`` when given).
+    (weighted by the row weights ``rows`` when given). A row of weight 0 is not there: its
+    probability is neither checked nor warned about (its weight here is arbitrary).
     """
     if propensity is None:
         return np.ones_like(t)
     e = _vector(propensity, "propensity", len(t))
+    if rows is not None:
+        e = np.where(rows > 0, e, 0.5)
     bad = (e <= 0) | (e >= 1)
     if bad.any():
         raise fail(
@@ -479,7 +490,8 @@ def qini_curve(
         Each row's probability of treatment, for an observational campaign: rows are
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
-        A constant equal to the treated share gives the unweighted result.
+        A constant equal to the treated share (with ``sample_weight``, the weighted share)
+        gives the result without propensities.
     sample_weight : array-like, optional
         Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
         ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
@@ -534,7 +546,8 @@ def uplift_curve(
         Each row's probability of treatment, for an observational campaign: rows are
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
-        A constant equal to the treated share gives the unweighted result.
+        A constant equal to the treated share (with ``sample_weight``, the weighted share)
+        gives the result without propensities.
     sample_weight : array-like, optional
         Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
         ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
@@ -573,6 +586,9 @@ def _normalised_area(
     propensity: npt.ArrayLike | None,
     sample_weight: npt.ArrayLike | None,
 ) -> float:
+    if sample_weight is not None:  # the ratio does not depend on the weights' scale; sums might
+        rows = _row_weights(sample_weight, t)
+        sample_weight = rows / rows.max()
     weights = {"propensity": propensity, "sample_weight": sample_weight}
     x, values = curve(y, score, t, **weights)
     x_best, best = curve(y, perfect_score, t, **weights)
@@ -619,7 +635,8 @@ def qini_auc_score(
         Each row's probability of treatment, for an observational campaign: rows are
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
-        A constant equal to the treated share gives the unweighted result.
+        A constant equal to the treated share (with ``sample_weight``, the weighted share)
+        gives the result without propensities.
     sample_weight : array-like, optional
         Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
         ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
@@ -677,7 +694,8 @@ def uplift_auc_score(
         Each row's probability of treatment, for an observational campaign: rows are
         weighted by stabilised inverse propensities (``p / e`` treated, ``(1 - p) / (1 - e)``
         control, ``p`` the treated share), so the arms compare as in a randomised campaign.
-        A constant equal to the treated share gives the unweighted result.
+        A constant equal to the treated share (with ``sample_weight``, the weighted share)
+        gives the result without propensities.
     sample_weight : array-like, optional
         Row weights (>= 0, some positive in each arm): a row counts as its weight, on the
         ``n`` axis too, so an integer weight equals repeating the row. With ``propensity``
@@ -1038,8 +1056,9 @@ def bootstrap_interval(
     Estimate
         ``value`` is the metric on the data as given; ``ci_low``/``ci_high`` the percentile
         interval; ``method`` ``"bootstrap-percentile"`` (as :func:`precimark.kpi.bootstrap`)
-        with the number of resamples; ``n`` the number of rows. Until 0.2.0 this was a
-        named tuple ``Interval(estimate, low, high, confidence_level, n_resamples)``.
+        with the number of resamples; ``n`` the number of rows (of positive weight, with
+        ``sample_weight``). Until 0.2.0 this was a named tuple ``Interval(estimate, low,
+        high, confidence_level, n_resamples)``.
 
     Examples
     --------
@@ -1056,14 +1075,19 @@ def bootstrap_interval(
     t = None if treated is None else _vector(treated, "treated", len(y))
     n_resamples = int(check_number(n_resamples, "n_resamples", low=2, integer=True))
     level = check_confidence(confidence)
-    extra = () if t is None else (t,)
-    per_row = {  # resampled with the rows
-        name: _vector(kwargs[name], name, len(y))
-        for name in ("propensity", "sample_weight")
-        if kwargs.get(name) is not None
-    }
+    extra: tuple[FloatArray, ...] = () if t is None else (t,)
+    per_row = {}  # resampled with the rows; None means not given
+    for name in ("propensity", "sample_weight"):
+        column = kwargs.pop(name, None)
+        if column is not None:
+            per_row[name] = _vector(column, name, len(y))
     kwargs.update(per_row)
     estimate = float(metric(y, score, *extra, **kwargs))
+    if "sample_weight" in per_row:  # rows of weight 0 are not there: resample the others
+        kept = per_row["sample_weight"] > 0
+        y, score, extra = y[kept], score[kept], tuple(a[kept] for a in extra)
+        t = None if t is None else t[kept]
+        per_row = {name: column[kept] for name, column in per_row.items()}
     strata = t if t is not None else (y if np.isin(y, (0.0, 1.0)).all() else np.zeros_like(y))
     groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
     rng = to_rng(random_state)
@@ -1101,7 +1125,9 @@ def make_uplift_scorer(
     params={"treated": t}, scoring=make_uplift_scorer())`` passes each fold's treatment
     indicator to both the model's ``fit`` and the scorer. The pre-0.2.0 routing key
     ``"treatment"`` is still requested for one release (it reaches the metric as the
-    deprecated keyword, with a ``FutureWarning``).
+    deprecated keyword, with a ``FutureWarning``). ``propensity`` is requested too, and, for
+    the two areas, ``sample_weight``: ``params={"sample_weight": w}`` then weights the score
+    as it weights the fit (``uplift_at_k`` has no weights and does not request them).
 
     Parameters
     ----------
@@ -1133,4 +1159,5 @@ def make_uplift_scorer(
             "Call it inside sklearn.config_context(enable_metadata_routing=True).",
         )
     scorer = make_scorer(_UPLIFT_SCORES[metric], **kwargs)
-    return scorer.set_score_request(treated=True, treatment=True, propensity=True)
+    weighted = {} if metric == "uplift_at_k" else {"sample_weight": True}  # the two areas
+    return scorer.set_score_request(treated=True, treatment=True, propensity=True, **weighted)
